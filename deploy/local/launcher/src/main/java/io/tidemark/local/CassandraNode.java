@@ -1,0 +1,185 @@
+package io.tidemark.local;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** The Cassandra node: one seed node on 127.0.0.1 with the JVM flags Cassandra's own scripts use on JDK 17. */
+final class CassandraNode implements StackPart {
+
+    static final String NAME = "cassandra";
+    private static final String MAIN_CLASS = "org.apache.cassandra.service.CassandraDaemon";
+
+    /** From Cassandra's conf/jvm-server.options, minus -XX:+AlwaysPreTouch (it would fault in the whole heap at start). */
+    private static final List<String> SERVER_OPTIONS = List.of(
+            "-ea", "-da:net.openhft...",
+            "-XX:+UseThreadPriorities", "-XX:+HeapDumpOnOutOfMemoryError", "-Xss256k",
+            "-XX:+UseTLAB", "-XX:+ResizeTLAB", "-XX:+PerfDisableSharedMem",
+            "-Djava.net.preferIPv4Stack=true");
+
+    /** From Cassandra's conf/jvm17-server.options: its G1 settings and the module access it needs on JDK 17. */
+    private static final List<String> JDK17_OPTIONS = List.of(
+            "-XX:+UseG1GC", "-XX:+ParallelRefProcEnabled", "-XX:MaxTenuringThreshold=1", "-XX:G1HeapRegionSize=16m",
+            "-XX:G1RSetUpdatingPauseTimePercent=5", "-XX:MaxGCPauseMillis=300", "-XX:InitiatingHeapOccupancyPercent=70",
+            "-Djdk.attach.allowAttachSelf=true",
+            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+            "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
+            "--add-exports", "java.base/sun.nio.ch=ALL-UNNAMED",
+            "--add-exports", "java.base/java.lang.ref=ALL-UNNAMED",
+            "--add-exports", "java.management.rmi/com.sun.jmx.remote.internal.rmi=ALL-UNNAMED",
+            "--add-exports", "java.rmi/sun.rmi.registry=ALL-UNNAMED",
+            "--add-exports", "java.rmi/sun.rmi.server=ALL-UNNAMED",
+            "--add-exports", "java.sql/java.sql=ALL-UNNAMED",
+            "--add-exports", "jdk.unsupported/sun.misc=ALL-UNNAMED",
+            "--add-opens", "java.base/java.lang.module=ALL-UNNAMED",
+            "--add-opens", "java.base/jdk.internal.loader=ALL-UNNAMED",
+            "--add-opens", "java.base/jdk.internal.ref=ALL-UNNAMED",
+            "--add-opens", "java.base/jdk.internal.reflect=ALL-UNNAMED",
+            "--add-opens", "java.base/jdk.internal.math=ALL-UNNAMED",
+            "--add-opens", "java.base/jdk.internal.module=ALL-UNNAMED",
+            "--add-opens", "java.base/jdk.internal.util.jar=ALL-UNNAMED",
+            "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+            "--add-opens", "java.base/java.io=ALL-UNNAMED",
+            "--add-opens", "java.base/java.nio=ALL-UNNAMED",
+            "--add-opens", "java.base/java.util.concurrent=ALL-UNNAMED",
+            "--add-opens", "java.base/java.util=ALL-UNNAMED",
+            "--add-opens", "java.base/java.util.concurrent.atomic=ALL-UNNAMED",
+            "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+            "--add-opens", "java.base/java.math=ALL-UNNAMED",
+            "--add-opens", "java.base/java.lang.reflect=ALL-UNNAMED",
+            "--add-opens", "java.base/java.net=ALL-UNNAMED",
+            "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED",
+            "-Dio.netty.tryReflectionSetAccessible=true",
+            "-Dio.netty.allocator.useCacheForAllThreads=true",
+            "-Dio.netty.allocator.maxOrder=11");
+
+    /** Start and stop faster; each is safe only because this node is alone in its cluster. */
+    private static final List<String> SINGLE_NODE_OPTIONS = List.of(
+            // No peers whose gossip could settle: do not wait for it before opening the CQL port.
+            "-Dcassandra.skip_wait_for_gossip_to_settle=0",
+            // No peers to tell about the shutdown: do not sleep 2 s after announcing it.
+            "-Dcassandra.shutdown_announce_in_ms=0");
+
+    private final StackLayout layout;
+    private final StackSettings settings;
+    private final CassandraEndpoint endpoint;
+
+    CassandraNode(StackLayout layout, StackSettings settings) {
+        this.layout = layout;
+        this.settings = settings;
+        this.endpoint = new CassandraEndpoint(settings.text("cassandra.host"), settings.integer("cassandra.native.port"),
+                settings.text("cassandra.local.datacenter"));
+    }
+
+    CassandraEndpoint endpoint() {
+        return endpoint;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String host() {
+        return endpoint.host();
+    }
+
+    @Override
+    public int port() {
+        return endpoint.port();
+    }
+
+    private Path dir() {
+        return layout.dataDir(NAME);
+    }
+
+    private String configUrl() {
+        return "-Dcassandra.config=" + dir().resolve("conf/cassandra.yaml").toUri();
+    }
+
+    @Override
+    public List<String> markers() {
+        return List.of(MAIN_CLASS, configUrl());
+    }
+
+    @Override
+    public ProcessHandle start() {
+        writeConfig();
+        String heap = settings.text("cassandra.heap");
+        List<String> command = new ArrayList<>(withoutMemoryLock());
+        command.add(DetachedProcess.java());
+        command.addAll(SERVER_OPTIONS);
+        command.addAll(JDK17_OPTIONS);
+        command.addAll(SINGLE_NODE_OPTIONS);
+        command.addAll(List.of(
+                "-Xms" + heap, "-Xmx" + heap,
+                "-XX:+ExitOnOutOfMemoryError",
+                configUrl(),
+                "-Dcassandra-foreground=yes",
+                "-Dcassandra.storagedir=" + dir(),
+                "-Dcassandra.logdir=" + layout.logsDir(),
+                "-Dlogback.configurationFile=" + dir().resolve("conf/logback.xml"),
+                "-Dcassandra.jmx.local.port=" + settings.text("cassandra.jmx.port"),
+                "-cp", layout.cassandraLib() + "/*",
+                MAIN_CLASS));
+        return DetachedProcess.start(command, log(), dir());
+    }
+
+    /**
+     * Cassandra mlockall()s its memory at start. As root (or with an unlimited RLIMIT_MEMLOCK) that
+     * succeeds, faults in the whole heap and costs ~2.5 s of start and ~0.8 GB of RSS for nothing on
+     * a dev box. Lower the limit, and drop CAP_IPC_LOCK when root, so the call fails harmlessly.
+     */
+    private static List<String> withoutMemoryLock() {
+        List<String> prefix = new ArrayList<>();
+        DetachedProcess.executable("prlimit").ifPresent(prlimit -> prefix.addAll(List.of(prlimit, "--memlock=0:0")));
+        if (isRoot()) {
+            DetachedProcess.executable("setpriv").ifPresent(setpriv ->
+                    prefix.addAll(List.of(setpriv, "--bounding-set=-ipc_lock", "--inh-caps=-ipc_lock")));
+        }
+        return prefix;
+    }
+
+    private static boolean isRoot() {
+        try {
+            return Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    private void writeConfig() {
+        Map<String, String> values = Map.of(
+                "host", endpoint.host(),
+                "native_port", Integer.toString(endpoint.port()),
+                "storage_port", settings.text("cassandra.storage.port"),
+                "cassandra_dir", dir().toString());
+        TemplateRenderer.renderTo("cassandra/cassandra.yaml", values, dir().resolve("conf/cassandra.yaml"));
+        TemplateRenderer.renderTo("cassandra/logback.xml", Map.of(), dir().resolve("conf/logback.xml"));
+    }
+
+    @Override
+    public boolean answers() {
+        return endpoint.answers(settings.millis("probe.timeout.millis"));
+    }
+
+    @Override
+    public Duration readyTimeout() {
+        return settings.seconds("cassandra.ready.timeout.seconds");
+    }
+
+    @Override
+    public Path log() {
+        return layout.log(NAME);
+    }
+
+    @Override
+    public PidFile pidFile() {
+        return new PidFile(layout.pidFile(NAME));
+    }
+}

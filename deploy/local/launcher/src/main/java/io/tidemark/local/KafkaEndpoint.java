@@ -1,0 +1,51 @@
+package io.tidemark.local;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.common.Node;
+
+/** The broker's PLAINTEXT listener as seen by the launcher's Admin client. */
+record KafkaEndpoint(String host, int port) {
+
+    String bootstrap() {
+        return host + ":" + port;
+    }
+
+    Admin admin(Duration requestTimeout) {
+        Properties config = new Properties();
+        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        config.put(AdminClientConfig.CLIENT_ID_CONFIG, "tidemark-local-stack");
+        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) requestTimeout.toMillis());
+        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) requestTimeout.toMillis());
+        // While the broker starts, retry the connection often instead of backing off to a second.
+        config.put(AdminClientConfig.RECONNECT_BACKOFF_MS_CONFIG, 50);
+        config.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 250);
+        config.put(AdminClientConfig.RETRY_BACKOFF_MS_CONFIG, 100);
+        config.put(AdminClientConfig.RETRY_BACKOFF_MAX_MS_CONFIG, 250);
+        return Admin.create(config);
+    }
+
+    /** Ready means the cluster metadata answers: describeCluster names at least one broker. */
+    boolean answers(Duration timeout) {
+        if (!Tcp.listening(host, port, timeout)) {
+            return false;
+        }
+        try (Admin admin = admin(timeout)) {
+            Collection<Node> nodes = admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) timeout.toMillis()))
+                    .nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return !nodes.isEmpty();
+        } catch (ExecutionException | TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StackException("interrupted", e);
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package io.tidemark.local;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/** One of the Tidemark services, run from its Quarkus fast-jar and ready when /q/health/ready says 200. */
+final class QuarkusService implements StackPart {
+
+    static final List<String> MODULES = List.of("ingest-service", "dedup-service", "mart-service");
+    private static final String HOST = "127.0.0.1";
+    private static final String READY_PATH = "/q/health/ready";
+
+    private final String module;
+    private final StackLayout layout;
+    private final StackSettings settings;
+    private final int port;
+
+    QuarkusService(String module, StackLayout layout, StackSettings settings) {
+        this.module = module;
+        this.layout = layout;
+        this.settings = settings;
+        this.port = settings.integer("service." + module + ".port");
+    }
+
+    @Override
+    public String name() {
+        return module;
+    }
+
+    @Override
+    public String host() {
+        return HOST;
+    }
+
+    @Override
+    public int port() {
+        return port;
+    }
+
+    boolean moduleExists() {
+        return Files.isRegularFile(layout.root().resolve(module).resolve("pom.xml"));
+    }
+
+    Path jar() {
+        return layout.root().resolve(module).resolve("target/quarkus-app/quarkus-run.jar");
+    }
+
+    @Override
+    public List<String> markers() {
+        return List.of("-jar", jar().toString());
+    }
+
+    @Override
+    public ProcessHandle start() {
+        if (!Files.isRegularFile(jar())) {
+            throw new StackException(module + ": " + layout.display(jar()) + " is missing; build it with "
+                    + "./mvnw install -DskipTests");
+        }
+        // The port is passed, not assumed: the launcher waits on this port, whatever the service's defaults say.
+        List<String> command = List.of(
+                DetachedProcess.java(),
+                "-XX:+ExitOnOutOfMemoryError",
+                "-Dquarkus.http.port=" + port,
+                "-jar", jar().toString());
+        return DetachedProcess.start(command, log(), layout.root().resolve(module));
+    }
+
+    @Override
+    public boolean answers() {
+        Duration timeout = settings.millis("probe.timeout.millis");
+        if (!Tcp.listening(HOST, port, timeout)) {
+            return false;
+        }
+        HttpClient client = HttpClient.newBuilder().connectTimeout(timeout).build();
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + address() + READY_PATH))
+                .timeout(timeout).GET().build();
+        try {
+            return client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StackException("interrupted", e);
+        }
+    }
+
+    @Override
+    public Duration readyTimeout() {
+        return settings.seconds("service.ready.timeout.seconds");
+    }
+
+    @Override
+    public Path log() {
+        return layout.log(module);
+    }
+
+    @Override
+    public PidFile pidFile() {
+        return new PidFile(layout.pidFile(module));
+    }
+}

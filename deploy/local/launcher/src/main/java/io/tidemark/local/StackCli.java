@@ -1,0 +1,101 @@
+package io.tidemark.local;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Entry point of deploy/local/stack: parses the command line and runs one stack command. */
+public final class StackCli {
+
+    private static final String USAGE = """
+            usage: stack [--root DIR] COMMAND [OPTIONS]
+              up [--no-services]        start Kafka, Cassandra, topics, schema and the services; keep them running
+              down                      stop everything the stack started (by recorded PID)
+              status                    what runs, under which PID, where it listens, where it logs
+              ensure --owner-pid PID    for builds: reuse running servers, or start them and stop them
+                                        when process PID exits (a reaper watches it)
+              release --owner-pid PID   stop now what `ensure` started for PID; nothing otherwise
+            The stack script turns --owner-parent into --owner-pid of its parent process.
+            Data, logs and PID files: $TIDEMARK_LOCAL_DIR or <root>/.tidemark-local
+            """;
+
+    private StackCli() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    static int run(String[] args) {
+        Path root = Path.of("").toAbsolutePath();
+        Path localDir = null;
+        String command = null;
+        Long ownerPid = null;
+        boolean withServices = true;
+        List<String> rest = new ArrayList<>(List.of(args));
+        try {
+            while (!rest.isEmpty()) {
+                String arg = rest.remove(0);
+                switch (arg) {
+                    case "--root" -> root = Path.of(value(rest, arg));
+                    case "--local-dir" -> localDir = Path.of(value(rest, arg));
+                    case "--owner-pid" -> ownerPid = parsePid(value(rest, arg));
+                    case "--no-services" -> withServices = false;
+                    case "-h", "--help", "help" -> {
+                        System.out.print(USAGE);
+                        return 0;
+                    }
+                    default -> {
+                        if (arg.startsWith("-") || command != null) {
+                            throw new IllegalArgumentException("unexpected argument: " + arg);
+                        }
+                        command = arg;
+                    }
+                }
+            }
+            if (command == null) {
+                throw new IllegalArgumentException("no command given");
+            }
+            if ((command.equals("ensure") || command.equals("release")) && ownerPid == null) {
+                throw new IllegalArgumentException(command + " needs --owner-pid PID (or --owner-parent)");
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println("stack: " + e.getMessage());
+            System.err.print(USAGE);
+            return 2;
+        }
+
+        StackLayout layout = localDir == null ? StackLayout.of(root) : new StackLayout(root, localDir);
+        LocalStack stack = new LocalStack(layout, StackSettings.load(), System.out);
+        try {
+            switch (command) {
+                case "up" -> stack.up(withServices);
+                case "down" -> stack.down();
+                case "status" -> stack.status();
+                case "ensure" -> stack.ensure(Owner.of(ownerPid));
+                case "release" -> stack.release(ownerPid);
+                default -> {
+                    System.err.println("stack: unknown command " + command);
+                    System.err.print(USAGE);
+                    return 2;
+                }
+            }
+            return 0;
+        } catch (StackException e) {
+            System.out.flush();
+            System.err.println("stack " + command + " FAILED: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private static String value(List<String> rest, String option) {
+        if (rest.isEmpty()) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return rest.remove(0);
+    }
+
+    private static long parsePid(String text) {
+        return PidFile.parse(text).orElseThrow(() -> new IllegalArgumentException("not a process id: " + text));
+    }
+}
