@@ -1,0 +1,63 @@
+package io.tidemark.event;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class EventCodecTest {
+
+    private static CollectedEvent sample() throws Exception {
+        return new CollectedEvent(CollectedEvent.FORMAT_VERSION, "web", "m-1", EventType.TRACK, "Signed Up", null,
+                "u-1", null, null, null, new ObjectMapper().readTree("{\"plan\":\"pro\"}"), null, null, null,
+                Instant.parse("2026-11-20T10:15:30.123Z"), Instant.parse("2026-11-20T10:15:31Z"),
+                Instant.parse("2026-11-20T10:15:32Z"), Instant.parse("2026-11-20T10:15:33Z"),
+                Set.of(EventFlag.SKEW_CORRECTED));
+    }
+
+    @Test
+    void encodedEventDecodesToTheSameEvent() throws Exception {
+        CollectedEvent event = sample();
+        assertEquals(event, EventCodec.decode(EventCodec.encode(event)));
+    }
+
+    @Test
+    void wireFormIsCompactWithLowerCaseNamesAndIsoTimes() throws Exception {
+        String json = new String(EventCodec.encode(sample()), StandardCharsets.UTF_8);
+        assertTrue(json.contains("\"type\":\"track\""), json);
+        assertTrue(json.contains("\"timestamp\":\"2026-11-20T10:15:30.123Z\""), json);
+        assertTrue(json.contains("\"flags\":[\"skew_corrected\"]"), json);
+        assertTrue(!json.contains("null"), json);
+    }
+
+    @Test
+    void garbageIsUndecodableWithAReason() {
+        UndecodableEventException e = assertThrows(UndecodableEventException.class,
+                () -> EventCodec.decode("{not json".getBytes(StandardCharsets.UTF_8)));
+        assertTrue(e.getMessage().startsWith("not a Tidemark event"), e.getMessage());
+    }
+
+    @Test
+    void unknownFormatVersionIsRefused() {
+        String json = "{\"v\":99,\"source\":\"web\",\"messageId\":\"m\",\"type\":\"track\",\"userId\":\"u\","
+                + "\"timestamp\":\"2026-01-01T00:00:00Z\",\"receivedAt\":\"2026-01-01T00:00:00Z\"}";
+        UndecodableEventException e = assertThrows(UndecodableEventException.class,
+                () -> EventCodec.decode(json.getBytes(StandardCharsets.UTF_8)));
+        assertEquals("unsupported format version 99", e.getMessage());
+    }
+
+    @Test
+    void eventWithoutAnyUserIsRefused() {
+        String json = "{\"v\":1,\"source\":\"web\",\"messageId\":\"m\",\"type\":\"track\","
+                + "\"timestamp\":\"2026-01-01T00:00:00Z\",\"receivedAt\":\"2026-01-01T00:00:00Z\"}";
+        UndecodableEventException e = assertThrows(UndecodableEventException.class,
+                () -> EventCodec.decode(json.getBytes(StandardCharsets.UTF_8)));
+        assertEquals("missing field: userId or anonymousId", e.getMessage());
+    }
+}
