@@ -1,0 +1,9 @@
+package io.tidemark.ingest.service;
+
+/** Kafka did not acknowledge an event in time; the client must retry, nothing was promised. */
+public class EventNotStoredException extends RuntimeException {
+
+    public EventNotStoredException(Throwable cause) {
+        super("the event could not be stored durably; retry later", cause);
+    }
+}

@@ -1,0 +1,110 @@
+package io.tidemark.ingest.service;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tidemark.event.CollectedEvent;
+import io.tidemark.event.EventFlag;
+import io.tidemark.event.EventType;
+import io.tidemark.ingest.config.IngestConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.UUID;
+
+/** Reads one Segment Tracking API message into a {@link CollectedEvent}, or says which field is wrong. */
+@ApplicationScoped
+public class SegmentEventParser {
+
+    private final IngestConfig config;
+
+    public SegmentEventParser(IngestConfig config) {
+        this.config = config;
+    }
+
+    /**
+     * @param type the call type, fixed by the endpoint
+     * @param batchSentAt the batch envelope's sentAt, used when the message has none; may be null
+     */
+    public CollectedEvent parse(JsonNode message, EventType type, String source, Instant receivedAt, Instant batchSentAt) {
+        if (message == null || !message.isObject()) {
+            throw new InvalidEventException("body", "must be a JSON object");
+        }
+        Set<EventFlag> flags = EnumSet.noneOf(EventFlag.class);
+        String messageId = optionalId(message, "messageId");
+        if (messageId == null) {
+            messageId = UUID.randomUUID().toString();
+            flags.add(EventFlag.GENERATED_MESSAGE_ID);
+        }
+        String userId = optionalId(message, "userId");
+        String anonymousId = optionalId(message, "anonymousId");
+        if (userId == null && anonymousId == null) {
+            throw new InvalidEventException("userId", "userId or anonymousId is required");
+        }
+        String event = optionalId(message, "event");
+        if (type == EventType.TRACK && event == null) {
+            throw new InvalidEventException("event", "is required for a track call");
+        }
+        Instant timestamp = optionalTime(message, "timestamp");
+        Instant originalTimestamp = optionalTime(message, "originalTimestamp");
+        Instant sentAt = optionalTime(message, "sentAt");
+        if (sentAt == null) {
+            sentAt = batchSentAt;
+        }
+        Instant clientTime = originalTimestamp != null ? originalTimestamp : timestamp;
+        EventTime.Corrected corrected = EventTime.correct(receivedAt, clientTime, sentAt, config.futureTolerance());
+        flags.addAll(corrected.flags());
+        return new CollectedEvent(CollectedEvent.FORMAT_VERSION, source, messageId, type, event,
+                optionalId(message, "name"), userId, anonymousId, optionalId(message, "groupId"),
+                optionalId(message, "previousId"), optionalObject(message, "properties"),
+                optionalObject(message, "traits"), optionalObject(message, "context"),
+                optionalObject(message, "integrations"), corrected.timestamp(), clientTime, sentAt, receivedAt, flags);
+    }
+
+    /** A string field (numbers are accepted and kept as text, as SDKs send numeric ids). */
+    private String optionalId(JsonNode message, String field) {
+        JsonNode node = message.get(field);
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isTextual() && !node.isIntegralNumber()) {
+            throw new InvalidEventException(field, "must be a string");
+        }
+        String value = node.asText();
+        if (value.isBlank()) {
+            return null;
+        }
+        if (value.length() > config.maxIdLength()) {
+            throw new InvalidEventException(field, "is longer than " + config.maxIdLength() + " characters");
+        }
+        return value;
+    }
+
+    private static Instant optionalTime(JsonNode message, String field) {
+        JsonNode node = message.get(field);
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isTextual()) {
+            throw new InvalidEventException(field, "must be an ISO-8601 date-time string");
+        }
+        try {
+            return OffsetDateTime.parse(node.asText()).toInstant();
+        } catch (DateTimeParseException e) {
+            throw new InvalidEventException(field, "must be an ISO-8601 date-time with an offset, e.g. 2026-01-31T12:00:00.000Z");
+        }
+    }
+
+    private static JsonNode optionalObject(JsonNode message, String field) {
+        JsonNode node = message.get(field);
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isObject()) {
+            throw new InvalidEventException(field, "must be a JSON object");
+        }
+        return node;
+    }
+}

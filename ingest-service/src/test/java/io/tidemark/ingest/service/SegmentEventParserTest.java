@@ -1,0 +1,80 @@
+package io.tidemark.ingest.service;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tidemark.event.CollectedEvent;
+import io.tidemark.event.EventFlag;
+import io.tidemark.event.EventType;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SegmentEventParserTest {
+
+    private static final Instant RECEIVED = Instant.parse("2026-11-25T12:00:00Z");
+    private final ObjectMapper mapper = new ObjectMapper();
+    private final SegmentEventParser parser = new SegmentEventParser(
+            WriteKeyAuthenticatorTest.config(Map.of("web", List.of("k"))));
+
+    private CollectedEvent parse(String json) throws Exception {
+        return parser.parse(mapper.readTree(json), EventType.TRACK, "web", RECEIVED, null);
+    }
+
+    private InvalidEventException invalid(String json) {
+        return assertThrows(InvalidEventException.class, () -> parse(json));
+    }
+
+    @Test
+    void aCompleteTrackCallKeepsEveryField() throws Exception {
+        CollectedEvent event = parse("{\"messageId\":\"m-1\",\"userId\":\"u-1\",\"event\":\"Order Completed\","
+                + "\"properties\":{\"revenue\":12.5},\"context\":{\"ip\":\"1.2.3.4\"},"
+                + "\"timestamp\":\"2026-11-20T08:00:00.000Z\"}");
+        assertEquals("web", event.source());
+        assertEquals("m-1", event.messageId());
+        assertEquals(EventType.TRACK, event.type());
+        assertEquals("Order Completed", event.event());
+        assertEquals(Instant.parse("2026-11-20T08:00:00Z"), event.timestamp());
+        assertEquals(RECEIVED, event.receivedAt());
+        assertEquals(12.5, event.properties().get("revenue").asDouble());
+        assertEquals(List.of(), List.copyOf(event.flags()));
+    }
+
+    @Test
+    void aMissingMessageIdIsGeneratedAndFlagged() throws Exception {
+        CollectedEvent event = parse("{\"anonymousId\":\"a-1\",\"event\":\"Viewed\"}");
+        assertNotNull(event.messageId());
+        assertTrue(event.flags().contains(EventFlag.GENERATED_MESSAGE_ID));
+        assertEquals(RECEIVED, event.timestamp());
+    }
+
+    @Test
+    void numericUserIdsAreKeptAsText() throws Exception {
+        assertEquals("42", parse("{\"userId\":42,\"event\":\"Viewed\"}").userId());
+    }
+
+    @Test
+    void aCallWithoutAnyUserNamesUserId() {
+        assertEquals("userId", invalid("{\"event\":\"Viewed\"}").field());
+    }
+
+    @Test
+    void aTrackCallWithoutEventNamesEvent() {
+        assertEquals("event", invalid("{\"userId\":\"u\"}").field());
+    }
+
+    @Test
+    void wrongTypesAndBadDatesNameTheirField() {
+        assertEquals("properties", invalid("{\"userId\":\"u\",\"event\":\"e\",\"properties\":[1]}").field());
+        assertEquals("timestamp", invalid("{\"userId\":\"u\",\"event\":\"e\",\"timestamp\":\"yesterday\"}").field());
+        assertEquals("timestamp", invalid("{\"userId\":\"u\",\"event\":\"e\",\"timestamp\":12}").field());
+        assertEquals("userId", invalid("{\"userId\":{\"a\":1},\"event\":\"e\"}").field());
+        assertEquals("messageId", invalid("{\"userId\":\"u\",\"event\":\"e\",\"messageId\":\"" + "x".repeat(300) + "\"}").field());
+        assertEquals("body", invalid("[1,2]").field());
+    }
+}

@@ -1,0 +1,75 @@
+package io.tidemark.ingest.service;
+
+import io.tidemark.ingest.config.IngestConfig;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class WriteKeyAuthenticatorTest {
+
+    private final WriteKeyAuthenticator authenticator = new WriteKeyAuthenticator(config(Map.of(
+            "web", List.of("key-web-1", "key-web-2"), "ios", List.of("key-ios"))));
+
+    private static String basic(String user) {
+        return "Basic " + Base64.getEncoder().encodeToString((user + ":").getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void basicUserNameIsTheWriteKey() {
+        assertEquals(Optional.of("web"), authenticator.source(basic("key-web-2"), null));
+        assertEquals(Optional.of("ios"), authenticator.source("basic " + Base64.getEncoder()
+                .encodeToString("key-ios".getBytes(StandardCharsets.UTF_8)), null));
+    }
+
+    @Test
+    void writeKeyInTheBodyIsAccepted() {
+        assertEquals(Optional.of("ios"), authenticator.source(null, "key-ios"));
+    }
+
+    @Test
+    void unknownMissingOrBrokenKeysAuthenticateNothing() {
+        assertEquals(Optional.empty(), authenticator.source(basic("nope"), null));
+        assertEquals(Optional.empty(), authenticator.source(null, null));
+        assertEquals(Optional.empty(), authenticator.source("Basic %%%", null));
+        assertEquals(Optional.empty(), authenticator.source("Bearer key-web-1", null));
+        assertEquals(Optional.empty(), authenticator.source(basic(""), null));
+    }
+
+    static IngestConfig config(Map<String, List<String>> keysBySource) {
+        return new IngestConfig() {
+            @Override
+            public Map<String, SourceConfig> sources() {
+                Map<String, SourceConfig> sources = new java.util.HashMap<>();
+                keysBySource.forEach((source, keys) -> sources.put(source, () -> keys));
+                return sources;
+            }
+
+            @Override
+            public Duration futureTolerance() {
+                return Duration.ofMinutes(10);
+            }
+
+            @Override
+            public Duration ackTimeout() {
+                return Duration.ofSeconds(10);
+            }
+
+            @Override
+            public int retryAfterSeconds() {
+                return 5;
+            }
+
+            @Override
+            public int maxIdLength() {
+                return 256;
+            }
+        };
+    }
+}
