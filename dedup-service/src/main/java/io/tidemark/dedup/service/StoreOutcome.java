@@ -1,0 +1,11 @@
+package io.tidemark.dedup.service;
+
+/** What storing one delivered copy of an event did. */
+public enum StoreOutcome {
+    /** The first copy: a new row. */
+    STORED,
+    /** A later copy of an event already stored: nothing written. */
+    DUPLICATE,
+    /** A copy of an event whose earlier delivery claimed it but crashed before the row was written. */
+    COMPLETED
+}

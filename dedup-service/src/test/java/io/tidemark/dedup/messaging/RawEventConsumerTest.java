@@ -1,0 +1,168 @@
+package io.tidemark.dedup.messaging;
+
+import com.datastax.oss.driver.api.core.cql.Row;
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
+import com.datastax.oss.quarkus.runtime.api.session.QuarkusCqlSession;
+import io.quarkus.test.junit.QuarkusTest;
+import io.tidemark.event.CollectedEvent;
+import io.tidemark.event.EventCodec;
+import io.tidemark.event.EventIndexLayout;
+import io.tidemark.event.EventType;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Records on the real raw topic, rows in the real Cassandra. */
+@QuarkusTest
+class RawEventConsumerTest {
+
+    private static final String RAW = "tidemark.events.raw";
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
+
+    @Inject
+    QuarkusCqlSession session;
+
+    private KafkaProducer<String, byte[]> producer;
+    private String source;
+
+    @BeforeEach
+    void connect() {
+        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "localhost:9092",
+                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer());
+        source = "dedup-test-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    @AfterEach
+    void disconnect() {
+        producer.close();
+    }
+
+    private CollectedEvent event(String messageId, Instant time) {
+        return new CollectedEvent(CollectedEvent.FORMAT_VERSION, source, messageId, EventType.TRACK, "Clicked", null,
+                "u-" + messageId, null, null, null, null, null, null, null, time, time, null, Instant.now(), Set.of());
+    }
+
+    /** Sends the event keyed as ingest does and returns the partition it landed on. */
+    private int send(CollectedEvent event) throws Exception {
+        return producer.send(new ProducerRecord<>(RAW, event.kafkaKey(), EventCodec.encode(event))).get().partition();
+    }
+
+    private List<Row> rowsOf(String messageId, LocalDate day) {
+        Row[] found = session.execute(SimpleStatement.newInstance(
+                        "SELECT message_id, event_time, event FROM tidemark.events_by_day WHERE source = ? AND event_date = ? AND bucket = ?",
+                        source, day, EventIndexLayout.bucket(messageId)))
+                .all().stream().filter(row -> row.getString("message_id").equals(messageId)).toArray(Row[]::new);
+        return List.of(found);
+    }
+
+    private static <T> T eventually(Supplier<T> probe, java.util.function.Predicate<T> done) throws InterruptedException {
+        Instant deadline = Instant.now().plus(PATIENCE);
+        T value = probe.get();
+        while (!done.test(value) && Instant.now().isBefore(deadline)) {
+            Thread.sleep(200);
+            value = probe.get();
+        }
+        return value;
+    }
+
+    @Test
+    void duplicateMessageIdIsStoredOnce() throws Exception {
+        Instant time = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        String messageId = UUID.randomUUID().toString();
+        int partition = 0;
+        for (int copy = 0; copy < 3; copy++) {
+            partition = send(event(messageId, time));
+        }
+        String marker = sendMarker(partition, time);
+        eventually(() -> rowsOf(marker, EventIndexLayout.eventDay(time)), rows -> !rows.isEmpty());
+
+        assertEquals(1, rowsOf(messageId, EventIndexLayout.eventDay(time)).size());
+    }
+
+    @Test
+    void laterCopyWithAnotherTimestampStaysOnTheFirstDay() throws Exception {
+        Instant first = Instant.now().minus(3, ChronoUnit.DAYS).truncatedTo(ChronoUnit.MILLIS);
+        Instant copyTime = first.plus(2, ChronoUnit.DAYS);
+        String messageId = UUID.randomUUID().toString();
+        send(event(messageId, first));
+        eventually(() -> rowsOf(messageId, EventIndexLayout.eventDay(first)), rows -> !rows.isEmpty());
+
+        String marker = sendMarker(send(event(messageId, copyTime)), copyTime);
+        eventually(() -> rowsOf(marker, EventIndexLayout.eventDay(copyTime)), rows -> !rows.isEmpty());
+
+        List<Row> firstDay = rowsOf(messageId, EventIndexLayout.eventDay(first));
+        assertEquals(1, firstDay.size());
+        assertEquals(first, firstDay.get(0).getInstant("event_time"));
+        assertEquals(0, rowsOf(messageId, EventIndexLayout.eventDay(copyTime)).size());
+    }
+
+    @Test
+    void undecodableRecordGoesToDeadLetterAndTheNextEventIsStored() throws Exception {
+        String key = source + ":broken-" + UUID.randomUUID();
+        try (KafkaConsumer<String, byte[]> deadLetters = deadLetterReaderAtEnd()) {
+            producer.send(new ProducerRecord<>(RAW, key, "{not an event".getBytes(StandardCharsets.UTF_8))).get();
+            Instant time = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+            String after = UUID.randomUUID().toString();
+            send(event(after, time));
+
+            assertEquals(1, eventually(() -> rowsOf(after, EventIndexLayout.eventDay(time)), rows -> !rows.isEmpty()).size());
+            List<ConsumerRecord<String, byte[]>> parked = new ArrayList<>();
+            Instant deadline = Instant.now().plus(PATIENCE);
+            while (parked.stream().noneMatch(r -> key.equals(r.key())) && Instant.now().isBefore(deadline)) {
+                deadLetters.poll(Duration.ofMillis(200)).forEach(parked::add);
+            }
+            ConsumerRecord<String, byte[]> mine = parked.stream().filter(r -> key.equals(r.key())).findFirst().orElseThrow();
+            String reason = new String(mine.headers().lastHeader(DeadLetterPublisher.REASON_HEADER).value(), StandardCharsets.UTF_8);
+            assertTrue(reason.startsWith("not a Tidemark event"), reason);
+        }
+    }
+
+    /**
+     * Sends a marker event to {@code partition} and returns its messageId: once the marker is stored,
+     * everything sent before it to that partition was processed.
+     */
+    private String sendMarker(int partition, Instant time) throws Exception {
+        CollectedEvent marker = event("marker-" + UUID.randomUUID(), time);
+        producer.send(new ProducerRecord<>(RAW, partition, marker.kafkaKey(), EventCodec.encode(marker))).get();
+        return marker.messageId();
+    }
+
+    private static KafkaConsumer<String, byte[]> deadLetterReaderAtEnd() {
+        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "localhost:9092",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false), new StringDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> partitions = consumer.partitionsFor("tidemark.events.dead-letter").stream()
+                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+        consumer.assign(partitions);
+        consumer.seekToEnd(partitions);
+        partitions.forEach(consumer::position);
+        return consumer;
+    }
+}
