@@ -1,0 +1,35 @@
+package io.tidemark.mart.rest;
+
+import io.tidemark.mart.model.Problem;
+import io.tidemark.mart.query.InvalidParameterException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/** Turns every failure into an {@code application/problem+json} answer without a stack trace. */
+public class ProblemMapper {
+
+    static final String PROBLEM_JSON = "application/problem+json";
+    private static final Logger LOG = Logger.getLogger(ProblemMapper.class);
+
+    @ServerExceptionMapper
+    public Response invalidParameter(InvalidParameterException e) {
+        return Response.status(400).type(PROBLEM_JSON).entity(new Problem("urn:tidemark:problem:invalid-parameter",
+                "Invalid parameter", 400, e.getMessage(), e.parameter())).build();
+    }
+
+    @ServerExceptionMapper
+    public Response webApplication(WebApplicationException e) {
+        int status = e.getResponse().getStatus();
+        return Response.status(status).type(PROBLEM_JSON).entity(new Problem("about:blank",
+                e.getResponse().getStatusInfo().getReasonPhrase(), status, e.getMessage(), null)).build();
+    }
+
+    @ServerExceptionMapper
+    public Response unexpected(RuntimeException e) {
+        LOG.error("unexpected failure while answering a query", e);
+        return Response.status(500).type(PROBLEM_JSON).entity(new Problem("about:blank", "Internal Server Error", 500,
+                "the query could not be answered", null)).build();
+    }
+}
