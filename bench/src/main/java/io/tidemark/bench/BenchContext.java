@@ -1,0 +1,69 @@
+package io.tidemark.bench;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+/** What a benchmark gets from the harness: where the servers are, services on demand, and a place to report. */
+public final class BenchContext {
+
+    private final boolean shortMode;
+    private final Path root;
+    private final String kafkaBootstrap;
+    private final String cassandraContact;
+    private final ServiceProcesses services;
+    private final List<Figure> figures = Collections.synchronizedList(new ArrayList<>());
+
+    BenchContext(boolean shortMode, Path root, String kafkaBootstrap, String cassandraContact, ServiceProcesses services) {
+        this.shortMode = shortMode;
+        this.root = root;
+        this.kafkaBootstrap = kafkaBootstrap;
+        this.cassandraContact = cassandraContact;
+        this.services = services;
+    }
+
+    /** Seconds instead of minutes: the CI smoke run. */
+    public boolean shortMode() {
+        return shortMode;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public String kafkaBootstrap() {
+        return kafkaBootstrap;
+    }
+
+    /** host:port of the Cassandra native transport. */
+    public String cassandraContact() {
+        return cassandraContact;
+    }
+
+    /** Base URI of a packaged service the harness starts on first use and stops at the end. */
+    public URI service(String module) throws Exception {
+        return services.start(module, Map.of());
+    }
+
+    /** As {@link #service(String)}, with extra system properties; only the first call's properties apply. */
+    public URI service(String module, Map<String, String> systemProperties) throws Exception {
+        return services.start(module, systemProperties);
+    }
+
+    /** Current resident set size of a harness-started service, in KiB. */
+    public long rssKb(String module) {
+        return services.rssKb(module);
+    }
+
+    public void report(Figure figure) {
+        figures.add(figure);
+        System.out.printf("  %s / %s = %s%n", figure.area(), figure.metric(), ResultTable.number(figure.value()) + " " + figure.unit());
+    }
+
+    List<Figure> figures() {
+        return List.copyOf(figures);
+    }
+}
