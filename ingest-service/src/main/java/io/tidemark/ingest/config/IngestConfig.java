@@ -6,6 +6,7 @@ import io.smallrye.config.WithDefault;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** Settings of the collection front door. */
 @ConfigMapping(prefix = "tidemark.ingest")
@@ -19,7 +20,7 @@ public interface IngestConfig {
     Duration futureTolerance();
 
     /** How long a request may wait for Kafka's acknowledgement before it is answered 503. */
-    @WithDefault("PT10S")
+    @WithDefault("PT5S")
     Duration ackTimeout();
 
     /** Seconds a client is told to wait (Retry-After) when Kafka cannot take the event. */
@@ -30,9 +31,35 @@ public interface IngestConfig {
     @WithDefault("256")
     int maxIdLength();
 
-    /** One source: who may write to it. */
+    /** Largest single event, in bytes of JSON (Segment's limit: 32 KB). */
+    @WithDefault("32768")
+    int maxEventBytes();
+
+    /** Largest request body after decompression, in bytes (Segment's limit: 500 KB). */
+    @WithDefault("512000")
+    int maxRequestBytes();
+
+    /**
+     * Events sent to Kafka and not yet acknowledged, across all requests, above which new requests
+     * are answered 503 at once: a saturated producer must not turn into requests that hang.
+     */
+    @WithDefault("50000")
+    int maxInFlightEvents();
+
+    /** One source: who may write to it and how fast. */
     interface SourceConfig {
         /** Write keys that authenticate as this source; secrets in production. */
         List<String> writeKeys();
+
+        /** Events per second this source may send; unlimited when absent. */
+        Optional<RateLimit> rateLimit();
+    }
+
+    /** A token bucket: {@code eventsPerSecond} refill, up to {@code burst} events at once. */
+    interface RateLimit {
+        double eventsPerSecond();
+
+        /** Tokens the bucket holds when full; defaults to one second's worth. */
+        Optional<Integer> burst();
     }
 }

@@ -2,26 +2,52 @@ package io.tidemark.ingest.messaging;
 
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import io.smallrye.reactive.messaging.kafka.KafkaClientService;
+import io.smallrye.reactive.messaging.kafka.KafkaProducer;
 import io.tidemark.event.CollectedEvent;
-import io.tidemark.event.EventCodec;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Message;
 
-/** Writes accepted events to {@code tidemark.events.raw}; the returned Uni completes when Kafka acknowledged. */
+import java.util.List;
+
+/**
+ * Writes accepted events to {@code tidemark.events.raw}; the returned Uni completes when Kafka
+ * acknowledged every one of them.
+ *
+ * <p>The channel is declared through an emitter (so its producer settings, health and metrics are
+ * SmallRye's), but records go straight to the channel's producer through {@link BatchSender}.
+ */
 @ApplicationScoped
 public class RawEventPublisher {
 
-    private final MutinyEmitter<byte[]> emitter;
+    static final String CHANNEL = "events-raw";
 
-    public RawEventPublisher(@Channel("events-raw") MutinyEmitter<byte[]> emitter) {
-        this.emitter = emitter;
+    private final KafkaClientService kafka;
+    private final String topic;
+    private volatile KafkaProducer<String, byte[]> producer;
+
+    public RawEventPublisher(@Channel(CHANNEL) MutinyEmitter<byte[]> declaresTheChannel, KafkaClientService kafka,
+            @ConfigProperty(name = "mp.messaging.outgoing.events-raw.topic") String topic) {
+        this.kafka = kafka;
+        this.topic = topic;
     }
 
-    public Uni<Void> publish(CollectedEvent event) {
-        Message<byte[]> message = Message.of(EventCodec.encode(event))
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(event.kafkaKey()).build());
-        return emitter.sendMessage(message);
+    /** Sends every event, then completes once all are acknowledged or fails with the first failure. */
+    public Uni<Void> publishAll(List<CollectedEvent> events) {
+        // Encoding is CPU work on the caller's thread; the producer thread only enqueues.
+        List<ProducerRecord<String, byte[]>> records = events.stream()
+                .map(e -> new ProducerRecord<>(topic, e.kafkaKey(), RawEventEncoder.encode(e))).toList();
+        return BatchSender.sendAll(producer(), records);
+    }
+
+    private KafkaProducer<String, byte[]> producer() {
+        KafkaProducer<String, byte[]> current = producer;
+        if (current == null) {
+            current = kafka.getProducer(CHANNEL);
+            producer = current;
+        }
+        return current;
     }
 }

@@ -1,7 +1,15 @@
 package io.tidemark.ingest.model;
 
-/** The body Segment's API answers an accepted call with. */
-public record TrackingResponse(boolean success) {
+import com.fasterxml.jackson.annotation.JsonInclude;
 
-    public static final TrackingResponse OK = new TrackingResponse(true);
+import java.util.List;
+
+/**
+ * The body Segment's API answers an accepted call with; a batch with refused events also lists them
+ * (they went to the dead-letter topic, every other event was accepted).
+ */
+@JsonInclude(JsonInclude.Include.NON_EMPTY)
+public record TrackingResponse(boolean success, List<RejectedEvent> rejected) {
+
+    public static final TrackingResponse OK = new TrackingResponse(true, List.of());
 }

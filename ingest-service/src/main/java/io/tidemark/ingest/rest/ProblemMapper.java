@@ -3,7 +3,10 @@ package io.tidemark.ingest.rest;
 import io.tidemark.ingest.model.Problem;
 import io.tidemark.ingest.config.IngestConfig;
 import io.tidemark.ingest.service.EventNotStoredException;
+import io.tidemark.ingest.service.EventTooLargeException;
 import io.tidemark.ingest.service.InvalidEventException;
+import io.tidemark.ingest.service.MalformedRequestException;
+import io.tidemark.ingest.service.RateLimitExceededException;
 import io.tidemark.ingest.service.UnknownWriteKeyException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.HttpHeaders;
@@ -35,6 +38,22 @@ public class ProblemMapper {
     @ServerExceptionMapper
     public Response invalidEvent(InvalidEventException e) {
         return problem(new ProblemException(400, "invalid-field", "Invalid event", e.getMessage(), e.field()));
+    }
+
+    @ServerExceptionMapper
+    public Response tooLarge(EventTooLargeException e) {
+        return problem(new ProblemException(413, "event-too-large", "Event too large", e.getMessage(), e.field()));
+    }
+
+    @ServerExceptionMapper
+    public Response malformed(MalformedRequestException e) {
+        return problem(new ProblemException(400, "malformed-json", "Malformed JSON", e.getMessage(), e.field()));
+    }
+
+    @ServerExceptionMapper
+    public Response rateLimited(RateLimitExceededException e) {
+        return problem(new ProblemException(429, "rate-limited", "Too Many Requests", e.getMessage(), null,
+                (int) Math.min(Integer.MAX_VALUE, e.retryAfterSeconds())));
     }
 
     @ServerExceptionMapper

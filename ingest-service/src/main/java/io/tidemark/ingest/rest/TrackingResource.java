@@ -1,8 +1,5 @@
 package io.tidemark.ingest.rest;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Uni;
 import io.tidemark.event.EventType;
 import io.tidemark.ingest.model.TrackingResponse;
@@ -14,40 +11,93 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponses;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-/** The Segment HTTP Tracking API. */
+/**
+ * The Segment HTTP Tracking API. Every call answers only after Kafka acknowledged its events.
+ * Bodies are taken as bytes (not bound by JAX-RS) so that gzip, size limits and malformed JSON get
+ * our problem answers; a call without {@code messageId} gets a generated one and the flag
+ * {@code generated_message_id}, and retries of such a call cannot be recognised as copies.
+ */
 @Path("/v1")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.WILDCARD)
+@Tag(name = "Tracking API", description = "Segment-compatible collection; HTTP Basic with the write key as user name, or writeKey in the body")
+@APIResponses({
+        @APIResponse(responseCode = "200", description = "Stored: Kafka acknowledged every accepted event"),
+        @APIResponse(responseCode = "400", description = "Malformed JSON or an invalid field (problem+json names it)"),
+        @APIResponse(responseCode = "401", description = "Missing or unknown write key"),
+        @APIResponse(responseCode = "413", description = "Event over 32 KB or request over 500 KB"),
+        @APIResponse(responseCode = "429", description = "The source's rate limit is exceeded; see Retry-After"),
+        @APIResponse(responseCode = "503", description = "Kafka cannot take the events now; see Retry-After")
+})
 public class TrackingResource {
 
     private final EventCollector collector;
-    private final ObjectMapper mapper;
+    private final RequestBodyDecoder decoder;
 
-    public TrackingResource(EventCollector collector, ObjectMapper mapper) {
+    public TrackingResource(EventCollector collector, RequestBodyDecoder decoder) {
         this.collector = collector;
-        this.mapper = mapper;
+        this.decoder = decoder;
     }
 
-    /** Records an action a user performed; answers only after Kafka acknowledged the event. */
+    @POST
+    @Path("/identify")
+    @Operation(summary = "Ties a user to their actions and records traits about them")
+    public Uni<TrackingResponse> identify(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @HeaderParam(HttpHeaders.CONTENT_ENCODING) String encoding, byte[] body) {
+        return collector.collect(EventType.IDENTIFY, authorization, decoder.decode(encoding, body));
+    }
+
     @POST
     @Path("/track")
-    public Uni<TrackingResponse> track(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, byte[] body) {
-        return collector.collect(EventType.TRACK, authorization, readJson(body)).replaceWith(TrackingResponse.OK);
+    @Operation(summary = "Records an action a user performed (event is required)")
+    public Uni<TrackingResponse> track(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @HeaderParam(HttpHeaders.CONTENT_ENCODING) String encoding, byte[] body) {
+        return collector.collect(EventType.TRACK, authorization, decoder.decode(encoding, body));
     }
 
-    /** Parsed here rather than bound by JAX-RS so that malformed JSON gets our problem body. */
-    private JsonNode readJson(byte[] body) {
-        if (body == null || body.length == 0) {
-            throw new ProblemException(400, "malformed-json", "Malformed JSON", "the request body is empty", "body");
-        }
-        try {
-            return mapper.readTree(body);
-        } catch (JsonProcessingException e) {
-            throw new ProblemException(400, "malformed-json", "Malformed JSON",
-                    "the request body is not valid JSON: " + e.getOriginalMessage(), "body");
-        } catch (java.io.IOException e) {
-            throw new ProblemException(400, "malformed-json", "Malformed JSON", "the request body could not be read", "body");
-        }
+    @POST
+    @Path("/page")
+    @Operation(summary = "Records a page view of a website")
+    public Uni<TrackingResponse> page(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @HeaderParam(HttpHeaders.CONTENT_ENCODING) String encoding, byte[] body) {
+        return collector.collect(EventType.PAGE, authorization, decoder.decode(encoding, body));
+    }
+
+    @POST
+    @Path("/screen")
+    @Operation(summary = "Records a screen view of a mobile app")
+    public Uni<TrackingResponse> screen(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @HeaderParam(HttpHeaders.CONTENT_ENCODING) String encoding, byte[] body) {
+        return collector.collect(EventType.SCREEN, authorization, decoder.decode(encoding, body));
+    }
+
+    @POST
+    @Path("/group")
+    @Operation(summary = "Ties a user to a group (account, organisation)")
+    public Uni<TrackingResponse> group(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @HeaderParam(HttpHeaders.CONTENT_ENCODING) String encoding, byte[] body) {
+        return collector.collect(EventType.GROUP, authorization, decoder.decode(encoding, body));
+    }
+
+    @POST
+    @Path("/alias")
+    @Operation(summary = "Merges a previous identity (previousId) into a user")
+    public Uni<TrackingResponse> alias(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @HeaderParam(HttpHeaders.CONTENT_ENCODING) String encoding, byte[] body) {
+        return collector.collect(EventType.ALIAS, authorization, decoder.decode(encoding, body));
+    }
+
+    @POST
+    @Path("/batch")
+    @Operation(summary = "Many calls at once: {\"batch\":[...], \"context\", \"sentAt\", \"writeKey\"}; each event needs its type. "
+            + "Invalid events are listed under rejected (index, field, reason) and parked on the dead-letter topic; the others are stored.")
+    public Uni<TrackingResponse> batch(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @HeaderParam(HttpHeaders.CONTENT_ENCODING) String encoding, byte[] body) {
+        return collector.collectBatch(authorization, decoder.decode(encoding, body));
     }
 }

@@ -1,51 +1,252 @@
 package io.tidemark.ingest.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
 import io.tidemark.event.CollectedEvent;
+import io.tidemark.event.EventKey;
 import io.tidemark.event.EventType;
 import io.tidemark.ingest.config.IngestConfig;
+import io.tidemark.ingest.messaging.DeadLetterPublisher;
 import io.tidemark.ingest.messaging.RawEventPublisher;
+import io.tidemark.ingest.model.RejectedEvent;
+import io.tidemark.ingest.model.TrackingResponse;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
 
-/** Accepts one call: authenticates it, reads it, and completes only once Kafka holds the event. */
+/** Accepts calls: authenticates, limits and reads them, and completes only once Kafka holds the events. */
 @ApplicationScoped
 public class EventCollector {
 
     private static final Logger LOG = Logger.getLogger(EventCollector.class);
 
     private final WriteKeyAuthenticator authenticator;
+    private final TrackingRequestReader reader;
     private final SegmentEventParser parser;
+    private final SourceRateLimiter rateLimiter;
+    private final InFlightLimit inFlight;
+    private final KafkaOutage outage;
     private final RawEventPublisher publisher;
+    private final DeadLetterPublisher deadLetters;
+    private final IngestMetrics metrics;
+    private final ObjectMapper mapper;
     private final IngestConfig config;
 
-    public EventCollector(WriteKeyAuthenticator authenticator, SegmentEventParser parser, RawEventPublisher publisher,
-            IngestConfig config) {
+    public EventCollector(WriteKeyAuthenticator authenticator, TrackingRequestReader reader, SegmentEventParser parser,
+            SourceRateLimiter rateLimiter, InFlightLimit inFlight, KafkaOutage outage, RawEventPublisher publisher,
+            DeadLetterPublisher deadLetters, IngestMetrics metrics, ObjectMapper mapper, IngestConfig config) {
         this.authenticator = authenticator;
+        this.reader = reader;
         this.parser = parser;
+        this.rateLimiter = rateLimiter;
+        this.inFlight = inFlight;
+        this.outage = outage;
         this.publisher = publisher;
+        this.deadLetters = deadLetters;
+        this.metrics = metrics;
+        this.mapper = mapper;
         this.config = config;
     }
 
-    public Uni<CollectedEvent> collect(EventType type, String authorization, JsonNode body) {
+    /** One identify, track, page, screen, group or alias call; the endpoint fixes its type. */
+    public Uni<TrackingResponse> collect(EventType type, String authorization, byte[] body) {
+        long started = System.nanoTime();
         Instant receivedAt = Instant.now();
-        String source = authenticator.source(authorization, textField(body, "writeKey"))
-                .orElseThrow(UnknownWriteKeyException::new);
-        CollectedEvent event = parser.parse(body, type, source, receivedAt, null);
-        return publisher.publish(event)
-                .ifNoItem().after(config.ackTimeout()).fail()
-                .onFailure().transform(failure -> {
-                    LOG.warnf("messageId=%s source=%s not acknowledged by Kafka: %s", event.messageId(), source, failure.toString());
-                    return new EventNotStoredException(failure);
-                })
-                .replaceWith(event);
+        JsonNode message = read(() -> reader.single(body));
+        String source = authenticate(authorization, message.get("writeKey"));
+        metrics.received(source, body.length);
+        CollectedEvent event;
+        try {
+            if (body.length > config.maxEventBytes()) {
+                throw new EventTooLargeException("body", config.maxEventBytes());
+            }
+            rateLimiter.admit(source, 1);
+            event = parser.parse(message, type, source, receivedAt, null);
+        } catch (InvalidEventException e) {
+            metrics.rejected(source, reasonTag(e), 1);
+            throw e;
+        } catch (RateLimitExceededException e) {
+            metrics.rejected(source, "rate-limited", 1);
+            throw e;
+        }
+        return store(source, List.of(event), started).replaceWith(TrackingResponse.OK);
     }
 
-    private static String textField(JsonNode body, String field) {
-        JsonNode node = body == null ? null : body.get(field);
-        return node != null && node.isTextual() ? node.asText() : null;
+    /**
+     * A {@code /v1/batch} call: every valid event is stored, every invalid one goes to the dead-letter
+     * topic and is listed in the answer; one bad event never costs the good ones.
+     */
+    public Uni<TrackingResponse> collectBatch(String authorization, byte[] body) {
+        long started = System.nanoTime();
+        Instant receivedAt = Instant.now();
+        TrackingRequestReader.Batch batch = read(() -> reader.batch(body));
+        String source = authenticate(authorization, batch.writeKey());
+        metrics.received(source, body.length);
+        Instant batchSentAt = SegmentEventParser.optionalTime(envelope(batch), "sentAt");
+        if (batch.context() != null && !batch.context().isNull() && !batch.context().isObject()) {
+            throw new InvalidEventException("context", "must be a JSON object");
+        }
+        try {
+            rateLimiter.admit(source, batch.elements().size());
+        } catch (RateLimitExceededException e) {
+            metrics.rejected(source, "rate-limited", batch.elements().size());
+            throw e;
+        }
+        List<CollectedEvent> accepted = new ArrayList<>(batch.elements().size());
+        List<RejectedEvent> rejected = new ArrayList<>();
+        List<DeadLetterPublisher.Refused> parked = new ArrayList<>();
+        for (int index = 0; index < batch.elements().size(); index++) {
+            TrackingRequestReader.BatchElement element = batch.elements().get(index);
+            try {
+                accepted.add(batchEvent(element, batch.context(), source, receivedAt, batchSentAt));
+            } catch (InvalidEventException e) {
+                metrics.rejected(source, reasonTag(e), 1);
+                rejected.add(new RejectedEvent(index, e.field(), e.reason()));
+                parked.add(refused(source, element.message(), e));
+            }
+        }
+        Uni<Void> stored = store(source, accepted, started);
+        if (!parked.isEmpty()) {
+            Uni<Void> deadLettered = Uni.createFrom().deferred(() -> deadLetters.publishAll(source, parked))
+                    .ifNoItem().after(config.ackTimeout()).fail()
+                    .onFailure().transform(EventNotStoredException::new);
+            stored = Uni.join().all(stored, deadLettered).andFailFast().replaceWithVoid();
+        }
+        return stored.replaceWith(new TrackingResponse(true, List.copyOf(rejected)));
+    }
+
+    private CollectedEvent batchEvent(TrackingRequestReader.BatchElement element, JsonNode batchContext, String source,
+            Instant receivedAt, Instant batchSentAt) {
+        if (element.bytes() > config.maxEventBytes()) {
+            throw new EventTooLargeException("body", config.maxEventBytes());
+        }
+        JsonNode message = element.message();
+        if (message == null || !message.isObject()) {
+            throw new InvalidEventException("body", "each batch element must be a JSON object");
+        }
+        JsonNode typeNode = message.get("type");
+        if (typeNode == null || typeNode.isNull()) {
+            throw new InvalidEventException("type", "is required in a batch (identify, track, page, screen, group or alias)");
+        }
+        EventType type = EventType.parse(typeNode.isTextual() ? typeNode.asText() : null).orElseThrow(() ->
+                new InvalidEventException("type", "must be one of identify, track, page, screen, group, alias"));
+        if (batchContext != null && batchContext.isObject()) {
+            mergeContext((ObjectNode) message, (ObjectNode) batchContext);
+        }
+        return parser.parse(message, type, source, receivedAt, batchSentAt);
+    }
+
+    /** The batch's context fills what the event's own context leaves out, as Segment merges it. */
+    private static void mergeContext(ObjectNode message, ObjectNode batchContext) {
+        JsonNode own = message.get("context");
+        if (own == null || own.isNull()) {
+            message.set("context", batchContext.deepCopy());
+        } else if (own.isObject()) {
+            fillMissing((ObjectNode) own, batchContext);
+        }
+        // A non-object context is left alone so that the parser names it.
+    }
+
+    private static void fillMissing(ObjectNode target, ObjectNode defaults) {
+        Iterator<Map.Entry<String, JsonNode>> fields = defaults.fields();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> field = fields.next();
+            JsonNode existing = target.get(field.getKey());
+            if (existing == null || existing.isNull()) {
+                target.set(field.getKey(), field.getValue().deepCopy());
+            } else if (existing.isObject() && field.getValue().isObject()) {
+                fillMissing((ObjectNode) existing, (ObjectNode) field.getValue());
+            }
+        }
+    }
+
+    /** Sends the events and waits for Kafka's acknowledgement of all of them, within the ack timeout. */
+    private Uni<Void> store(String source, List<CollectedEvent> events, long started) {
+        if (events.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        int count = events.size();
+        try {
+            outage.check();
+        } catch (EventNotStoredException e) {
+            metrics.rejected(source, "unavailable", count);
+            throw e;
+        }
+        try {
+            inFlight.acquire(count);
+        } catch (ProducerSaturatedException e) {
+            metrics.rejected(source, "unavailable", count);
+            LOG.warnf("source=%s %d events refused: %s", source, count, e.getMessage());
+            throw new EventNotStoredException(e);
+        }
+        return Uni.createFrom().deferred(() -> publisher.publishAll(events))
+                .ifNoItem().after(config.ackTimeout()).fail()
+                .onTermination().invoke(() -> inFlight.release(count))
+                .onItem().invoke(() -> {
+                    outage.succeeded();
+                    metrics.accepted(source, count);
+                    metrics.acknowledged(source, Duration.ofNanos(System.nanoTime() - started));
+                })
+                .onFailure().transform(failure -> {
+                    outage.failed();
+                    metrics.rejected(source, "unavailable", count);
+                    LOG.warnf("source=%s messageId=%s (+%d more) not acknowledged by Kafka: %s", source,
+                            events.get(0).messageId(), count - 1, failure.toString());
+                    return new EventNotStoredException(failure);
+                });
+    }
+
+    private DeadLetterPublisher.Refused refused(String source, JsonNode message, InvalidEventException reason) {
+        JsonNode messageId = message != null && message.isObject() ? message.get("messageId") : null;
+        String key = messageId != null && messageId.isValueNode() && !messageId.asText().isBlank()
+                ? EventKey.of(source, messageId.asText()) : source;
+        LOG.debugf("source=%s key=%s rejected from a batch: %s", source, key, reason.getMessage());
+        return new DeadLetterPublisher.Refused(key, asReceived(message), reason.field(), reason.getMessage());
+    }
+
+    private byte[] asReceived(JsonNode message) {
+        try {
+            return mapper.writeValueAsBytes(message);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return new byte[0];
+        }
+    }
+
+    /** Reading comes before authentication, so a malformed body is counted for no known source. */
+    private <T> T read(java.util.function.Supplier<T> reading) {
+        try {
+            return reading.get();
+        } catch (MalformedRequestException e) {
+            metrics.rejected(IngestMetrics.UNKNOWN_SOURCE, "malformed", 1);
+            throw e;
+        }
+    }
+
+    private String authenticate(String authorization, JsonNode bodyWriteKey) {
+        String writeKey = bodyWriteKey != null && bodyWriteKey.isTextual() ? bodyWriteKey.asText() : null;
+        return authenticator.source(authorization, writeKey).orElseThrow(() -> {
+            metrics.rejected(IngestMetrics.UNKNOWN_SOURCE, "unauthorized", 1);
+            return new UnknownWriteKeyException();
+        });
+    }
+
+    private ObjectNode envelope(TrackingRequestReader.Batch batch) {
+        ObjectNode envelope = mapper.createObjectNode();
+        if (batch.sentAt() != null) {
+            envelope.set("sentAt", batch.sentAt());
+        }
+        return envelope;
+    }
+
+    private static String reasonTag(InvalidEventException e) {
+        return e instanceof EventTooLargeException ? "too-large" : "invalid";
     }
 }

@@ -4,13 +4,19 @@ package io.tidemark.ingest.service;
 public class InvalidEventException extends RuntimeException {
 
     private final String field;
+    private final String reason;
 
     public InvalidEventException(String field, String reason) {
         super(field + ": " + reason);
         this.field = field;
+        this.reason = reason;
     }
 
     public String field() {
         return field;
+    }
+
+    public String reason() {
+        return reason;
     }
 }

@@ -8,7 +8,6 @@ import io.tidemark.ingest.config.IngestConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.EnumSet;
 import java.util.Set;
@@ -47,6 +46,14 @@ public class SegmentEventParser {
         if (type == EventType.TRACK && event == null) {
             throw new InvalidEventException("event", "is required for a track call");
         }
+        String groupId = optionalId(message, "groupId");
+        if (type == EventType.GROUP && groupId == null) {
+            throw new InvalidEventException("groupId", "is required for a group call");
+        }
+        String previousId = optionalId(message, "previousId");
+        if (type == EventType.ALIAS && previousId == null) {
+            throw new InvalidEventException("previousId", "is required for an alias call");
+        }
         Instant timestamp = optionalTime(message, "timestamp");
         Instant originalTimestamp = optionalTime(message, "originalTimestamp");
         Instant sentAt = optionalTime(message, "sentAt");
@@ -57,8 +64,8 @@ public class SegmentEventParser {
         EventTime.Corrected corrected = EventTime.correct(receivedAt, clientTime, sentAt, config.futureTolerance());
         flags.addAll(corrected.flags());
         return new CollectedEvent(CollectedEvent.FORMAT_VERSION, source, messageId, type, event,
-                optionalId(message, "name"), userId, anonymousId, optionalId(message, "groupId"),
-                optionalId(message, "previousId"), optionalObject(message, "properties"),
+                optionalId(message, "name"), userId, anonymousId, groupId,
+                previousId, optionalObject(message, "properties"),
                 optionalObject(message, "traits"), optionalObject(message, "context"),
                 optionalObject(message, "integrations"), corrected.timestamp(), clientTime, sentAt, receivedAt, flags);
     }
@@ -79,10 +86,11 @@ public class SegmentEventParser {
         if (value.length() > config.maxIdLength()) {
             throw new InvalidEventException(field, "is longer than " + config.maxIdLength() + " characters");
         }
+        requireValidUnicode(value, field);
         return value;
     }
 
-    private static Instant optionalTime(JsonNode message, String field) {
+    static Instant optionalTime(JsonNode message, String field) {
         JsonNode node = message.get(field);
         if (node == null || node.isNull()) {
             return null;
@@ -91,7 +99,7 @@ public class SegmentEventParser {
             throw new InvalidEventException(field, "must be an ISO-8601 date-time string");
         }
         try {
-            return OffsetDateTime.parse(node.asText()).toInstant();
+            return Iso8601.parse(node.asText());
         } catch (DateTimeParseException e) {
             throw new InvalidEventException(field, "must be an ISO-8601 date-time with an offset, e.g. 2026-01-31T12:00:00.000Z");
         }
@@ -105,6 +113,40 @@ public class SegmentEventParser {
         if (!node.isObject()) {
             throw new InvalidEventException(field, "must be a JSON object");
         }
+        requireValidUnicode(node, field);
         return node;
+    }
+
+    /**
+     * JSON escapes (and lenient UTF-8 decoding) let unpaired surrogates into strings, but no UTF-8
+     * store can hold them: Cassandra's text codec refuses the row, so dedup could never store an
+     * event we had acknowledged. Refuse it here, with the field named.
+     */
+    private static void requireValidUnicode(JsonNode node, String field) {
+        if (node.isTextual()) {
+            requireValidUnicode(node.textValue(), field);
+        } else if (node.isObject()) {
+            var fields = node.fields();
+            while (fields.hasNext()) {
+                var entry = fields.next();
+                requireValidUnicode(entry.getKey(), field);
+                requireValidUnicode(entry.getValue(), field);
+            }
+        } else if (node.isArray()) {
+            for (JsonNode element : node) {
+                requireValidUnicode(element, field);
+            }
+        }
+    }
+
+    private static void requireValidUnicode(String value, String field) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new InvalidEventException(field, "is not valid Unicode: it holds an unpaired surrogate");
+            }
+        }
     }
 }

@@ -14,19 +14,23 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 
-/** Reads the real raw topic from its current end, so a test sees only what it sent. */
+/** Reads a real topic (the raw one unless named) from its current end, so a test sees only what it sent. */
 final class RawTopicReader implements AutoCloseable {
 
     static final String TOPIC = "tidemark.events.raw";
     private final KafkaConsumer<String, byte[]> consumer;
 
     RawTopicReader() {
+        this(TOPIC);
+    }
+
+    RawTopicReader(String topic) {
         consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "localhost:9092",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
                 new StringDeserializer(), new ByteArrayDeserializer());
-        List<TopicPartition> partitions = consumer.partitionsFor(TOPIC).stream()
-                .map(p -> new TopicPartition(TOPIC, p.partition())).toList();
+        List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                .map(p -> new TopicPartition(topic, p.partition())).toList();
         consumer.assign(partitions);
         consumer.seekToEnd(partitions);
         partitions.forEach(consumer::position);

@@ -77,4 +77,22 @@ class SegmentEventParserTest {
         assertEquals("messageId", invalid("{\"userId\":\"u\",\"event\":\"e\",\"messageId\":\"" + "x".repeat(300) + "\"}").field());
         assertEquals("body", invalid("[1,2]").field());
     }
+
+    @Test
+    void groupNeedsGroupIdAndAliasNeedsPreviousId() throws Exception {
+        assertEquals("groupId", assertThrows(InvalidEventException.class, () -> parser.parse(
+                mapper.readTree("{\"userId\":\"u\"}"), EventType.GROUP, "web", RECEIVED, null)).field());
+        assertEquals("previousId", assertThrows(InvalidEventException.class, () -> parser.parse(
+                mapper.readTree("{\"userId\":\"u\"}"), EventType.ALIAS, "web", RECEIVED, null)).field());
+        assertEquals("old", parser.parse(mapper.readTree("{\"userId\":\"u\",\"previousId\":\"old\"}"),
+                EventType.ALIAS, "web", RECEIVED, null).previousId());
+    }
+
+    @Test
+    void theBatchSentAtCorrectsSkewWhenTheMessageHasNone() throws Exception {
+        CollectedEvent event = parser.parse(mapper.readTree("{\"userId\":\"u\",\"event\":\"e\","
+                + "\"originalTimestamp\":\"2026-11-25T12:59:30Z\"}"), EventType.TRACK, "web", RECEIVED,
+                Instant.parse("2026-11-25T13:00:00Z"));
+        assertEquals(Instant.parse("2026-11-25T11:59:30Z"), event.timestamp());
+    }
 }

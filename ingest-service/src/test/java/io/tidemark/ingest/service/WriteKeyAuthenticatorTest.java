@@ -12,7 +12,7 @@ import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-class WriteKeyAuthenticatorTest {
+public class WriteKeyAuthenticatorTest {
 
     private final WriteKeyAuthenticator authenticator = new WriteKeyAuthenticator(config(Map.of(
             "web", List.of("key-web-1", "key-web-2"), "ios", List.of("key-ios"))));
@@ -42,12 +42,22 @@ class WriteKeyAuthenticatorTest {
         assertEquals(Optional.empty(), authenticator.source(basic(""), null));
     }
 
-    static IngestConfig config(Map<String, List<String>> keysBySource) {
+    public static IngestConfig config(Map<String, List<String>> keysBySource) {
         return new IngestConfig() {
             @Override
             public Map<String, SourceConfig> sources() {
                 Map<String, SourceConfig> sources = new java.util.HashMap<>();
-                keysBySource.forEach((source, keys) -> sources.put(source, () -> keys));
+                keysBySource.forEach((source, keys) -> sources.put(source, new SourceConfig() {
+                    @Override
+                    public List<String> writeKeys() {
+                        return keys;
+                    }
+
+                    @Override
+                    public Optional<RateLimit> rateLimit() {
+                        return Optional.empty();
+                    }
+                }));
                 return sources;
             }
 
@@ -69,6 +79,21 @@ class WriteKeyAuthenticatorTest {
             @Override
             public int maxIdLength() {
                 return 256;
+            }
+
+            @Override
+            public int maxEventBytes() {
+                return 32 * 1024;
+            }
+
+            @Override
+            public int maxRequestBytes() {
+                return 500 * 1024;
+            }
+
+            @Override
+            public int maxInFlightEvents() {
+                return 1000;
             }
         };
     }

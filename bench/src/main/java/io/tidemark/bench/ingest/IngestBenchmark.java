@@ -1,0 +1,162 @@
+package io.tidemark.bench.ingest;
+
+import io.tidemark.bench.BenchContext;
+import io.tidemark.bench.Benchmark;
+import io.tidemark.bench.Figure;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code POST /v1/batch} of the packaged ingest-service (100 events of about 300 bytes per request, N
+ * connections) beside Kafka's own ProducerPerformance with the same record size and acks=all on the
+ * same broker. Both write to throwaway topics shaped like {@code tidemark.events.raw} (6 partitions),
+ * so the shared raw topic and whoever reads it are not flooded.
+ */
+public final class IngestBenchmark implements Benchmark {
+
+    static final String AREA = "ingest";
+    private static final int PARTITIONS = 6;
+    private static final int EVENTS_PER_BATCH = 100;
+    private static final int EVENT_BYTES = 300;
+    private static final String WRITE_KEY = "bench-write-key";
+    private static final String MODULE = "ingest-service";
+    /** ingest-service's producer settings for tidemark.events.raw (its application.properties). */
+    private static final String[] INGEST_PRODUCER_SETTINGS = {
+            "enable.idempotence=true", "linger.ms=5", "batch.size=131072", "compression.type=lz4"};
+
+    @Override
+    public String name() {
+        return AREA;
+    }
+
+    @Override
+    public void run(BenchContext ctx) throws Exception {
+        boolean quick = ctx.shortMode();
+        Duration warmUp = quick ? Duration.ofSeconds(6) : Duration.ofSeconds(15);
+        Duration measured = quick ? Duration.ofSeconds(4) : Duration.ofSeconds(20);
+        int rounds = quick ? 2 : 3;
+        int connections = Integer.getInteger("tidemark.bench.ingest.connections", 64);
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String ingestTopic = "tidemark.bench.ingest-" + run;
+        String baselineTopic = "tidemark.bench.producer-perf-" + run;
+
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ctx.kafkaBootstrap()))) {
+            admin.createTopics(List.of(new NewTopic(ingestTopic, PARTITIONS, (short) 1),
+                    new NewTopic(baselineTopic, PARTITIONS, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            try {
+                URI ingest = ctx.service(MODULE, Map.of(
+                        "mp.messaging.outgoing.events-raw.topic", ingestTopic,
+                        "tidemark.ingest.sources.bench.write-keys", WRITE_KEY));
+                BatchLoad load = new BatchLoad(ingest.resolve("/v1/batch"), WRITE_KEY, connections,
+                        EVENTS_PER_BATCH, EVENT_BYTES);
+                System.out.printf("  ingest: %d connections, batches of %d events of ~%d B, warm-up %s, %d rounds of %s%n",
+                        connections, EVENTS_PER_BATCH, load.eventBytes(), warmUp, rounds, measured);
+                long acknowledged = load.run(warmUp, Duration.ZERO, () -> ctx.rssKb(MODULE)).acknowledgedEvents();
+                int recordBytes = averageRecordBytes(ctx.kafkaBootstrap(), ingestTopic);
+
+                // Rounds alternate ingest and the baseline, so that load from elsewhere on the machine
+                // weighs on both alike.
+                List<BatchLoad.Result> ingestRounds = new ArrayList<>();
+                List<ProducerPerformanceRun.Result> baselineRounds = new ArrayList<>();
+                List<ProducerPerformanceRun.Result> tunedRounds = new ArrayList<>();
+                for (int round = 1; round <= rounds; round++) {
+                    BatchLoad.Result result = load.run(Duration.ofSeconds(1), measured, () -> ctx.rssKb(MODULE));
+                    ingestRounds.add(result);
+                    acknowledged += result.acknowledgedEvents();
+                    long records = Math.max(100_000L, Math.round(result.eventsPerSecond() * 1.5 * measured.toSeconds()));
+                    System.out.printf("  round %d: ingest %.0f events/s (p99 %.1f ms); ProducerPerformance %d records of %d B, acks=all%n",
+                            round, result.eventsPerSecond(), result.p99Millis(), records, recordBytes);
+                    baselineRounds.add(ProducerPerformanceRun.run(ctx.kafkaBootstrap(), baselineTopic, records, recordBytes));
+                    tunedRounds.add(ProducerPerformanceRun.run(ctx.kafkaBootstrap(), baselineTopic, records, recordBytes,
+                            INGEST_PRODUCER_SETTINGS));
+                }
+
+                double ingestRate = ingestRounds.stream().mapToDouble(BatchLoad.Result::eventsPerSecond).average().orElseThrow();
+                double baselineRate = baselineRounds.stream().mapToDouble(ProducerPerformanceRun.Result::recordsPerSecond)
+                        .average().orElseThrow();
+                ctx.report(new Figure(AREA, "POST /v1/batch events/s", ingestRate, "events/s",
+                        "ProducerPerformance records/s (acks=all, " + recordBytes + " B)", baselineRate, "ratio >= 0.6"));
+                // The same producer settings as ingest's (lz4, linger, batch size): what is left is the cost
+                // of HTTP, JSON and validation. Its random payload compresses worse than ingest's JSON.
+                ctx.report(new Figure(AREA, "POST /v1/batch events/s", ingestRate, "events/s",
+                        "ProducerPerformance records/s with ingest's producer settings",
+                        tunedRounds.stream().mapToDouble(ProducerPerformanceRun.Result::recordsPerSecond).average().orElseThrow(),
+                        null));
+                ctx.report(Figure.alone(AREA, "ack latency p50 (batch of 100)", median(ingestRounds, BatchLoad.Result::p50Millis),
+                        "ms", null));
+                ctx.report(new Figure(AREA, "ack latency p99 (batch of 100)", median(ingestRounds, BatchLoad.Result::p99Millis),
+                        "ms", "ProducerPerformance p99 latency",
+                        baselineRounds.stream().mapToDouble(ProducerPerformanceRun.Result::p99Millis).sorted()
+                                .skip(baselineRounds.size() / 2).findFirst().orElseThrow(), null));
+                ctx.report(Figure.alone(AREA, "ingest RSS under load (max)",
+                        ingestRounds.stream().mapToLong(BatchLoad.Result::maxRssKb).max().orElseThrow() / 1024d, "MB",
+                        "< 300 MB"));
+                // Every event answered 200 must be on the topic: a fast ingest that loses events is no ingest.
+                long onTopic = recordCount(admin, ingestTopic);
+                ctx.report(Figure.alone(AREA, "events answered 200 but not on the topic",
+                        Math.max(0, acknowledged - onTopic), "events", "0"));
+                ctx.report(Figure.alone(AREA, "non-200 answers",
+                        ingestRounds.stream().mapToLong(BatchLoad.Result::failures).sum(), "requests", "0"));
+            } finally {
+                admin.deleteTopics(List.of(ingestTopic, baselineTopic)).all().get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static double median(List<BatchLoad.Result> results, java.util.function.ToDoubleFunction<BatchLoad.Result> figure) {
+        double[] values = results.stream().mapToDouble(figure).sorted().toArray();
+        return values[values.length / 2];
+    }
+
+    /** Records on a topic: the sum of its partitions' end offsets (the topic is new and never compacted). */
+    private static long recordCount(Admin admin, String topic) throws Exception {
+        Map<TopicPartition, OffsetSpec> ends = new java.util.HashMap<>();
+        for (int p = 0; p < PARTITIONS; p++) {
+            ends.put(new TopicPartition(topic, p), OffsetSpec.latest());
+        }
+        return admin.listOffsets(ends).all().get(30, TimeUnit.SECONDS).values().stream()
+                .mapToLong(ListOffsetsResult.ListOffsetsResultInfo::offset).sum();
+    }
+
+    /** The mean size of the record values ingest wrote, so the baseline sends records as large. */
+    private static int averageRecordBytes(String bootstrap, String topic) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1000), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long bytes = 0;
+            int count = 0;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (count < 1000 && System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    bytes += record.value().length;
+                    count++;
+                }
+            }
+            if (count == 0) {
+                throw new IllegalStateException("no record of ingest found on " + topic);
+            }
+            return (int) (bytes / count);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package io.tidemark.ingest.messaging;
+
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.KafkaClientService;
+import io.smallrye.reactive.messaging.kafka.KafkaProducer;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * Parks events of a batch that were refused on {@code tidemark.events.dead-letter}, as received, with
+ * the reason, the field and the source in headers (the header names dedup-service uses too). A batch
+ * may hold thousands of bad events, so they go through {@link BatchSender} like accepted ones.
+ */
+@ApplicationScoped
+public class DeadLetterPublisher {
+
+    public static final String REASON_HEADER = "tidemark-reason";
+    public static final String ORIGIN_HEADER = "tidemark-origin";
+    public static final String SOURCE_HEADER = "tidemark-source";
+    public static final String FIELD_HEADER = "tidemark-field";
+    static final String ORIGIN = "ingest-service";
+    static final String CHANNEL = "events-dead-letter";
+
+    /** One refused event: its record key, the bytes as received, and why. */
+    public record Refused(String key, byte[] value, String field, String reason) {
+    }
+
+    private final KafkaClientService kafka;
+    private final String topic;
+    private volatile KafkaProducer<String, byte[]> producer;
+
+    public DeadLetterPublisher(@Channel(CHANNEL) MutinyEmitter<byte[]> declaresTheChannel, KafkaClientService kafka,
+            @ConfigProperty(name = "mp.messaging.outgoing.events-dead-letter.topic") String topic) {
+        this.kafka = kafka;
+        this.topic = topic;
+    }
+
+    public Uni<Void> publishAll(String source, List<Refused> refused) {
+        byte[] sourceBytes = source.getBytes(StandardCharsets.UTF_8);
+        byte[] origin = ORIGIN.getBytes(StandardCharsets.UTF_8);
+        List<ProducerRecord<String, byte[]>> records = refused.stream().map(r -> {
+            RecordHeaders headers = new RecordHeaders();
+            headers.add(REASON_HEADER, r.reason().getBytes(StandardCharsets.UTF_8));
+            headers.add(ORIGIN_HEADER, origin);
+            headers.add(SOURCE_HEADER, sourceBytes);
+            if (r.field() != null) {
+                headers.add(FIELD_HEADER, r.field().getBytes(StandardCharsets.UTF_8));
+            }
+            return new ProducerRecord<>(topic, null, r.key(), r.value(), headers);
+        }).toList();
+        return BatchSender.sendAll(producer(), records);
+    }
+
+    private KafkaProducer<String, byte[]> producer() {
+        KafkaProducer<String, byte[]> current = producer;
+        if (current == null) {
+            current = kafka.getProducer(CHANNEL);
+            producer = current;
+        }
+        return current;
+    }
+}

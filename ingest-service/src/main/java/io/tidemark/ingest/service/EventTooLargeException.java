@@ -1,0 +1,9 @@
+package io.tidemark.ingest.service;
+
+/** An event above Segment's size limit (32 KB per event). */
+public class EventTooLargeException extends InvalidEventException {
+
+    public EventTooLargeException(String field, int limitBytes) {
+        super(field, "the event is larger than " + limitBytes + " bytes");
+    }
+}

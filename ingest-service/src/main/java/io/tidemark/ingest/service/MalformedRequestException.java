@@ -1,0 +1,16 @@
+package io.tidemark.ingest.service;
+
+/** A body that is not the JSON the endpoint expects (unreadable JSON, or no batch array). */
+public class MalformedRequestException extends RuntimeException {
+
+    private final String field;
+
+    public MalformedRequestException(String field, String reason) {
+        super(reason);
+        this.field = field;
+    }
+
+    public String field() {
+        return field;
+    }
+}

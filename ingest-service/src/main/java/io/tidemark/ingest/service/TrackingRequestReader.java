@@ -1,0 +1,108 @@
+package io.tidemark.ingest.service;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads request bodies into JSON. A batch is read as a token stream so that each event's size in
+ * bytes is known without writing it out again (the 32 KB limit is per event).
+ */
+@ApplicationScoped
+public class TrackingRequestReader {
+
+    /** One element of {@code batch}, with the number of bytes it took in the request. */
+    public record BatchElement(JsonNode message, long bytes) {
+    }
+
+    /** The {@code /v1/batch} envelope. */
+    public record Batch(List<BatchElement> elements, JsonNode context, JsonNode sentAt, JsonNode writeKey) {
+    }
+
+    private final ObjectMapper mapper;
+
+    public TrackingRequestReader(ObjectMapper mapper) {
+        this.mapper = mapper;
+    }
+
+    public JsonNode single(byte[] body) {
+        requireContent(body);
+        try {
+            JsonNode node = mapper.readTree(body);
+            if (node == null || node.isMissingNode()) {
+                throw new MalformedRequestException("body", "the request body is empty");
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            throw notJson(e);
+        } catch (IOException e) {
+            throw new MalformedRequestException("body", "the request body could not be read");
+        }
+    }
+
+    public Batch batch(byte[] body) {
+        requireContent(body);
+        List<BatchElement> elements = null;
+        JsonNode context = null;
+        JsonNode sentAt = null;
+        JsonNode writeKey = null;
+        try (JsonParser parser = mapper.getFactory().createParser(body)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw new MalformedRequestException("body", "the request body must be a JSON object with a batch array");
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                JsonToken value = parser.nextToken();
+                switch (field) {
+                    case "batch" -> elements = elements(parser, value);
+                    case "context" -> context = mapper.readTree(parser);
+                    case "sentAt" -> sentAt = mapper.readTree(parser);
+                    case "writeKey" -> writeKey = mapper.readTree(parser);
+                    default -> parser.skipChildren();
+                }
+            }
+            if (parser.nextToken() != null) {
+                throw new MalformedRequestException("body", "the request body has content after its JSON object");
+            }
+        } catch (JsonProcessingException e) {
+            throw notJson(e);
+        } catch (IOException e) {
+            throw new MalformedRequestException("body", "the request body could not be read");
+        }
+        if (elements == null) {
+            throw new MalformedRequestException("batch", "batch: an array of events is required");
+        }
+        return new Batch(elements, context, sentAt, writeKey);
+    }
+
+    private List<BatchElement> elements(JsonParser parser, JsonToken start) throws IOException {
+        if (start != JsonToken.START_ARRAY) {
+            throw new MalformedRequestException("batch", "batch: must be an array of events");
+        }
+        List<BatchElement> elements = new ArrayList<>();
+        while (parser.nextToken() != JsonToken.END_ARRAY) {
+            long from = parser.currentTokenLocation().getByteOffset();
+            JsonNode message = mapper.readTree(parser);
+            long to = parser.currentLocation().getByteOffset();
+            elements.add(new BatchElement(message, to - from));
+        }
+        return elements;
+    }
+
+    private static void requireContent(byte[] body) {
+        if (body == null || body.length == 0) {
+            throw new MalformedRequestException("body", "the request body is empty");
+        }
+    }
+
+    private static MalformedRequestException notJson(JsonProcessingException e) {
+        return new MalformedRequestException("body", "the request body is not valid JSON: " + e.getOriginalMessage());
+    }
+}

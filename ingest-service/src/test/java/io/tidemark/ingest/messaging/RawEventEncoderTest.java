@@ -1,0 +1,46 @@
+package io.tidemark.ingest.messaging;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tidemark.event.CollectedEvent;
+import io.tidemark.event.EventCodec;
+import io.tidemark.event.EventFlag;
+import io.tidemark.event.EventType;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class RawEventEncoderTest {
+
+    private final ObjectMapper mapper = new ObjectMapper();
+
+    private void assertSameAsEventCodec(CollectedEvent event) {
+        byte[] fast = RawEventEncoder.encode(event);
+        assertEquals(new String(EventCodec.encode(event)), new String(fast));
+        assertArrayEquals(EventCodec.encode(event), fast);
+        assertEquals(event, EventCodec.decode(fast));
+    }
+
+    @Test
+    void aFullEventIsWrittenByteForByteAsEventCodecWritesIt() throws Exception {
+        assertSameAsEventCodec(new CollectedEvent(1, "web", "m-1", EventType.TRACK, "Order \"Completed\" ✓", "n",
+                "u-1", "a-1", "g-1", "p-1",
+                mapper.readTree("{\"revenue\":12.5,\"n\":null,\"list\":[1,\"two\",{\"x\":false}],\"big\":12345678901234567890}"),
+                mapper.readTree("{\"email\":\"ada@example.com\"}"), mapper.readTree("{\"ip\":\"1.2.3.4\",\"library\":{\"name\":\"x\"}}"),
+                mapper.readTree("{\"All\":true}"), Instant.parse("2026-11-20T08:00:00Z"),
+                Instant.parse("2026-11-20T08:00:00.120Z"), Instant.parse("2026-11-20T08:00:01.000123Z"),
+                Instant.parse("2026-11-25T12:00:00.123456789Z"),
+                EnumSet.of(EventFlag.GENERATED_MESSAGE_ID, EventFlag.SKEW_CORRECTED, EventFlag.FUTURE_TIMESTAMP_CLAMPED)));
+    }
+
+    @Test
+    void absentPartsAreLeftOutAndNoFlagsIsAnEmptyList() {
+        assertSameAsEventCodec(new CollectedEvent(1, "ios", "m-2", EventType.IDENTIFY, null, null, null, "a", null, null,
+                null, null, null, null, Instant.parse("2026-01-01T00:00:00Z"), null, null,
+                Instant.parse("2026-01-01T00:00:00.5Z"), Set.of()));
+    }
+}

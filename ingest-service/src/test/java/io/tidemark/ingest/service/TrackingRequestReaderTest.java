@@ -1,0 +1,55 @@
+package io.tidemark.ingest.service;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class TrackingRequestReaderTest {
+
+    private final TrackingRequestReader reader = new TrackingRequestReader(new ObjectMapper());
+
+    private static byte[] utf8(String json) {
+        return json.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aBatchIsSplitIntoEventsWithTheirSizeInBytes() {
+        String first = "{\"type\":\"track\",\"event\":\"é\"}";
+        String second = "{\"type\":\"identify\"}";
+        TrackingRequestReader.Batch batch = reader.batch(utf8("{\"writeKey\":\"k\",\"batch\":[" + first + " , " + second
+                + "],\"context\":{\"ip\":\"1.2.3.4\"},\"sentAt\":\"2026-11-25T12:00:00Z\",\"other\":[1,{\"a\":2}]}"));
+        assertEquals(2, batch.elements().size());
+        assertEquals(utf8(first).length, batch.elements().get(0).bytes());
+        assertEquals(utf8(second).length, batch.elements().get(1).bytes());
+        assertEquals("track", batch.elements().get(0).message().get("type").asText());
+        assertEquals("1.2.3.4", batch.context().get("ip").asText());
+        assertEquals("k", batch.writeKey().asText());
+        assertEquals("2026-11-25T12:00:00Z", batch.sentAt().asText());
+    }
+
+    @Test
+    void scalarsInABatchAreElementsTooSoTheyCanBeRejectedOneByOne() {
+        assertEquals(3, reader.batch(utf8("{\"batch\":[1,\"x\",{}]}")).elements().size());
+    }
+
+    @Test
+    void aBatchWithoutItsArrayNamesBatch() {
+        assertEquals("batch", assertThrows(MalformedRequestException.class,
+                () -> reader.batch(utf8("{\"sentAt\":\"2026-11-25T12:00:00Z\"}"))).field());
+        assertEquals("batch", assertThrows(MalformedRequestException.class,
+                () -> reader.batch(utf8("{\"batch\":{}}"))).field());
+    }
+
+    @Test
+    void truncatedOrTrailingJsonIsMalformed() {
+        assertThrows(MalformedRequestException.class, () -> reader.batch(utf8("{\"batch\":[{\"type\":\"track\"}")));
+        assertThrows(MalformedRequestException.class, () -> reader.batch(utf8("{\"batch\":[]} {}")));
+        assertThrows(MalformedRequestException.class, () -> reader.batch(utf8("[]")));
+        assertThrows(MalformedRequestException.class, () -> reader.single(utf8("{\"userId\":")));
+        assertThrows(MalformedRequestException.class, () -> reader.single(new byte[0]));
+    }
+}
