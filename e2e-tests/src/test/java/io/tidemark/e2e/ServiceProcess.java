@@ -46,8 +46,9 @@ final class ServiceProcess implements AutoCloseable {
                 "-Dquarkus.http.port=" + port));
         properties.forEach(p -> command.add("-D" + p));
         command.addAll(List.of("-jar", jar.toString()));
+        // Appended, so a service restarted by a test keeps the log of its previous life.
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(log.toFile()).start();
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         // A test JVM that is killed must not leave its services running.
         Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
         return new ServiceProcess(module, port, process, log);
@@ -55,6 +56,29 @@ final class ServiceProcess implements AutoCloseable {
 
     URI uri(String path) {
         return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** The HTTP status of {@code GET path}, or -1 while nothing listens. */
+    int status(HttpClient http, String path) throws InterruptedException {
+        try {
+            return http.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException notListening) {
+            return -1;
+        }
+    }
+
+    /** SIGKILL, as a crash or the OOM killer would: no shutdown hook, no last commit. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor();
     }
 
     void awaitReady(HttpClient http) throws Exception {

@@ -1,11 +1,17 @@
 package io.tidemark.dedup.repository;
 
 import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
+import com.datastax.oss.driver.api.core.cql.BatchStatement;
+import com.datastax.oss.driver.api.core.cql.BatchStatementBuilder;
+import com.datastax.oss.driver.api.core.cql.BoundStatement;
+import com.datastax.oss.driver.api.core.cql.BoundStatementBuilder;
+import com.datastax.oss.driver.api.core.cql.DefaultBatchType;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.quarkus.runtime.api.session.QuarkusCqlSession;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,19 +27,60 @@ public class CqlStatements {
 
     private final CompletionStage<QuarkusCqlSession> session;
     private final Map<String, PreparedStatement> prepared = new ConcurrentHashMap<>();
+    private volatile QuarkusCqlSession connected;
 
     public CqlStatements(CompletionStage<QuarkusCqlSession> session) {
         this.session = session;
     }
 
     public Uni<AsyncResultSet> execute(String cql, Object... values) {
-        return Uni.createFrom().completionStage(session).flatMap(connected -> {
+        return withPrepared(cql, (connected, statement) -> connected.executeAsync(bind(statement, values)));
+    }
+
+    /**
+     * Binds values, leaving nulls unset: a bound null writes a tombstone, and an event has several
+     * absent fields, so rows would carry tombstones that every reader of the day has to skip.
+     */
+    private static BoundStatement bind(PreparedStatement statement, Object[] values) {
+        BoundStatementBuilder builder = statement.boundStatementBuilder(values);
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] == null) {
+                builder = builder.unset(i);
+            }
+        }
+        return builder.build();
+    }
+
+    /**
+     * One unlogged batch of the same statement with each of {@code rows} bound: meant for rows of one
+     * partition, which Cassandra applies as a single mutation (and, with conditions, a single Paxos round).
+     */
+    public Uni<AsyncResultSet> executeBatch(String cql, List<Object[]> rows) {
+        return withPrepared(cql, (connected, statement) -> {
+            BatchStatementBuilder batch = BatchStatement.builder(DefaultBatchType.UNLOGGED);
+            rows.forEach(values -> batch.addStatement(bind(statement, values)));
+            return connected.executeAsync(batch.build());
+        });
+    }
+
+    private interface Execution {
+        CompletionStage<AsyncResultSet> run(QuarkusCqlSession connected, PreparedStatement statement);
+    }
+
+    private Uni<AsyncResultSet> withPrepared(String cql, Execution execution) {
+        // The hot path once connected and prepared: one operator per request instead of five.
+        QuarkusCqlSession ready = connected;
+        PreparedStatement known = prepared.get(cql);
+        if (ready != null && known != null) {
+            return Uni.createFrom().completionStage(() -> execution.run(ready, known));
+        }
+        return Uni.createFrom().completionStage(session).invoke(open -> connected = open).flatMap(open -> {
             PreparedStatement statement = prepared.get(cql);
-            Uni<PreparedStatement> ready = statement != null
+            Uni<PreparedStatement> preparing = statement != null
                     ? Uni.createFrom().item(statement)
-                    : Uni.createFrom().completionStage(() -> connected.prepareAsync(cql))
+                    : Uni.createFrom().completionStage(() -> open.prepareAsync(cql))
                             .invoke(done -> prepared.put(cql, done));
-            return ready.flatMap(done -> Uni.createFrom().completionStage(() -> connected.executeAsync(done.bind(values))));
+            return preparing.flatMap(done -> Uni.createFrom().completionStage(() -> execution.run(open, done)));
         });
     }
 }

@@ -4,6 +4,8 @@ import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.datastax.oss.quarkus.runtime.api.session.QuarkusCqlSession;
 import io.quarkus.test.junit.QuarkusTest;
+import io.tidemark.dedup.config.DedupConfig;
+import io.tidemark.dedup.repository.MessageLedger;
 import io.tidemark.event.CollectedEvent;
 import io.tidemark.event.EventCodec;
 import io.tidemark.event.EventIndexLayout;
@@ -44,10 +46,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RawEventConsumerTest {
 
     private static final String RAW = "tidemark.events.raw";
+    private static final String CLEAN = "tidemark.events.clean";
     private static final Duration PATIENCE = Duration.ofSeconds(30);
 
     @Inject
     QuarkusCqlSession session;
+
+    @Inject
+    DedupConfig config;
 
     private KafkaProducer<String, byte[]> producer;
     private String source;
@@ -144,6 +150,84 @@ class RawEventConsumerTest {
         }
     }
 
+    @Test
+    void newlyStoredEventIsPublishedToTheCleanTopicOnce() throws Exception {
+        try (KafkaConsumer<String, byte[]> cleanTopic = readerAtEnd(CLEAN)) {
+            Instant time = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+            CollectedEvent event = event(UUID.randomUUID().toString(), time);
+            int partition = 0;
+            for (int copy = 0; copy < 3; copy++) {
+                partition = send(event);
+            }
+            CollectedEvent marker = event("marker-" + UUID.randomUUID(), time);
+            producer.send(new ProducerRecord<>(RAW, partition, marker.kafkaKey(), EventCodec.encode(marker))).get();
+
+            List<ConsumerRecord<String, byte[]>> published = readUntil(cleanTopic, marker.kafkaKey());
+            List<ConsumerRecord<String, byte[]>> mine = published.stream()
+                    .filter(r -> event.kafkaKey().equals(r.key())).toList();
+            assertEquals(1, mine.size());
+            CollectedEvent decoded = EventCodec.decode(mine.get(0).value());
+            assertEquals(event.messageId(), decoded.messageId());
+            assertEquals(time, decoded.timestamp());
+        }
+    }
+
+    @Test
+    void copyOfAnEventWhoseStoreCrashedAfterTheClaimFinishesItAtTheFirstTime() throws Exception {
+        // What a crash right after the ledger claim leaves behind: a claim, no row, nothing published.
+        Instant first = Instant.now().minus(2, ChronoUnit.DAYS).truncatedTo(ChronoUnit.MILLIS);
+        Instant copyTime = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        String messageId = UUID.randomUUID().toString();
+        session.execute(SimpleStatement.newInstance("INSERT INTO tidemark.message_claims (source, bucket, message_id, "
+                + "event_time, first_seen) VALUES (?, ?, ?, ?, ?)", source, MessageLedger.bucket(source, messageId), messageId,
+                first, Instant.now()));
+        try (KafkaConsumer<String, byte[]> cleanTopic = readerAtEnd(CLEAN)) {
+            CollectedEvent copy = event(messageId, copyTime);
+            send(copy);
+
+            List<ConsumerRecord<String, byte[]>> published = readUntil(cleanTopic, copy.kafkaKey());
+            assertEquals(first, EventCodec.decode(published.get(published.size() - 1).value()).timestamp());
+        }
+        assertEquals(1, rowsOf(messageId, EventIndexLayout.eventDay(first)).size());
+        assertEquals(0, rowsOf(messageId, EventIndexLayout.eventDay(copyTime)).size());
+        Row claim = session.execute(SimpleStatement.newInstance("SELECT completed FROM tidemark.message_claims "
+                + "WHERE source = ? AND bucket = ? AND message_id = ?", source, MessageLedger.bucket(source, messageId),
+                messageId)).one();
+        assertTrue(claim.getBoolean("completed"));
+        Row changed = session.execute(SimpleStatement.newInstance("SELECT changed_at FROM tidemark.changed_days "
+                + "WHERE source = ? AND event_date = ?", source, EventIndexLayout.eventDay(first))).one();
+        assertTrue(changed != null, "the first day is marked changed");
+    }
+
+    @Test
+    void ledgerRowsLiveForTheDedupWindowAndEventRowsForTheirTtl() throws Exception {
+        Instant time = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        String messageId = UUID.randomUUID().toString();
+        send(event(messageId, time));
+        eventually(() -> rowsOf(messageId, EventIndexLayout.eventDay(time)), rows -> !rows.isEmpty());
+
+        Row claim = session.execute(SimpleStatement.newInstance("SELECT TTL(event_time) AS ttl FROM "
+                + "tidemark.message_claims WHERE source = ? AND bucket = ? AND message_id = ?", source,
+                MessageLedger.bucket(source, messageId), messageId)).one();
+        long window = config.window().toSeconds();
+        assertTrue(claim.getInt("ttl") <= window && claim.getInt("ttl") > window - 600, "ledger TTL " + claim.getInt("ttl"));
+        Row row = session.execute(SimpleStatement.newInstance("SELECT TTL(type) AS ttl FROM tidemark.events_by_day "
+                        + "WHERE source = ? AND event_date = ? AND bucket = ? AND event_time = ? AND message_id = ?",
+                source, EventIndexLayout.eventDay(time), EventIndexLayout.bucket(messageId), time, messageId)).one();
+        long eventTtl = config.eventTtl().toSeconds();
+        assertTrue(row.getInt("ttl") <= eventTtl && row.getInt("ttl") > eventTtl - 600, "event TTL " + row.getInt("ttl"));
+    }
+
+    /** Reads the topic until a record with {@code key} arrived (or patience ran out), returning all read. */
+    private static List<ConsumerRecord<String, byte[]>> readUntil(KafkaConsumer<String, byte[]> consumer, String key) {
+        List<ConsumerRecord<String, byte[]>> read = new ArrayList<>();
+        Instant deadline = Instant.now().plus(PATIENCE);
+        while (read.stream().noneMatch(r -> key.equals(r.key())) && Instant.now().isBefore(deadline)) {
+            consumer.poll(Duration.ofMillis(200)).forEach(read::add);
+        }
+        return read;
+    }
+
     /**
      * Sends a marker event to {@code partition} and returns its messageId: once the marker is stored,
      * everything sent before it to that partition was processed.
@@ -155,10 +239,14 @@ class RawEventConsumerTest {
     }
 
     private static KafkaConsumer<String, byte[]> deadLetterReaderAtEnd() {
+        return readerAtEnd("tidemark.events.dead-letter");
+    }
+
+    private static KafkaConsumer<String, byte[]> readerAtEnd(String topic) {
         KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "localhost:9092",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false), new StringDeserializer(), new ByteArrayDeserializer());
-        List<TopicPartition> partitions = consumer.partitionsFor("tidemark.events.dead-letter").stream()
+        List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
                 .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
         consumer.assign(partitions);
         consumer.seekToEnd(partitions);

@@ -1,0 +1,206 @@
+package io.tidemark.bench.dedup;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
+import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
+import io.tidemark.bench.BenchContext;
+import io.tidemark.bench.Benchmark;
+import io.tidemark.bench.Figure;
+import io.tidemark.event.CollectedEvent;
+import io.tidemark.event.EventCodec;
+import io.tidemark.event.EventIndexLayout;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * dedup-service draining a pre-filled raw topic (first 0%, then 30% copies) beside a plain
+ * DataStax-driver program writing the same rows into the same table with async inserts at bounded
+ * concurrency; dedup's RSS; and the end-to-end latency from ingest's acknowledgement to the row
+ * being stored, at half of dedup's measured maximum rate.
+ */
+public final class DedupBenchmark implements Benchmark {
+
+    static final String AREA = "dedup";
+    private static final int PARTITIONS = 6;
+    private static final String MODULE = "dedup-service";
+    private static final double COPIES = 0.30;
+    private static final String WRITE_KEY = "bench-dedup-write-key";
+
+    @Override
+    public String name() {
+        return AREA;
+    }
+
+    @Override
+    public void run(BenchContext ctx) throws Exception {
+        boolean quick = ctx.shortMode();
+        int records = quick ? 20_000 : 100_000;
+        int concurrency = Integer.getInteger("tidemark.bench.dedup.baseline.concurrency", 64);
+        Duration latencyRun = quick ? Duration.ofSeconds(8) : Duration.ofSeconds(30);
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String raw = "tidemark.bench.dedup-raw-" + run;
+        String clean = "tidemark.bench.dedup-clean-" + run;
+        String group = "tidemark-bench-dedup-" + run;
+        String uniqueSource = "bench-dedup-" + run;
+        String copiesSource = "bench-dedup-copies-" + run;
+        String baselineSource = "bench-driver-" + run;
+        String latencySource = "bench-latency-" + run;
+        Instant around = Instant.now().minus(2, ChronoUnit.HOURS);
+
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ctx.kafkaBootstrap()))) {
+            admin.createTopics(List.of(new NewTopic(raw, PARTITIONS, (short) 1), new NewTopic(clean, PARTITIONS, (short) 1)))
+                    .all().get(30, TimeUnit.SECONDS);
+            try {
+                CommitProgress progress = new CommitProgress(admin, raw, group, PARTITIONS);
+                List<CollectedEvent> unique = BenchEvents.unique(uniqueSource, "u", records, around);
+                List<CollectedEvent> withCopies = BenchEvents.withCopies(copiesSource, "c", records, COPIES, around);
+                Map<Integer, Long> start = progress.ends();
+                // Dedup's first records run through an unwarmed JIT; they are drained before the clock starts.
+                fill(ctx.kafkaBootstrap(), raw, BenchEvents.unique("bench-dedup-warm-" + run, "w", records / 2, around));
+                Map<Integer, Long> afterWarmUp = progress.ends();
+                fill(ctx.kafkaBootstrap(), raw, unique);
+                Map<Integer, Long> afterUnique = progress.ends();
+                fill(ctx.kafkaBootstrap(), raw, withCopies);
+                Map<Integer, Long> afterCopies = progress.ends();
+                System.out.printf("  dedup: topic pre-filled with %d warm-up records, %d unique records, then %d with"
+                        + " %.0f%% copies%n", records / 2, records, records, COPIES * 100);
+
+                double baseline = DriverBaseline.rowsPerSecond(ctx.cassandraContact(),
+                        BenchEvents.unique(baselineSource, "b", records, around), concurrency);
+                System.out.printf("  baseline: driver async inserts, concurrency %d: %.0f rows/s%n", concurrency, baseline);
+
+                ctx.service(MODULE, Map.of(
+                        "mp.messaging.incoming.events-raw.topic", raw,
+                        "mp.messaging.incoming.events-raw.group.id", group,
+                        "mp.messaging.incoming.events-raw.auto.commit.interval.ms", "200",
+                        "mp.messaging.outgoing.events-clean.topic", clean));
+                Drain warmUp = drain(ctx, progress, start, afterWarmUp, 0);
+                Drain uniqueDrain = drain(ctx, progress, afterWarmUp, afterUnique, warmUp.maxRssKb());
+                Drain copiesDrain = drain(ctx, progress, afterUnique, afterCopies, uniqueDrain.maxRssKb());
+                long uniqueRows = rows(ctx.cassandraContact(), uniqueSource, unique);
+                long copiesRows = rows(ctx.cassandraContact(), copiesSource, withCopies);
+                long expectedCopiesRows = withCopies.stream().map(CollectedEvent::messageId).distinct().count();
+                double uniqueRate = uniqueDrain.recordsPerSecond();
+                double copiesRowRate = copiesDrain.recordsPerSecond() * expectedCopiesRows / withCopies.size();
+
+                ctx.report(new Figure(AREA, "rows/s stored, 0% copies", uniqueRate, "rows/s",
+                        "driver async inserts rows/s (concurrency " + concurrency + ")", baseline, "ratio >= 0.7"));
+                ctx.report(new Figure(AREA, "rows/s stored, 30% copies", copiesRowRate, "rows/s",
+                        "driver async inserts rows/s (concurrency " + concurrency + ")", baseline, null));
+                ctx.report(Figure.alone(AREA, "records/s consumed, 30% copies", copiesDrain.recordsPerSecond(),
+                        "records/s", null));
+                ctx.report(new Figure(AREA, "rows found after the run", uniqueRows + copiesRows, "rows",
+                        "distinct events sent", (double) (records + expectedCopiesRows), "ratio = 1"));
+                ctx.report(Figure.alone(AREA, "dedup RSS under load (max)", copiesDrain.maxRssKb() / 1024d, "MB", null));
+
+                double rate = Math.max(10, uniqueRate / 2);
+                try (IngestProcess ingest = IngestProcess.start(ctx.root(), Map.of(
+                        "kafka.bootstrap.servers", ctx.kafkaBootstrap(),
+                        "mp.messaging.outgoing.events-raw.topic", raw,
+                        "tidemark.ingest.sources." + latencySource + ".write-keys", WRITE_KEY))) {
+                    System.out.printf("  latency: %.0f events/s (half of dedup's 0%%-copies rate) for %s%n", rate,
+                            latencyRun);
+                    LatencyProbe.Result latency = LatencyProbe.run(ingest.uri(), WRITE_KEY, latencySource,
+                            ctx.kafkaBootstrap(), clean, rate, latencyRun);
+                    System.out.printf("  latency: %d sent, %d acknowledged, %d seen stored%n", latency.sent(),
+                            latency.acked(), latency.stored());
+                    ctx.report(Figure.alone(AREA, "ingest ack -> row stored p50 @" + Math.round(rate) + "/s",
+                            latency.p50Millis(), "ms", null));
+                    ctx.report(Figure.alone(AREA, "ingest ack -> row stored p99 @" + Math.round(rate) + "/s",
+                            latency.p99Millis(), "ms", "< 1000 ms"));
+                    ctx.report(new Figure(AREA, "events stored of acknowledged (latency run)", latency.stored(),
+                            "events", "acknowledged", (double) latency.acked(), "ratio = 1"));
+                }
+            } finally {
+                admin.deleteTopics(List.of(raw, clean)).all().get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private record Drain(double recordsPerSecond, long maxRssKb) {
+    }
+
+    /**
+     * Waits until the group committed everything between the marks; the rate counts from the first
+     * commit seen inside the range, so the JVM start and the group join are not in it.
+     */
+    private static Drain drain(BenchContext ctx, CommitProgress progress, Map<Integer, Long> from,
+            Map<Integer, Long> to, long rssSoFar) throws Exception {
+        long total = CommitProgress.between(to, from, to);
+        long firstCount = -1;
+        long firstAt = 0;
+        long maxRss = rssSoFar;
+        Instant deadline = Instant.now().plus(Duration.ofMinutes(10));
+        while (Instant.now().isBefore(deadline)) {
+            long now = System.nanoTime();
+            long done = CommitProgress.between(progress.committed(), from, to);
+            maxRss = Math.max(maxRss, ctx.rssKb(MODULE));
+            if (firstCount < 0 && done > 0) {
+                firstCount = done;
+                firstAt = now;
+            }
+            if (done >= total) {
+                if (firstCount >= total) {
+                    // Everything landed in the first commit we saw: no window to measure in.
+                    throw new IllegalStateException("range drained before it could be timed; use more records");
+                }
+                return new Drain((total - firstCount) / ((now - firstAt) / 1e9), maxRss);
+            }
+            Thread.sleep(50);
+        }
+        throw new IllegalStateException("dedup did not drain " + total + " records within 10 minutes");
+    }
+
+    private static void fill(String bootstrap, String topic, List<CollectedEvent> events) {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.BATCH_SIZE_CONFIG, 262144,
+                ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"), new StringSerializer(), new ByteArraySerializer())) {
+            for (CollectedEvent event : events) {
+                producer.send(new ProducerRecord<>(topic, event.kafkaKey(), EventCodec.encode(event)));
+            }
+            producer.flush();
+        }
+    }
+
+    /** Rows of {@code source} on the days its events fall on: the check that nothing was lost or doubled. */
+    private static long rows(String contact, String source, List<CollectedEvent> events) {
+        Set<LocalDate> days = new TreeSet<>();
+        events.forEach(e -> days.add(EventIndexLayout.eventDay(e.timestamp())));
+        String[] hostPort = contact.split(":");
+        try (CqlSession session = CqlSession.builder()
+                .addContactPoint(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])))
+                .withLocalDatacenter("datacenter1")
+                .withConfigLoader(DriverConfigLoader.programmaticBuilder()
+                        .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(30)).build())
+                .build()) {
+            long count = 0;
+            for (LocalDate day : days) {
+                for (short bucket = 0; bucket < EventIndexLayout.BUCKETS_PER_DAY; bucket++) {
+                    count += session.execute(session.prepare("SELECT COUNT(*) FROM tidemark.events_by_day "
+                            + "WHERE source = ? AND event_date = ? AND bucket = ?").bind(source, day, bucket))
+                            .one().getLong(0);
+                }
+            }
+            return count;
+        }
+    }
+}

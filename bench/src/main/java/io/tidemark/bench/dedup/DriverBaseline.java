@@ -1,0 +1,82 @@
+package io.tidemark.bench.dedup;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.BoundStatementBuilder;
+import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import io.tidemark.event.CollectedEvent;
+import io.tidemark.event.EventCodec;
+import io.tidemark.event.EventIndexLayout;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The baseline: a plain DataStax-driver program writing the same rows into the same table, async
+ * inserts with at most {@code concurrency} in flight. No ledger, no Kafka, no dedup.
+ */
+final class DriverBaseline {
+
+    // The same statement dedup-service writes (EventIndexRepository), TTL included.
+    private static final String INSERT = "INSERT INTO tidemark.events_by_day (source, event_date, bucket, "
+            + "event_time, message_id, type, event, user_id, anonymous_id, group_id, previous_id, properties, traits, "
+            + "context, received_at, sent_at, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            + "USING TTL ?";
+    private static final int TTL_SECONDS = (int) Duration.ofDays(400).toSeconds();
+
+    private DriverBaseline() {
+    }
+
+    /** Rows per second for writing all {@code events}. */
+    static double rowsPerSecond(String contact, List<CollectedEvent> events, int concurrency) throws Exception {
+        String[] hostPort = contact.split(":");
+        try (CqlSession session = CqlSession.builder()
+                .addContactPoint(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])))
+                .withLocalDatacenter("datacenter1").build()) {
+            PreparedStatement insert = session.prepare(INSERT);
+            // Warm the connection pool and the JIT on a slice of the rows before the clock starts.
+            int warm = Math.min(events.size() / 10, 2000);
+            write(session, insert, events.subList(0, warm), concurrency);
+            long start = System.nanoTime();
+            write(session, insert, events.subList(warm, events.size()), concurrency);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            return (events.size() - warm) / seconds;
+        }
+    }
+
+    private static void write(CqlSession session, PreparedStatement insert, List<CollectedEvent> events,
+            int concurrency) throws Exception {
+        Semaphore inFlight = new Semaphore(concurrency);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        for (CollectedEvent e : events) {
+            inFlight.acquire();
+            if (failure.get() != null) {
+                break;
+            }
+            Object[] values = {e.source(), EventIndexLayout.eventDay(e.timestamp()),
+                    EventIndexLayout.bucket(e.messageId()), e.timestamp(), e.messageId(), e.type().wireName(), e.event(),
+                    e.userId(), e.anonymousId(), e.groupId(), e.previousId(), EventCodec.toJsonText(e.properties()),
+                    EventCodec.toJsonText(e.traits()), EventCodec.toJsonText(e.context()), e.receivedAt(), e.sentAt(),
+                    null, TTL_SECONDS};
+            // Absent values unset, not null (a null is a tombstone), exactly as dedup-service binds them.
+            BoundStatementBuilder bound = insert.boundStatementBuilder(values);
+            for (int i = 0; i < values.length; i++) {
+                if (values[i] == null) {
+                    bound = bound.unset(i);
+                }
+            }
+            session.executeAsync(bound.build()).whenComplete((done, error) -> {
+                        if (error != null) {
+                            failure.compareAndSet(null, error);
+                        }
+                        inFlight.release();
+                    });
+        }
+        inFlight.acquire(concurrency);
+        if (failure.get() != null) {
+            throw new IllegalStateException("baseline insert failed", failure.get());
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package io.tidemark.bench.dedup;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Open-loop load into ingest's {@code /v1/batch} at a fixed event rate, and for each event the time
+ * from ingest's 200 to dedup having stored it. Dedup publishes to the clean topic only after
+ * Cassandra acknowledged the row, so the clean record's arrival is a (slightly late) witness of the
+ * row being readable; the figure can only overstate the latency.
+ */
+final class LatencyProbe {
+
+    private static final int EVENTS_PER_REQUEST = 10;
+
+    record Result(int sent, int acked, int stored, double p50Millis, double p99Millis, double maxMillis) {
+    }
+
+    private LatencyProbe() {
+    }
+
+    static Result run(URI ingest, String writeKey, String source, String bootstrap, String cleanTopic,
+            double eventsPerSecond, Duration duration) throws Exception {
+        Map<String, Long> acked = new ConcurrentHashMap<>();
+        Map<String, Long> stored = new ConcurrentHashMap<>();
+        AtomicBoolean listening = new AtomicBoolean(true);
+        AtomicBoolean positioned = new AtomicBoolean(false);
+        Thread listener = new Thread(() -> listen(bootstrap, cleanTopic, source + ":", stored, listening, positioned),
+                "clean-listener");
+        listener.start();
+        while (!positioned.get()) {
+            Thread.sleep(20);
+        }
+
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        String authorization = "Basic " + Base64.getEncoder()
+                .encodeToString((writeKey + ":").getBytes(StandardCharsets.UTF_8));
+        int requests = (int) Math.max(1, Math.round(eventsPerSecond * duration.toSeconds() / EVENTS_PER_REQUEST));
+        long intervalNanos = (long) (1e9 * EVENTS_PER_REQUEST / eventsPerSecond);
+        AtomicInteger failed = new AtomicInteger();
+        List<java.util.concurrent.CompletableFuture<?>> pending = new ArrayList<>();
+        long start = System.nanoTime();
+        for (int r = 0; r < requests; r++) {
+            long due = start + r * intervalNanos;
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+            }
+            List<String> ids = new ArrayList<>(EVENTS_PER_REQUEST);
+            StringBuilder body = new StringBuilder("{\"batch\":[");
+            String now = Instant.now().toString();
+            for (int e = 0; e < EVENTS_PER_REQUEST; e++) {
+                String id = "lat-" + r + "-" + e;
+                ids.add(id);
+                body.append(e == 0 ? "" : ",").append("{\"type\":\"track\",\"messageId\":\"").append(id)
+                        .append("\",\"userId\":\"user-").append(r % 500).append("\",\"event\":\"Product Viewed\",")
+                        .append("\"timestamp\":\"").append(now).append("\",\"properties\":{\"sku\":\"sku-")
+                        .append(e).append("\",\"price\":12.5}}");
+            }
+            body.append("],\"sentAt\":\"").append(now).append("\"}");
+            pending.add(http.sendAsync(HttpRequest.newBuilder(ingest.resolve("/v1/batch"))
+                            .header("Content-Type", "application/json").header("Authorization", authorization)
+                            .timeout(Duration.ofSeconds(30))
+                            .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(),
+                    HttpResponse.BodyHandlers.discarding()).whenComplete((response, error) -> {
+                        long at = System.nanoTime();
+                        if (error == null && response.statusCode() == 200) {
+                            ids.forEach(id -> acked.put(id, at));
+                        } else {
+                            failed.incrementAndGet();
+                        }
+                    }));
+        }
+        for (var p : pending) {
+            try {
+                p.join();
+            } catch (RuntimeException counted) {
+                // counted as failed above
+            }
+        }
+        Instant deadline = Instant.now().plusSeconds(60);
+        while (!stored.keySet().containsAll(acked.keySet()) && Instant.now().isBefore(deadline)) {
+            Thread.sleep(100);
+        }
+        listening.set(false);
+        listener.join();
+
+        List<Double> latencies = new ArrayList<>();
+        acked.forEach((id, ackAt) -> {
+            Long storedAt = stored.get(id);
+            if (storedAt != null) {
+                latencies.add(Math.max(0, storedAt - ackAt) / 1e6);
+            }
+        });
+        latencies.sort(Double::compare);
+        return new Result(requests * EVENTS_PER_REQUEST, acked.size(), latencies.size(), percentile(latencies, 0.50),
+                percentile(latencies, 0.99), latencies.isEmpty() ? Double.NaN : latencies.get(latencies.size() - 1));
+    }
+
+    private static void listen(String bootstrap, String topic, String keyPrefix, Map<String, Long> stored,
+            AtomicBoolean listening, AtomicBoolean positioned) {
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10), new StringDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            partitions.forEach(consumer::position);
+            positioned.set(true);
+            while (listening.get()) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(20))) {
+                    long at = System.nanoTime();
+                    if (record.key() != null && record.key().startsWith(keyPrefix)) {
+                        stored.putIfAbsent(record.key().substring(keyPrefix.length()), at);
+                    }
+                }
+            }
+        } finally {
+            positioned.set(true);
+        }
+    }
+
+    private static double percentile(List<Double> sorted, double q) {
+        if (sorted.isEmpty()) {
+            return Double.NaN;
+        }
+        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(q * sorted.size()) - 1));
+    }
+}

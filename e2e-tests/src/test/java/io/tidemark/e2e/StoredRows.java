@@ -1,0 +1,56 @@
+package io.tidemark.e2e;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
+import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
+import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import com.datastax.oss.driver.api.core.cql.Row;
+import io.tidemark.event.EventIndexLayout;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Reads what dedup stored in the event-time index: how many rows each messageId has, and on which day. */
+final class StoredRows implements AutoCloseable {
+
+    /** One stored row. */
+    record Stored(LocalDate day, Instant eventTime) {
+    }
+
+    private final CqlSession session;
+    private final PreparedStatement partition;
+
+    StoredRows(String host, int port) {
+        session = CqlSession.builder().addContactPoint(new InetSocketAddress(host, port))
+                .withLocalDatacenter("datacenter1")
+                .withConfigLoader(DriverConfigLoader.programmaticBuilder()
+                        .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(20)).build())
+                .build();
+        partition = session.prepare("SELECT message_id, event_time FROM tidemark.events_by_day "
+                + "WHERE source = ? AND event_date = ? AND bucket = ?");
+    }
+
+    /** Every row of {@code source} on {@code days}, grouped by messageId (every bucket of each day). */
+    Map<String, java.util.List<Stored>> rows(String source, Collection<LocalDate> days) {
+        Map<String, java.util.List<Stored>> rows = new HashMap<>();
+        for (LocalDate day : days) {
+            for (short bucket = 0; bucket < EventIndexLayout.BUCKETS_PER_DAY; bucket++) {
+                for (Row row : session.execute(partition.bind(source, day, bucket).setPageSize(5000))) {
+                    rows.computeIfAbsent(row.getString("message_id"), id -> new java.util.ArrayList<>())
+                            .add(new Stored(day, row.getInstant("event_time")));
+                }
+            }
+        }
+        return rows;
+    }
+
+    @Override
+    public void close() {
+        session.close();
+    }
+}
