@@ -47,7 +47,9 @@ class OneEventEndToEndIT {
     static void startServices() throws Exception {
         ingest = start("ingest-service", List.of("tidemark.ingest.sources." + SOURCE + ".write-keys=" + WRITE_KEY));
         start("dedup-service", List.of());
-        mart = start("mart-service", List.of());
+        // mart serves Parquet marts: its own export root, exported on demand below.
+        mart = start("mart-service", List.of("tidemark.mart.export.root=" + java.nio.file.Files.createTempDirectory("tidemark-e2e-marts-"),
+                "tidemark.mart.export.sources=" + SOURCE, "tidemark.mart.export.every=off"));
         for (ServiceProcess service : services) {
             service.awaitReady(HTTP);
         }
@@ -109,6 +111,9 @@ class OneEventEndToEndIT {
     }
 
     private static Map<LocalDate, long[]> daily(LocalDate from, LocalDate to) throws Exception {
+        HTTP.send(HttpRequest.newBuilder(mart.uri("/api/v1/exports?source=" + SOURCE))
+                .header("Authorization", "Bearer " + READ_TOKEN).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.discarding());
         HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(mart.uri(
                         "/api/v1/metrics/daily?source=" + SOURCE + "&from=" + from + "&to=" + to))
                 .header("Authorization", "Bearer " + READ_TOKEN).build(), HttpResponse.BodyHandlers.ofString());

@@ -3,16 +3,72 @@ package io.tidemark.mart.config;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
+import java.nio.file.Path;
+import java.util.Optional;
 import java.util.Set;
 
-/** Settings of the dashboard API. */
+/** Settings of the Parquet marts, their export and the dashboard API. */
 @ConfigMapping(prefix = "tidemark.mart")
 public interface MartConfig {
 
-    /** Bearer tokens that may read metrics; secrets in production. */
+    /** Bearer tokens that may read metrics and run exports; secrets in production. */
     Set<String> readTokens();
 
     /** The longest date range one query may ask for, in days. */
     @WithDefault("366")
     int maxRangeDays();
+
+    /** The most rows a top-events answer may have. */
+    @WithDefault("100")
+    int maxTopEvents();
+
+    Export export();
+
+    DuckDb duckdb();
+
+    /** How (source, day) partitions become Parquet files. */
+    interface Export {
+
+        /** How often changed days are exported (a Quarkus scheduler period such as 5m; "off" disables it). */
+        @WithDefault("5m")
+        String every();
+
+        /** How long after start the first periodic export runs, so a starting service answers first. */
+        @WithDefault("30s")
+        String firstDelay();
+
+        /** The mart root directory: {@code <root>/source=<id>/event_date=YYYY-MM-DD/part-NNNNN.parquet}. */
+        Path root();
+
+        /** Only these sources are exported; all sources when absent. */
+        Optional<Set<String>> sources();
+
+        /** A day larger than this is split into files near this size. */
+        @WithDefault("268435456")
+        long targetFileBytes();
+
+        /** Rows per Parquet row group: small enough that min/max event_time statistics let readers skip groups. */
+        @WithDefault("100000")
+        int rowGroupRows();
+
+        /** Cassandra page size while reading a day. */
+        @WithDefault("5000")
+        int pageSize();
+    }
+
+    /** The embedded DuckDB engine that writes and reads the marts. */
+    interface DuckDb {
+
+        /** DuckDB's memory limit; it spills to {@code <root>/_tmp} beyond it. */
+        @WithDefault("512MB")
+        String memoryLimit();
+
+        /** DuckDB worker threads per query. */
+        @WithDefault("2")
+        int threads();
+
+        /** Queries that may run at once; each holds one DuckDB connection on a worker thread. */
+        @WithDefault("4")
+        int queryConcurrency();
+    }
 }

@@ -21,7 +21,8 @@ public record DateRange(LocalDate from, LocalDate to) {
         return new DateRange(start, end);
     }
 
-    private static LocalDate day(String name, String value) {
+    /** Parses one YYYY-MM-DD parameter, naming it when it is missing or malformed. */
+    public static LocalDate day(String name, String value) {
         if (value == null || value.isBlank()) {
             throw new InvalidParameterException(name, "is required (YYYY-MM-DD)");
         }

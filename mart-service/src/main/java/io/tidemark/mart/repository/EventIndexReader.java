@@ -1,46 +1,74 @@
 package io.tidemark.mart.repository;
 
+import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
+import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.datastax.oss.quarkus.runtime.api.session.QuarkusCqlSession;
-import io.smallrye.mutiny.Multi;
-import io.smallrye.mutiny.Uni;
 import io.tidemark.event.EventIndexLayout;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.LocalDate;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionStage;
-import java.util.stream.IntStream;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Consumer;
 
-/** Reads the Cassandra event-time index written by dedup-service. */
+/**
+ * Reads the Cassandra event-time index written by dedup-service, a day at a time, for the export.
+ * All of the day's buckets are read at once, one page request in flight per bucket, while the
+ * calling (export worker) thread consumes pages: the reads overlap, memory stays at a page per bucket.
+ */
 @ApplicationScoped
 public class EventIndexReader {
 
-    private static final String USERS_OF_DAY = "SELECT user_id, anonymous_id FROM tidemark.events_by_day "
+    /** The columns a mart file holds, in file order. */
+    public static final String COLUMNS = "event_time, message_id, type, event, user_id, anonymous_id, group_id, "
+            + "previous_id, properties, traits, context, received_at, sent_at, flags";
+    private static final String ROWS_OF_BUCKET = "SELECT " + COLUMNS + " FROM tidemark.events_by_day "
             + "WHERE source = ? AND event_date = ? AND bucket = ?";
-    private static final String SOURCE_SEEN = "SELECT source FROM tidemark.changed_days WHERE source = ? LIMIT 1";
 
-    // A stage, not the session: a request on an event loop must never wait for the driver to connect.
-    private final CompletionStage<QuarkusCqlSession> session;
+    private record Page(AsyncResultSet rows, Throwable failure) {
+    }
 
-    public EventIndexReader(CompletionStage<QuarkusCqlSession> session) {
+    private final QuarkusCqlSession session;
+
+    public EventIndexReader(QuarkusCqlSession session) {
         this.session = session;
     }
 
-    private Uni<QuarkusCqlSession> connected() {
-        return Uni.createFrom().completionStage(session);
+    /** Hands every row stored for the day, across all of the day's buckets, to {@code sink}; returns the count. */
+    public long forEachRowOfDay(String source, LocalDate day, int pageSize, Consumer<Row> sink) {
+        BlockingQueue<Page> pages = new LinkedBlockingQueue<>();
+        for (int bucket = 0; bucket < EventIndexLayout.BUCKETS_PER_DAY; bucket++) {
+            request(session.executeAsync(SimpleStatement.newInstance(ROWS_OF_BUCKET, source, day, (short) bucket)
+                    .setPageSize(pageSize)), pages);
+        }
+        long rows = 0;
+        int open = EventIndexLayout.BUCKETS_PER_DAY;
+        try {
+            while (open > 0) {
+                Page page = pages.take();
+                if (page.failure() != null) {
+                    throw new IllegalStateException("reading " + source + " " + day + " failed", page.failure());
+                }
+                for (Row row : page.rows().currentPage()) {
+                    sink.accept(row);
+                    rows++;
+                }
+                if (page.rows().hasMorePages()) {
+                    request(page.rows().fetchNextPage(), pages);
+                } else {
+                    open--;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading " + source + " " + day, e);
+        }
+        return rows;
     }
 
-    /** The counted user of every event stored for the day, across all of the day's buckets. */
-    public Multi<String> usersOfDay(String source, LocalDate day) {
-        return Multi.createFrom().items(IntStream.range(0, EventIndexLayout.BUCKETS_PER_DAY).boxed())
-                .onItem().transformToMultiAndConcatenate(bucket -> connected().onItem().transformToMulti(
-                        cql -> cql.executeReactive(SimpleStatement.newInstance(USERS_OF_DAY, source, day, bucket.shortValue()))))
-                .map(row -> row.getString("user_id") != null ? row.getString("user_id") : row.getString("anonymous_id"));
-    }
-
-    /** Whether any event was ever stored for the source. */
-    public Uni<Boolean> sourceExists(String source) {
-        return connected().flatMap(cql -> cql.executeReactive(SimpleStatement.newInstance(SOURCE_SEEN, source))
-                .collect().first().map(row -> row != null));
+    private static void request(CompletionStage<AsyncResultSet> page, BlockingQueue<Page> pages) {
+        page.whenComplete((rows, failure) -> pages.add(new Page(rows, failure)));
     }
 }

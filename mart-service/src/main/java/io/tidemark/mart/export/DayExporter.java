@@ -1,0 +1,225 @@
+package io.tidemark.mart.export;
+
+import com.datastax.oss.driver.api.core.cql.Row;
+import io.tidemark.mart.config.MartConfig;
+import io.tidemark.mart.repository.DuckDbEngine;
+import io.tidemark.mart.repository.EventIndexReader;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.duckdb.DuckDBAppender;
+import org.duckdb.DuckDBConnection;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * Rewrites the Parquet files of one (source, UTC day) from the Cassandra event-time index: rows
+ * sorted by event time, written aside with DuckDB, then swapped in for the day's old files.
+ */
+@ApplicationScoped
+public class DayExporter {
+
+    private static final Logger LOG = Logger.getLogger(DayExporter.class);
+    // The file schema; source and event_date are not columns but Hive path keys.
+    private static final String TABLE_COLUMNS = "event_time TIMESTAMPTZ, message_id VARCHAR, type VARCHAR, "
+            + "event VARCHAR, user_id VARCHAR, anonymous_id VARCHAR, group_id VARCHAR, previous_id VARCHAR, "
+            + "properties VARCHAR, traits VARCHAR, context VARCHAR, received_at TIMESTAMPTZ, sent_at TIMESTAMPTZ, "
+            + "flags VARCHAR[]";
+
+    /** What a day's export wrote. */
+    public record Result(long rows, int files, long bytes) {
+    }
+
+    private final EventIndexReader reader;
+    private final DuckDbEngine engine;
+    private final MartSwapLock lock;
+    private final MartConfig.Export config;
+    private final MartLayout layout;
+
+    public DayExporter(EventIndexReader reader, DuckDbEngine engine, MartSwapLock lock, MartConfig config) {
+        this.reader = reader;
+        this.engine = engine;
+        this.lock = lock;
+        this.config = config.export();
+        this.layout = new MartLayout(config.export().root());
+    }
+
+    /** Blocking: reads Cassandra and runs DuckDB on the calling (export worker) thread. */
+    public Result export(String source, LocalDate day) throws SQLException, IOException {
+        Path staging = layout.stagingDir(source, day);
+        Files.createDirectories(staging);
+        String table = "day_" + UUID.randomUUID().toString().replace("-", "");
+        try (DuckDBConnection duck = engine.connect()) {
+            try (Statement sql = duck.createStatement()) {
+                sql.execute("CREATE TABLE " + table + " (" + TABLE_COLUMNS + ")");
+            }
+            try {
+                long rows = load(duck, table, source, day);
+                List<Path> files = rows == 0 ? List.of() : write(duck, table, rows, staging);
+                long bytes = 0;
+                for (Path file : files) {
+                    bytes += Files.size(file);
+                }
+                Path summary = staging.resolveSibling(staging.getFileName() + "-" + MartLayout.SUMMARY);
+                copy(duck, "SELECT count(*)::BIGINT AS events, count(DISTINCT coalesce(user_id, anonymous_id))::BIGINT "
+                        + "AS users FROM " + table, summary);
+                swap(source, day, staging, !files.isEmpty(), summary);
+                return new Result(rows, files.size(), bytes);
+            } finally {
+                try (Statement sql = duck.createStatement()) {
+                    sql.execute("DROP TABLE IF EXISTS " + table);
+                }
+            }
+        } finally {
+            deleteTree(staging);
+            Files.deleteIfExists(staging.resolveSibling(staging.getFileName() + "-" + MartLayout.SUMMARY));
+        }
+    }
+
+    private long load(DuckDBConnection duck, String table, String source, LocalDate day) throws SQLException {
+        try (DuckDBAppender appender = duck.createAppender(DuckDBConnection.DEFAULT_SCHEMA, table)) {
+            long rows = reader.forEachRowOfDay(source, day, config.pageSize(), row -> append(appender, row));
+            appender.flush();
+            return rows;
+        }
+    }
+
+    private static void append(DuckDBAppender appender, Row row) {
+        try {
+            appender.beginRow();
+            timestamp(appender, row.getInstant("event_time"));
+            text(appender, row.getString("message_id"));
+            text(appender, row.getString("type"));
+            text(appender, row.getString("event"));
+            text(appender, row.getString("user_id"));
+            text(appender, row.getString("anonymous_id"));
+            text(appender, row.getString("group_id"));
+            text(appender, row.getString("previous_id"));
+            text(appender, row.getString("properties"));
+            text(appender, row.getString("traits"));
+            text(appender, row.getString("context"));
+            timestamp(appender, row.getInstant("received_at"));
+            timestamp(appender, row.getInstant("sent_at"));
+            Set<String> flags = row.getSet("flags", String.class);
+            appender.append(flags.stream().sorted().toList());
+            appender.endRow();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot append message " + row.getString("message_id"), e);
+        }
+    }
+
+    private static void text(DuckDBAppender appender, String value) throws SQLException {
+        if (value == null) {
+            appender.appendNull();
+        } else {
+            appender.append(value);
+        }
+    }
+
+    private static void timestamp(DuckDBAppender appender, Instant value) throws SQLException {
+        if (value == null) {
+            appender.appendNull();
+        } else {
+            appender.append(OffsetDateTime.ofInstant(value, ZoneOffset.UTC));
+        }
+    }
+
+    /**
+     * One file in event-time order; if that file is over the target size, the day is rewritten as
+     * consecutive event-time slices of near-target size, so files stay few but none is giant.
+     */
+    private List<Path> write(DuckDBConnection duck, String table, long rows, Path staging) throws SQLException, IOException {
+        Path single = staging.resolve(MartLayout.partFile(0));
+        copy(duck, "SELECT * FROM " + table + " ORDER BY event_time, message_id", single);
+        long size = Files.size(single);
+        if (size <= config.targetFileBytes()) {
+            return List.of(single);
+        }
+        int parts = (int) Math.ceil((double) size / config.targetFileBytes());
+        long perPart = (rows + parts - 1) / parts;
+        Files.delete(single);
+        Path[] files = new Path[parts];
+        for (int i = 0; i < parts; i++) {
+            files[i] = staging.resolve(MartLayout.partFile(i));
+            copy(duck, "SELECT * FROM " + table + " ORDER BY event_time, message_id LIMIT " + perPart
+                    + " OFFSET " + (i * perPart), files[i]);
+        }
+        return List.of(files);
+    }
+
+    private void copy(DuckDBConnection duck, String select, Path file) throws SQLException {
+        try (Statement sql = duck.createStatement()) {
+            sql.execute("COPY (" + select + ") TO '" + literal(file) + "' (FORMAT parquet, COMPRESSION zstd, "
+                    + "ROW_GROUP_SIZE " + config.rowGroupRows() + ")");
+        }
+    }
+
+    /**
+     * Old day aside, new day in: each a rename within the source directory, so each is atomic, and
+     * both happen under the swap lock so this service's queries never see the gap between them.
+     */
+    private void swap(String source, LocalDate day, Path staging, boolean hasFiles, Path summary) throws IOException {
+        Path dayDir = layout.dayDir(source, day);
+        Path summaryFile = layout.summaryFile(source, day);
+        Files.createDirectories(summaryFile.getParent());
+        Path retired = null;
+        lock.swapping().lock();
+        try {
+            if (Files.exists(dayDir)) {
+                retired = layout.retiredDir(source, day);
+                Files.createDirectories(retired.getParent());
+                Files.move(dayDir, retired, StandardCopyOption.ATOMIC_MOVE);
+            }
+            if (hasFiles) {
+                Files.move(staging, dayDir, StandardCopyOption.ATOMIC_MOVE);
+                // rename(2) replaces the old summary in one step.
+                Files.move(summary, summaryFile, StandardCopyOption.ATOMIC_MOVE);
+            } else {
+                Files.deleteIfExists(summaryFile);
+            }
+        } finally {
+            lock.swapping().unlock();
+        }
+        if (retired != null) {
+            deleteTree(retired);
+        }
+        LOG.debugf("source %s day %s swapped in", source, day);
+    }
+
+    /** Leftovers of an export that died half-way: never visible to readers, removed before the next cycle. */
+    void removeLeftovers(String source) {
+        deleteTree(layout.sourceDir(source).resolve(MartLayout.STAGING));
+        deleteTree(layout.sourceDir(source).resolve(MartLayout.RETIRED));
+    }
+
+    static String literal(Path path) {
+        return path.toAbsolutePath().toString().replace("'", "''");
+    }
+
+    static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + dir, e);
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package io.tidemark.mart.export;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
+import io.tidemark.mart.config.MartConfig;
+import io.tidemark.mart.model.ExportSummary;
+import io.tidemark.mart.model.ExportedDay;
+import io.tidemark.mart.repository.ChangeLedger;
+import io.tidemark.mart.repository.ExportLedger;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Exports every (source, day) that changed since its last export, periodically and on demand.
+ * All cycles run on one dedicated worker thread: DuckDB and the ledger calls block, and one
+ * thread also means a scheduled and an on-demand cycle never rewrite the same day at once.
+ */
+@ApplicationScoped
+public class ExportCycle {
+
+    private static final Logger LOG = Logger.getLogger(ExportCycle.class);
+
+    private final ChangeLedger changes;
+    private final ExportLedger exports;
+    private final DayExporter exporter;
+    private final MartConfig.Export config;
+    private final ExecutorService worker = Executors.newSingleThreadExecutor(task -> {
+        Thread thread = new Thread(task, "mart-export");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    public ExportCycle(ChangeLedger changes, ExportLedger exports, DayExporter exporter, MartConfig config) {
+        this.changes = changes;
+        this.exports = exports;
+        this.exporter = exporter;
+        this.config = config.export();
+    }
+
+    /** Runs a cycle for every configured source, or only for {@code source}; completes when it is done. */
+    public Uni<ExportSummary> run(Optional<String> source) {
+        return Uni.createFrom().item(() -> runNow(source)).runSubscriptionOn(worker);
+    }
+
+    @Scheduled(every = "${tidemark.mart.export.every}", delayed = "${tidemark.mart.export.first-delay}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void periodic() {
+        ExportSummary summary = run(Optional.empty()).await().indefinitely();
+        if (!summary.exported().isEmpty() || !summary.failed().isEmpty()) {
+            LOG.infof("export cycle: %d days rewritten (%d rows), %d failed", summary.exported().size(),
+                    summary.rows(), summary.failed().size());
+        }
+    }
+
+    private ExportSummary runNow(Optional<String> only) {
+        // Every change noted before this instant is read below, so once the source's days are
+        // exported its files are complete through this instant.
+        Instant startedAt = Instant.now();
+        List<String> sources = only.map(List::of).orElseGet(changes::sources).stream()
+                .filter(s -> config.sources().map(allowed -> allowed.contains(s)).orElse(true))
+                .sorted().toList();
+        List<ExportSummary.Day> exported = new ArrayList<>();
+        List<ExportSummary.Failure> failed = new ArrayList<>();
+        long rows = 0;
+        for (String source : sources) {
+            exporter.removeLeftovers(source);
+            Map<LocalDate, ExportedDay> done = exports.days(source);
+            boolean complete = true;
+            for (Map.Entry<LocalDate, Instant> change : changes.changedDays(source).entrySet()) {
+                LocalDate day = change.getKey();
+                ExportedDay previous = done.get(day);
+                if (previous != null && !change.getValue().isAfter(previous.coversChangedAt())) {
+                    continue;
+                }
+                try {
+                    DayExporter.Result result = exporter.export(source, day);
+                    exports.record(source, day, change.getValue(), Instant.now(), result.rows(), result.files(),
+                            result.bytes());
+                    exported.add(new ExportSummary.Day(source, day.toString(), result.rows(), result.files(),
+                            result.bytes()));
+                    rows += result.rows();
+                } catch (Exception e) {
+                    // The day keeps its old files and its old ledger entry, so the next cycle retries it.
+                    LOG.errorf(e, "export of source %s day %s failed", source, day);
+                    failed.add(new ExportSummary.Failure(source, day.toString(), e.getMessage()));
+                    complete = false;
+                }
+            }
+            if (complete) {
+                exports.markExportedThrough(source, startedAt);
+            }
+        }
+        return new ExportSummary(startedAt, Instant.now(), sources.size(), rows, exported, failed);
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        worker.shutdownNow();
+    }
+}

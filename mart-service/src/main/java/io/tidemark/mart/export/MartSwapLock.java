@@ -1,0 +1,25 @@
+package io.tidemark.mart.export;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * Orders this process's queries against its day swaps. A swap is two atomic renames (old day
+ * aside, new day in); holding the write lock across both means a query of this service sees a
+ * day's old files or its new ones, never neither and never both.
+ */
+@ApplicationScoped
+public class MartSwapLock {
+
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+
+    public Lock reading() {
+        return lock.readLock();
+    }
+
+    Lock swapping() {
+        return lock.writeLock();
+    }
+}

@@ -1,0 +1,215 @@
+package io.tidemark.mart.query;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.smallrye.mutiny.Uni;
+import io.tidemark.mart.config.MartConfig;
+import io.tidemark.mart.export.MartLayout;
+import io.tidemark.mart.export.MartSwapLock;
+import io.tidemark.mart.model.ActiveUsers;
+import io.tidemark.mart.model.DailyMetrics;
+import io.tidemark.mart.model.TopEvents;
+import io.tidemark.mart.repository.ChangeLedger;
+import io.tidemark.mart.repository.DuckDbEngine;
+import io.tidemark.mart.repository.ExportLedger;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.duckdb.DuckDBConnection;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Lock;
+import java.util.function.Supplier;
+
+/**
+ * Dashboard numbers computed by DuckDB from the Parquet marts. Every query filters on the Hive key
+ * event_date, so DuckDB opens only the files of the asked days, and on event_time, so row groups
+ * outside the range are skipped by their min/max statistics.
+ */
+@ApplicationScoped
+public class MartQueries {
+
+    private static final int WEEK_DAYS = 7;
+    private static final int MONTH_DAYS = 30;
+    private static final String USER = "coalesce(user_id, anonymous_id)";
+
+    private final DuckDbEngine engine;
+    private final MartSwapLock lock;
+    private final ChangeLedger changes;
+    private final ExportLedger exports;
+    private final MartLayout layout;
+    // DuckDB's JDBC calls block for the whole query: they run on this bounded pool, never on an event
+    // loop, and the bound caps how many scans compete for DuckDB's threads and memory.
+    private final ExecutorService pool;
+
+    public MartQueries(DuckDbEngine engine, MartSwapLock lock, ChangeLedger changes, ExportLedger exports,
+            MartConfig config) {
+        this.engine = engine;
+        this.lock = lock;
+        this.changes = changes;
+        this.exports = exports;
+        this.layout = new MartLayout(config.export().root());
+        AtomicInteger threads = new AtomicInteger();
+        this.pool = Executors.newFixedThreadPool(config.duckdb().queryConcurrency(), task -> {
+            Thread thread = new Thread(task, "mart-query-" + threads.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    public Uni<DailyMetrics> daily(String source, DateRange range, Optional<String> event) {
+        return onPool(() -> {
+            requireKnown(source);
+            Instant through = exports.exportedThrough(source).orElse(null);
+            Map<LocalDate, long[]> counts = new HashMap<>();
+            // All events: the per-day summaries written with each day, one tiny file per day.
+            // One event: its rows, from the event files.
+            String sql = event.isEmpty()
+                    ? "SELECT event_date, events, users FROM read_parquet('" + quoted(layout.summaryGlob(source))
+                      + "', hive_partitioning = true, hive_types = {'event_date': DATE}) WHERE event_date BETWEEN DATE '"
+                      + range.from() + "' AND DATE '" + range.to() + "'"
+                    : "SELECT event_date, count(*) AS events, count(DISTINCT " + USER + ") AS users FROM "
+                      + scan(source) + " WHERE " + days(range.from(), range.to()) + " AND event = ? GROUP BY event_date";
+            query(source, sql, event.map(List::of).orElse(List.of()), rows -> {
+                while (rows.next()) {
+                    counts.put(rows.getObject("event_date", LocalDate.class),
+                            new long[] {rows.getLong("events"), rows.getLong("users")});
+                }
+            });
+            List<DailyMetrics.Day> days = range.from().datesUntil(range.to().plusDays(1)).map(day -> {
+                long[] c = counts.getOrDefault(day, new long[2]);
+                return new DailyMetrics.Day(day, c[0], c[1]);
+            }).toList();
+            return new DailyMetrics(source, range.from(), range.to(), through, days);
+        });
+    }
+
+    public Uni<ActiveUsers> activeUsers(String source, LocalDate date) {
+        return onPool(() -> {
+            requireKnown(source);
+            LocalDate weekStart = date.minusDays(WEEK_DAYS - 1);
+            // One grouping by user instead of three distinct counts: a user is active on the day (or in
+            // the week) exactly when the last day it was seen in the 30 days is that day (or in that week).
+            String sql = "SELECT count(*) FILTER (WHERE last_seen = DATE '" + date + "') AS dau, "
+                    + "count(*) FILTER (WHERE last_seen >= DATE '" + weekStart + "') AS wau, count(*) AS mau "
+                    + "FROM (SELECT " + USER + " AS user_key, max(event_date) AS last_seen FROM " + scan(source)
+                    + " WHERE " + days(date.minusDays(MONTH_DAYS - 1), date) + " GROUP BY user_key)";
+            long[] result = new long[3];
+            query(source, sql, List.of(), rows -> {
+                if (rows.next()) {
+                    result[0] = rows.getLong("dau");
+                    result[1] = rows.getLong("wau");
+                    result[2] = rows.getLong("mau");
+                }
+            });
+            return new ActiveUsers(date, result[0], result[1], result[2]);
+        });
+    }
+
+    public Uni<TopEvents> topEvents(String source, DateRange range, int limit) {
+        return onPool(() -> {
+            requireKnown(source);
+            String sql = "SELECT event, count(*) AS count, count(DISTINCT " + USER + ") AS users FROM " + scan(source)
+                    + " WHERE " + days(range.from(), range.to()) + " AND event IS NOT NULL"
+                    + " GROUP BY event ORDER BY count DESC, event LIMIT " + limit;
+            List<TopEvents.Event> events = new ArrayList<>();
+            query(source, sql, List.of(), rows -> {
+                while (rows.next()) {
+                    events.add(new TopEvents.Event(rows.getString("event"), rows.getLong("count"), rows.getLong("users")));
+                }
+            });
+            return new TopEvents(events);
+        });
+    }
+
+    private void requireKnown(String source) {
+        if (!changes.sourceExists(source)) {
+            throw new UnknownSourceException(source);
+        }
+    }
+
+    private String scan(String source) {
+        return "read_parquet('" + quoted(layout.sourceGlob(source)) + "', hive_partitioning = true, "
+                + "hive_types = {'event_date': DATE})";
+    }
+
+    private static String quoted(String text) {
+        return text.replace("'", "''");
+    }
+
+    /** Both filters: the partition key prunes files, the event_time range lets row-group statistics skip. */
+    private static String days(LocalDate from, LocalDate to) {
+        return "event_date BETWEEN DATE '" + from + "' AND DATE '" + to + "'"
+                + " AND event_time >= TIMESTAMPTZ '" + from + " 00:00:00+00'"
+                + " AND event_time < TIMESTAMPTZ '" + to.plusDays(1) + " 00:00:00+00'";
+    }
+
+    private interface RowsReader {
+        void read(ResultSet rows) throws SQLException;
+    }
+
+    private void query(String source, String sql, List<String> parameters, RowsReader reader) {
+        Lock reading = lock.reading();
+        reading.lock();
+        try {
+            if (!hasDays(source)) {
+                // DuckDB refuses a glob that matches no file; a source not exported yet simply has no rows.
+                return;
+            }
+            try (DuckDBConnection duck = engine.connect(); PreparedStatement statement = duck.prepareStatement(sql)) {
+                for (int i = 0; i < parameters.size(); i++) {
+                    statement.setString(i + 1, parameters.get(i));
+                }
+                try (ResultSet rows = statement.executeQuery()) {
+                    reader.read(rows);
+                }
+            } catch (SQLException e) {
+                throw new IllegalStateException("mart query failed for source " + source + ": " + e.getMessage(), e);
+            }
+        } finally {
+            reading.unlock();
+        }
+    }
+
+    private boolean hasDays(String source) {
+        Path dir = layout.sourceDir(source);
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        try (DirectoryStream<Path> days = Files.newDirectoryStream(dir, "event_date=*")) {
+            for (Path day : days) {
+                try (DirectoryStream<Path> files = Files.newDirectoryStream(day, "*.parquet")) {
+                    if (files.iterator().hasNext()) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private <T> Uni<T> onPool(Supplier<T> work) {
+        return Uni.createFrom().item(work).runSubscriptionOn(pool);
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        pool.shutdownNow();
+    }
+}

@@ -1,0 +1,82 @@
+package io.tidemark.mart.repository;
+
+import com.datastax.oss.driver.api.core.cql.Row;
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
+import com.datastax.oss.quarkus.runtime.api.session.QuarkusCqlSession;
+import io.tidemark.mart.model.ExportedDay;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * tidemark.exported_days: what the mart's files of each (source, day) cover, and per source the
+ * time through which every noted change is exported. Blocking calls, used from worker threads.
+ */
+@ApplicationScoped
+public class ExportLedger {
+
+    private static final String COLUMNS = "source, event_date, exported_through, covers_changed_at, exported_at, "
+            + "rows, files, bytes";
+    private static final String OF_SOURCE = "SELECT " + COLUMNS + " FROM tidemark.exported_days WHERE source = ?";
+    private static final String ALL = "SELECT " + COLUMNS + " FROM tidemark.exported_days";
+    private static final String RECORD = "INSERT INTO tidemark.exported_days (source, event_date, covers_changed_at, "
+            + "exported_at, rows, files, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)";
+    private static final String THROUGH = "UPDATE tidemark.exported_days SET exported_through = ? WHERE source = ?";
+    private static final String THROUGH_OF = "SELECT exported_through FROM tidemark.exported_days WHERE source = ? LIMIT 1";
+
+    private final QuarkusCqlSession session;
+
+    public ExportLedger(QuarkusCqlSession session) {
+        this.session = session;
+    }
+
+    /** The exported days of a source, in day order. */
+    public Map<LocalDate, ExportedDay> days(String source) {
+        Map<LocalDate, ExportedDay> days = new TreeMap<>();
+        for (Row row : session.execute(SimpleStatement.newInstance(OF_SOURCE, source))) {
+            if (!row.isNull("event_date")) {
+                days.put(row.getLocalDate("event_date"), day(row));
+            }
+        }
+        return days;
+    }
+
+    /** Every exported day of every source (or of one), for operators. */
+    public List<ExportedDay> list(Optional<String> source) {
+        List<ExportedDay> days = new ArrayList<>();
+        SimpleStatement query = source.map(s -> SimpleStatement.newInstance(OF_SOURCE, s))
+                .orElse(SimpleStatement.newInstance(ALL));
+        for (Row row : session.execute(query)) {
+            if (!row.isNull("event_date")) {
+                days.add(day(row));
+            }
+        }
+        return days;
+    }
+
+    public void record(String source, LocalDate day, Instant coversChangedAt, Instant exportedAt, long rows, int files,
+            long bytes) {
+        session.execute(SimpleStatement.newInstance(RECORD, source, day, coversChangedAt, exportedAt, rows, files, bytes));
+    }
+
+    public void markExportedThrough(String source, Instant through) {
+        session.execute(SimpleStatement.newInstance(THROUGH, through, source));
+    }
+
+    public Optional<Instant> exportedThrough(String source) {
+        Row row = session.execute(SimpleStatement.newInstance(THROUGH_OF, source)).one();
+        return row == null ? Optional.empty() : Optional.ofNullable(row.getInstant("exported_through"));
+    }
+
+    private static ExportedDay day(Row row) {
+        return new ExportedDay(row.getString("source"), row.getLocalDate("event_date"), row.getInstant("exported_at"),
+                row.getInstant("covers_changed_at"), row.getLong("rows"), row.getInt("files"), row.getLong("bytes"),
+                row.getInstant("exported_through"));
+    }
+}

@@ -1,0 +1,28 @@
+package io.tidemark.mart.rest;
+
+import io.smallrye.common.annotation.Blocking;
+import io.tidemark.mart.repository.ChangeLedger;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+import java.util.List;
+
+/** The sources that have events, for the dashboard's source picker. */
+@Path("/api/v1/sources")
+@Produces(MediaType.APPLICATION_JSON)
+public class SourceResource {
+
+    private final ChangeLedger changes;
+
+    public SourceResource(ChangeLedger changes) {
+        this.changes = changes;
+    }
+
+    @GET
+    @Blocking // a scan of the change ledger's partition keys through the blocking driver API: a worker thread, on purpose
+    public List<String> sources() {
+        return changes.sources().stream().sorted().toList();
+    }
+}

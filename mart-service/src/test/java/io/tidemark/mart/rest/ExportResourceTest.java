@@ -1,0 +1,114 @@
+package io.tidemark.mart.rest;
+
+import com.datastax.oss.quarkus.runtime.api.session.QuarkusCqlSession;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.restassured.RestAssured.given;
+import static io.tidemark.mart.rest.StoredEvents.TOKEN;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The export from the real Cassandra of the local stack into Parquet files under a temp root. */
+@QuarkusTest
+@QuarkusTestResource(TempMartRoot.class)
+class ExportResourceTest {
+
+    @Inject
+    QuarkusCqlSession session;
+
+    @ConfigProperty(name = "tidemark.mart.export.root")
+    Path root;
+
+    @Test
+    void eachDayBecomesOneParquetFileSortedByEventTimeInHiveLayout() throws Exception {
+        StoredEvents events = new StoredEvents(session);
+        // Stored in reverse order and spread over the 8 buckets; the test profile writes 2048 rows per row group.
+        events.storeMany("2026-11-01T06:00:00Z", 2100);
+        events.store("2026-11-02T00:00:00Z", "Viewed", "u-1", null);
+        assertEquals(2, events.export());
+
+        Path day = root.resolve("source=" + events.source).resolve("event_date=2026-11-01");
+        try (var files = Files.list(day)) {
+            assertEquals(List.of("part-00000.parquet"), files.map(f -> f.getFileName().toString()).toList());
+        }
+        Path file = day.resolve("part-00000.parquet");
+        try (Connection duck = DriverManager.getConnection("jdbc:duckdb:"); Statement sql = duck.createStatement()) {
+            sql.execute("SET TimeZone = 'UTC'");
+            List<Instant> times = new ArrayList<>();
+            try (ResultSet rows = sql.executeQuery("SELECT epoch_ms(event_time) FROM read_parquet('" + file + "')")) {
+                while (rows.next()) {
+                    times.add(Instant.ofEpochMilli(rows.getLong(1)));
+                }
+            }
+            assertEquals(2100, times.size());
+            assertEquals(times.stream().sorted().toList(), times, "rows in file order are in event-time order");
+            assertEquals(Instant.parse("2026-11-01T06:00:00Z"), times.get(0));
+            // Row groups in event-time order with min/max statistics that readers can skip by.
+            List<String> groups = new ArrayList<>();
+            try (ResultSet rows = sql.executeQuery("SELECT row_group_id, row_group_num_rows, stats_min, stats_max "
+                    + "FROM parquet_metadata('" + file + "') WHERE path_in_schema = 'event_time' ORDER BY row_group_id")) {
+                while (rows.next()) {
+                    groups.add(rows.getLong(2) + " rows " + rows.getString(3) + " .. " + rows.getString(4));
+                }
+            }
+            assertEquals(2, groups.size(), groups.toString());
+            // 06:00:00 + 2047 s = 06:34:07, the last row of the first group; the second starts a second later.
+            assertEquals("2048 rows 2026-11-01 06:00:00+00 .. 2026-11-01 06:34:07+00", groups.get(0));
+            assertEquals("52 rows 2026-11-01 06:34:08+00 .. 2026-11-01 06:34:59+00", groups.get(1));
+        }
+    }
+
+    @Test
+    void aLateEventRewritesOnlyItsDayAndReExportingChangesNothing() throws Exception {
+        StoredEvents events = new StoredEvents(session);
+        events.store("2026-11-01T08:00:00Z", "Viewed", "u-1", null);
+        events.store("2026-11-02T08:00:00Z", "Viewed", "u-1", null);
+        assertEquals(2, events.export());
+        assertEquals(0, events.export());
+
+        Path first = root.resolve("source=" + events.source).resolve("event_date=2026-11-01").resolve("part-00000.parquet");
+        Path second = root.resolve("source=" + events.source).resolve("event_date=2026-11-02").resolve("part-00000.parquet");
+        // Back-date both files, so a rewrite would show as a new modification time whatever the clock resolution.
+        FileTime past = FileTime.from(Instant.parse("2020-01-01T00:00:00Z"));
+        Files.setLastModifiedTime(first, past);
+        Files.setLastModifiedTime(second, past);
+
+        events.store("2026-11-01T09:30:00Z", "Bought", "u-2", null);
+        assertEquals(1, events.export());
+
+        assertNotEquals(past, Files.getLastModifiedTime(first));
+        assertEquals(past, Files.getLastModifiedTime(second));
+        assertFalse(Files.exists(root.resolve("source=" + events.source).resolve("_staging").resolve("x")));
+        given().auth().oauth2(TOKEN).queryParam("source", events.source)
+                .when().get("/api/v1/exports")
+                .then().statusCode(200)
+                .body("$", hasSize(2))
+                .body("[0].date", equalTo("2026-11-01")).body("[0].rows", equalTo(2)).body("[0].files", equalTo(1))
+                .body("[1].date", equalTo("2026-11-02")).body("[1].rows", equalTo(1)).body("[1].files", equalTo(1));
+        given().auth().oauth2(TOKEN)
+                .queryParam("source", events.source).queryParam("from", "2026-11-01").queryParam("to", "2026-11-02")
+                .when().get("/api/v1/metrics/daily")
+                .then().statusCode(200)
+                .body("days[0].events", equalTo(2)).body("days[0].users", equalTo(2))
+                .body("days[1].events", equalTo(1));
+    }
+}
