@@ -123,6 +123,22 @@ final class LocalStack {
         }
     }
 
+    /**
+     * Stops one part by its recorded PID and nothing else, leaving any lease in place so that its
+     * reaper still stops the part once `ensure` has started it again: fault tests stop a server mid-run.
+     */
+    void stopPart(String name) {
+        try (StackLock lock = StackLock.acquire(layout)) {
+            StackPart target = part(name).orElseThrow(() -> new StackException("no part named " + name
+                    + "; parts: kafka, cassandra, " + String.join(", ", QuarkusService.MODULES)));
+            List<String> report = stop(List.of(target));
+            if (report.isEmpty()) {
+                out.println(name + ": no recorded process of this stack runs; nothing stopped");
+            }
+            report.forEach(out::println);
+        }
+    }
+
     /** Run by the reaper once its owner has exited. */
     void reap(Owner owner, long reaperPid) {
         try (StackLock lock = StackLock.acquire(layout)) {

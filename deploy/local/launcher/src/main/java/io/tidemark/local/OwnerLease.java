@@ -24,6 +24,10 @@ record OwnerLease(long ownerPid, long ownerStartMillis, List<String> parts, long
     private static final String SUFFIX = ".lease";
 
     OwnerLease withPart(String part) {
+        if (parts.contains(part)) {
+            // A part stopped by `stop` and started again by `ensure` is still one part of the lease.
+            return this;
+        }
         List<String> more = new ArrayList<>(parts);
         more.add(part);
         return new OwnerLease(ownerPid, ownerStartMillis, List.copyOf(more), reaperPid);

@@ -15,6 +15,8 @@ public final class StackCli {
               ensure --owner-pid PID    for builds: reuse running servers, or start them and stop them
                                         when process PID exits (a reaper watches it)
               release --owner-pid PID   stop now what `ensure` started for PID; nothing otherwise
+              stop PART                 stop only that recorded part (kafka, cassandra, ingest-service, ...);
+                                        `ensure` or `up` starts it again (fault tests use this)
             The stack script turns --owner-parent into --owner-pid of its parent process.
             Data, logs and PID files: $TIDEMARK_LOCAL_DIR or <root>/.tidemark-local
             """;
@@ -32,6 +34,7 @@ public final class StackCli {
         String command = null;
         Long ownerPid = null;
         boolean withServices = true;
+        String partName = null;
         List<String> rest = new ArrayList<>(List.of(args));
         try {
             while (!rest.isEmpty()) {
@@ -46,6 +49,10 @@ public final class StackCli {
                         return 0;
                     }
                     default -> {
+                        if ("stop".equals(command) && partName == null && !arg.startsWith("-")) {
+                            partName = arg;
+                            continue;
+                        }
                         if (arg.startsWith("-") || command != null) {
                             throw new IllegalArgumentException("unexpected argument: " + arg);
                         }
@@ -58,6 +65,9 @@ public final class StackCli {
             }
             if ((command.equals("ensure") || command.equals("release")) && ownerPid == null) {
                 throw new IllegalArgumentException(command + " needs --owner-pid PID (or --owner-parent)");
+            }
+            if (command.equals("stop") && partName == null) {
+                throw new IllegalArgumentException("stop needs the name of a part, e.g. stop kafka");
             }
         } catch (IllegalArgumentException e) {
             System.err.println("stack: " + e.getMessage());
@@ -74,6 +84,7 @@ public final class StackCli {
                 case "status" -> stack.status();
                 case "ensure" -> stack.ensure(Owner.of(ownerPid));
                 case "release" -> stack.release(ownerPid);
+                case "stop" -> stack.stopPart(partName);
                 default -> {
                     System.err.println("stack: unknown command " + command);
                     System.err.print(USAGE);

@@ -1,0 +1,51 @@
+package io.tidemark.faults;
+
+import java.time.Duration;
+
+/**
+ * Ports, durations and load shape of a fault run. Short mode (CI, ./mvnw verify) keeps every
+ * scenario to about a minute; full mode holds the faults as long as the issue asks (Cassandra 60 s).
+ * Any value can be overridden with -Dtidemark.faults.KEY.
+ */
+record FaultSettings(
+        boolean shortMode,
+        int kafkaPort, int kafkaControllerPort, int cassandraPort, int cassandraStoragePort, int cassandraJmxPort,
+        int sources, int workers, Duration pace, double duplicateRate, int maxLateDays,
+        Duration burstEvery, Duration burstLength,
+        Duration loadBeforeFault, Duration loadAfterFault, Duration kafkaDown, Duration cassandraDown, Duration processDown,
+        Duration requestTimeout, Duration maxBackoff, Duration drain, Duration quiescence, Duration stableFor,
+        String serviceHeap) {
+
+    static FaultSettings of(boolean shortMode) {
+        return new FaultSettings(shortMode,
+                integer("kafka.port", 19092), integer("kafka.controller.port", 19093),
+                integer("cassandra.port", 19042), integer("cassandra.storage.port", 17000), integer("cassandra.jmx.port", 17199),
+                integer("sources", 3), integer("workers", shortMode ? 4 : 8),
+                millis("pace.ms", shortMode ? 15 : 10), decimal("duplicate.rate", 0.3), integer("max.late.days", 30),
+                seconds("burst.every.s", shortMode ? 6 : 15), seconds("burst.length.s", 2),
+                seconds("load.before.s", shortMode ? 8 : 30), seconds("load.after.s", shortMode ? 8 : 30),
+                seconds("kafka.down.s", shortMode ? 10 : 30), seconds("cassandra.down.s", shortMode ? 20 : 60),
+                seconds("process.down.s", 2),
+                seconds("request.timeout.s", 3), seconds("max.backoff.s", shortMode ? 4 : 10),
+                seconds("drain.s", shortMode ? 90 : 180), seconds("quiescence.s", shortMode ? 150 : 300),
+                seconds("stable.s", shortMode ? 20 : 30),
+                System.getProperty("tidemark.faults.service.heap", "256m"));
+    }
+
+    private static int integer(String key, int fallback) {
+        return Integer.getInteger("tidemark.faults." + key, fallback);
+    }
+
+    private static double decimal(String key, double fallback) {
+        String value = System.getProperty("tidemark.faults." + key);
+        return value == null ? fallback : Double.parseDouble(value);
+    }
+
+    private static Duration seconds(String key, int fallback) {
+        return Duration.ofSeconds(integer(key, fallback));
+    }
+
+    private static Duration millis(String key, int fallback) {
+        return Duration.ofMillis(integer(key, fallback));
+    }
+}

@@ -1,0 +1,327 @@
+package io.tidemark.faults;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Runs scenarios one at a time on a private stack with the three packaged services: a load with
+ * retries and duplicates, a fault mid-load, quiescence, then ground truth against Cassandra and mart.
+ */
+final class FaultSuite {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration POLL = Duration.ofSeconds(3);
+
+    private final Path root;
+    private final FaultSettings settings;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    FaultSuite(Path root, FaultSettings settings) {
+        this.root = root;
+        this.settings = settings;
+    }
+
+    /** Runs the scenarios on the private stack, started here and released at the end. */
+    List<ScenarioResult> run(List<Scenario> scenarios) throws Exception {
+        try (PrivateStack stack = PrivateStack.of(root, settings)) {
+            stack.ensureFresh();
+            return runOn(stack, scenarios);
+        }
+    }
+
+    /** Runs on a stack the caller owns (and releases): the ITs share one private stack. */
+    List<ScenarioResult> runOn(PrivateStack stack, List<Scenario> scenarios) throws Exception {
+        // Each run and scenario writes to sources of its own, so earlier data never counts.
+        String runId = Long.toString(Instant.now().getEpochSecond(), 36);
+        Map<Scenario, List<Source>> sources = new LinkedHashMap<>();
+        for (Scenario scenario : scenarios) {
+            List<Source> list = new ArrayList<>();
+            for (int i = 1; i <= settings.sources(); i++) {
+                String id = "f" + runId + "-" + scenario.code() + "-" + i;
+                list.add(new Source(id, id + "-key"));
+            }
+            sources.put(scenario, list);
+        }
+        return runOn(stack, scenarios, runId, sources);
+    }
+
+    private List<ScenarioResult> runOn(PrivateStack stack, List<Scenario> scenarios, String runId,
+            Map<Scenario, List<Source>> sources) throws Exception {
+        List<ScenarioResult> results = new ArrayList<>();
+        Log.info("private stack: Kafka " + stack.kafkaBootstrap() + ", Cassandra " + stack.cassandraContact());
+        stack.ensure();
+        List<Source> all = sources.values().stream().flatMap(List::stream).toList();
+        try (Pipeline pipeline = Pipeline.of(root, stack, all, settings,
+                List.of(Pipeline.INGEST, Pipeline.DEDUP, Pipeline.MART))) {
+            pipeline.startAll();
+            for (Scenario scenario : scenarios) {
+                Log.info("=== scenario " + scenario.label() + " ===");
+                ScenarioResult result = runScenario(scenario, sources.get(scenario), runId, stack, pipeline);
+                Log.info("=== " + scenario.label() + ": " + result);
+                results.add(result);
+            }
+        }
+        return results;
+    }
+
+    private ScenarioResult runScenario(Scenario scenario, List<Source> sources, String runId, PrivateStack stack,
+            Pipeline pipeline) throws Exception {
+        GroundTruth truth = new GroundTruth();
+        List<String> notes = new ArrayList<>();
+        RssSampler rss = new RssSampler(pipeline);
+        rss.start();
+        LoadClient load = new LoadClient(pipeline.service(Pipeline.INGEST).uri(""), sources, settings, truth,
+                scenario.code() + runId);
+        load.start();
+        Thread.sleep(settings.loadBeforeFault().toMillis());
+        Log.info("load so far: " + truth.acknowledged().size() + " acknowledged; injecting " + scenario.label());
+        inject(scenario, stack, pipeline);
+        Thread.sleep(settings.loadAfterFault().toMillis());
+        Log.info("stopping the load; retrying what is in flight for up to " + settings.drain().toSeconds() + " s");
+        load.stopAndDrain();
+        for (String module : List.of(Pipeline.INGEST, Pipeline.DEDUP, Pipeline.MART)) {
+            if (!pipeline.service(module).alive()) {
+                notes.add(module + " exited on its own during the scenario (restarted for the check)");
+            }
+        }
+        pipeline.restartDead();
+
+        Map<String, GroundTruth.Expected> acked = truth.acknowledged();
+        Map<String, GroundTruth.Expected> abandoned = truth.abandoned();
+        List<String> sourceIds = sources.stream().map(Source::id).toList();
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        LocalDate from = today.minusDays(settings.maxLateDays() + 1);
+        Log.info("acknowledged " + acked.size() + ", abandoned " + abandoned.size() + "; waiting for quiescence");
+        List<StoredIndex.StoredRow> rows = awaitQuiescence(stack, sourceIds, from, today, acked);
+        rss.stop();
+
+        Map<String, List<StoredIndex.StoredRow>> byId = StoredIndex.byMessageId(rows);
+        long stored = 0;
+        long lost = 0;
+        long wrongDay = 0;
+        List<String> lostSample = new ArrayList<>();
+        for (Map.Entry<String, GroundTruth.Expected> entry : acked.entrySet()) {
+            List<StoredIndex.StoredRow> found = byId.get(entry.getKey());
+            if (found == null) {
+                lost++;
+                if (lostSample.size() < 3) {
+                    lostSample.add(entry.getKey());
+                }
+                continue;
+            }
+            stored++;
+            GroundTruth.Expected expected = entry.getValue();
+            if (found.stream().anyMatch(r -> !r.day().equals(expected.day()) || !r.source().equals(expected.source()))) {
+                wrongDay++;
+            }
+        }
+        long duplicated = byId.values().stream().filter(r -> r.size() > 1).count();
+        long abandonedStored = abandoned.keySet().stream().filter(byId::containsKey).count();
+        long strangers = byId.keySet().stream().filter(id -> !acked.containsKey(id) && !abandoned.containsKey(id)).count();
+        if (strangers > 0) {
+            notes.add(strangers + " stored messageIds the client never sent");
+        }
+        if (!lostSample.isEmpty()) {
+            notes.add("lost e.g. " + lostSample);
+        }
+        if (truth.refused.get() > 0) {
+            notes.add(truth.refused.get() + " valid events refused with a 4xx");
+        }
+        notes.add(String.format("requests %d, timeouts %d, 429 %d, 5xx %d; RSS MB %s",
+                truth.requests.get(), truth.timeouts.get(), truth.status429.get(), truth.status5xx.get(), rss.maxMbByService()));
+
+        // What mart should say per source and day: every acknowledged event, plus abandoned ones that made it.
+        Map<String, Map<LocalDate, Long>> expectedDaily = new HashMap<>();
+        acked.values().forEach(e -> expectedDaily.computeIfAbsent(e.source(), k -> new HashMap<>()).merge(e.day(), 1L, Long::sum));
+        abandoned.forEach((id, e) -> {
+            if (byId.containsKey(id)) {
+                expectedDaily.computeIfAbsent(e.source(), k -> new HashMap<>()).merge(e.day(), 1L, Long::sum);
+            }
+        });
+        MartComparison mart = compareMart(pipeline.service(Pipeline.MART), sourceIds, from, today, expectedDaily);
+        if (!mart.detail().isEmpty()) {
+            notes.add("mart: " + mart.detail());
+        }
+        return new ScenarioResult(scenario.label(), acked.size(), stored, lost, duplicated, wrongDay,
+                mart.mismatchedDays(), mart.note(), abandoned.size(), abandonedStored, truth.retries.get(),
+                truth.duplicateSends.get(), rss.maxMb(), String.join("; ", notes));
+    }
+
+    private void inject(Scenario scenario, PrivateStack stack, Pipeline pipeline) throws Exception {
+        switch (scenario) {
+            case NO_FAULT -> Log.info("no fault injected");
+            case KILL_INGEST -> killAndRestart(pipeline.service(Pipeline.INGEST));
+            case KILL_DEDUP -> killAndRestart(pipeline.service(Pipeline.DEDUP));
+            case KILL_MART -> killAndRestart(pipeline.service(Pipeline.MART));
+            case KAFKA_STOP -> stopAndStart(stack, PrivateStack.KAFKA, settings.kafkaDown());
+            case CASSANDRA_STOP -> stopAndStart(stack, PrivateStack.CASSANDRA, settings.cassandraDown());
+        }
+    }
+
+    private void killAndRestart(ServiceProcess service) throws Exception {
+        Log.info("kill -9 " + service.module() + " (pid " + service.pid() + ")");
+        service.kill9();
+        Thread.sleep(settings.processDown().toMillis());
+        service.start();
+        Log.info(service.module() + " restarted (pid " + service.pid() + ")");
+    }
+
+    private void stopAndStart(PrivateStack stack, String part, Duration down) throws InterruptedException {
+        Log.info("stopping private " + part);
+        stack.stop(part);
+        Log.info(part + " stopped; keeping it down for " + down.toSeconds() + " s while the client keeps sending");
+        Thread.sleep(down.toMillis());
+        stack.ensure();
+        Log.info(part + " is back");
+    }
+
+    /** Waits until dedup has committed every raw record and the index stopped changing (or time is up). */
+    private List<StoredIndex.StoredRow> awaitQuiescence(PrivateStack stack, List<String> sources, LocalDate from,
+            LocalDate to, Map<String, GroundTruth.Expected> acked) throws InterruptedException {
+        Instant deadline = Instant.now().plus(settings.quiescence());
+        List<StoredIndex.StoredRow> rows = List.of();
+        int previous = -1;
+        Instant stableSince = Instant.now();
+        while (true) {
+            long lag = ConsumerLag.rawTopicLag(stack.kafkaBootstrap());
+            try {
+                rows = StoredIndex.read(stack.cassandraPort(), sources, from, to);
+            } catch (RuntimeException e) {
+                Log.info("cannot read Cassandra yet: " + e.getMessage());
+            }
+            if (rows.size() != previous) {
+                previous = rows.size();
+                stableSince = Instant.now();
+            }
+            java.util.Set<String> ids = rowsIds(rows);
+            long missing = acked.keySet().stream().filter(id -> !ids.contains(id)).count();
+            boolean stable = Duration.between(stableSince, Instant.now()).compareTo(settings.stableFor()) >= 0;
+            Log.info("quiescence: raw-topic lag " + lag + ", rows " + rows.size() + ", acknowledged not stored " + missing);
+            if (lag == 0 && stable) {
+                return rows;
+            }
+            if (Instant.now().isAfter(deadline)) {
+                Log.info("quiescence not reached within " + settings.quiescence().toSeconds() + " s; comparing what is there");
+                return rows;
+            }
+            Thread.sleep(POLL.toMillis());
+        }
+    }
+
+    private static java.util.Set<String> rowsIds(List<StoredIndex.StoredRow> rows) {
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        rows.forEach(r -> ids.add(r.messageId()));
+        return ids;
+    }
+
+    /** The mart's view after an on-demand export, against the expected count per source and day. */
+    record MartComparison(long mismatchedDays, String note, String detail) {
+    }
+
+    private MartComparison compareMart(ServiceProcess mart, List<String> sources, LocalDate from, LocalDate to,
+            Map<String, Map<LocalDate, Long>> expected) throws InterruptedException {
+        String auth = "Bearer " + Pipeline.READ_TOKEN;
+        List<String> detail = new ArrayList<>();
+        try {
+            HttpResponse<String> export = http.send(HttpRequest.newBuilder(mart.uri("/api/v1/exports"))
+                    .timeout(Duration.ofMinutes(5)).header("Authorization", auth)
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            if (export.statusCode() == 404 || export.statusCode() == 405) {
+                detail.add("no export endpoint (" + export.statusCode() + "), compared the live API");
+            } else if (export.statusCode() / 100 != 2) {
+                detail.add("export answered " + export.statusCode() + " " + abbreviate(export.body()));
+            }
+            long mismatched = 0;
+            for (String source : sources) {
+                URI uri = mart.uri("/api/v1/metrics/daily?source=" + source + "&from=" + from + "&to=" + to);
+                HttpResponse<String> daily = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(1))
+                        .header("Authorization", auth).GET().build(), HttpResponse.BodyHandlers.ofString());
+                if (daily.statusCode() != 200) {
+                    return new MartComparison(-1, "HTTP " + daily.statusCode(), abbreviate(daily.body()));
+                }
+                Map<LocalDate, Long> actual = new HashMap<>();
+                for (JsonNode day : JSON.readTree(daily.body()).path("days")) {
+                    actual.put(LocalDate.parse(day.path("date").asText()), day.path("events").asLong());
+                }
+                Map<LocalDate, Long> want = expected.getOrDefault(source, Map.of());
+                for (LocalDate day = from; !day.isAfter(to); day = day.plusDays(1)) {
+                    long a = actual.getOrDefault(day, 0L);
+                    long w = want.getOrDefault(day, 0L);
+                    if (a != w) {
+                        mismatched++;
+                        if (detail.size() < 4) {
+                            detail.add(source + " " + day + " mart " + a + " expected " + w);
+                        }
+                    }
+                }
+            }
+            return new MartComparison(mismatched, "", String.join(", ", detail));
+        } catch (IOException e) {
+            return new MartComparison(-1, "unreachable", e.toString());
+        }
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() > 200 ? text.substring(0, 200) + "..." : text;
+    }
+
+    /** Samples the services' RSS every two seconds during a scenario. */
+    private static final class RssSampler {
+        private final Pipeline pipeline;
+        private final Map<String, Long> maxKb = new ConcurrentHashMap<>();
+        private volatile boolean running = true;
+        private Thread thread;
+
+        RssSampler(Pipeline pipeline) {
+            this.pipeline = pipeline;
+        }
+
+        void start() {
+            thread = new Thread(() -> {
+                while (running) {
+                    for (String module : List.of(Pipeline.INGEST, Pipeline.DEDUP, Pipeline.MART)) {
+                        maxKb.merge(module, pipeline.service(module).rssKb(), Math::max);
+                    }
+                    try {
+                        Thread.sleep(2000);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "rss-sampler");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        void stop() {
+            running = false;
+            thread.interrupt();
+        }
+
+        long maxMb() {
+            return maxKb.values().stream().mapToLong(Long::longValue).max().orElse(0) / 1024;
+        }
+
+        String maxMbByService() {
+            Map<String, Long> mb = new java.util.TreeMap<>();
+            maxKb.forEach((k, v) -> mb.put(k.replace("-service", ""), v / 1024));
+            return mb.toString();
+        }
+    }
+}

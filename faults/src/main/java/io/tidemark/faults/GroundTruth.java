@@ -1,0 +1,44 @@
+package io.tidemark.faults;
+
+import java.time.LocalDate;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** What the client knows: every messageId it got a 2xx for, with its source and UTC event day. */
+final class GroundTruth {
+
+    /** Where an acknowledged event must be counted. */
+    record Expected(String source, LocalDate day) {
+    }
+
+    private final Map<String, Expected> acknowledged = new ConcurrentHashMap<>();
+    private final Map<String, Expected> abandoned = new ConcurrentHashMap<>();
+    final AtomicLong requests = new AtomicLong();
+    final AtomicLong retries = new AtomicLong();
+    final AtomicLong duplicateSends = new AtomicLong();
+    final AtomicLong timeouts = new AtomicLong();
+    final AtomicLong status429 = new AtomicLong();
+    final AtomicLong status5xx = new AtomicLong();
+    final AtomicLong refused = new AtomicLong();
+
+    void acknowledged(String messageId, Expected expected) {
+        acknowledged.put(messageId, expected);
+        abandoned.remove(messageId);
+    }
+
+    /** Sent, never acknowledged before the client gave up: may or may not be stored, neither is an error. */
+    void abandoned(String messageId, Expected expected) {
+        if (!acknowledged.containsKey(messageId)) {
+            abandoned.put(messageId, expected);
+        }
+    }
+
+    Map<String, Expected> acknowledged() {
+        return Map.copyOf(acknowledged);
+    }
+
+    Map<String, Expected> abandoned() {
+        return Map.copyOf(abandoned);
+    }
+}

@@ -1,0 +1,36 @@
+package io.tidemark.faults;
+
+import java.util.List;
+
+/** The outcome of one scenario: the figures of the fault table. */
+record ScenarioResult(String scenario, long acknowledged, long stored, long lost, long duplicated, long wrongDay,
+        long martMismatchDays, String martNote, long abandoned, long abandonedStored, long retries, long duplicateSends,
+        long maxRssMb, String notes) {
+
+    boolean clean() {
+        return lost == 0 && duplicated == 0 && wrongDay == 0;
+    }
+
+    static String table(List<ScenarioResult> results) {
+        StringBuilder out = new StringBuilder();
+        String format = "%-15s %12s %10s %6s %11s %10s %14s %10s %8s %9s %8s%n";
+        out.append(String.format(format, "scenario", "acknowledged", "stored", "lost", "duplicated", "wrong-day",
+                "mart-mismatch", "abandoned", "retries", "dup-sends", "max-RSS"));
+        for (ScenarioResult r : results) {
+            out.append(String.format(format, r.scenario, r.acknowledged, r.stored, r.lost, r.duplicated, r.wrongDay,
+                    r.martNote.isEmpty() ? Long.toString(r.martMismatchDays) : r.martNote,
+                    r.abandoned + (r.abandoned > 0 ? "(" + r.abandonedStored + " st)" : ""),
+                    r.retries, r.duplicateSends, r.maxRssMb + " MB"));
+        }
+        for (ScenarioResult r : results) {
+            if (!r.notes.isEmpty()) {
+                out.append(r.scenario).append(": ").append(r.notes).append('\n');
+            }
+        }
+        out.append("acknowledged = distinct messageIds the client got a 2xx for; stored = those with a row in "
+                + "tidemark.events_by_day; lost/duplicated/wrong-day count messageIds; mart-mismatch = days where "
+                + "GET /api/v1/metrics/daily differs from the acknowledged count; abandoned = sent, never acknowledged "
+                + "(how many of them are stored anyway); max-RSS = largest service RSS seen.\n");
+        return out.toString();
+    }
+}

@@ -1,0 +1,35 @@
+package io.tidemark.faults;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The short subset of the fault suite inside ./mvnw verify: dedup killed with SIGKILL mid-load and
+ * Cassandra stopped mid-load, on a private stack, with a retrying client that sends duplicates.
+ */
+class FaultSuiteIT {
+
+    @Test
+    void everyAcknowledgedEventIsStoredOnceOnItsDayThroughDedupKillAndCassandraOutage() throws Exception {
+        FaultSettings settings = FaultSettings.of(true);
+        PrivateStack stack = SharedPrivateStack.get(settings);
+        List<ScenarioResult> results = new FaultSuite(SharedPrivateStack.root(), settings)
+                .runOn(stack, List.of(Scenario.KILL_DEDUP, Scenario.CASSANDRA_STOP));
+        System.out.print(ScenarioResult.table(results));
+
+        assertEquals(2, results.size());
+        for (ScenarioResult result : results) {
+            assertAll(result.scenario(),
+                    () -> assertTrue(result.acknowledged() > 0, "the load acknowledged nothing: " + result),
+                    () -> assertTrue(result.duplicateSends() > 0, "the load sent no duplicates: " + result),
+                    () -> assertEquals(0, result.lost(), "acknowledged events missing from Cassandra: " + result),
+                    () -> assertEquals(0, result.duplicated(), "messageIds stored more than once: " + result),
+                    () -> assertEquals(0, result.wrongDay(), "events stored on another day: " + result),
+                    () -> assertEquals(result.acknowledged(), result.stored(), "stored differs from acknowledged: " + result));
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package io.tidemark.faults;
+
+import java.nio.file.Path;
+
+/**
+ * The one private stack of this test JVM: started by the first IT that needs it and released when
+ * the JVM exits (the launcher's reaper would stop it too, should the JVM be killed).
+ */
+final class SharedPrivateStack {
+
+    private static PrivateStack stack;
+
+    private SharedPrivateStack() {
+    }
+
+    static Path root() {
+        return Path.of(System.getProperty("tidemark.root", "..")).toAbsolutePath().normalize();
+    }
+
+    static synchronized PrivateStack get(FaultSettings settings) {
+        if (stack == null) {
+            stack = PrivateStack.of(root(), settings);
+            stack.ensureFresh();
+            PrivateStack started = stack;
+            Runtime.getRuntime().addShutdownHook(new Thread(started::close, "release-private-stack"));
+        }
+        return stack;
+    }
+}
