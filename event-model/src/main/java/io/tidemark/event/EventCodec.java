@@ -2,6 +2,7 @@ package io.tidemark.event;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -9,6 +10,8 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Iterator;
+import java.util.Map;
 
 /**
  * The wire form of {@link CollectedEvent} on Kafka: compact JSON, ISO-8601 instants, nulls left out.
@@ -57,7 +60,75 @@ public final class EventCodec {
         if (event.countedUser() == null) {
             throw new UndecodableEventException("missing field: userId or anonymousId");
         }
+        requireStorableText(event);
         return event;
+    }
+
+    /**
+     * A lone UTF-16 surrogate (JSON allows the escape {@code \ud800}) has no UTF-8 form, so no
+     * database can store it: such a record is refused here, once, instead of failing every write
+     * attempt downstream and holding back the records behind it.
+     */
+    private static void requireStorableText(CollectedEvent event) {
+        String[][] fields = {{"source", event.source()}, {"messageId", event.messageId()}, {"event", event.event()},
+                {"name", event.name()}, {"userId", event.userId()}, {"anonymousId", event.anonymousId()},
+                {"groupId", event.groupId()}, {"previousId", event.previousId()}};
+        for (String[] field : fields) {
+            if (!wellFormed(field[1])) {
+                throw new UndecodableEventException("malformed unicode in field: " + field[0]);
+            }
+        }
+        Object[][] objects = {{"properties", event.properties()}, {"traits", event.traits()},
+                {"context", event.context()}, {"integrations", event.integrations()}};
+        for (Object[] object : objects) {
+            if (!wellFormed((JsonNode) object[1])) {
+                throw new UndecodableEventException("malformed unicode in field: " + object[0]);
+            }
+        }
+    }
+
+    private static boolean wellFormed(JsonNode node) {
+        if (node == null) {
+            return true;
+        }
+        if (node.isTextual()) {
+            return wellFormed(node.textValue());
+        }
+        if (node.isObject()) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> entry = it.next();
+                if (!wellFormed(entry.getKey()) || !wellFormed(entry.getValue())) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        if (node.isArray()) {
+            for (JsonNode element : node) {
+                if (!wellFormed(element)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static boolean wellFormed(String text) {
+        if (text == null) {
+            return true;
+        }
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 == text.length() || !Character.isLowSurrogate(text.charAt(i + 1))) {
+                    return false;
+                }
+                i++;
+            } else if (Character.isLowSurrogate(c)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Free-form JSON parts are stored as text; this renders them compactly. */

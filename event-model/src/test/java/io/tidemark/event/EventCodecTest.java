@@ -60,4 +60,22 @@ class EventCodecTest {
                 () -> EventCodec.decode(json.getBytes(StandardCharsets.UTF_8)));
         assertEquals("missing field: userId or anonymousId", e.getMessage());
     }
+
+    @Test
+    void loneSurrogateThatNoDatabaseCanStoreIsRefusedNamingTheField() {
+        String json = "{\"v\":1,\"source\":\"web\",\"messageId\":\"m\",\"type\":\"track\",\"userId\":\"u\","
+                + "\"properties\":{\"nested\":[\"ok\",\"bad \\ud800 text\"]},"
+                + "\"timestamp\":\"2026-01-01T00:00:00Z\",\"receivedAt\":\"2026-01-01T00:00:00Z\"}";
+        UndecodableEventException e = assertThrows(UndecodableEventException.class,
+                () -> EventCodec.decode(json.getBytes(StandardCharsets.UTF_8)));
+        assertEquals("malformed unicode in field: properties", e.getMessage());
+    }
+
+    @Test
+    void surrogatePairsOfEmojiAreKept() {
+        String json = "{\"v\":1,\"source\":\"web\",\"messageId\":\"m\",\"type\":\"track\",\"userId\":\"u\","
+                + "\"event\":\"Liked \\ud83d\\ude00\","
+                + "\"timestamp\":\"2026-01-01T00:00:00Z\",\"receivedAt\":\"2026-01-01T00:00:00Z\"}";
+        assertEquals("Liked \uD83D\uDE00", EventCodec.decode(json.getBytes(StandardCharsets.UTF_8)).event());
+    }
 }
