@@ -51,7 +51,8 @@ final class ServiceProcesses implements AutoCloseable {
         int port = freePort();
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx" + serviceHeap, "-Dquarkus.http.port=" + port));
+                "-Xmx" + System.getProperty("tidemark.bench.heap." + module, serviceHeap),
+                "-Dquarkus.http.port=" + port));
         properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
         command.addAll(List.of("-jar", jar.toString()));
         Files.createDirectories(logDir);
