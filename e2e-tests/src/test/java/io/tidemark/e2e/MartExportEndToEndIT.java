@@ -100,8 +100,9 @@ class MartExportEndToEndIT {
         for (int ago = DAYS - 1; ago >= 0; ago--) {
             int events = 1 + random.nextInt(5);
             for (int i = 0; i < events; i++) {
-                // Minutes before now, so no event is in the future and each lands on a known UTC day.
-                Instant time = now.minus(ago, ChronoUnit.DAYS).minus(1 + random.nextInt(600), ChronoUnit.MINUTES);
+                // Inside the UTC day `ago` days back and never after now, whatever the time of day the test
+                // runs: every day in the range has events, so every day is exported before the late ones come.
+                Instant time = timeOnDay(today.minusDays(ago), now);
                 sent.add(track(UUID.randomUUID().toString(), "user-" + random.nextInt(12), "Song Played", time, true));
             }
         }
@@ -123,7 +124,7 @@ class MartExportEndToEndIT {
 
         // Late events for a day already exported, one of them sent twice.
         LocalDate lateDay = today.minusDays(LATE_DAY_AGO);
-        Instant lateTime = now.minus(LATE_DAY_AGO, ChronoUnit.DAYS).minus(3, ChronoUnit.HOURS);
+        Instant lateTime = lateDay.atStartOfDay(ZoneOffset.UTC).toInstant().plus(13, ChronoUnit.HOURS);
         String[] late = track(UUID.randomUUID().toString(), "late-user", "Song Skipped", lateTime, true);
         track(late[0], late[1], late[2], lateTime, false);
         track(UUID.randomUUID().toString(), "user-1", "Song Skipped", lateTime.plusSeconds(60), true);
@@ -144,6 +145,12 @@ class MartExportEndToEndIT {
             }
         }
         assertEquals(filesBefore.keySet(), filesAfter.keySet());
+    }
+
+    private Instant timeOnDay(LocalDate day, Instant now) {
+        Instant start = day.atStartOfDay(ZoneOffset.UTC).toInstant();
+        long span = Math.min(86_400, Duration.between(start, now).getSeconds() + 1);
+        return start.plusSeconds(random.nextLong(span));
     }
 
     /** Sends one track event; {@code counted} adds it to the truth (a retry is not counted again). */
