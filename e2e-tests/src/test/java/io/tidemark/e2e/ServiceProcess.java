@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 
 /** One packaged Tidemark service run as its own JVM process on a free port, as it runs in production. */
@@ -43,7 +44,7 @@ final class ServiceProcess implements AutoCloseable {
         Path log = logDir.resolve(module + ".log");
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-                "-Dquarkus.http.port=" + port));
+                "-Dquarkus.http.port=" + port, "-Dquarkus.profile=prod,local"));
         properties.forEach(p -> command.add("-D" + p));
         command.addAll(List.of("-jar", jar.toString()));
         // Appended, so a service restarted by a test keeps the log of its previous life.
@@ -99,6 +100,16 @@ final class ServiceProcess implements AutoCloseable {
             Thread.sleep(250);
         }
         throw new IllegalStateException(name + " not ready within " + READY_TIMEOUT + "; see " + log.toAbsolutePath());
+    }
+
+    /** Waits for the process to end on its own; its exit code, or empty if it still runs after {@code patience}. */
+    OptionalInt awaitExit(Duration patience) throws InterruptedException {
+        return process.waitFor(patience.toMillis(), TimeUnit.MILLISECONDS)
+                ? OptionalInt.of(process.exitValue()) : OptionalInt.empty();
+    }
+
+    String logText() throws IOException {
+        return Files.readString(log);
     }
 
     private static int freePort() throws IOException {

@@ -68,6 +68,8 @@ final class QuarkusService implements StackPart {
                 DetachedProcess.java(),
                 "-XX:+ExitOnOutOfMemoryError",
                 "-Dquarkus.http.port=" + port,
+                // The production build with the demo credentials of the local profile on top.
+                "-Dquarkus.profile=prod,local",
                 "-jar", jar().toString());
         return DetachedProcess.start(command, log(), layout.root().resolve(module));
     }

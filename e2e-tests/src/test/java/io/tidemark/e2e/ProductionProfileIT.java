@@ -1,0 +1,56 @@
+package io.tidemark.e2e;
+
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The demo credentials belong to the local profile only: a service started as production knows no
+ * write key and no read token but those its deployment sets.
+ */
+class ProductionProfileIT {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @Test
+    void ingestInProductionRefusesTheDemoWriteKey() throws Exception {
+        String key = "prod-key-" + UUID.randomUUID();
+        try (ServiceProcess ingest = ServiceProcess.start("ingest-service",
+                List.of("tidemark.ingest.sources.prod-src.write-keys=" + key, "quarkus.profile=prod"))) {
+            ingest.awaitReady(HTTP);
+            assertEquals(401, track(ingest, "dev-write-key"), "the demo key must not open a production ingest");
+            assertEquals(200, track(ingest, key), "the configured key is accepted");
+        }
+    }
+
+    @Test
+    void martInProductionWithoutReadTokensRefusesToStart() throws Exception {
+        try (ServiceProcess mart = ServiceProcess.start("mart-service", List.of("quarkus.profile=prod",
+                "tidemark.mart.export.every=off", "tidemark.mart.export.root=target/prod-profile-marts"))) {
+            OptionalInt exit = mart.awaitExit(Duration.ofSeconds(90));
+            assertTrue(exit.isPresent(), "mart kept running without any read token");
+            assertNotEquals(0, exit.getAsInt());
+            assertTrue(mart.logText().contains("tidemark.mart.read-tokens"), "the log names the missing setting");
+        }
+    }
+
+    private static int track(ServiceProcess ingest, String writeKey) throws Exception {
+        String basic = Base64.getEncoder().encodeToString((writeKey + ":").getBytes(StandardCharsets.UTF_8));
+        String body = "{\"messageId\":\"" + UUID.randomUUID() + "\",\"userId\":\"u\",\"event\":\"Profile Checked\"}";
+        return HTTP.send(HttpRequest.newBuilder(ingest.uri("/v1/track")).header("Authorization", "Basic " + basic)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+}
