@@ -1,0 +1,66 @@
+package io.tidemark.ingest.rest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.vertx.http.runtime.RouteConstants;
+import io.tidemark.ingest.config.IngestConfig;
+import io.tidemark.ingest.model.Problem;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+/**
+ * Refuses a body whose declared length cannot fit the request limit before any of it is buffered,
+ * with a problem body. Without it, Vert.x answers a {@code Content-Length} over
+ * {@code quarkus.http.limits.max-body-size} with a bare 413 a client cannot explain. (A chunked body
+ * that outgrows that cap still gets Vert.x's bare 413: SDKs send a length.)
+ */
+@ApplicationScoped
+public class OversizeBodyGuard {
+
+    /** Just before Quarkus's own upload limit, which would answer without a body. */
+    private static final int ORDER = RouteConstants.ROUTE_ORDER_UPLOAD_LIMIT - 1;
+
+    private final long maxWireBytes;
+    private final String problem;
+
+    public OversizeBodyGuard(IngestConfig config, ObjectMapper json) throws JsonProcessingException {
+        // A gzip body decompresses to at least its own size, less deflate's framing (well under 1%) and
+        // a header: anything longer on the wire is over the decompressed limit whatever its encoding.
+        this.maxWireBytes = config.maxRequestBytes() + config.maxRequestBytes() / 100 + 1024;
+        this.problem = json.writeValueAsString(new Problem("request-too-large", "Request too large", 413,
+                "the request body is larger than " + config.maxRequestBytes() + " bytes", "body"));
+    }
+
+    void install(@Observes Router router) {
+        router.route().order(ORDER).handler(this::checkDeclaredLength);
+    }
+
+    private void checkDeclaredLength(RoutingContext context) {
+        String length = context.request().getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (length != null && declaredLength(length) > maxWireBytes) {
+            refuse(context);
+            return;
+        }
+        context.next();
+    }
+
+    private void refuse(RoutingContext context) {
+        // The rest of the body is not read: the connection is closed after the answer.
+        context.response().setStatusCode(413)
+                .putHeader(HttpHeaders.CONTENT_TYPE, ProblemMapper.PROBLEM_JSON)
+                .putHeader(HttpHeaders.CONNECTION, "close")
+                .end(problem);
+    }
+
+    private static long declaredLength(String header) {
+        try {
+            return Long.parseLong(header.trim());
+        } catch (NumberFormatException e) {
+            // A malformed length is the HTTP codec's to refuse, not a size.
+            return -1;
+        }
+    }
+}
