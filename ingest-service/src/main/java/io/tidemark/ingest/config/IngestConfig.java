@@ -1,7 +1,9 @@
 package io.tidemark.ingest.config;
 
 import io.smallrye.config.ConfigMapping;
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
 
 import java.time.Duration;
 import java.util.List;
@@ -46,6 +48,10 @@ public interface IngestConfig {
     @WithDefault("50000")
     int maxInFlightEvents();
 
+    /** Bulk import of newline-delimited JSON files ({@code POST /v1/import}). */
+    @WithName("import")
+    ImportConfig importing();
+
     /** One source: who may write to it and how fast. */
     interface SourceConfig {
         /** Write keys that authenticate as this source; secrets in production. */
@@ -53,6 +59,32 @@ public interface IngestConfig {
 
         /** Events per second this source may send; unlimited when absent. */
         Optional<RateLimit> rateLimit();
+    }
+
+    interface ImportConfig {
+        /** Lines sent to Kafka as one batch. */
+        @WithDefault("500")
+        int chunkEvents();
+
+        /** Batches of one import awaiting Kafka's acknowledgement at once. */
+        @WithDefault("4")
+        int chunksInFlight();
+
+        /** Imports running at once; more are answered 429: each holds a worker thread while it streams. */
+        @WithDefault("2")
+        int maxConcurrent();
+
+        /** Largest import body as received (compressed or not); it is streamed, never held whole. */
+        @WithDefault("1G")
+        MemorySize maxBytes();
+
+        /** How long an import waits in all for its source's rate limit before it gives up with 429. */
+        @WithDefault("PT60S")
+        Duration maxRateLimitWait();
+
+        /** A body that sends nothing for this long is abandoned. */
+        @WithDefault("PT60S")
+        Duration idleTimeout();
     }
 
     /** A token bucket: {@code eventsPerSecond} refill, up to {@code burst} events at once. */

@@ -94,19 +94,28 @@ public class EventCollector {
         if (batch.context() != null && !batch.context().isNull() && !batch.context().isObject()) {
             throw new InvalidEventException("context", "must be a JSON object");
         }
+        return collectElements(source, batch.elements(), batch.context(), batchSentAt, receivedAt, started);
+    }
+
+    /**
+     * Events of an authenticated source, as a batch: the valid ones are stored, the invalid ones parked
+     * on the dead-letter topic and listed by index. Bulk import sends its lines through here.
+     */
+    public Uni<TrackingResponse> collectElements(String source, List<TrackingRequestReader.BatchElement> elements,
+            JsonNode batchContext, Instant batchSentAt, Instant receivedAt, long started) {
         try {
-            rateLimiter.admit(source, batch.elements().size());
+            rateLimiter.admit(source, elements.size());
         } catch (RateLimitExceededException e) {
-            metrics.rejected(source, "rate-limited", batch.elements().size());
+            metrics.rejected(source, "rate-limited", elements.size());
             throw e;
         }
-        List<CollectedEvent> accepted = new ArrayList<>(batch.elements().size());
+        List<CollectedEvent> accepted = new ArrayList<>(elements.size());
         List<RejectedEvent> rejected = new ArrayList<>();
         List<DeadLetterPublisher.Refused> parked = new ArrayList<>();
-        for (int index = 0; index < batch.elements().size(); index++) {
-            TrackingRequestReader.BatchElement element = batch.elements().get(index);
+        for (int index = 0; index < elements.size(); index++) {
+            TrackingRequestReader.BatchElement element = elements.get(index);
             try {
-                accepted.add(batchEvent(element, batch.context(), source, receivedAt, batchSentAt));
+                accepted.add(batchEvent(element, batchContext, source, receivedAt, batchSentAt));
             } catch (InvalidEventException e) {
                 metrics.rejected(source, reasonTag(e), 1);
                 rejected.add(new RejectedEvent(index, e.field(), e.reason()));

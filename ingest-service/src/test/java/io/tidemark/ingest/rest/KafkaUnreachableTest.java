@@ -7,9 +7,11 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
 /**
@@ -47,6 +49,11 @@ class KafkaUnreachableTest {
                 .body("{\"batch\":[{\"type\":\"track\",\"userId\":\"u\",\"event\":\"Lost?\"}]}")
                 .when().post("/v1/batch")
                 .then().statusCode(503).header("Retry-After", "5");
+        given().auth().preemptive().basic("ingest-test-key", "").contentType("application/x-ndjson")
+                .body("{\"type\":\"track\",\"userId\":\"u\",\"event\":\"Lost?\"}\n".repeat(3).getBytes(StandardCharsets.UTF_8))
+                .when().post("/v1/import")
+                .then().statusCode(503).contentType("application/problem+json").header("Retry-After", "5")
+                .body("detail", containsString("lines before 1 are stored"));
     }
 
     @Test

@@ -82,6 +82,11 @@ public class WriteKeyAuthenticatorTest {
             }
 
             @Override
+            public ImportConfig importing() {
+                throw new UnsupportedOperationException("not needed to authenticate");
+            }
+
+            @Override
             public int maxEventBytes() {
                 return 32 * 1024;
             }

@@ -1,0 +1,158 @@
+package io.tidemark.ingest.rest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.vertx.http.runtime.RouteConstants;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.tidemark.ingest.config.IngestConfig;
+import io.tidemark.ingest.model.ImportSummary;
+import io.tidemark.ingest.model.Problem;
+import io.tidemark.ingest.service.EventImporter;
+import io.tidemark.ingest.service.ImportStoppedException;
+import io.tidemark.ingest.service.WriteKeyAuthenticator;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Locale;
+import java.util.concurrent.Semaphore;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
+
+/**
+ * {@code POST /v1/import}: bulk import of a newline-delimited JSON file (optionally gzip), streamed.
+ * It is a Vert.x route ahead of Quarkus's body limit rather than a REST resource, because a resource
+ * gets its body only once it is buffered whole, and an import may be far larger than any request.
+ * The work runs on a worker thread, which blocks on the stream on purpose; the event loop never does.
+ */
+@ApplicationScoped
+public class ImportRoute {
+
+    static final String PATH = "/v1/import";
+    private static final Logger LOG = Logger.getLogger(ImportRoute.class);
+    /** Before {@link OversizeBodyGuard} and Quarkus's upload limit, neither of which fits a stream. */
+    private static final int ORDER = RouteConstants.ROUTE_ORDER_UPLOAD_LIMIT - 2;
+
+    private final WriteKeyAuthenticator authenticator;
+    private final EventImporter importer;
+    private final IngestConfig config;
+    private final ObjectMapper json;
+    private final Semaphore running;
+
+    public ImportRoute(WriteKeyAuthenticator authenticator, EventImporter importer, IngestConfig config, ObjectMapper json) {
+        this.authenticator = authenticator;
+        this.importer = importer;
+        this.config = config;
+        this.json = json;
+        this.running = new Semaphore(config.importing().maxConcurrent());
+    }
+
+    void install(@Observes Router router) {
+        router.post(PATH).order(ORDER).handler(this::accept);
+    }
+
+    private void accept(RoutingContext context) {
+        HttpServerRequest request = context.request();
+        String source = authenticator.source(request.getHeader(HttpHeaders.AUTHORIZATION), null).orElse(null);
+        if (source == null) {
+            refuse(context, 401, "unauthorized", "Unauthorized", "a known write key is required as the HTTP Basic user name",
+                    "writeKey", null);
+            return;
+        }
+        String encoding = request.getHeader(HttpHeaders.CONTENT_ENCODING);
+        boolean gzip = encoding != null && (encoding.trim().equalsIgnoreCase("gzip") || encoding.trim().equalsIgnoreCase("x-gzip"));
+        if (encoding != null && !gzip && !encoding.isBlank() && !encoding.trim().toLowerCase(Locale.ROOT).equals("identity")) {
+            refuse(context, 415, "unsupported-encoding", "Unsupported Content-Encoding",
+                    "Content-Encoding " + encoding + " is not supported; send gzip or no encoding", "Content-Encoding", null);
+            return;
+        }
+        long maxBytes = config.importing().maxBytes().asLongValue();
+        String declared = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (declared != null && declaredLength(declared) > maxBytes) {
+            refuse(context, 413, "import-too-large", "Import too large",
+                    "an import body may have at most " + maxBytes + " bytes; split the file", "body", null);
+            return;
+        }
+        if (!running.tryAcquire()) {
+            refuse(context, 429, "imports-busy", "Too Many Requests", config.importing().maxConcurrent()
+                    + " imports are running; retry later", null, config.retryAfterSeconds());
+            return;
+        }
+        RequestBodyStream body = new RequestBodyStream(request, context.vertx().getOrCreateContext(), maxBytes,
+                config.importing().idleTimeout());
+        if ("100-continue".equalsIgnoreCase(request.getHeader(HttpHeaders.EXPECT))) {
+            request.response().writeContinue();
+        }
+        Infrastructure.getDefaultWorkerPool().execute(() -> {
+            try {
+                run(context, source, gzip, body);
+            } finally {
+                running.release();
+            }
+        });
+    }
+
+    /** On a worker thread: streams the body through the importer and answers. */
+    private void run(RoutingContext context, String source, boolean gzip, RequestBodyStream body) {
+        try (InputStream in = gzip ? new GZIPInputStream(body, 64 * 1024) : body) {
+            ImportSummary summary = importer.importLines(source, in);
+            LOG.infof("source=%s import of %d lines: %d accepted, %d rejected", source, summary.lines(),
+                    summary.accepted(), summary.rejectedCount());
+            context.response().setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                    .end(json.writeValueAsString(summary));
+        } catch (ImportStoppedException e) {
+            LOG.warnf("source=%s import stopped: %s", source, e.getMessage());
+            refuse(context, e.status(), e.status() == 429 ? "rate-limited" : "kafka-unavailable",
+                    e.status() == 429 ? "Too Many Requests" : "Service Unavailable", e.getMessage(), null,
+                    (int) Math.min(Integer.MAX_VALUE, e.retryAfterSeconds()));
+        } catch (RequestBodyStream.BodyTooLargeException e) {
+            refuse(context, 413, "import-too-large", "Import too large", e.getMessage()
+                    + "; the lines read so far are stored, split the file and send the rest", "body", null);
+        } catch (ZipException e) {
+            refuse(context, 400, "malformed-body", "Malformed gzip body", "the body is declared gzip but could not be "
+                    + "decompressed: " + e.getMessage() + "; lines before the damage may be stored", "body", null);
+        } catch (IOException e) {
+            refuse(context, 400, "upload-failed", "Upload failed", e.getMessage(), "body", null);
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "source=%s import failed", source);
+            refuse(context, 500, "internal", "Internal Server Error", "the import failed; see the service log", null, null);
+        }
+    }
+
+    private void refuse(RoutingContext context, int status, String type, String title, String detail, String field,
+            Integer retryAfterSeconds) {
+        if (context.response().headWritten()) {
+            context.response().close();
+            return;
+        }
+        String body;
+        try {
+            body = json.writeValueAsString(new Problem(type, title, status, detail, field));
+        } catch (JsonProcessingException e) {
+            body = "{\"status\":" + status + "}";
+        }
+        context.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, ProblemMapper.PROBLEM_JSON);
+        if (retryAfterSeconds != null) {
+            context.response().putHeader(HttpHeaders.RETRY_AFTER, Integer.toString(retryAfterSeconds));
+        }
+        if (!context.request().isEnded()) {
+            // The rest of the body is not read.
+            context.response().putHeader(HttpHeaders.CONNECTION, "close");
+        }
+        context.response().end(body);
+    }
+
+    private static long declaredLength(String header) {
+        try {
+            return Long.parseLong(header.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+}

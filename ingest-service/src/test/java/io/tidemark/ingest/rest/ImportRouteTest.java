@@ -1,0 +1,102 @@
+package io.tidemark.ingest.rest;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.ExtractableResponse;
+import io.restassured.response.Response;
+import io.tidemark.event.CollectedEvent;
+import io.tidemark.event.EventCodec;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@QuarkusTest
+class ImportRouteTest {
+
+    private static final String WRITE_KEY = "ingest-test-key";
+    private static final String SOURCE = "ingest-test";
+    private static final int EVENTS = 12_000;
+
+    @Test
+    void aFileLargerThanAnyRequestIsStreamedAndAnImportAgainStoresTheSameMessageIds() throws IOException {
+        String event = "Imported " + UUID.randomUUID();
+        Instant start = Instant.now().minus(3, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS);
+        StringBuilder file = new StringBuilder();
+        for (int i = 0; i < EVENTS; i++) {
+            // Half carry their own messageId; the others get one derived from their bytes.
+            String id = i % 2 == 0 ? "\"messageId\":\"imp-" + i + "-" + event.hashCode() + "\"," : "";
+            file.append("{\"type\":\"track\",").append(id).append("\"userId\":\"user-").append(i % 97)
+                    .append("\",\"event\":\"").append(event).append("\",\"timestamp\":\"").append(start.plusSeconds(i))
+                    .append("\",\"properties\":{\"pad\":\"").append("p".repeat(150)).append("\"}}\n");
+            if (i == 3) {
+                file.append("{\"type\":\"track\",\n");       // line 5: not JSON
+                file.append("\n");                            // line 6: blank, skipped
+                file.append("{\"type\":\"track\",\"event\":\"no user\"}\r\n"); // line 7: no userId/anonymousId
+            }
+        }
+        byte[] body = file.toString().getBytes(StandardCharsets.UTF_8);
+        assertTrue(body.length > 2 * 1024 * 1024, "the file is larger than the request limit: " + body.length);
+
+        Set<String> first = importAndRead(body, false, event);
+        Set<String> second = importAndRead(RequestBodyDecoderTest.gzip(body), true, event);
+        assertEquals(first, second, "importing the same file again yields the same messageIds (dedup drops them)");
+        assertEquals(EVENTS / 2, first.stream().filter(id -> id.startsWith("import-")).count());
+    }
+
+    private Set<String> importAndRead(byte[] body, boolean gzip, String event) {
+        try (RawTopicReader reader = new RawTopicReader()) {
+            var request = given().auth().preemptive().basic(WRITE_KEY, "").contentType("application/x-ndjson").body(body);
+            if (gzip) {
+                request = request.header("Content-Encoding", "gzip");
+            }
+            ExtractableResponse<Response> answer = request.when().post("/v1/import")
+                    .then().statusCode(200).contentType("application/json")
+                    .body("success", equalTo(true)).body("lines", equalTo(EVENTS + 3))
+                    .body("accepted", equalTo(EVENTS)).body("rejectedCount", equalTo(2))
+                    .body("rejected[0].line", equalTo(5)).body("rejected[0].field", equalTo("body"))
+                    .body("rejected[1].line", equalTo(7))
+                    .extract();
+            assertTrue(answer.path("rejected[0].reason").toString().startsWith("not JSON"), answer.asString());
+
+            List<ConsumerRecord<String, byte[]>> records = reader.readUntil(found -> imported(found, event).size() >= EVENTS,
+                    Duration.ofSeconds(30));
+            List<CollectedEvent> events = imported(records, event);
+            assertEquals(EVENTS, events.size(), "every valid line on the raw topic once");
+            return events.stream().map(CollectedEvent::messageId).collect(Collectors.toSet());
+        }
+    }
+
+    private static List<CollectedEvent> imported(List<ConsumerRecord<String, byte[]>> records, String event) {
+        return records.stream().filter(r -> r.key().startsWith(SOURCE + ":")).map(r -> EventCodec.decode(r.value()))
+                .filter(e -> event.equals(e.event())).toList();
+    }
+
+    @Test
+    void badImportsGetProblems() {
+        byte[] line = "{\"type\":\"track\",\"userId\":\"u\",\"event\":\"e\"}\n".getBytes(StandardCharsets.UTF_8);
+        given().contentType("application/x-ndjson").body(line)
+                .when().post("/v1/import")
+                .then().statusCode(401).contentType("application/problem+json").body("field", equalTo("writeKey"));
+        given().auth().preemptive().basic(WRITE_KEY, "").contentType("application/x-ndjson")
+                .header("Content-Encoding", "br").body(line)
+                .when().post("/v1/import")
+                .then().statusCode(415).contentType("application/problem+json").body("field", equalTo("Content-Encoding"));
+        given().auth().preemptive().basic(WRITE_KEY, "").contentType("application/x-ndjson")
+                .header("Content-Encoding", "gzip").body(new byte[] {0x1f, (byte) 0x8b, 8, 0, 1, 2, 3})
+                .when().post("/v1/import")
+                .then().statusCode(400).contentType("application/problem+json").body("field", equalTo("body"));
+    }
+}
