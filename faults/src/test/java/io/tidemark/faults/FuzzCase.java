@@ -24,7 +24,9 @@ record FuzzCase(String kind, String method, String path, Map<String, String> hea
         /** Odd but arguably valid: either a 4xx problem, or a 2xx and then stored exactly once. */
         EITHER,
         /** A batch with some bad events: a 2xx listing exactly the bad indexes; the good ones stored once. */
-        PARTIAL_BATCH
+        PARTIAL_BATCH,
+        /** An import with some bad lines: a 2xx listing exactly the bad line numbers; the good ones stored once. */
+        PARTIAL_IMPORT
     }
 
     /** For failure messages: the kind, the headers and the start of the body. */

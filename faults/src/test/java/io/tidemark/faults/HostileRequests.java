@@ -55,7 +55,8 @@ final class HostileRequests {
                 kind(10, "write-keys", this::writeKeys),
                 kind(8, "odd-headers", this::oddHeaders),
                 kind(5, "method-path", this::methodPath),
-                kind(6, "bad-batch", this::badBatch));
+                kind(6, "bad-batch", this::badBatch),
+                kind(6, "bad-import", this::badImport));
         return Generate.frequency(kinds);
     }
 
@@ -335,6 +336,53 @@ final class HostileRequests {
             default -> "{\"batch\":[" + event(random) + ",";
         };
         return new FuzzCase(kind, "POST", "/v1/batch", auth(), body.getBytes(StandardCharsets.UTF_8), Expect.PROBLEM, List.of(), Set.of());
+    }
+
+    /**
+     * The bulk import channel: a file of good lines with hostile ones among them (the good ones are
+     * stored, the bad line numbers listed), or a request refused whole.
+     */
+    private FuzzCase badImport(String kind, SplittableRandom random) {
+        Map<String, String> headers = auth();
+        headers.put("Content-Type", "application/x-ndjson");
+        int variant = random.nextInt(5);
+        if (variant == 0) {
+            headers.put("Authorization", basic(pick(random, "", "nope:", source.writeKey() + "x:")));
+            return new FuzzCase(kind, "POST", "/v1/import", headers, bytes(event(random).put("type", "track")), Expect.PROBLEM,
+                    List.of(), Set.of());
+        }
+        if (variant == 1) {
+            headers.put("Content-Encoding", pick(random, "gzip", "br", "deflate"));
+            return new FuzzCase(kind, "POST", "/v1/import", headers, randomBytes(random, 1 + random.nextInt(2000)),
+                    Expect.PROBLEM, List.of(), Set.of());
+        }
+        StringBuilder file = new StringBuilder();
+        List<String> ids = new ArrayList<>();
+        Set<Integer> badLines = new java.util.TreeSet<>();
+        int lines = 2 + random.nextInt(40);
+        for (int line = 1; line <= lines; line++) {
+            if (random.nextInt(4) == 0) {
+                badLines.add(line);
+                file.append(switch (random.nextInt(5)) {
+                    case 0 -> "{\"type\":\"track\",\"userId\":";
+                    case 1 -> "[1,2,3]";
+                    case 2 -> event(random).put("type", "track").put("userId", true).toString();
+                    case 3 -> event(random).put("type", "teleport").toString();
+                    default -> "{\"type\":\"track\",\"userId\":\"u\",\"event\":\"" + "z".repeat(40_000) + "\"}";
+                });
+            } else {
+                ObjectNode event = event(random).put("type", "track");
+                ids.add(event.get("messageId").asText());
+                file.append(event);
+            }
+            file.append(random.nextInt(8) == 0 ? "\r\n" : "\n");
+        }
+        byte[] body = file.toString().getBytes(StandardCharsets.UTF_8);
+        if (variant == 4) {
+            headers.put("Content-Encoding", "gzip");
+            body = gzip(body);
+        }
+        return new FuzzCase(kind, "POST", "/v1/import", headers, body, Expect.PARTIAL_IMPORT, ids, badLines);
     }
 
     // ---- helpers ---------------------------------------------------------------------------------
