@@ -47,8 +47,9 @@ class OneEventEndToEndIT {
     static void startServices() throws Exception {
         ingest = start("ingest-service", List.of("tidemark.ingest.sources." + SOURCE + ".write-keys=" + WRITE_KEY));
         start("dedup-service", List.of());
-        // mart serves Parquet marts: its own export root, exported on demand below.
-        mart = start("mart-service", List.of("tidemark.mart.export.root=" + java.nio.file.Files.createTempDirectory("tidemark-e2e-marts-"),
+        // mart serves Parquet marts: its own export root under target/ (gone with `mvn clean`), exported on demand below.
+        mart = start("mart-service", List.of("tidemark.mart.export.root="
+                + java.nio.file.Files.createDirectories(java.nio.file.Path.of("target", "e2e-marts", SOURCE)).toAbsolutePath(),
                 "tidemark.mart.export.sources=" + SOURCE, "tidemark.mart.export.every=off"));
         for (ServiceProcess service : services) {
             service.awaitReady(HTTP);
