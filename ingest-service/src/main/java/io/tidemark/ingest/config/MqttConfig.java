@@ -1,0 +1,54 @@
+package io.tidemark.ingest.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/** Collection from devices over MQTT: ingest subscribes to a broker; off unless enabled. */
+@ConfigMapping(prefix = "tidemark.ingest.mqtt")
+public interface MqttConfig {
+
+    /** Off by default, so that ingest runs where no broker exists; turning it on is configuration only. */
+    @WithDefault("false")
+    boolean enabled();
+
+    @WithDefault("127.0.0.1")
+    String host();
+
+    @WithDefault("1883")
+    int port();
+
+    /**
+     * The broker keeps this client's session (subscription and unacknowledged messages) while it is
+     * away, so it must stay the same across restarts of one replica and differ between replicas.
+     */
+    @WithDefault("tidemark-ingest")
+    String clientId();
+
+    /** Topic filter devices publish to; its single {@code +} level is the write key. */
+    @WithDefault("tidemark/+/events")
+    String topic();
+
+    /**
+     * Shared-subscription group: replicas in one group split the messages instead of each storing
+     * every one. Empty for a plain subscription.
+     */
+    Optional<String> sharedGroup();
+
+    Optional<String> username();
+
+    Optional<String> password();
+
+    /** Wait before a message whose events Kafka did not take (or that hit a rate limit) is tried again. */
+    @WithDefault("PT5S")
+    Duration retryDelay();
+
+    /** Wait before connecting again after the broker connection failed or closed. */
+    @WithDefault("PT2S")
+    Duration reconnectDelay();
+
+    @WithDefault("PT30S")
+    Duration keepAlive();
+}

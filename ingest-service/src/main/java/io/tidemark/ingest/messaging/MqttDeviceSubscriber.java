@@ -1,0 +1,190 @@
+package io.tidemark.ingest.messaging;
+
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
+import io.tidemark.ingest.config.IngestConfig;
+import io.tidemark.ingest.config.MqttConfig;
+import io.tidemark.ingest.service.DeviceEventCollector;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.mqtt.MqttClient;
+import io.vertx.mqtt.MqttClientOptions;
+import io.vertx.mqtt.messages.MqttPublishMessage;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Subscribes ingest to the devices' topic on an MQTT broker and acknowledges (PUBACK) a QoS 1 message
+ * only once Kafka acknowledged its events, so that at-least-once holds from the device to Kafka.
+ *
+ * <p>The Vert.x client is used directly, with automatic acknowledgement off: the messaging MQTT
+ * connector acknowledges on arrival, before its message reaches any code. The session is persistent
+ * (clean session off, a stable client id), so that the broker keeps what arrives while ingest is away
+ * and sends again, after a reconnect, every message ingest never acknowledged. A message whose events
+ * Kafka does not take is tried again here after {@code retry-delay}, still unacknowledged; the
+ * broker's in-flight window then stops sending more, which is the back-pressure devices see.
+ */
+@ApplicationScoped
+public class MqttDeviceSubscriber {
+
+    private static final Logger LOG = Logger.getLogger(MqttDeviceSubscriber.class);
+    /** Room for an MQTT fixed and variable header (topic name) above the largest accepted payload. */
+    private static final int HEADER_ALLOWANCE = 65_536;
+    private static final int SUBSCRIPTION_REFUSED = 0x80;
+
+    private final Vertx vertx;
+    private final MqttConfig config;
+    private final IngestConfig ingest;
+    private final DeviceEventCollector collector;
+    private final DeviceTopic topic;
+
+    private boolean running;
+    private MqttClient client;
+    private volatile boolean subscribed;
+
+    public MqttDeviceSubscriber(Vertx vertx, MqttConfig config, IngestConfig ingest, DeviceEventCollector collector) {
+        this.vertx = vertx;
+        this.config = config;
+        this.ingest = ingest;
+        this.collector = collector;
+        this.topic = new DeviceTopic(config.topic());
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        if (config.enabled()) {
+            start();
+        } else {
+            LOG.debug("MQTT collection is off (tidemark.ingest.mqtt.enabled=false)");
+        }
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        stop().await().atMost(ingest.ackTimeout());
+    }
+
+    /** Connects and subscribes, and keeps reconnecting until {@link #stop()}. */
+    public synchronized void start() {
+        if (running) {
+            return;
+        }
+        running = true;
+        connect();
+    }
+
+    /**
+     * Disconnects, leaving the broker the session: what is not acknowledged yet is sent again on the
+     * next start, of this process or of the next one with the same client id.
+     */
+    public synchronized Uni<Void> stop() {
+        running = false;
+        subscribed = false;
+        MqttClient current = client;
+        client = null;
+        if (current == null || !current.isConnected()) {
+            return Uni.createFrom().voidItem();
+        }
+        return Uni.createFrom().completionStage(() -> current.disconnect().toCompletionStage())
+                .onFailure().recoverWithNull().replaceWithVoid();
+    }
+
+    /** Connected to the broker and subscribed to the devices' topic. */
+    public boolean subscribed() {
+        return subscribed;
+    }
+
+    private synchronized void connect() {
+        if (!running) {
+            return;
+        }
+        MqttClientOptions options = new MqttClientOptions()
+                .setClientId(config.clientId())
+                .setCleanSession(false)
+                .setKeepAliveInterval((int) config.keepAlive().toSeconds())
+                // Netty's decoder refuses messages over 8 KB unless told otherwise; size is judged in DeviceEventCollector.
+                .setMaxMessageSize(ingest.maxRequestBytes() + HEADER_ALLOWANCE);
+        options.setAutoAck(false);
+        config.username().ifPresent(options::setUsername);
+        config.password().ifPresent(options::setPassword);
+        MqttClient next = MqttClient.create(vertx, options);
+        client = next;
+        String subscription = topic.subscription(config.sharedGroup());
+        next.publishHandler(message -> received(next, message));
+        next.subscribeCompletionHandler(suback -> {
+            boolean granted = suback.grantedQoSLevels().stream().noneMatch(qos -> qos == SUBSCRIPTION_REFUSED);
+            subscribed = granted && isCurrent(next);
+            if (granted) {
+                LOG.infof("MQTT subscribed to %s at %s:%d as %s (QoS %s)", subscription, config.host(), config.port(),
+                        config.clientId(), suback.grantedQoSLevels());
+            } else {
+                LOG.errorf("MQTT broker refused the subscription to %s", subscription);
+            }
+        });
+        next.closeHandler(closed -> {
+            LOG.infof("MQTT connection to %s:%d closed", config.host(), config.port());
+            reconnectLater(next);
+        });
+        next.connect(config.port(), config.host())
+                .compose(connack -> {
+                    LOG.debugf("MQTT connected, session present: %s", connack.isSessionPresent());
+                    // Subscribing again on a present session is harmless and covers a broker that lost it.
+                    return next.subscribe(subscription, MqttQoS.AT_LEAST_ONCE.value());
+                })
+                .onFailure(failure -> {
+                    LOG.warnf("MQTT broker %s:%d not reachable: %s", config.host(), config.port(), failure.toString());
+                    reconnectLater(next);
+                });
+    }
+
+    private synchronized boolean isCurrent(MqttClient candidate) {
+        return running && client == candidate;
+    }
+
+    private synchronized void reconnectLater(MqttClient failed) {
+        if (!isCurrent(failed)) {
+            return;
+        }
+        client = null;
+        subscribed = false;
+        if (failed.isConnected()) {
+            failed.disconnect();
+        }
+        vertx.setTimer(Math.max(1, config.reconnectDelay().toMillis()), timer -> connect());
+    }
+
+    private void received(MqttClient from, MqttPublishMessage message) {
+        byte[] payload = message.payload().getBytes();
+        Optional<String> writeKey = topic.writeKey(message.topicName());
+        process(from, message, writeKey, payload, vertx.getOrCreateContext());
+    }
+
+    private void process(MqttClient from, MqttPublishMessage message, Optional<String> writeKey, byte[] payload,
+            Context context) {
+        collector.collect(writeKey, payload).subscribe().with(
+                outcome -> context.runOnContext(v -> settle(from, message, writeKey, payload, context, outcome)),
+                failure -> context.runOnContext(v -> settle(from, message, writeKey, payload, context,
+                        DeviceEventCollector.Outcome.RETRY)));
+    }
+
+    private void settle(MqttClient from, MqttPublishMessage message, Optional<String> writeKey, byte[] payload,
+            Context context, DeviceEventCollector.Outcome outcome) {
+        if (outcome == DeviceEventCollector.Outcome.RETRY) {
+            Duration delay = config.retryDelay();
+            vertx.setTimer(Math.max(1, delay.toMillis()), timer -> {
+                // After a reconnect the broker sends the message again itself; trying it here too would only copy it.
+                if (isCurrent(from) && from.isConnected()) {
+                    process(from, message, writeKey, payload, context);
+                }
+            });
+        } else if (message.qosLevel() != MqttQoS.AT_MOST_ONCE && from.isConnected()) {
+            // Acknowledged on the connection it came on; if that one is gone, the broker sends it again and
+            // dedup-service drops the copy by messageId.
+            message.ack();
+        }
+    }
+}

@@ -1,0 +1,160 @@
+package io.tidemark.ingest.service;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.mutiny.Uni;
+import io.tidemark.event.EventType;
+import io.tidemark.ingest.config.IngestConfig;
+import io.tidemark.ingest.messaging.DeadLetterPublisher;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Stores what a device published over MQTT through the same write-key check, validation, receive-time
+ * stamping and Kafka path as the HTTP API, and says whether the MQTT message may be acknowledged.
+ * A message is one Segment event (its {@code type} defaults to track) or a {@code {"batch":[...]}}.
+ */
+@ApplicationScoped
+public class DeviceEventCollector {
+
+    private static final Logger LOG = Logger.getLogger(DeviceEventCollector.class);
+    static final String CHANNEL = "mqtt";
+
+    /** What becomes of the MQTT message. */
+    public enum Outcome {
+        /** Kafka holds every valid event and every refused one is on the dead-letter topic: acknowledge. */
+        STORED,
+        /** Refused as a whole (unknown write key, unreadable or oversized payload); a retry cannot help: acknowledge. */
+        REFUSED,
+        /** Kafka did not take it now, or the source's rate limit is spent: leave it unacknowledged and try again. */
+        RETRY
+    }
+
+    private final WriteKeyAuthenticator authenticator;
+    private final TrackingRequestReader reader;
+    private final EventCollector collector;
+    private final DeadLetterPublisher deadLetters;
+    private final IngestMetrics metrics;
+    private final MeterRegistry registry;
+    private final ObjectMapper mapper;
+    private final IngestConfig config;
+    private final Map<String, Counter> messages = new ConcurrentHashMap<>();
+
+    public DeviceEventCollector(WriteKeyAuthenticator authenticator, TrackingRequestReader reader,
+            EventCollector collector, DeadLetterPublisher deadLetters, IngestMetrics metrics, MeterRegistry registry,
+            ObjectMapper mapper, IngestConfig config) {
+        this.authenticator = authenticator;
+        this.reader = reader;
+        this.collector = collector;
+        this.deadLetters = deadLetters;
+        this.metrics = metrics;
+        this.registry = registry;
+        this.mapper = mapper;
+        this.config = config;
+    }
+
+    /**
+     * @param writeKey the write key the message's topic carries; empty when the topic has none
+     * @return never fails: every failure is turned into the outcome that keeps the message safe
+     */
+    public Uni<Outcome> collect(Optional<String> writeKey, byte[] payload) {
+        long started = System.nanoTime();
+        Instant receivedAt = Instant.now();
+        Optional<String> known = writeKey.flatMap(key -> authenticator.source(null, key));
+        if (known.isEmpty()) {
+            // Not parked on the dead-letter topic: anyone who can reach the broker could fill it. Counted and logged
+            // (without the key, a secret); the broker's ACLs are the place to stop such publishers.
+            metrics.rejected(IngestMetrics.UNKNOWN_SOURCE, "unauthorized", 1);
+            count(IngestMetrics.UNKNOWN_SOURCE, "unauthorized");
+            LOG.warnf("MQTT message of %d bytes dropped: its topic carries no known write key", payload.length);
+            return Uni.createFrom().item(Outcome.REFUSED);
+        }
+        String source = known.get();
+        metrics.received(source, payload.length);
+        if (payload.length > config.maxRequestBytes()) {
+            metrics.rejected(source, "too-large", 1);
+            count(source, "too-large");
+            LOG.warnf("source=%s MQTT message of %d bytes dropped: over the %d bytes a request may hold", source,
+                    payload.length, config.maxRequestBytes());
+            return Uni.createFrom().item(Outcome.REFUSED);
+        }
+        return Uni.createFrom().deferred(() -> store(source, payload, receivedAt, started))
+                .onItem().transform(stored -> Outcome.STORED)
+                .onFailure(MalformedRequestException.class).recoverWithUni(e -> {
+                    metrics.rejected(source, "malformed", 1);
+                    return park(source, payload, ((MalformedRequestException) e).field(), e.getMessage());
+                })
+                .onFailure(InvalidEventException.class).recoverWithUni(e -> {
+                    metrics.rejected(source, "invalid", 1);
+                    InvalidEventException invalid = (InvalidEventException) e;
+                    return park(source, payload, invalid.field(), invalid.getMessage());
+                })
+                .onFailure().recoverWithItem(e -> {
+                    if (e instanceof EventNotStoredException || e instanceof RateLimitExceededException) {
+                        LOG.debugf("source=%s MQTT message left unacknowledged, tried again later: %s", source,
+                                e.getMessage());
+                    } else {
+                        LOG.errorf(e, "source=%s MQTT message left unacknowledged after an unexpected failure", source);
+                    }
+                    return Outcome.RETRY;
+                })
+                .invoke(outcome -> count(source, outcome.name().toLowerCase(Locale.ROOT)));
+    }
+
+    private Uni<?> store(String source, byte[] payload, Instant receivedAt, long started) {
+        JsonNode root = reader.single(payload);
+        if (!root.isObject()) {
+            throw new MalformedRequestException("body", "an MQTT message must be a JSON object: one event or {\"batch\":[...]}");
+        }
+        if (root.has("batch")) {
+            // Read again as a token stream so each event's size is known, as for /v1/batch.
+            TrackingRequestReader.Batch batch = reader.batch(payload);
+            if (batch.context() != null && !batch.context().isNull() && !batch.context().isObject()) {
+                throw new InvalidEventException("context", "must be a JSON object");
+            }
+            ObjectNode envelope = mapper.createObjectNode();
+            if (batch.sentAt() != null) {
+                envelope.set("sentAt", batch.sentAt());
+            }
+            Instant sentAt = SegmentEventParser.optionalTime(envelope, "sentAt");
+            return collector.collectElements(source, batch.elements(), batch.context(), sentAt, receivedAt, started);
+        }
+        ObjectNode event = (ObjectNode) root;
+        JsonNode type = event.get("type");
+        if (type == null || type.isNull()) {
+            // Devices mostly report what happened; a single event without a type is a track call.
+            event.put("type", EventType.TRACK.name().toLowerCase(Locale.ROOT));
+        }
+        return collector.collectElements(source, List.of(new TrackingRequestReader.BatchElement(event, payload.length)),
+                null, null, receivedAt, started);
+    }
+
+    /** The whole message is refused: park it as received, then it may be acknowledged. */
+    private Uni<Outcome> park(String source, byte[] payload, String field, String reason) {
+        LOG.infof("source=%s MQTT message refused and parked on the dead-letter topic: %s", source, reason);
+        return deadLetters.publishAll(source, List.of(new DeadLetterPublisher.Refused(source, payload, field, reason)))
+                .ifNoItem().after(config.ackTimeout()).fail()
+                .replaceWith(Outcome.REFUSED)
+                .onFailure().recoverWithItem(e -> {
+                    LOG.debugf("source=%s refused MQTT message not parked yet, tried again later: %s", source, e);
+                    return Outcome.RETRY;
+                });
+    }
+
+    private void count(String source, String outcome) {
+        messages.computeIfAbsent(source + '\n' + outcome, k -> Counter.builder("tidemark.ingest.device.messages")
+                .description("MQTT messages from devices, by outcome (stored, refused, retry, unauthorized, too-large)")
+                .tag("source", source).tag("outcome", outcome).tag("channel", CHANNEL).register(registry))
+                .increment();
+    }
+}

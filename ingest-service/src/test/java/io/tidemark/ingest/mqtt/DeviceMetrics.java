@@ -1,0 +1,44 @@
+package io.tidemark.ingest.mqtt;
+
+import java.time.Duration;
+import java.time.Instant;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Reads {@code tidemark_ingest_device_messages_total} from the running service's Prometheus endpoint. */
+final class DeviceMetrics {
+
+    private static final String NAME = "tidemark_ingest_device_messages_total{";
+
+    private DeviceMetrics() {
+    }
+
+    static double value(String source, String outcome) {
+        String body = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
+        double sum = 0;
+        for (String line : body.split("\n")) {
+            if (line.startsWith(NAME) && line.contains("source=\"" + source + "\"")
+                    && line.contains("outcome=\"" + outcome + "\"") && line.contains("channel=\"mqtt\"")) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return sum;
+    }
+
+    static void awaitAbove(String source, String outcome, double before, Duration timeout) {
+        Instant deadline = Instant.now().plus(timeout);
+        double now = value(source, outcome);
+        while (now <= before && Instant.now().isBefore(deadline)) {
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            now = value(source, outcome);
+        }
+        assertTrue(now > before, "device messages source=" + source + " outcome=" + outcome + " went from " + before
+                + " to " + now);
+    }
+}

@@ -1,0 +1,33 @@
+package io.tidemark.ingest.mqtt;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+
+import java.util.Map;
+import java.util.UUID;
+
+/** Starts a private Mosquitto for one test profile and switches ingest's MQTT collection on against it. */
+public class MosquittoResource implements QuarkusTestResourceLifecycleManager {
+
+    private MosquittoBroker broker;
+
+    @Override
+    public Map<String, String> start() {
+        broker = MosquittoBroker.start();
+        // A new id per run: the broker is new too, but a session must never be shared with another run.
+        String clientId = "tidemark-ingest-test-" + UUID.randomUUID();
+        return Map.of(
+                "tidemark.ingest.mqtt.enabled", "true",
+                "tidemark.ingest.mqtt.host", "127.0.0.1",
+                "tidemark.ingest.mqtt.port", String.valueOf(broker.port()),
+                "tidemark.ingest.mqtt.client-id", clientId,
+                "tidemark.ingest.mqtt.retry-delay", "PT1S",
+                "tidemark.ingest.mqtt.reconnect-delay", "PT0.5S");
+    }
+
+    @Override
+    public void stop() {
+        if (broker != null) {
+            broker.close();
+        }
+    }
+}

@@ -1,0 +1,221 @@
+package io.tidemark.ingest.mqtt;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.tidemark.event.CollectedEvent;
+import io.tidemark.event.EventCodec;
+import io.tidemark.event.EventFlag;
+import io.tidemark.event.EventType;
+import io.tidemark.ingest.config.MqttConfig;
+import io.tidemark.ingest.messaging.MqttDeviceSubscriber;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.UUID;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Devices publish over a real Mosquitto with QoS 1; ingest stores their events on the real Kafka of the
+ * local stack exactly as the HTTP API does (key, source, times, dead letters).
+ */
+@QuarkusTest
+@TestProfile(MqttDeviceIngestTest.WithBroker.class)
+class MqttDeviceIngestTest {
+
+    /** MQTT switched on against a private Mosquitto. */
+    public static class WithBroker implements QuarkusTestProfile {
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(MosquittoResource.class));
+        }
+    }
+
+    static final String SOURCE = "ingest-test";
+    static final String TOPIC = "tidemark/ingest-test-key/events";
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    @Inject
+    MqttDeviceSubscriber subscriber;
+
+    @Inject
+    MqttConfig mqtt;
+
+    @BeforeEach
+    void ingestIsSubscribed() {
+        awaitSubscribed(subscriber);
+    }
+
+    @Test
+    void trackEventPublishedByADeviceIsOnTheRawTopicWithItsSourceAndEventTime() {
+        String messageId = "mqtt-" + UUID.randomUUID();
+        Instant anHourAgo = Instant.now().minus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.MILLIS);
+        try (TopicTail raw = new TopicTail(TopicTail.RAW); DeviceClient device = DeviceClient.device(mqtt.port())) {
+            // No type: a single event from a device is a track call.
+            device.publish(TOPIC, "{\"messageId\":\"" + messageId + "\",\"userId\":\"sensor-7\",\"event\":\"Temperature Read\","
+                    + "\"properties\":{\"celsius\":21.5},\"timestamp\":\"" + anHourAgo + "\"}");
+
+            List<ConsumerRecord<String, byte[]>> mine = raw.withKey(SOURCE + ":" + messageId, 1, WAIT);
+            assertEquals(1, mine.size());
+            CollectedEvent event = EventCodec.decode(mine.get(0).value());
+            assertEquals(SOURCE, event.source());
+            assertEquals(messageId, event.messageId());
+            assertEquals(EventType.TRACK, event.type());
+            assertEquals("Temperature Read", event.event());
+            assertEquals(21.5, event.properties().get("celsius").asDouble());
+            assertEquals(anHourAgo, event.timestamp());
+            assertTrue(event.receivedAt().isAfter(anHourAgo), "receivedAt is stamped by ingest");
+        }
+    }
+
+    @Test
+    void batchFromADeviceStoresTheValidEventsSkewCorrectedAndParksTheInvalidOne() {
+        String first = "mqtt-" + UUID.randomUUID();
+        String second = "mqtt-" + UUID.randomUUID();
+        String invalid = "mqtt-" + UUID.randomUUID();
+        // The device's clock runs an hour fast: only the ten minutes between the event and the send count.
+        Instant deviceNow = Instant.now().plus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.MILLIS);
+        Instant deviceEventTime = deviceNow.minus(10, ChronoUnit.MINUTES);
+        try (TopicTail raw = new TopicTail(TopicTail.RAW); TopicTail deadLetters = new TopicTail(TopicTail.DEAD_LETTER);
+                DeviceClient device = DeviceClient.device(mqtt.port())) {
+            device.publish(TOPIC, "{\"sentAt\":\"" + deviceNow + "\",\"context\":{\"device\":{\"model\":\"TM-1\"}},\"batch\":["
+                    + "{\"type\":\"track\",\"messageId\":\"" + first + "\",\"userId\":\"sensor-8\",\"event\":\"Door Opened\","
+                    + "\"timestamp\":\"" + deviceEventTime + "\"},"
+                    + "{\"type\":\"track\",\"messageId\":\"" + invalid + "\",\"event\":\"Nobody\"},"
+                    + "{\"type\":\"track\",\"messageId\":\"" + second + "\",\"userId\":\"sensor-8\",\"event\":\"Door Closed\"}]}");
+
+            CollectedEvent opened = EventCodec.decode(raw.withKey(SOURCE + ":" + first, 1, WAIT).get(0).value());
+            CollectedEvent closed = EventCodec.decode(raw.withKey(SOURCE + ":" + second, 1, WAIT).get(0).value());
+            assertEquals("Door Opened", opened.event());
+            assertEquals(opened.receivedAt().minus(10, ChronoUnit.MINUTES), opened.timestamp());
+            assertTrue(opened.flags().contains(EventFlag.SKEW_CORRECTED));
+            assertEquals("TM-1", opened.context().get("device").get("model").asText());
+            assertEquals("Door Closed", closed.event());
+
+            List<ConsumerRecord<String, byte[]>> parked = deadLetters.withKey(SOURCE + ":" + invalid, 1, WAIT);
+            assertEquals(1, parked.size());
+            assertEquals("userId", header(parked.get(0), "tidemark-field"));
+            assertEquals(SOURCE, header(parked.get(0), "tidemark-source"));
+            assertTrue(header(parked.get(0), "tidemark-reason").contains("userId or anonymousId is required"));
+            assertTrue(raw.withKey(SOURCE + ":" + invalid, 1, Duration.ZERO).isEmpty());
+        }
+    }
+
+    @Test
+    void unreadablePayloadIsParkedAsReceivedAndTheNextMessageIsStillStored() {
+        String marker = "not-json-" + UUID.randomUUID();
+        String messageId = "mqtt-" + UUID.randomUUID();
+        try (TopicTail raw = new TopicTail(TopicTail.RAW); TopicTail deadLetters = new TopicTail(TopicTail.DEAD_LETTER);
+                DeviceClient device = DeviceClient.device(mqtt.port())) {
+            device.publish(TOPIC, "{" + marker);
+            device.publish(TOPIC, "{\"messageId\":\"" + messageId + "\",\"userId\":\"sensor-9\",\"event\":\"Heartbeat\"}");
+
+            assertEquals(1, raw.withKey(SOURCE + ":" + messageId, 1, WAIT).size());
+            List<ConsumerRecord<String, byte[]>> parked = deadLetters.readUntil(
+                    records -> records.stream().anyMatch(r -> value(r).contains(marker)), WAIT).stream()
+                    .filter(r -> value(r).contains(marker)).toList();
+            assertEquals(1, parked.size());
+            assertEquals("{" + marker, value(parked.get(0)));
+            assertEquals(SOURCE, header(parked.get(0), "tidemark-source"));
+            assertEquals("body", header(parked.get(0), "tidemark-field"));
+        }
+    }
+
+    @Test
+    void messageWithAnUnknownWriteKeyIsDroppedAndCounted() {
+        double before = DeviceMetrics.value("unknown", "unauthorized");
+        String messageId = "mqtt-" + UUID.randomUUID();
+        try (DeviceClient device = DeviceClient.device(mqtt.port())) {
+            device.publish("tidemark/no-such-key/events",
+                    "{\"messageId\":\"" + messageId + "\",\"userId\":\"intruder\",\"event\":\"Spoofed\"}");
+            DeviceMetrics.awaitAbove("unknown", "unauthorized", before, WAIT);
+        }
+    }
+
+    @Test
+    void eventPublishedWhileIngestIsDisconnectedIsStoredOnceItReconnects() {
+        String messageId = "mqtt-" + UUID.randomUUID();
+        try (TopicTail raw = new TopicTail(TopicTail.RAW); DeviceClient device = DeviceClient.device(mqtt.port())) {
+            subscriber.stop().await().atMost(WAIT);
+            // The broker holds it for ingest's persistent session; a clean session would have lost it.
+            device.publish(TOPIC, "{\"messageId\":\"" + messageId + "\",\"userId\":\"sensor-10\",\"event\":\"Offline Reading\"}");
+            subscriber.start();
+
+            List<ConsumerRecord<String, byte[]>> mine = raw.withKey(SOURCE + ":" + messageId, 1, WAIT);
+            assertEquals(1, mine.size());
+            assertEquals("Offline Reading", EventCodec.decode(mine.get(0).value()).event());
+        } finally {
+            subscriber.start();
+        }
+    }
+
+    @Test
+    void messageOverTheSourcesRateLimitIsHeldBackAndStoredLater() {
+        // ingest-limited: 0.5 events/s, burst 3. Five events put the bucket six seconds into debt.
+        String topic = "tidemark/ingest-limited-key/events";
+        String prefix = "mqtt-limited-" + UUID.randomUUID() + "-";
+        StringBuilder batch = new StringBuilder("{\"batch\":[");
+        for (int i = 0; i < 5; i++) {
+            batch.append(i == 0 ? "" : ",").append("{\"type\":\"track\",\"messageId\":\"").append(prefix).append(i)
+                    .append("\",\"userId\":\"sensor-13\",\"event\":\"Burst\"}");
+        }
+        batch.append("]}");
+        String held = "mqtt-held-" + UUID.randomUUID();
+        double retriedBefore = DeviceMetrics.value("ingest-limited", "retry");
+        try (TopicTail raw = new TopicTail(TopicTail.RAW); DeviceClient device = DeviceClient.device(mqtt.port())) {
+            device.publish(topic, batch.toString());
+            assertEquals(1, raw.withKey("ingest-limited:" + prefix + "4", 1, WAIT).size());
+            device.publish(topic, "{\"messageId\":\"" + held + "\",\"userId\":\"sensor-13\",\"event\":\"Held\"}");
+
+            assertEquals(1, raw.withKey("ingest-limited:" + held, 1, WAIT).size());
+            assertTrue(DeviceMetrics.value("ingest-limited", "retry") > retriedBefore,
+                    "the second message was held back by the rate limit before it was stored");
+        }
+    }
+
+    @Test
+    void wellnessShowsTheSubscriptionAndReadinessStaysAboutKafka() {
+        given().when().get("/q/health/well")
+                .then().statusCode(200)
+                .body("checks.find { it.name == 'mqtt-devices' }.status", equalTo("UP"))
+                .body("checks.find { it.name == 'mqtt-devices' }.data.enabled", equalTo(true));
+        given().when().get("/q/health/ready")
+                .then().statusCode(200)
+                .body("checks.find { it.name == 'mqtt-devices' }", nullValue());
+    }
+
+    static void awaitSubscribed(MqttDeviceSubscriber subscriber) {
+        Instant deadline = Instant.now().plus(WAIT);
+        while (!subscriber.subscribed() && Instant.now().isBefore(deadline)) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        assertTrue(subscriber.subscribed(), "ingest subscribed to the broker within " + WAIT);
+    }
+
+    private static String header(ConsumerRecord<String, byte[]> record, String name) {
+        Header header = record.headers().lastHeader(name);
+        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    }
+
+    private static String value(ConsumerRecord<String, byte[]> record) {
+        return record.value() == null ? "" : new String(record.value(), StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,101 @@
+package io.tidemark.ingest.mqtt;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.tidemark.ingest.config.MqttConfig;
+import io.tidemark.ingest.messaging.MqttDeviceSubscriber;
+import io.vertx.mqtt.messages.MqttPublishMessage;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Ingest pointed at a port where no Kafka listens (the shared Kafka is never stopped): a device's
+ * message is not acknowledged to the broker, so the broker still holds it for ingest's session and
+ * sends it again when that session resumes. Nothing Kafka did not take is ever acknowledged.
+ */
+@QuarkusTest
+@TestProfile(MqttKafkaUnreachableTest.NoKafka.class)
+class MqttKafkaUnreachableTest {
+
+    /** MQTT on against a private Mosquitto; Kafka producers aimed at a free local port. */
+    public static class NoKafka implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            try (ServerSocket socket = new ServerSocket(0)) {
+                return Map.of("kafka.bootstrap.servers", "127.0.0.1:" + socket.getLocalPort());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(MosquittoResource.class));
+        }
+    }
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @Inject
+    MqttDeviceSubscriber subscriber;
+
+    @Inject
+    MqttConfig mqtt;
+
+    @Test
+    void messageKafkaDidNotTakeStaysUnacknowledgedAndTheBrokerSendsItAgain() {
+        MqttDeviceIngestTest.awaitSubscribed(subscriber);
+        String messageId = "mqtt-" + UUID.randomUUID();
+        double retriedBefore = DeviceMetrics.value(MqttDeviceIngestTest.SOURCE, "retry");
+        try (DeviceClient device = DeviceClient.device(mqtt.port())) {
+            device.publish(MqttDeviceIngestTest.TOPIC,
+                    "{\"messageId\":\"" + messageId + "\",\"userId\":\"sensor-11\",\"event\":\"Kept\"}");
+        }
+        DeviceMetrics.awaitAbove(MqttDeviceIngestTest.SOURCE, "retry", retriedBefore, WAIT);
+        subscriber.stop().await().atMost(WAIT);
+        given().when().get("/q/health/well")
+                .then().statusCode(503).body("checks.find { it.name == 'mqtt-devices' }.status", equalTo("DOWN"));
+
+        // Taking over ingest's session shows what the broker still owes it: the unacknowledged message.
+        try (DeviceClient session = DeviceClient.resumingSession(mqtt.clientId(), mqtt.port())) {
+            Instant deadline = Instant.now().plus(WAIT);
+            while (mine(session, messageId).isEmpty() && Instant.now().isBefore(deadline)) {
+                sleep();
+            }
+            List<MqttPublishMessage> again = mine(session, messageId);
+            assertEquals(1, again.size());
+            assertTrue(again.get(0).isDup(), "sent again as a duplicate delivery of the unacknowledged message");
+            assertEquals(MqttDeviceIngestTest.TOPIC, again.get(0).topicName());
+        }
+    }
+
+    private static List<MqttPublishMessage> mine(DeviceClient session, String messageId) {
+        return session.received().stream()
+                .filter(m -> m.payload().toString(StandardCharsets.UTF_8).contains(messageId)).toList();
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package io.tidemark.ingest.mqtt;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A throw-away single-node KRaft Kafka on given loopback ports, from the server classpath the build's
+ * {@code deploy/local/stack ensure} already prepared; a test starts it late to play a Kafka that comes
+ * back. It never touches the shared stack, and is stopped through its own process handle.
+ */
+final class PrivateKafka implements AutoCloseable {
+
+    private static final Path KAFKA_LIB = Path.of("..", "deploy", "local", "target", "stack", "kafka-lib");
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+    private final Process process;
+    private final Path log;
+
+    private PrivateKafka(Process process, Path log) {
+        this.process = process;
+        this.log = log;
+    }
+
+    static PrivateKafka start(int port, int controllerPort) {
+        if (!Files.isDirectory(KAFKA_LIB)) {
+            throw new IllegalStateException(KAFKA_LIB.toAbsolutePath()
+                    + " is missing: the build's deploy/local/stack ensure prepares it before the tests");
+        }
+        try {
+            Path dir = Files.createDirectories(Path.of("target", "private-kafka", String.valueOf(port))).toAbsolutePath();
+            Path conf = dir.resolve("server.properties");
+            Files.writeString(conf, String.join("\n", List.of(
+                    "process.roles=broker,controller",
+                    "node.id=1",
+                    "controller.quorum.bootstrap.servers=127.0.0.1:" + controllerPort,
+                    "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                    "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+                    "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                    "controller.listener.names=CONTROLLER",
+                    "inter.broker.listener.name=PLAINTEXT",
+                    "log.dirs=" + dir.resolve("data"),
+                    // Ingest's producers create the topics on first use, as the local stack's topic list would.
+                    "auto.create.topics.enable=true",
+                    "num.partitions=1",
+                    "offsets.topic.replication.factor=1",
+                    "transaction.state.log.replication.factor=1",
+                    "transaction.state.log.min.isr=1",
+                    "share.coordinator.state.topic.replication.factor=1",
+                    "share.coordinator.state.topic.min.isr=1",
+                    "default.replication.factor=1",
+                    "min.insync.replicas=1",
+                    "group.initial.rebalance.delay.ms=0",
+                    "")));
+            String classpath = KAFKA_LIB.toAbsolutePath() + "/*";
+            Path log = dir.resolve("kafka.log");
+            run(List.of(java(), "-cp", classpath, "kafka.tools.StorageTool", "format", "-t", org.apache.kafka.common.Uuid.randomUuid().toString(),
+                    "-c", conf.toString(), "--standalone"), log);
+            List<String> command = new ArrayList<>(List.of(java(), "-Xms256m", "-Xmx256m", "-XX:+UseG1GC",
+                    "-Dkafka.logs.dir=" + dir.resolve("logs"), "-cp", classpath, "kafka.Kafka", conf.toString()));
+            Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            PrivateKafka kafka = new PrivateKafka(process, log);
+            Runtime.getRuntime().addShutdownHook(new Thread(process::destroy, "stop-private-kafka"));
+            kafka.awaitListening(port);
+            return kafka;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void run(List<String> command, Path log) throws IOException {
+        Process format = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        try {
+            if (!format.waitFor(60, TimeUnit.SECONDS) || format.exitValue() != 0) {
+                format.destroyForcibly();
+                throw new IllegalStateException("formatting Kafka storage failed: " + Files.readString(log));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void awaitListening(int port) throws IOException {
+        Instant deadline = Instant.now().plus(START_TIMEOUT);
+        while (Instant.now().isBefore(deadline)) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("private Kafka exited: " + Files.readString(log));
+            }
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return;
+            } catch (IOException notYet) {
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        close();
+        throw new IllegalStateException("private Kafka did not listen on " + port + " within " + START_TIMEOUT);
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
