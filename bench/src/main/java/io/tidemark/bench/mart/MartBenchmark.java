@@ -52,6 +52,8 @@ public class MartBenchmark implements Benchmark {
     private static final int ROWS_PER_BATCH = 40;
     private static final int BATCHES_IN_FLIGHT = 64;
     private static final String TOKEN = "dev-read-token";
+    /** mart-service's per-day distinct-user rollup, beside the day's event files. */
+    private static final String USERS_ROLLUP = "_distinct_users.rollup";
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -85,6 +87,7 @@ public class MartBenchmark implements Benchmark {
             }
             ctx.report(Figure.alone(AREA, "export rows/s", exported / seconds, "rows/s", null));
             ctx.report(Figure.alone(AREA, "export time (" + exported + " rows)", seconds, "s", null));
+            long rssAfterExportKb = ctx.rssKb("mart-service");
             reportFiles(ctx, root.resolve("source=" + source));
 
             Random random = new Random(7);
@@ -109,6 +112,8 @@ public class MartBenchmark implements Benchmark {
                 checkSameAnswer(mart, source, sql, glob, LocalDate.parse(activeUsers.get(0)));
                 reportLatency(ctx, "active-users", apiAu, scanAu);
                 reportLatency(ctx, "daily 90 days", apiDaily, scanDaily);
+                ctx.report(Figure.alone(AREA, "mart RSS after export and queries",
+                        Math.max(rssAfterExportKb, ctx.rssKb("mart-service")) / 1024.0, "MB", null));
             }
         } finally {
             delete(root);
@@ -216,6 +221,12 @@ public class MartBenchmark implements Benchmark {
         ctx.report(Figure.alone(AREA, "files per day", (double) files / days.size(), "files", "1 unless a day > 256 MB"));
         ctx.report(Figure.alone(AREA, "mean file size", bytes / (double) files / 1e6, "MB", null));
         ctx.report(Figure.alone(AREA, "largest file", largest / 1e6, "MB", "<= 256 MB target"));
+        // The per-day user rollups that active-users reads instead of the events; not *.parquet, so not counted above.
+        try (Stream<Path> rollups = Files.walk(sourceDir)) {
+            double rollupBytes = rollups.filter(f -> f.getFileName().toString().equals(USERS_ROLLUP))
+                    .mapToLong(f -> f.toFile().length()).average().orElse(0);
+            ctx.report(Figure.alone(AREA, "mean user rollup size", rollupBytes / 1e6, "MB", null));
+        }
     }
 
     private static void reportLatency(BenchContext ctx, String query, double[] api, double[] scan) {

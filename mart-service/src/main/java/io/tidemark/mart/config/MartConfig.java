@@ -26,6 +26,8 @@ public interface MartConfig {
 
     DuckDb duckdb();
 
+    Store store();
+
     /** How (source, day) partitions become Parquet files. */
     interface Export {
 
@@ -54,6 +56,49 @@ public interface MartConfig {
         /** Cassandra page size while reading a day. */
         @WithDefault("5000")
         int pageSize();
+    }
+
+    /**
+     * Where the marts are kept. {@code local}: the export root is the store. {@code s3}: the export
+     * root is this process's mirror of an S3-compatible bucket; exports are uploaded to the bucket,
+     * and every export cycle brings the mirror up to date with the bucket's day manifests.
+     */
+    interface Store {
+
+        /** {@code local} or {@code s3}. */
+        enum Kind {
+            LOCAL, S3
+        }
+
+        @WithDefault("local")
+        Kind kind();
+
+        S3 s3();
+
+        /** The bucket of {@code kind=s3}. */
+        interface S3 {
+
+            /** The endpoint of an S3-compatible server (MinIO, S3Proxy, Ceph); AWS's own when absent. */
+            Optional<java.net.URI> endpoint();
+
+            @WithDefault("us-east-1")
+            String region();
+
+            /** Required with {@code kind=s3}. */
+            Optional<String> bucket();
+
+            /** A key prefix under which the Hive layout starts, e.g. {@code marts/}; the bucket's root when absent. */
+            Optional<String> prefix();
+
+            /** Static credentials; the SDK's default chain (environment, profile, instance role) when absent. */
+            Optional<String> accessKeyId();
+
+            Optional<String> secretAccessKey();
+
+            /** Path-style URLs ({@code endpoint/bucket/key}), which most S3-compatible servers need. */
+            @WithDefault("true")
+            boolean pathStyle();
+        }
     }
 
     /** The embedded DuckDB engine that writes and reads the marts. */

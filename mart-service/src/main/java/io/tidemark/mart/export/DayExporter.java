@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
@@ -28,7 +29,8 @@ import java.util.stream.Stream;
 
 /**
  * Rewrites the Parquet files of one (source, UTC day) from the Cassandra event-time index: rows
- * sorted by event time, written aside with DuckDB, then swapped in for the day's old files.
+ * sorted by event time, and the day's distinct users as a rollup beside them, written aside with
+ * DuckDB, then swapped in for the day's old files.
  */
 @ApplicationScoped
 public class DayExporter {
@@ -49,9 +51,12 @@ public class DayExporter {
     private final MartSwapLock lock;
     private final MartConfig.Export config;
     private final MartLayout layout;
+    private final DayPublisher publisher;
 
-    public DayExporter(EventIndexReader reader, DuckDbEngine engine, MartSwapLock lock, MartConfig config) {
+    public DayExporter(EventIndexReader reader, DuckDbEngine engine, MartSwapLock lock, MartConfig config,
+            DayPublisher publisher) {
         this.reader = reader;
+        this.publisher = publisher;
         this.engine = engine;
         this.lock = lock;
         this.config = config.export();
@@ -70,13 +75,29 @@ public class DayExporter {
             try {
                 long rows = load(duck, table, source, day);
                 List<Path> files = rows == 0 ? List.of() : write(duck, table, rows, staging);
+                if (!files.isEmpty()) {
+                    // In the staging directory, so the day's swap renames it in with the events it was made from.
+                    copy(duck, "SELECT DISTINCT " + UserKeyHash.ofEventRow() + " AS " + UserKeyHash.COLUMN + " FROM "
+                            + table + " WHERE " + UserKeyHash.USER + " IS NOT NULL ORDER BY " + UserKeyHash.COLUMN,
+                            staging.resolve(MartLayout.USERS_ROLLUP));
+                }
                 long bytes = 0;
                 for (Path file : files) {
                     bytes += Files.size(file);
                 }
                 Path summary = staging.resolveSibling(staging.getFileName() + "-" + MartLayout.SUMMARY);
-                copy(duck, "SELECT count(*)::BIGINT AS events, count(DISTINCT coalesce(user_id, anonymous_id))::BIGINT "
-                        + "AS users FROM " + table, summary);
+                summarize(duck, table, summary);
+                if (publisher.enabled()) {
+                    // Into the bucket before the local swap: a failed upload leaves both as they were, to retry.
+                    if (files.isEmpty()) {
+                        publisher.withdraw(source, day);
+                    } else {
+                        List<String> names = new ArrayList<>();
+                        files.forEach(file -> names.add(file.getFileName().toString()));
+                        names.add(MartLayout.USERS_ROLLUP);
+                        publisher.publish(source, day, staging, names);
+                    }
+                }
                 swap(source, day, staging, !files.isEmpty(), summary);
                 return new Result(rows, files.size(), bytes);
             } finally {
@@ -88,6 +109,31 @@ public class DayExporter {
             deleteTree(staging);
             Files.deleteIfExists(staging.resolveSibling(staging.getFileName() + "-" + MartLayout.SUMMARY));
         }
+    }
+
+    /**
+     * Swaps in a day fetched from the bucket into {@code staging} (the mirror's side of the store
+     * kind s3); its per-day summary is made from the fetched event files. Blocking.
+     */
+    void install(String source, LocalDate day, Path staging, List<Path> eventFiles) throws SQLException, IOException {
+        Path summary = staging.resolveSibling(staging.getFileName() + "-" + MartLayout.SUMMARY);
+        try (DuckDBConnection duck = engine.connect()) {
+            summarize(duck, "read_parquet([" + String.join(", ", eventFiles.stream()
+                    .map(file -> "'" + literal(file) + "'").toList()) + "])", summary);
+            swap(source, day, staging, true, summary);
+        } finally {
+            Files.deleteIfExists(summary);
+        }
+    }
+
+    /** Removes a day the bucket no longer has. */
+    void remove(String source, LocalDate day) throws IOException {
+        swap(source, day, null, false, null);
+    }
+
+    private void summarize(DuckDBConnection duck, String rows, Path summary) throws SQLException {
+        copy(duck, "SELECT count(*)::BIGINT AS events, count(DISTINCT " + UserKeyHash.USER + ")::BIGINT AS users FROM "
+                + rows, summary);
     }
 
     private long load(DuckDBConnection duck, String table, String source, LocalDate day) throws SQLException {

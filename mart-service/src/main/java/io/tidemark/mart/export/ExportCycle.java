@@ -1,6 +1,7 @@
 package io.tidemark.mart.export;
 
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.tidemark.mart.config.MartConfig;
@@ -34,6 +35,7 @@ public class ExportCycle {
     private final ChangeLedger changes;
     private final ExportLedger exports;
     private final DayExporter exporter;
+    private final MirrorSync mirror;
     private final MartConfig.Export config;
     private final ExecutorService worker = Executors.newSingleThreadExecutor(task -> {
         Thread thread = new Thread(task, "mart-export");
@@ -41,8 +43,10 @@ public class ExportCycle {
         return thread;
     });
 
-    public ExportCycle(ChangeLedger changes, ExportLedger exports, DayExporter exporter, MartConfig config) {
+    public ExportCycle(ChangeLedger changes, ExportLedger exports, DayExporter exporter, MirrorSync mirror,
+            MartConfig config) {
         this.changes = changes;
+        this.mirror = mirror;
         this.exports = exports;
         this.exporter = exporter;
         this.config = config.export();
@@ -77,6 +81,17 @@ public class ExportCycle {
             exporter.removeLeftovers(source);
             Map<LocalDate, ExportedDay> done = exports.days(source);
             boolean complete = true;
+            if (mirror.enabled()) {
+                try {
+                    // Before exporting: days another writer (or this one before its disk was lost) put in
+                    // the bucket are answered from there, and are not re-read from Cassandra.
+                    mirror.sync(source);
+                } catch (Exception e) {
+                    LOG.errorf(e, "mirroring source %s from the bucket failed", source);
+                    failed.add(new ExportSummary.Failure(source, null, "mirror: " + e.getMessage()));
+                    complete = false;
+                }
+            }
             for (Map.Entry<LocalDate, Instant> change : changes.changedDays(source).entrySet()) {
                 LocalDate day = change.getKey();
                 ExportedDay previous = done.get(day);
@@ -102,6 +117,28 @@ public class ExportCycle {
             }
         }
         return new ExportSummary(startedAt, Instant.now(), sources.size(), rows, exported, failed);
+    }
+
+    /**
+     * A process on an empty or stale disk answers from the bucket as soon as it can, not only after
+     * its first export cycle ({@code first-delay}); on the worker, so never at once with an export.
+     */
+    void mirrorAtStart(@Observes StartupEvent event) {
+        if (!mirror.enabled()) {
+            return;
+        }
+        worker.submit(() -> {
+            // Any failure is retried by the next export cycle, which mirrors every source it exports.
+            try {
+                for (String source : mirror.sources()) {
+                    if (config.sources().map(allowed -> allowed.contains(source)).orElse(true)) {
+                        mirror.sync(source);
+                    }
+                }
+            } catch (Exception e) {
+                LOG.errorf(e, "mirroring from the bucket at start failed");
+            }
+        });
     }
 
     void stop(@Observes ShutdownEvent event) {

@@ -7,9 +7,9 @@ import java.util.UUID;
 
 /**
  * Where the mart's files live, in Hive partitioning so DuckDB, Spark or Trino read it unchanged:
- * {@code <root>/source=<id>/event_date=YYYY-MM-DD/part-NNNNN.parquet}. Work directories and the
- * per-day summaries live under names starting with an underscore, which Hive-style readers ignore
- * and the event glob never matches.
+ * {@code <root>/source=<id>/event_date=YYYY-MM-DD/part-NNNNN.parquet}. Work directories, the
+ * per-day summaries and the per-day user rollups live under names starting with an underscore,
+ * which Hive-style readers (Spark, Trino) ignore and the event glob never matches.
  */
 public record MartLayout(Path root) {
 
@@ -17,6 +17,16 @@ public record MartLayout(Path root) {
     static final String RETIRED = "_retired";
     static final String DAILY = "_daily";
     static final String SUMMARY = "summary.parquet";
+    static final String MANIFESTS = "_manifests";
+    /** In a mirrored day directory: the manifest of the bucket generation the directory holds. */
+    static final String MANIFEST = "_manifest.json";
+    /**
+     * The day's distinct users, one {@link UserKeyHash} per row, sorted. It lives in the day's own
+     * directory so the one rename that swaps the day's events in swaps it too: it can never be
+     * older or newer than the events beside it. Parquet inside, but not named *.parquet, so no
+     * glob over the day's event files (the service's, the bench's, a user's) reads it as events.
+     */
+    public static final String USERS_ROLLUP = "_distinct_users.rollup";
 
     public Path sourceDir(String source) {
         return root.resolve("source=" + source);
@@ -31,6 +41,11 @@ public record MartLayout(Path root) {
         return sourceDir(source).resolve("event_date=*").resolve("*.parquet").toString();
     }
 
+    /** The day's user rollup, present for every day exported since rollups exist. */
+    public Path usersRollup(String source, LocalDate day) {
+        return dayDir(source, day).resolve(USERS_ROLLUP);
+    }
+
     /** One row per exported day, (events, users), so daily numbers need no scan of the events. */
     public Path summaryFile(String source, LocalDate day) {
         return summarySourceDir(source).resolve("event_date=" + day).resolve(SUMMARY);
@@ -42,6 +57,36 @@ public record MartLayout(Path root) {
 
     public String summaryGlob(String source) {
         return summarySourceDir(source).resolve("event_date=*").resolve(SUMMARY).toString();
+    }
+
+    /** The bucket keys of a day's objects start with this: the same Hive path as on disk. */
+    public static String dayKey(String source, LocalDate day) {
+        return "source=" + source + "/event_date=" + day + "/";
+    }
+
+    /** The bucket's day manifests of a source, one object per day. */
+    public static String manifestsKey(String source) {
+        return "source=" + source + "/" + MANIFESTS + "/";
+    }
+
+    public static String manifestKey(String source, LocalDate day) {
+        return manifestsKey(source) + "event_date=" + day + ".json";
+    }
+
+    /** The day a manifest key names. */
+    static LocalDate manifestDay(String key) {
+        String name = key.substring(key.lastIndexOf('/') + 1);
+        return LocalDate.parse(name.substring("event_date=".length(), name.length() - ".json".length()));
+    }
+
+    /**
+     * The object name of a file of one export generation: {@code part-00000.parquet} becomes
+     * {@code part-00000-g<generation>.parquet}, so a re-export never overwrites an object a reader
+     * may be fetching, and still ends in {@code .parquet} for Hive-style readers of the bucket.
+     */
+    static String objectName(String file, String generation) {
+        int dot = file.indexOf('.', 1);
+        return file.substring(0, dot) + "-g" + generation + file.substring(dot);
     }
 
     public static String partFile(int index) {

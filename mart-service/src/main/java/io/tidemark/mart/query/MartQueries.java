@@ -5,6 +5,7 @@ import io.smallrye.mutiny.Uni;
 import io.tidemark.mart.config.MartConfig;
 import io.tidemark.mart.export.MartLayout;
 import io.tidemark.mart.export.MartSwapLock;
+import io.tidemark.mart.export.UserKeyHash;
 import io.tidemark.mart.model.ActiveUsers;
 import io.tidemark.mart.model.DailyMetrics;
 import io.tidemark.mart.model.TopEvents;
@@ -35,18 +36,20 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Lock;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
  * Dashboard numbers computed by DuckDB from the Parquet marts. Every query filters on the Hive key
  * event_date, so DuckDB opens only the files of the asked days, and on event_time, so row groups
- * outside the range are skipped by their min/max statistics.
+ * outside the range are skipped by their min/max statistics. Active users read the days' small
+ * user rollups instead of their events.
  */
 @ApplicationScoped
 public class MartQueries {
 
     private static final int WEEK_DAYS = 7;
     private static final int MONTH_DAYS = 30;
-    private static final String USER = "coalesce(user_id, anonymous_id)";
+    private static final String USER = UserKeyHash.USER;
 
     private final DuckDbEngine engine;
     private final MartSwapLock lock;
@@ -99,24 +102,60 @@ public class MartQueries {
         });
     }
 
+    /**
+     * From the days' user rollups, a few hundred KB of sorted BIGINTs per day instead of every event
+     * row. A day exported before rollups existed (or whose rollup is gone) is answered from its event
+     * files with the same {@link UserKeyHash}, so mixing both kinds of day never counts a user twice;
+     * its next re-export writes its rollup.
+     */
     public Uni<ActiveUsers> activeUsers(String source, LocalDate date) {
         return onPool(() -> {
             requireKnown(source);
+            LocalDate monthStart = date.minusDays(MONTH_DAYS - 1);
             LocalDate weekStart = date.minusDays(WEEK_DAYS - 1);
-            // One grouping by user instead of three distinct counts: a user is active on the day (or in
-            // the week) exactly when the last day it was seen in the 30 days is that day (or in that week).
-            String sql = "SELECT count(*) FILTER (WHERE last_seen = DATE '" + date + "') AS dau, "
-                    + "count(*) FILTER (WHERE last_seen >= DATE '" + weekStart + "') AS wau, count(*) AS mau "
-                    + "FROM (SELECT " + USER + " AS user_key, max(event_date) AS last_seen FROM " + scan(source)
-                    + " WHERE " + days(date.minusDays(MONTH_DAYS - 1), date) + " GROUP BY user_key)";
             long[] result = new long[3];
-            query(source, sql, List.of(), rows -> {
-                if (rows.next()) {
-                    result[0] = rows.getLong("dau");
-                    result[1] = rows.getLong("wau");
-                    result[2] = rows.getLong("mau");
+            Lock reading = lock.reading();
+            // Listing and query under one read lock: a swap in between would leave the list naming gone files.
+            reading.lock();
+            try {
+                List<String> rollups = new ArrayList<>();
+                List<String> eventFiles = new ArrayList<>();
+                for (LocalDate day = monthStart; !day.isAfter(date); day = day.plusDays(1)) {
+                    Path rollup = layout.usersRollup(source, day);
+                    if (Files.isRegularFile(rollup)) {
+                        rollups.add(rollup.toString());
+                    } else {
+                        eventFiles.addAll(eventFiles(layout.dayDir(source, day)));
+                    }
                 }
-            });
+                List<String> parts = new ArrayList<>();
+                if (!rollups.isEmpty()) {
+                    parts.add("SELECT " + UserKeyHash.COLUMN + ", event_date FROM " + scan(rollups));
+                }
+                if (!eventFiles.isEmpty()) {
+                    parts.add("SELECT " + UserKeyHash.ofEventRow() + " AS " + UserKeyHash.COLUMN + ", event_date FROM "
+                            + scan(eventFiles) + " WHERE " + days(monthStart, date) + " AND " + UserKeyHash.USER
+                            + " IS NOT NULL");
+                }
+                if (parts.isEmpty()) {
+                    return new ActiveUsers(date, 0, 0, 0);
+                }
+                // One grouping by user instead of three distinct counts: a user is active on the day (or in
+                // the week) exactly when the last day it was seen in the 30 days is that day (or in that week).
+                String sql = "SELECT count(*) FILTER (WHERE last_seen = DATE '" + date + "') AS dau, "
+                        + "count(*) FILTER (WHERE last_seen >= DATE '" + weekStart + "') AS wau, count(*) AS mau "
+                        + "FROM (SELECT " + UserKeyHash.COLUMN + ", max(event_date) AS last_seen FROM ("
+                        + String.join(" UNION ALL ", parts) + ") GROUP BY " + UserKeyHash.COLUMN + ")";
+                run(source, sql, List.of(), rows -> {
+                    if (rows.next()) {
+                        result[0] = rows.getLong("dau");
+                        result[1] = rows.getLong("wau");
+                        result[2] = rows.getLong("mau");
+                    }
+                });
+            } finally {
+                reading.unlock();
+            }
             return new ActiveUsers(date, result[0], result[1], result[2]);
         });
     }
@@ -148,6 +187,12 @@ public class MartQueries {
                 + "hive_types = {'event_date': DATE})";
     }
 
+    /** Named files, with the Hive keys of their paths as columns. */
+    private static String scan(List<String> files) {
+        return "read_parquet([" + files.stream().map(f -> "'" + quoted(f) + "'").collect(Collectors.joining(", "))
+                + "], hive_partitioning = true, hive_types = {'event_date': DATE})";
+    }
+
     private static String quoted(String text) {
         return text.replace("'", "''");
     }
@@ -171,19 +216,38 @@ public class MartQueries {
                 // DuckDB refuses a glob that matches no file; a source not exported yet simply has no rows.
                 return;
             }
-            try (DuckDBConnection duck = engine.connect(); PreparedStatement statement = duck.prepareStatement(sql)) {
-                for (int i = 0; i < parameters.size(); i++) {
-                    statement.setString(i + 1, parameters.get(i));
-                }
-                try (ResultSet rows = statement.executeQuery()) {
-                    reader.read(rows);
-                }
-            } catch (SQLException e) {
-                throw new IllegalStateException("mart query failed for source " + source + ": " + e.getMessage(), e);
-            }
+            run(source, sql, parameters, reader);
         } finally {
             reading.unlock();
         }
+    }
+
+    /** Runs a query; the caller holds the read lock. */
+    private void run(String source, String sql, List<String> parameters, RowsReader reader) {
+        try (DuckDBConnection duck = engine.connect(); PreparedStatement statement = duck.prepareStatement(sql)) {
+            for (int i = 0; i < parameters.size(); i++) {
+                statement.setString(i + 1, parameters.get(i));
+            }
+            try (ResultSet rows = statement.executeQuery()) {
+                reader.read(rows);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("mart query failed for source " + source + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The event files of one day directory, none when the day was never exported or had no events. */
+    private static List<String> eventFiles(Path dayDir) {
+        if (!Files.isDirectory(dayDir)) {
+            return List.of();
+        }
+        List<String> files = new ArrayList<>();
+        try (DirectoryStream<Path> parts = Files.newDirectoryStream(dayDir, "*.parquet")) {
+            parts.forEach(part -> files.add(part.toString()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return files;
     }
 
     private boolean hasDays(String source) {

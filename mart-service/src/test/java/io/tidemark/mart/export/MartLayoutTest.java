@@ -2,6 +2,7 @@ package io.tidemark.mart.export;
 
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.FileSystems;
 import java.nio.file.Path;
 import java.time.LocalDate;
 
@@ -17,6 +18,31 @@ class MartLayoutTest {
     void aDayLivesInHivePartitionsOfSourceAndEventDate() {
         assertEquals(Path.of("/marts/source=web/event_date=2026-11-01"), layout.dayDir("web", LocalDate.of(2026, 11, 1)));
         assertEquals("/marts/source=web/event_date=*/*.parquet", layout.sourceGlob("web"));
+    }
+
+    @Test
+    void aDaysUserRollupLivesInTheDayDirectoryButNoEventGlobMatchesIt() {
+        LocalDate day = LocalDate.of(2026, 11, 1);
+        Path rollup = layout.usersRollup("web", day);
+        assertEquals(layout.dayDir("web", day), rollup.getParent());
+        assertFalse(FileSystems.getDefault().getPathMatcher("glob:" + layout.sourceGlob("web")).matches(rollup));
+        assertTrue(FileSystems.getDefault().getPathMatcher("glob:" + layout.sourceGlob("web"))
+                .matches(layout.dayDir("web", day).resolve(MartLayout.partFile(0))));
+        // Spark and Trino skip files whose names start with an underscore.
+        assertTrue(rollup.getFileName().toString().startsWith("_"));
+    }
+
+    @Test
+    void bucketObjectsKeepTheHiveKeysAndCarryTheirGenerationBeforeTheExtension() {
+        LocalDate day = LocalDate.of(2026, 11, 1);
+        assertEquals("source=web/event_date=2026-11-01/", MartLayout.dayKey("web", day));
+        assertEquals("part-00003-gabc.parquet", MartLayout.objectName(MartLayout.partFile(3), "abc"));
+        assertEquals("_distinct_users-gabc.rollup", MartLayout.objectName(MartLayout.USERS_ROLLUP, "abc"));
+        // Manifests live outside every day's key prefix, so listing a day's objects never lists them.
+        String manifest = MartLayout.manifestKey("web", day);
+        assertEquals("source=web/_manifests/event_date=2026-11-01.json", manifest);
+        assertFalse(manifest.startsWith(MartLayout.dayKey("web", day)));
+        assertEquals(day, MartLayout.manifestDay(manifest));
     }
 
     @Test

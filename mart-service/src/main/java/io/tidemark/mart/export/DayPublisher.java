@@ -1,0 +1,64 @@
+package io.tidemark.mart.export;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tidemark.mart.repository.MartBucket;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+/**
+ * Puts an exported day into the bucket (store kind s3): its files as objects of a new generation,
+ * then the day's manifest naming that generation, then deletes every other object of the day. Until
+ * the manifest is replaced, readers that follow it get the old day whole; after, the new day whole.
+ */
+@ApplicationScoped
+public class DayPublisher {
+
+    private final MartBucket bucket;
+    private final ObjectMapper json;
+
+    public DayPublisher(MartBucket bucket, ObjectMapper json) {
+        this.bucket = bucket;
+        this.json = json;
+    }
+
+    public boolean enabled() {
+        return bucket.enabled();
+    }
+
+    /**
+     * Uploads the staged {@code files} and commits them; also writes the manifest into the staging
+     * directory, so the local day says which generation it is. Blocking, on the export worker.
+     */
+    void publish(String source, LocalDate day, Path staging, List<String> files) throws IOException {
+        DayManifest manifest = new DayManifest(UUID.randomUUID().toString().replace("-", ""), files);
+        for (String file : files) {
+            bucket.put(manifest.key(source, day, file), staging.resolve(file));
+        }
+        String text = json.writeValueAsString(manifest);
+        bucket.putText(MartLayout.manifestKey(source, day), text);
+        Files.writeString(staging.resolve(MartLayout.MANIFEST), text);
+        // After the commit: objects of older generations, and of uploads that died before theirs.
+        Set<String> current = files.stream().map(file -> manifest.key(source, day, file)).collect(Collectors.toSet());
+        for (MartBucket.Entry object : bucket.list(MartLayout.dayKey(source, day))) {
+            if (!current.contains(object.key())) {
+                bucket.delete(object.key());
+            }
+        }
+    }
+
+    /** A day that has no events any more: its manifest first, so no reader follows it to deleted objects. */
+    void withdraw(String source, LocalDate day) {
+        bucket.delete(MartLayout.manifestKey(source, day));
+        for (MartBucket.Entry object : bucket.list(MartLayout.dayKey(source, day))) {
+            bucket.delete(object.key());
+        }
+    }
+}
