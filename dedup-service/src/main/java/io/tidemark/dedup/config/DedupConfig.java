@@ -21,10 +21,11 @@ public interface DedupConfig {
     Duration eventTtl();
 
     /**
-     * Cassandra requests one consumer keeps in flight while it works through a polled batch; the
-     * bound keeps memory and the database's queue small while still overlapping round trips.
+     * Cassandra requests one batch keeps in flight (a raw partition has up to
+     * {@code pipeline.depth} batches in flight); the bound keeps memory and the database's queue
+     * small while still overlapping round trips.
      */
-    @WithDefault("128")
+    @WithDefault("96")
     int concurrency();
 
     /**
@@ -34,11 +35,31 @@ public interface DedupConfig {
     @WithDefault("100")
     int claimBatchSize();
 
+    /** How records of one raw partition are cut into batches and overlapped. */
+    Pipeline pipeline();
+
     /** Retries of a Cassandra write; the record is not acknowledged to Kafka until one succeeds. */
     Retry retry();
 
     /** The in-memory cache of recently stored keys in front of the ledger. */
     Cache cache();
+
+    interface Pipeline {
+        /**
+         * Batches of one raw partition in flight at once (one claiming, the others writing): more
+         * hides more round trips, each costs up to {@code concurrency} Cassandra requests.
+         */
+        @WithDefault("3")
+        int depth();
+
+        /** Records in one batch at most; bigger batches claim more messages per Paxos round. */
+        @WithDefault("2000")
+        int maxBatchSize();
+
+        /** Records of one raw partition buffered while every batch slot is busy; then the consumer waits. */
+        @WithDefault("2000")
+        int maxPending();
+    }
 
     interface Retry {
         @WithDefault("PT0.2S")

@@ -2,6 +2,8 @@ package io.tidemark.dedup.messaging;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.kafka.KafkaRecord;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import io.tidemark.dedup.config.DedupConfig;
 import io.tidemark.dedup.service.EventDeduplicator;
 import io.tidemark.dedup.service.StoreOutcome;
@@ -9,8 +11,8 @@ import io.tidemark.event.CollectedEvent;
 import io.tidemark.event.EventCodec;
 import io.tidemark.event.UndecodableEventException;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.common.TopicPartition;
+import org.eclipse.microprofile.reactive.messaging.Acknowledgment;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
@@ -19,12 +21,14 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Consumes {@code tidemark.events.raw} at least once, one polled batch at a time: the batch is
- * acknowledged (and its offsets committed) only after Cassandra acknowledged every write it needs,
- * so a crash means redelivery, never loss. While a batch waits for Cassandra the connector stops
- * fetching (its queue is bounded), which is what keeps memory flat during an outage.
+ * Consumes {@code tidemark.events.raw} at least once: each raw partition's records go through a
+ * {@link PartitionPipeline}, and a record is acknowledged (its offset committed, in order) only
+ * after Cassandra acknowledged every write it needs, so a crash means redelivery, never loss.
+ * While batches wait for Cassandra the pipeline stops taking records and the connector stops
+ * fetching, which is what keeps memory flat during an outage.
  */
 @ApplicationScoped
 public class RawEventConsumer {
@@ -35,6 +39,7 @@ public class RawEventConsumer {
     private final DeadLetterPublisher deadLetters;
     private final DedupConfig config;
     private final MeterRegistry metrics;
+    private final Map<TopicPartition, PartitionPipeline<Claimed>> pipelines = new ConcurrentHashMap<>();
 
     public RawEventConsumer(EventDeduplicator deduplicator, DeadLetterPublisher deadLetters, DedupConfig config,
             MeterRegistry metrics) {
@@ -44,30 +49,59 @@ public class RawEventConsumer {
         this.metrics = metrics;
     }
 
+    /** A batch past its claims: its undecodable records on their way to the dead letter topic. */
+    record Claimed(EventDeduplicator.ClaimedBatch events, Uni<Void> deadLettered) {
+    }
+
+    /** Completes as soon as the record is buffered; it is acknowledged later, when stored. */
     @Incoming("events-raw")
-    public Uni<Void> consume(ConsumerRecords<String, byte[]> records) {
-        List<CollectedEvent> events = new ArrayList<>(records.count());
-        Map<CollectedEvent, byte[]> wireForms = new IdentityHashMap<>(records.count());
+    @Acknowledgment(Acknowledgment.Strategy.MANUAL)
+    public Uni<Void> consume(KafkaRecord<String, byte[]> record) {
+        return pipelines.computeIfAbsent(new TopicPartition(record.getTopic(), record.getPartition()),
+                partition -> new PartitionPipeline<>(config.pipeline(), new PartitionPipeline.Stages<>() {
+                    @Override
+                    public Uni<Claimed> claim(List<KafkaRecord<String, byte[]>> batch) {
+                        return claimBatch(batch);
+                    }
+
+                    @Override
+                    public Uni<Void> store(Claimed claimed) {
+                        return storeBatch(claimed);
+                    }
+                })).offer(record);
+    }
+
+    private Uni<Claimed> claimBatch(List<KafkaRecord<String, byte[]>> records) {
+        List<CollectedEvent> events = new ArrayList<>(records.size());
+        Map<CollectedEvent, byte[]> wireForms = new IdentityHashMap<>(records.size());
         List<Uni<Void>> parked = new ArrayList<>();
-        for (ConsumerRecord<String, byte[]> record : records) {
+        for (KafkaRecord<String, byte[]> record : records) {
             try {
-                CollectedEvent event = EventCodec.decode(record.value());
+                CollectedEvent event = EventCodec.decode(record.getPayload());
                 events.add(event);
-                wireForms.put(event, record.value());
+                wireForms.put(event, record.getPayload());
             } catch (UndecodableEventException e) {
                 parked.add(park(record, e));
             }
         }
-        Uni<Void> deadLettered = parked.isEmpty() ? Uni.createFrom().voidItem() : Uni.join().all(parked).andFailFast()
-                .replaceWithVoid();
-        return deadLettered.flatMap(done -> deduplicator.storeAll(events, wireForms)).invoke(this::count).replaceWithVoid();
+        Uni<Void> deadLettered = parked.isEmpty() ? Uni.createFrom().voidItem()
+                : Uni.join().all(parked).andFailFast().replaceWithVoid().memoize().indefinitely();
+        // Dead letters are sent while the claims run; the batch waits for both before it is acknowledged.
+        deadLettered.subscribe().with(done -> { }, failure -> { });
+        return deduplicator.claim(events, wireForms).map(claimed -> new Claimed(claimed, deadLettered));
     }
 
-    private Uni<Void> park(ConsumerRecord<String, byte[]> record, UndecodableEventException e) {
-        String origin = record.topic() + "-" + record.partition() + "@" + record.offset();
+    private Uni<Void> storeBatch(Claimed claimed) {
+        return deduplicator.store(claimed.events()).invoke(this::count)
+                .flatMap(stored -> claimed.deadLettered());
+    }
+
+    private Uni<Void> park(KafkaRecord<String, byte[]> record, UndecodableEventException e) {
+        String origin = record.getTopic() + "-" + record.getPartition() + "@" + record
+                .getMetadata(IncomingKafkaRecordMetadata.class).map(IncomingKafkaRecordMetadata::getOffset).orElse(-1L);
         LOG.warnf("undecodable record at %s sent to dead letter: %s", origin, e.getMessage());
         metrics.counter("tidemark.dedup.events", "source", "unknown", "outcome", "dead_letter").increment();
-        return Uni.createFrom().deferred(() -> deadLetters.publish(record.key(), record.value(), e.getMessage(), origin))
+        return Uni.createFrom().deferred(() -> deadLetters.publish(record.getKey(), record.getPayload(), e.getMessage(), origin))
                 .onFailure().invoke(failure -> LOG.warnf("dead letter for %s failed, retrying: %s", origin, failure))
                 .onFailure().retry().withBackOff(config.retry().initialBackoff(), config.retry().maxBackoff())
                 .indefinitely();

@@ -1,0 +1,140 @@
+package io.tidemark.dedup.messaging;
+
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.kafka.KafkaRecord;
+import io.tidemark.dedup.config.DedupConfig;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.jboss.logging.Logger;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The records of one raw partition, cut into batches and run through two stages so that the next
+ * batch's claims overlap the previous batch's writes.
+ *
+ * <p>A batch is cut when the claim stage is free: everything buffered, up to a maximum. So batches
+ * are small (low latency) while records trickle in and grow by themselves under load (fewer Paxos
+ * rounds per event). Claims run one batch at a time (concurrent Paxos rounds on the partition's
+ * claim partitions would contend); stores overlap, at most {@code depth} batches in flight. Every
+ * record is acknowledged only when its batch is stored; the throttled commit strategy commits a
+ * partition's offsets only up to its oldest unacknowledged record, so offsets stay in order even
+ * though batches finish out of order. Memory is bounded: once {@code max-pending} records wait, the
+ * connector is held back (and, its own queue full, pauses the Kafka consumer).
+ */
+final class PartitionPipeline<T> {
+
+    private static final Logger LOG = Logger.getLogger(PartitionPipeline.class);
+
+    /** The two stages of a batch; neither is expected to fail (each step retries until it succeeds). */
+    interface Stages<T> {
+        Uni<T> claim(List<KafkaRecord<String, byte[]>> batch);
+
+        Uni<Void> store(T claimed);
+    }
+
+    private final Stages<T> stages;
+    private final int depth;
+    private final int maxBatchSize;
+    private final int maxPending;
+    /** The connector's context for this partition; the burst of one poll lands before a batch is cut. */
+    private final Context context;
+
+    private final ArrayDeque<KafkaRecord<String, byte[]>> pending = new ArrayDeque<>();
+    private final List<CompletableFuture<Void>> waitingForRoom = new ArrayList<>();
+    private boolean claiming;
+    private int inFlight;
+    private boolean cutScheduled;
+
+    PartitionPipeline(DedupConfig.Pipeline config, Stages<T> stages) {
+        this.stages = stages;
+        this.depth = config.depth();
+        this.maxBatchSize = config.maxBatchSize();
+        this.maxPending = config.maxPending();
+        this.context = Vertx.currentContext();
+    }
+
+    /** Buffers the record; the Uni completes once there is room for more. */
+    Uni<Void> offer(KafkaRecord<String, byte[]> record) {
+        CompletableFuture<Void> room = null;
+        synchronized (this) {
+            pending.add(record);
+            if (pending.size() >= maxPending) {
+                room = new CompletableFuture<>();
+                waitingForRoom.add(room);
+            }
+        }
+        scheduleCut();
+        return room == null ? Uni.createFrom().voidItem() : Uni.createFrom().completionStage(room);
+    }
+
+    /**
+     * Cuts on the connector's context, after the task that delivers the current poll's records: they
+     * go into one batch instead of one batch each.
+     */
+    private void scheduleCut() {
+        if (context == null) {
+            cut();
+            return;
+        }
+        synchronized (this) {
+            if (cutScheduled) {
+                return;
+            }
+            cutScheduled = true;
+        }
+        context.runOnContext(ignored -> {
+            synchronized (this) {
+                cutScheduled = false;
+            }
+            cut();
+        });
+    }
+
+    private void cut() {
+        List<KafkaRecord<String, byte[]>> batch;
+        List<CompletableFuture<Void>> released = List.of();
+        synchronized (this) {
+            if (claiming || inFlight >= depth || pending.isEmpty()) {
+                return;
+            }
+            batch = new ArrayList<>(Math.min(maxBatchSize, pending.size()));
+            while (batch.size() < maxBatchSize && !pending.isEmpty()) {
+                batch.add(pending.poll());
+            }
+            claiming = true;
+            inFlight++;
+            if (pending.size() < maxPending && !waitingForRoom.isEmpty()) {
+                released = new ArrayList<>(waitingForRoom);
+                waitingForRoom.clear();
+            }
+        }
+        released.forEach(room -> room.complete(null));
+        stages.claim(batch).subscribe().with(claimed -> {
+            synchronized (this) {
+                claiming = false;
+            }
+            scheduleCut();
+            stages.store(claimed).subscribe().with(stored -> {
+                batch.forEach(Message::ack);
+                synchronized (this) {
+                    inFlight--;
+                }
+                scheduleCut();
+            }, failure -> fail(batch, failure));
+        }, failure -> fail(batch, failure));
+    }
+
+    /**
+     * Not expected: every step retries. Nacking hands the records to the channel's failure strategy,
+     * which stops the channel (readiness DOWN) rather than commit past them.
+     */
+    private void fail(List<KafkaRecord<String, byte[]>> batch, Throwable failure) {
+        LOG.errorf(failure, "batch of %d records failed", batch.size());
+        batch.forEach(record -> record.nack(failure));
+    }
+}
