@@ -7,6 +7,7 @@ import io.tidemark.event.CollectedEvent;
 import io.tidemark.event.EventCodec;
 import io.tidemark.event.EventFlag;
 import io.tidemark.event.EventType;
+import io.tidemark.ingest.TopicTail;
 import io.tidemark.ingest.config.MqttConfig;
 import io.tidemark.ingest.messaging.MqttDeviceSubscriber;
 import jakarta.inject.Inject;

@@ -5,6 +5,7 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.tidemark.event.CollectedEvent;
 import io.tidemark.event.EventCodec;
+import io.tidemark.ingest.TopicTail;
 import io.tidemark.ingest.config.MqttConfig;
 import io.tidemark.ingest.messaging.MqttDeviceSubscriber;
 import jakarta.inject.Inject;

@@ -7,6 +7,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.tidemark.event.CollectedEvent;
 import io.tidemark.event.EventCodec;
 import io.tidemark.event.EventType;
+import io.tidemark.ingest.TopicTail;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
@@ -49,7 +50,7 @@ class AnalyticsNodeInteropTest {
     void eventsSentByAnalyticsNodeAreOnTheRawTopicWithTheirIdsAndTimes() throws Exception {
         String run = "node-" + UUID.randomUUID();
         Instant past = Instant.now().minus(3, ChronoUnit.DAYS).truncatedTo(ChronoUnit.MILLIS);
-        try (RawTopicReader reader = new RawTopicReader()) {
+        try (TopicTail reader = new TopicTail(TopicTail.RAW)) {
             List<JsonNode> delivered = runClient(run, past);
             assertEquals(3 + FLUSH_COUNT, delivered.size(), "events analytics-node reports as delivered");
 

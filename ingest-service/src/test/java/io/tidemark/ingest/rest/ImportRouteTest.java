@@ -5,6 +5,7 @@ import io.restassured.response.ExtractableResponse;
 import io.restassured.response.Response;
 import io.tidemark.event.CollectedEvent;
 import io.tidemark.event.EventCodec;
+import io.tidemark.ingest.TopicTail;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
@@ -57,7 +58,7 @@ class ImportRouteTest {
     }
 
     private Set<String> importAndRead(byte[] body, boolean gzip, String event) {
-        try (RawTopicReader reader = new RawTopicReader()) {
+        try (TopicTail reader = new TopicTail(TopicTail.RAW)) {
             var request = given().auth().preemptive().basic(WRITE_KEY, "").contentType("application/x-ndjson").body(body);
             if (gzip) {
                 request = request.header("Content-Encoding", "gzip");

@@ -5,6 +5,7 @@ import io.tidemark.event.CollectedEvent;
 import io.tidemark.event.EventCodec;
 import io.tidemark.event.EventFlag;
 import io.tidemark.event.EventType;
+import io.tidemark.ingest.TopicTail;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
@@ -41,7 +42,7 @@ class SegmentApiTest {
     }
 
     /** The events on the raw topic whose messageIds are given, by messageId, once all are there. */
-    private static Map<String, CollectedEvent> awaitRaw(RawTopicReader reader, List<String> messageIds) {
+    private static Map<String, CollectedEvent> awaitRaw(TopicTail reader, List<String> messageIds) {
         List<ConsumerRecord<String, byte[]>> records = reader.readUntil(found -> messageIds.stream().allMatch(id ->
                 found.stream().anyMatch(r -> r.key().equals(SOURCE + ":" + id))), WAIT);
         Map<String, CollectedEvent> events = records.stream().filter(r -> r.key().startsWith(SOURCE + ":"))
@@ -62,7 +63,7 @@ class SegmentApiTest {
                 "group", "\"userId\":\"u-1\",\"groupId\":\"g-1\",\"traits\":{\"plan\":\"team\"}",
                 "alias", "\"userId\":\"u-1\",\"previousId\":\"a-1\"");
         Map<String, String> idByType = bodies.keySet().stream().collect(Collectors.toMap(t -> t, t -> id()));
-        try (RawTopicReader reader = new RawTopicReader()) {
+        try (TopicTail reader = new TopicTail(TopicTail.RAW)) {
             bodies.forEach((type, fields) -> given().auth().preemptive().basic(WRITE_KEY, "")
                     .contentType("application/json")
                     .body("{\"messageId\":\"" + idByType.get(type) + "\"," + fields + "}")
@@ -102,7 +103,7 @@ class SegmentApiTest {
                 + "{\"type\":\"track\",\"messageId\":\"" + badUser + "\",\"event\":\"C\"},"
                 + "{\"type\":\"page\",\"anonymousId\":\"no-id\"}"
                 + "]}";
-        try (RawTopicReader raw = new RawTopicReader(); RawTopicReader deadLetter = new RawTopicReader(DEAD_LETTER_TOPIC)) {
+        try (TopicTail raw = new TopicTail(TopicTail.RAW); TopicTail deadLetter = new TopicTail(DEAD_LETTER_TOPIC)) {
             given().auth().preemptive().basic(WRITE_KEY, "").contentType("application/json").body(body)
                     .when().post("/v1/batch")
                     .then().statusCode(200)
@@ -144,7 +145,7 @@ class SegmentApiTest {
             body.append(",{\"type\":\"nope\",\"messageId\":\"").append(run).append("-bad-").append(i).append("\"}");
         }
         body.append("]}");
-        try (RawTopicReader raw = new RawTopicReader(); RawTopicReader deadLetter = new RawTopicReader(DEAD_LETTER_TOPIC)) {
+        try (TopicTail raw = new TopicTail(TopicTail.RAW); TopicTail deadLetter = new TopicTail(DEAD_LETTER_TOPIC)) {
             given().auth().preemptive().basic(WRITE_KEY, "").contentType("application/json").body(body.toString())
                     .when().post("/v1/batch")
                     .then().statusCode(200).body("rejected", hasSize(bad)).body("rejected[2999].index", equalTo(bad));
@@ -158,7 +159,7 @@ class SegmentApiTest {
     @Test
     void aBatchEventWithoutMessageIdGetsAGeneratedOneAndTheFlag() {
         String marker = id();
-        try (RawTopicReader reader = new RawTopicReader()) {
+        try (TopicTail reader = new TopicTail(TopicTail.RAW)) {
             given().contentType("application/json")
                     .body("{\"writeKey\":\"" + WRITE_KEY + "\",\"batch\":[{\"type\":\"track\",\"userId\":\"" + marker
                             + "\",\"event\":\"No Id\"}]}")
@@ -231,7 +232,7 @@ class SegmentApiTest {
         String messageId = id();
         byte[] gzipped = RequestBodyDecoderTest.gzip(("{\"batch\":[{\"type\":\"track\",\"messageId\":\"" + messageId
                 + "\",\"userId\":\"u\",\"event\":\"Zipped\"}]}").getBytes(StandardCharsets.UTF_8));
-        try (RawTopicReader reader = new RawTopicReader()) {
+        try (TopicTail reader = new TopicTail(TopicTail.RAW)) {
             given().auth().preemptive().basic(WRITE_KEY, "").contentType("application/json")
                     .header("Content-Encoding", "gzip").body(gzipped)
                     .when().post("/v1/batch")

@@ -3,6 +3,7 @@ package io.tidemark.ingest.rest;
 import io.quarkus.test.junit.QuarkusTest;
 import io.tidemark.event.CollectedEvent;
 import io.tidemark.event.EventCodec;
+import io.tidemark.ingest.TopicTail;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
@@ -27,7 +28,7 @@ class TrackingResourceTest {
     void acceptedTrackCallIsOnTheRawTopicKeyedBySourceAndMessageId() {
         String messageId = "ingest-" + UUID.randomUUID();
         Instant fiveDaysAgo = Instant.now().minus(5, ChronoUnit.DAYS).truncatedTo(ChronoUnit.MILLIS);
-        try (RawTopicReader reader = new RawTopicReader()) {
+        try (TopicTail reader = new TopicTail(TopicTail.RAW)) {
             given().auth().preemptive().basic(WRITE_KEY, "")
                     .contentType("application/json")
                     .body("{\"messageId\":\"" + messageId + "\",\"userId\":\"u-1\",\"event\":\"Signed Up\","

@@ -1,4 +1,4 @@
-package io.tidemark.ingest.mqtt;
+package io.tidemark.ingest;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -14,14 +14,14 @@ import java.util.Map;
 import java.util.function.Predicate;
 
 /** Reads a real Kafka topic of the local stack from its current end, so a test sees only what came after. */
-final class TopicTail implements AutoCloseable {
+public final class TopicTail implements AutoCloseable {
 
-    static final String RAW = "tidemark.events.raw";
-    static final String DEAD_LETTER = "tidemark.events.dead-letter";
+    public static final String RAW = "tidemark.events.raw";
+    public static final String DEAD_LETTER = "tidemark.events.dead-letter";
     private final org.apache.kafka.clients.consumer.KafkaConsumer<String, byte[]> consumer;
     private final List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
 
-    TopicTail(String topic) {
+    public TopicTail(String topic) {
         consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "localhost:9092",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
@@ -34,7 +34,7 @@ final class TopicTail implements AutoCloseable {
     }
 
     /** Every record read since this tail opened, once {@code until} holds or the timeout passed. */
-    List<ConsumerRecord<String, byte[]>> readUntil(Predicate<List<ConsumerRecord<String, byte[]>>> until,
+    public List<ConsumerRecord<String, byte[]>> readUntil(Predicate<List<ConsumerRecord<String, byte[]>>> until,
             Duration timeout) {
         Instant deadline = Instant.now().plus(timeout);
         while (!until.test(records) && Instant.now().isBefore(deadline)) {
@@ -44,7 +44,7 @@ final class TopicTail implements AutoCloseable {
     }
 
     /** The records whose key is {@code key}, after waiting until there are {@code count} of them. */
-    List<ConsumerRecord<String, byte[]>> withKey(String key, int count, Duration timeout) {
+    public List<ConsumerRecord<String, byte[]>> withKey(String key, int count, Duration timeout) {
         return readUntil(all -> all.stream().filter(r -> key.equals(r.key())).count() >= count, timeout).stream()
                 .filter(r -> key.equals(r.key())).toList();
     }
