@@ -53,6 +53,11 @@ final class ServiceProcesses implements AutoCloseable {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx" + System.getProperty("tidemark.bench.heap." + module, serviceHeap),
                 "-Dquarkus.http.port=" + port, "-Dquarkus.profile=prod,local"));
+        // Extra JVM flags for one service (comma- or space-separated), e.g. a small-footprint setting.
+        String jvm = System.getProperty("tidemark.bench.jvm." + module, "").trim();
+        if (!jvm.isEmpty()) {
+            command.addAll(List.of(jvm.split("[,\\s]+")));
+        }
         properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
         command.addAll(List.of("-jar", jar.toString()));
         Files.createDirectories(logDir);
