@@ -238,9 +238,7 @@ class IngestFuzzIT {
         }
         JsonNode body = null;
         try {
-            body = request.body() == null ? null : JSON.readTree(request.headers().containsKey("Content-Encoding")
-                    ? new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(request.body())).readAllBytes()
-                    : request.body());
+            body = request.body() == null ? null : JSON.readTree(sentBytes(request));
         } catch (IOException e) {
             // A body we cannot read back (e.g. UTF-16): its day is not checked, only that it is stored once.
         }
@@ -249,13 +247,18 @@ class IngestFuzzIT {
         }
     }
 
+    /** A valid request's body as the service reads it: gunzipped when it was sent gzip. */
+    private static byte[] sentBytes(FuzzCase request) throws IOException {
+        return request.headers().containsKey("Content-Encoding")
+                ? new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(request.body())).readAllBytes()
+                : request.body();
+    }
+
     /** Each good line of an import file, with the day of its event. */
     private static void recordImport(FuzzCase request) {
         Map<String, LocalDate> days = new HashMap<>();
         try {
-            byte[] file = request.headers().containsKey("Content-Encoding")
-                    ? new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(request.body())).readAllBytes()
-                    : request.body();
+            byte[] file = sentBytes(request);
             for (String line : new String(file, StandardCharsets.UTF_8).split("\n")) {
                 try {
                     JsonNode event = JSON.readTree(line);

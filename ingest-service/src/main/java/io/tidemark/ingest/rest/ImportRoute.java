@@ -20,7 +20,6 @@ import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.Locale;
 import java.util.concurrent.Semaphore;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
@@ -65,16 +64,16 @@ public class ImportRoute {
                     "writeKey", null);
             return;
         }
-        String encoding = request.getHeader(HttpHeaders.CONTENT_ENCODING);
-        boolean gzip = encoding != null && (encoding.trim().equalsIgnoreCase("gzip") || encoding.trim().equalsIgnoreCase("x-gzip"));
-        if (encoding != null && !gzip && !encoding.isBlank() && !encoding.trim().toLowerCase(Locale.ROOT).equals("identity")) {
-            refuse(context, 415, "unsupported-encoding", "Unsupported Content-Encoding",
-                    "Content-Encoding " + encoding + " is not supported; send gzip or no encoding", "Content-Encoding", null);
+        boolean gzip;
+        try {
+            gzip = RequestBodyDecoder.gzipped(request.getHeader(HttpHeaders.CONTENT_ENCODING));
+        } catch (ProblemException unsupported) {
+            Problem problem = unsupported.problem();
+            refuse(context, problem.status(), "unsupported-encoding", problem.title(), problem.detail(), problem.field(), null);
             return;
         }
         long maxBytes = config.importing().maxBytes().asLongValue();
-        String declared = request.getHeader(HttpHeaders.CONTENT_LENGTH);
-        if (declared != null && declaredLength(declared) > maxBytes) {
+        if (OversizeBodyGuard.declaredLength(request) > maxBytes) {
             refuse(context, 413, "import-too-large", "Import too large",
                     "an import body may have at most " + maxBytes + " bytes; split the file", "body", null);
             return;
@@ -133,7 +132,8 @@ public class ImportRoute {
         }
         String body;
         try {
-            body = json.writeValueAsString(new Problem(type, title, status, detail, field));
+            // Through ProblemException, so the type is the same URN the REST endpoints answer with.
+            body = json.writeValueAsString(new ProblemException(status, type, title, detail, field).problem());
         } catch (JsonProcessingException e) {
             body = "{\"status\":" + status + "}";
         }
@@ -146,13 +146,5 @@ public class ImportRoute {
             context.response().putHeader(HttpHeaders.CONNECTION, "close");
         }
         context.response().end(body);
-    }
-
-    private static long declaredLength(String header) {
-        try {
-            return Long.parseLong(header.trim());
-        } catch (NumberFormatException e) {
-            return -1;
-        }
     }
 }

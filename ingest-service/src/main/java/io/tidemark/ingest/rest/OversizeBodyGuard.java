@@ -4,8 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.vertx.http.runtime.RouteConstants;
 import io.tidemark.ingest.config.IngestConfig;
-import io.tidemark.ingest.model.Problem;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -30,8 +30,8 @@ public class OversizeBodyGuard {
         // A gzip body decompresses to at least its own size, less deflate's framing (well under 1%) and
         // a header: anything longer on the wire is over the decompressed limit whatever its encoding.
         this.maxWireBytes = config.maxRequestBytes() + config.maxRequestBytes() / 100 + 1024;
-        this.problem = json.writeValueAsString(new Problem("request-too-large", "Request too large", 413,
-                "the request body is larger than " + config.maxRequestBytes() + " bytes", "body"));
+        this.problem = json.writeValueAsString(new ProblemException(413, "request-too-large", "Request too large",
+                "the request body is larger than " + config.maxRequestBytes() + " bytes", "body").problem());
     }
 
     void install(@Observes Router router) {
@@ -39,8 +39,7 @@ public class OversizeBodyGuard {
     }
 
     private void checkDeclaredLength(RoutingContext context) {
-        String length = context.request().getHeader(HttpHeaders.CONTENT_LENGTH);
-        if (length != null && declaredLength(length) > maxWireBytes) {
+        if (declaredLength(context.request()) > maxWireBytes) {
             refuse(context);
             return;
         }
@@ -55,7 +54,12 @@ public class OversizeBodyGuard {
                 .end(problem);
     }
 
-    private static long declaredLength(String header) {
+    /** The request's {@code Content-Length}, or -1 when it has none (chunked) or a malformed one. */
+    static long declaredLength(HttpServerRequest request) {
+        String header = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (header == null) {
+            return -1;
+        }
         try {
             return Long.parseLong(header.trim());
         } catch (NumberFormatException e) {

@@ -26,18 +26,23 @@ public class RequestBodyDecoder {
     }
 
     public byte[] decode(String contentEncoding, byte[] body) {
-        String encoding = contentEncoding == null ? "identity" : contentEncoding.trim().toLowerCase(Locale.ROOT);
-        byte[] decoded = switch (encoding) {
-            case "", "identity" -> body;
-            case "gzip", "x-gzip" -> gunzip(body);
-            default -> throw new ProblemException(415, "unsupported-encoding", "Unsupported Content-Encoding",
-                    "Content-Encoding " + contentEncoding + " is not supported; send gzip or no encoding",
-                    "Content-Encoding");
-        };
+        byte[] decoded = gzipped(contentEncoding) ? gunzip(body) : body;
         if (decoded != null && decoded.length > maxBytes) {
             throw tooLarge();
         }
         return decoded;
+    }
+
+    /** Whether a body with this {@code Content-Encoding} is gzip; any encoding but gzip or none is a 415 problem. */
+    static boolean gzipped(String contentEncoding) {
+        String encoding = contentEncoding == null ? "identity" : contentEncoding.trim().toLowerCase(Locale.ROOT);
+        return switch (encoding) {
+            case "", "identity" -> false;
+            case "gzip", "x-gzip" -> true;
+            default -> throw new ProblemException(415, "unsupported-encoding", "Unsupported Content-Encoding",
+                    "Content-Encoding " + contentEncoding + " is not supported; send gzip or no encoding",
+                    "Content-Encoding");
+        };
     }
 
     private byte[] gunzip(byte[] body) {

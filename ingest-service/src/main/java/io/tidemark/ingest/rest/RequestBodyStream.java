@@ -57,11 +57,6 @@ final class RequestBodyStream extends InputStream {
         notifyAll();
     }
 
-    /** Bytes received so far, read or not. */
-    synchronized long received() {
-        return received;
-    }
-
     @Override
     public int read() throws IOException {
         byte[] one = new byte[1];

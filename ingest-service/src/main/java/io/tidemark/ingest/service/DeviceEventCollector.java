@@ -1,7 +1,6 @@
 package io.tidemark.ingest.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -46,20 +45,18 @@ public class DeviceEventCollector {
     private final DeadLetterPublisher deadLetters;
     private final IngestMetrics metrics;
     private final MeterRegistry registry;
-    private final ObjectMapper mapper;
     private final IngestConfig config;
     private final Map<String, Counter> messages = new ConcurrentHashMap<>();
 
     public DeviceEventCollector(WriteKeyAuthenticator authenticator, TrackingRequestReader reader,
             EventCollector collector, DeadLetterPublisher deadLetters, IngestMetrics metrics, MeterRegistry registry,
-            ObjectMapper mapper, IngestConfig config) {
+            IngestConfig config) {
         this.authenticator = authenticator;
         this.reader = reader;
         this.collector = collector;
         this.deadLetters = deadLetters;
         this.metrics = metrics;
         this.registry = registry;
-        this.mapper = mapper;
         this.config = config;
     }
 
@@ -118,16 +115,7 @@ public class DeviceEventCollector {
         }
         if (root.has("batch")) {
             // Read again as a token stream so each event's size is known, as for /v1/batch.
-            TrackingRequestReader.Batch batch = reader.batch(payload);
-            if (batch.context() != null && !batch.context().isNull() && !batch.context().isObject()) {
-                throw new InvalidEventException("context", "must be a JSON object");
-            }
-            ObjectNode envelope = mapper.createObjectNode();
-            if (batch.sentAt() != null) {
-                envelope.set("sentAt", batch.sentAt());
-            }
-            Instant sentAt = SegmentEventParser.optionalTime(envelope, "sentAt");
-            return collector.collectElements(source, batch.elements(), batch.context(), sentAt, receivedAt, started);
+            return collector.collectBatch(source, reader.batch(payload), receivedAt, started);
         }
         ObjectNode event = (ObjectNode) root;
         JsonNode type = event.get("type");

@@ -90,6 +90,12 @@ public class EventCollector {
         TrackingRequestReader.Batch batch = read(() -> reader.batch(body));
         String source = authenticate(authorization, batch.writeKey());
         metrics.received(source, body.length);
+        return collectBatch(source, batch, receivedAt, started);
+    }
+
+    /** A batch envelope of an authenticated source (a {@code /v1/batch} call or an MQTT message). */
+    public Uni<TrackingResponse> collectBatch(String source, TrackingRequestReader.Batch batch, Instant receivedAt,
+            long started) {
         Instant batchSentAt = SegmentEventParser.optionalTime(envelope(batch), "sentAt");
         if (batch.context() != null && !batch.context().isNull() && !batch.context().isObject()) {
             throw new InvalidEventException("context", "must be a JSON object");

@@ -79,9 +79,7 @@ public class EventImporter {
         if (!chunk.isEmpty()) {
             send(source, chunk, chunkLines, inFlight, progress);
         }
-        while (!inFlight.isEmpty()) {
-            settle(inFlight.removeFirst(), progress);
-        }
+        drain(inFlight, progress);
         List<RejectedLine> listed = new ArrayList<>(progress.listed);
         listed.sort(Comparator.comparingLong(RejectedLine::line));
         return new ImportSummary(true, lineNumber, progress.accepted, progress.rejectedCount, listed);

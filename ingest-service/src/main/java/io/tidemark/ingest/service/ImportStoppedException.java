@@ -7,23 +7,17 @@ package io.tidemark.ingest.service;
 public class ImportStoppedException extends RuntimeException {
 
     private final int status;
-    private final long firstUnstoredLine;
     private final long retryAfterSeconds;
 
     public ImportStoppedException(int status, long firstUnstoredLine, long retryAfterSeconds, String why, Throwable cause) {
         super(why + "; lines before " + firstUnstoredLine + " are stored, the rest are not: send the file again "
                 + "(lines already stored are dropped as copies by their messageId)", cause);
         this.status = status;
-        this.firstUnstoredLine = firstUnstoredLine;
         this.retryAfterSeconds = retryAfterSeconds;
     }
 
     public int status() {
         return status;
-    }
-
-    public long firstUnstoredLine() {
-        return firstUnstoredLine;
     }
 
     public long retryAfterSeconds() {
