@@ -72,7 +72,7 @@ public class ExportCycle {
         // exported its files are complete through this instant.
         Instant startedAt = Instant.now();
         List<String> sources = only.map(List::of).orElseGet(changes::sources).stream()
-                .filter(s -> config.sources().map(allowed -> allowed.contains(s)).orElse(true))
+                .filter(this::exported)
                 .sorted().toList();
         List<ExportSummary.Day> exported = new ArrayList<>();
         List<ExportSummary.Failure> failed = new ArrayList<>();
@@ -131,7 +131,7 @@ public class ExportCycle {
             // Any failure is retried by the next export cycle, which mirrors every source it exports.
             try {
                 for (String source : mirror.sources()) {
-                    if (config.sources().map(allowed -> allowed.contains(source)).orElse(true)) {
+                    if (exported(source)) {
                         mirror.sync(source);
                     }
                 }
@@ -139,6 +139,11 @@ public class ExportCycle {
                 LOG.errorf(e, "mirroring from the bucket at start failed");
             }
         });
+    }
+
+    /** Whether this service exports (and mirrors) the source: all, unless {@code export.sources} names some. */
+    private boolean exported(String source) {
+        return config.sources().map(allowed -> allowed.contains(source)).orElse(true);
     }
 
     void stop(@Observes ShutdownEvent event) {

@@ -257,10 +257,8 @@ public class MartQueries {
         }
         try (DirectoryStream<Path> days = Files.newDirectoryStream(dir, "event_date=*")) {
             for (Path day : days) {
-                try (DirectoryStream<Path> files = Files.newDirectoryStream(day, "*.parquet")) {
-                    if (files.iterator().hasNext()) {
-                        return true;
-                    }
+                if (!eventFiles(day).isEmpty()) {
+                    return true;
                 }
             }
             return false;
