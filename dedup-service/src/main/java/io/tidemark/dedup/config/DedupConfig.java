@@ -29,11 +29,19 @@ public interface DedupConfig {
     int concurrency();
 
     /**
-     * Claims of one ledger partition sent as one conditional batch (one Paxos round); kept well under
-     * Cassandra's batch size limits.
+     * Messages of one ledger partition looked up by one query ({@code IN} list) and claimed by one
+     * unlogged batch (a single mutation).
      */
     @WithDefault("100")
-    int claimBatchSize();
+    int ledgerBatchSize();
+
+    /**
+     * Rows of one index partition (source, day, bucket) written by one unlogged batch, a single
+     * mutation; bounded because an event may be up to 32 KB and a mutation must stay well under
+     * Cassandra's limit (half a commit log segment).
+     */
+    @WithDefault("100")
+    int rowBatchSize();
 
     /** How records of one raw partition are cut into batches and overlapped. */
     Pipeline pipeline();
@@ -52,12 +60,12 @@ public interface DedupConfig {
         @WithDefault("3")
         int depth();
 
-        /** Records in one batch at most; bigger batches claim more messages per Paxos round. */
-        @WithDefault("2000")
+        /** Records in one batch at most; bigger batches share more of each Cassandra request. */
+        @WithDefault("500")
         int maxBatchSize();
 
         /** Records of one raw partition buffered while every batch slot is busy; then the consumer waits. */
-        @WithDefault("2000")
+        @WithDefault("500")
         int maxPending();
     }
 

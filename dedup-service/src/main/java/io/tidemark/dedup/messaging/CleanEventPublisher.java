@@ -9,6 +9,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * Publishes each newly stored event to {@code tidemark.events.clean}, keyed like the raw topic, so
  * every downstream consumer sees the deduplicated stream without reading Cassandra.
@@ -23,13 +26,25 @@ public class CleanEventPublisher {
     }
 
     /**
-     * Completes once Kafka acknowledged the record; each subscription sends it again, for retries.
-     * {@code wireForm} is the raw record's value when it already says exactly what was stored (the
-     * usual case), which spares encoding the event again; null to encode {@code stored}.
+     * An event to publish as stored. {@code wireForm} is the raw record's value when it already says
+     * exactly what was stored (the usual case), which spares encoding the event again; null to
+     * encode {@code stored}.
      */
-    public Uni<Void> publish(CollectedEvent stored, byte[] wireForm) {
-        return Uni.createFrom().deferred(() -> emitter.sendMessage(
-                Message.of(wireForm != null ? wireForm : EventCodec.encode(stored))
-                        .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(stored.kafkaKey()).build())));
+    public record Publication(CollectedEvent stored, byte[] wireForm) {
+    }
+
+    /**
+     * Sends the events and completes once Kafka acknowledged all of them; each subscription sends
+     * them all again, for retries (the clean topic is at least once).
+     */
+    public Uni<Void> publishAll(List<Publication> publications) {
+        return Uni.createFrom().deferred(() -> {
+            List<Uni<Void>> sent = new ArrayList<>(publications.size());
+            for (Publication p : publications) {
+                sent.add(emitter.sendMessage(Message.of(p.wireForm() != null ? p.wireForm() : EventCodec.encode(p.stored()))
+                        .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(p.stored().kafkaKey()).build())));
+            }
+            return Uni.join().all(sent).andCollectFailures().replaceWithVoid();
+        });
     }
 }

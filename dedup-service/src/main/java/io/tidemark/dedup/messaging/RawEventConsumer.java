@@ -5,6 +5,7 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.kafka.KafkaRecord;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import io.tidemark.dedup.config.DedupConfig;
+import io.tidemark.dedup.service.Delivery;
 import io.tidemark.dedup.service.EventDeduplicator;
 import io.tidemark.dedup.service.StoreOutcome;
 import io.tidemark.event.CollectedEvent;
@@ -18,7 +19,6 @@ import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -72,14 +72,12 @@ public class RawEventConsumer {
     }
 
     private Uni<Claimed> claimBatch(List<KafkaRecord<String, byte[]>> records) {
-        List<CollectedEvent> events = new ArrayList<>(records.size());
-        Map<CollectedEvent, byte[]> wireForms = new IdentityHashMap<>(records.size());
+        List<Delivery> deliveries = new ArrayList<>(records.size());
         List<Uni<Void>> parked = new ArrayList<>();
         for (KafkaRecord<String, byte[]> record : records) {
             try {
-                CollectedEvent event = EventCodec.decode(record.getPayload());
-                events.add(event);
-                wireForms.put(event, record.getPayload());
+                deliveries.add(new Delivery(EventCodec.decode(record.getPayload()), record.getPayload(),
+                        record.getPartition(), offset(record)));
             } catch (UndecodableEventException e) {
                 parked.add(park(record, e));
             }
@@ -88,7 +86,12 @@ public class RawEventConsumer {
                 : Uni.join().all(parked).andFailFast().replaceWithVoid().memoize().indefinitely();
         // Dead letters are sent while the claims run; the batch waits for both before it is acknowledged.
         deadLettered.subscribe().with(done -> { }, failure -> { });
-        return deduplicator.claim(events, wireForms).map(claimed -> new Claimed(claimed, deadLettered));
+        return deduplicator.claim(deliveries).map(claimed -> new Claimed(claimed, deadLettered));
+    }
+
+    private static long offset(KafkaRecord<String, byte[]> record) {
+        return record.getMetadata(IncomingKafkaRecordMetadata.class).map(IncomingKafkaRecordMetadata::getOffset)
+                .orElseThrow(() -> new IllegalStateException("a raw record without its offset"));
     }
 
     private Uni<Void> storeBatch(Claimed claimed) {
@@ -97,8 +100,7 @@ public class RawEventConsumer {
     }
 
     private Uni<Void> park(KafkaRecord<String, byte[]> record, UndecodableEventException e) {
-        String origin = record.getTopic() + "-" + record.getPartition() + "@" + record
-                .getMetadata(IncomingKafkaRecordMetadata.class).map(IncomingKafkaRecordMetadata::getOffset).orElse(-1L);
+        String origin = record.getTopic() + "-" + record.getPartition() + "@" + offset(record);
         LOG.warnf("undecodable record at %s sent to dead letter: %s", origin, e.getMessage());
         metrics.counter("tidemark.dedup.events", "source", "unknown", "outcome", "dead_letter").increment();
         return Uni.createFrom().deferred(() -> deadLetters.publish(record.getKey(), record.getPayload(), e.getMessage(), origin))

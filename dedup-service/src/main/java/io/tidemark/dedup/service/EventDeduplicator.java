@@ -16,7 +16,6 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -32,12 +31,23 @@ import java.util.function.Supplier;
 /**
  * Stores each event once, whatever copies arrive, a batch at a time in two stages (claim, store).
  *
- * <p>Order matters for crash safety: claim the messageId in the ledger, write the row, publish it to
- * the clean topic and mark its day changed, and only then mark the claim completed. A crash anywhere
- * before that last step leaves an incomplete claim; the redelivered copy sees it and redoes the
- * remaining steps, all idempotent, at the first-seen event time. So a later copy with another
- * (corrected) timestamp is never stored on a second day, and no stored event misses the clean topic.
- * Each step is retried with backoff until it succeeds: Cassandra being away is not the event's fault.
+ * <p>A message's claim in the ledger names the delivery that owns its row: the raw-topic partition
+ * and offset of its earliest copy. A plain read-then-write claim is enough because of how copies reach
+ * dedup. Every copy of a message has the same key, so the same raw partition; a partition's batches
+ * are claimed one after the other in offset order, and its offsets are committed only past records
+ * whose batch finished. So whoever looks up a copy has before either claimed the earlier copies itself
+ * or started after a commit that covered them: the earliest copy's claim is always there when a later
+ * copy is looked up. Two consumers on one partition (a rebalance with a slow previous owner) go through
+ * the same offsets in the same order and write the same claims and the same rows. The limit: copies
+ * split over two partitions (the raw topic's partition count changed while they were in flight) and
+ * looked up at the same moment can both be stored.
+ *
+ * <p>Order matters for crash safety: claim, write the row, publish it to the clean topic and mark its
+ * day changed; only then is the record acknowledged. A crash before that leaves the record
+ * uncommitted; its redelivery finds its own claim and redoes the rest, all idempotent, at the claimed
+ * event time. A later copy is a copy at once: it sits after the owner in the partition, so it is never
+ * committed before the owner's store finished. Each step is retried with backoff until it succeeds:
+ * Cassandra being away is not the event's fault.
  */
 @ApplicationScoped
 public class EventDeduplicator {
@@ -68,9 +78,10 @@ public class EventDeduplicator {
     public record Result(CollectedEvent event, StoreOutcome outcome) {
     }
 
-    private record Claimed(CollectedEvent event, MessageLedger.Claim claim) {
-        Instant eventTime() {
-            return claim.eventTime();
+    /** The decision for one delivery: a copy, or a row to store at the claimed event time. */
+    private record Claimed(Delivery delivery, Instant eventTime, StoreOutcome outcome) {
+        EventIndexRepository.Placed placed() {
+            return new EventIndexRepository.Placed(delivery.event(), eventTime);
         }
     }
 
@@ -80,17 +91,15 @@ public class EventDeduplicator {
      */
     public static final class ClaimedBatch {
         private final List<Result> results;
-        private final List<Claimed> toWrite;
-        private final Map<CollectedEvent, byte[]> wireForms;
+        private final List<Claimed> toStore;
         private final List<CompletableFuture<Void>> originals;
         private final List<String> registered;
         private final CompletableFuture<Void> stored;
 
-        private ClaimedBatch(List<Result> results, List<Claimed> toWrite, Map<CollectedEvent, byte[]> wireForms,
-                List<CompletableFuture<Void>> originals, List<String> registered, CompletableFuture<Void> stored) {
+        private ClaimedBatch(List<Result> results, List<Claimed> toStore, List<CompletableFuture<Void>> originals,
+                List<String> registered, CompletableFuture<Void> stored) {
             this.results = results;
-            this.toWrite = toWrite;
-            this.wireForms = wireForms;
+            this.toStore = toStore;
             this.originals = originals;
             this.registered = registered;
             this.stored = stored;
@@ -98,70 +107,112 @@ public class EventDeduplicator {
     }
 
     /**
-     * The first stage: drops copies known without a round trip and claims the rest in the ledger.
-     * {@code wireForms} holds each event's raw record value (by identity), republished as is.
-     * Claims of one raw partition must not overlap (their Paxos rounds would contend on the same
-     * claim partitions), so a caller starts the next batch's claims only after this completes; the
+     * The first stage: drops copies known without a round trip, looks the rest up in the ledger and
+     * claims those nobody owns. The claims of one raw partition must be made in offset order (see
+     * the class comment), so a caller starts the next batch's claims only after this completes; the
      * {@link #store(ClaimedBatch) store} of this batch may overlap them. Never fails.
      *
      * <p>A copy of a message whose first copy is still being stored by an earlier, overlapping batch
-     * is a copy: it is not claimed again (that would redo the store), and its batch completes only
+     * is a copy: it is not looked up (its claim may not be written yet), and its batch completes only
      * after that earlier batch did, so acknowledging it never covers an unfinished store.
      */
-    public Uni<ClaimedBatch> claim(List<CollectedEvent> events, Map<CollectedEvent, byte[]> wireForms) {
+    public Uni<ClaimedBatch> claim(List<Delivery> deliveries) {
         List<Result> results = new ArrayList<>();
         List<CompletableFuture<Void>> originals = new ArrayList<>();
         List<String> registered = new ArrayList<>();
         CompletableFuture<Void> stored = new CompletableFuture<>();
         // Copies inside one batch: only the first goes to the ledger, the others are copies of it.
-        Map<String, CollectedEvent> firsts = new LinkedHashMap<>();
-        for (CollectedEvent event : events) {
-            String key = event.kafkaKey();
+        Map<String, Delivery> firsts = new LinkedHashMap<>();
+        for (Delivery delivery : deliveries) {
+            String key = delivery.event().kafkaKey();
             if (firsts.containsKey(key) || recent.contains(key)) {
-                results.add(new Result(event, StoreOutcome.DUPLICATE));
+                results.add(new Result(delivery.event(), StoreOutcome.DUPLICATE));
                 continue;
             }
             CompletableFuture<Void> original = inFlight.putIfAbsent(key, stored);
             if (original != null) {
                 originals.add(original);
-                results.add(new Result(event, StoreOutcome.DUPLICATE));
+                results.add(new Result(delivery.event(), StoreOutcome.DUPLICATE));
                 continue;
             }
             registered.add(key);
-            firsts.put(key, event);
+            firsts.put(key, delivery);
         }
-        // One conditional batch per ledger partition claims a whole group; rows are then written one by one.
-        return inParallel(groups(firsts.values()), group -> persistently(group.events().get(0), "claim",
-                () -> ledger.claimAll(group.source(), group.bucket(), group.events()))
-                .map(claims -> group.events().stream().map(e -> new Claimed(e, claims.get(e.messageId()))).toList()))
-                .map(groups -> {
-                    List<Claimed> toWrite = new ArrayList<>();
-                    for (List<Claimed> group : groups) {
-                        for (Claimed c : group) {
-                            if (!c.claim().first() && c.claim().completed()) {
-                                recent.add(c.event().kafkaKey());
-                                results.add(new Result(c.event(), StoreOutcome.DUPLICATE));
-                            } else {
-                                toWrite.add(c);
-                            }
+        return inParallel(groups(firsts.values()), this::claimGroup).map(groups -> {
+            List<Claimed> toStore = new ArrayList<>();
+            for (List<Claimed> group : groups) {
+                for (Claimed c : group) {
+                    if (c.outcome() == StoreOutcome.DUPLICATE) {
+                        results.add(new Result(c.delivery().event(), StoreOutcome.DUPLICATE));
+                    } else {
+                        toStore.add(c);
+                    }
+                }
+            }
+            return new ClaimedBatch(results, toStore, originals, registered, stored);
+        });
+    }
+
+    /** One lookup and one claim write for the deliveries of one ledger partition. */
+    private Uni<List<Claimed>> claimGroup(Group group) {
+        CollectedEvent first = group.deliveries().get(0).event();
+        List<String> messageIds = group.deliveries().stream().map(d -> d.event().messageId()).toList();
+        return persistently(first, "look up claims", () -> ledger.find(group.source(), group.bucket(), messageIds))
+                .flatMap(existing -> {
+                    List<Claimed> decided = new ArrayList<>(group.deliveries().size());
+                    List<MessageLedger.Claim> claims = new ArrayList<>();
+                    for (Delivery delivery : group.deliveries()) {
+                        MessageLedger.Claim claim = existing.get(delivery.event().messageId());
+                        Claimed c = decide(delivery, claim);
+                        decided.add(c);
+                        if (c.outcome() != StoreOutcome.DUPLICATE && (claim == null || claim.owner() == null)) {
+                            claims.add(new MessageLedger.Claim(delivery.event().messageId(), c.eventTime(),
+                                    owner(delivery), false));
                         }
                     }
-                    return new ClaimedBatch(results, toWrite, wireForms, originals, registered, stored);
+                    if (claims.isEmpty()) {
+                        return Uni.createFrom().item(decided);
+                    }
+                    return persistently(first, "claim", () -> ledger.record(group.source(), group.bucket(), claims))
+                            .replaceWith(decided);
                 });
     }
 
+    private Claimed decide(Delivery delivery, MessageLedger.Claim claim) {
+        if (claim == null) {
+            return new Claimed(delivery, delivery.event().timestamp(), StoreOutcome.STORED);
+        }
+        if (owner(delivery).equals(claim.owner())) {
+            // This very record again (a crash or rebalance before its commit): redo the rest.
+            return new Claimed(delivery, claim.eventTime(), StoreOutcome.COMPLETED);
+        }
+        if (claim.owner() == null && !claim.completed()) {
+            // A claim from before owners were recorded, left unfinished: this copy takes it over.
+            return new Claimed(delivery, claim.eventTime(), StoreOutcome.COMPLETED);
+        }
+        // The owner is earlier in this partition, so its store is done (or it would be in flight here).
+        // One in another partition (a changed partition count) may still be storing: not remembered.
+        if (claim.owner() == null || claim.owner().partition() == delivery.partition()) {
+            recent.add(delivery.event().kafkaKey());
+        }
+        return new Claimed(delivery, null, StoreOutcome.DUPLICATE);
+    }
+
+    private static MessageLedger.Owner owner(Delivery delivery) {
+        return new MessageLedger.Owner(delivery.partition(), delivery.offset());
+    }
+
     /**
-     * The second stage: rows, day marks, clean topic and claim completion, then waits for the
-     * earlier batches holding the first copies of this batch's copies. Never fails.
+     * The second stage: rows, day marks and clean topic, then waits for the earlier batches holding
+     * the first copies of this batch's copies. Never fails.
      */
     public Uni<List<Result>> store(ClaimedBatch batch) {
-        return finish(batch.toWrite, batch.wireForms)
+        return write(batch.toStore)
                 .flatMap(done -> batch.originals.isEmpty() ? Uni.createFrom().voidItem()
                         : Uni.createFrom().completionStage(
                                 CompletableFuture.allOf(batch.originals.toArray(CompletableFuture[]::new))))
                 .map(done -> {
-                    batch.toWrite.forEach(c -> batch.results.add(new Result(c.event(),
-                            c.claim().first() ? StoreOutcome.STORED : StoreOutcome.COMPLETED)));
+                    batch.toStore.forEach(c -> batch.results.add(new Result(c.delivery().event(), c.outcome())));
                     return batch.results;
                 })
                 .onTermination().invoke(() -> {
@@ -170,66 +221,78 @@ public class EventDeduplicator {
                 });
     }
 
-    /** Events of one ledger partition. */
-    private record Group(String source, short bucket, List<CollectedEvent> events) {
+    /** Deliveries of one ledger partition. */
+    private record Group(String source, short bucket, List<Delivery> deliveries) {
     }
 
-    private static List<Group> groups(Collection<CollectedEvent> events) {
+    private static List<Group> groups(Collection<Delivery> deliveries) {
         record Key(String source, short bucket) {
         }
-        Map<Key, List<CollectedEvent>> byPartition = new LinkedHashMap<>();
-        for (CollectedEvent e : events) {
-            byPartition.computeIfAbsent(new Key(e.source(), MessageLedger.bucket(e.source(), e.messageId())),
-                    k -> new ArrayList<>()).add(e);
+        Map<Key, List<Delivery>> byPartition = new LinkedHashMap<>();
+        for (Delivery d : deliveries) {
+            String source = d.event().source();
+            byPartition.computeIfAbsent(new Key(source, MessageLedger.bucket(source, d.event().messageId())),
+                    k -> new ArrayList<>()).add(d);
         }
         List<Group> groups = new ArrayList<>();
         byPartition.forEach((key, list) -> groups.add(new Group(key.source(), key.bucket(), list)));
         return groups;
     }
 
+    /** The rows to store cut into batches of one index partition each, at most {@code row-batch-size} rows. */
+    private List<List<Claimed>> rowBatches(List<Claimed> toStore) {
+        Map<EventIndexRepository.Partition, List<Claimed>> byPartition = new LinkedHashMap<>();
+        toStore.forEach(c -> byPartition.computeIfAbsent(EventIndexRepository.Partition.of(c.placed()),
+                k -> new ArrayList<>()).add(c));
+        List<List<Claimed>> batches = new ArrayList<>();
+        int size = config.rowBatchSize();
+        for (List<Claimed> rows : byPartition.values()) {
+            for (int from = 0; from < rows.size(); from += size) {
+                batches.add(rows.subList(from, Math.min(rows.size(), from + size)));
+            }
+        }
+        return batches;
+    }
+
     /**
-     * Rows, each event's clean record sent as soon as its own row is written (that is what a
-     * downstream reader waits for), the day marks once every row of the batch is written, and only
-     * after all of these the completion of the claims. Publishes hold no row slot: the producer
-     * batches them, and a row write need not wait for Kafka. Marks and publishes have no order
-     * between them: neither reader needs the other, and a crash before the completion redoes both.
+     * Rows, the clean records of each row batch sent as soon as that batch is written (that is what
+     * a downstream reader waits for), and the day marks once every row of the batch is written.
+     * Publishes hold no row slot: the producer batches them, and a row write need not wait for Kafka.
+     * Marks and publishes have no order between them: neither reader needs the other, and a crash
+     * before the acknowledgement redoes both.
      */
-    private Uni<Void> finish(List<Claimed> written, Map<CollectedEvent, byte[]> wireForms) {
-        if (written.isEmpty()) {
+    private Uni<Void> write(List<Claimed> toStore) {
+        if (toStore.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
         record Day(String source, LocalDate day) {
         }
         Set<Day> days = new LinkedHashSet<>();
-        Map<CollectedEvent, Instant> firstSeen = new IdentityHashMap<>();
-        written.forEach(c -> {
-            days.add(new Day(c.event().source(), EventIndexLayout.eventDay(c.eventTime())));
-            firstSeen.put(c.event(), c.claim().firstSeen());
-        });
-        List<Uni<Void>> publishing = Collections.synchronizedList(new ArrayList<>(written.size()));
-        return inParallel(written, c -> persistently(c.event(), "write row", () -> index.write(c.event(), c.eventTime()))
-                        .invoke(() -> publishing.add(publishNow(c, wireForms))))
+        toStore.forEach(c -> days.add(new Day(c.delivery().event().source(), EventIndexLayout.eventDay(c.eventTime()))));
+        List<Uni<Void>> publishing = Collections.synchronizedList(new ArrayList<>());
+        return inParallel(rowBatches(toStore), rows -> persistently(rows.get(0).delivery().event(), "write rows",
+                        () -> index.writeAll(rows.stream().map(Claimed::placed).toList()))
+                        .invoke(() -> publishing.add(publishNow(rows))))
                 // One mark per (source, day) of the batch, after all its rows, so a reader of the mark finds them.
                 .flatMap(rows -> Uni.combine().all().unis(
                         inParallel(days, d -> persistently(null, "mark day " + d.day() + " changed",
                                 () -> index.markChanged(d.source(), d.day()))),
                         Uni.join().all(publishing).andCollectFailures()).discardItems())
-                .flatMap(both -> inParallel(groups(written.stream().map(Claimed::event).toList()),
-                        group -> persistently(group.events().get(0), "complete claims",
-                                () -> ledger.completeAll(group.source(), group.bucket(), group.events().stream()
-                                        .map(e -> new MessageLedger.Completion(e.messageId(), firstSeen.get(e)))
-                                        .toList()))
-                                .invoke(() -> group.events().forEach(e -> recent.add(e.kafkaKey())))))
+                .invoke(() -> toStore.forEach(c -> recent.add(c.delivery().event().kafkaKey())))
                 .replaceWithVoid();
     }
 
-    /** Starts publishing the stored event now; the returned Uni completes when Kafka acknowledged it. */
-    private Uni<Void> publishNow(Claimed c, Map<CollectedEvent, byte[]> wireForms) {
-        Uni<Void> published = this.<Void>persistently(c.event(), "publish clean",
-                        () -> c.eventTime().equals(c.event().timestamp())
-                                ? clean.publish(c.event(), wireForms.get(c.event()))
-                                : clean.publish(atEventTime(c.event(), c.eventTime()), null))
-                .memoize().indefinitely();
+    /** Starts publishing the stored events now; the returned Uni completes when Kafka acknowledged them. */
+    private Uni<Void> publishNow(List<Claimed> rows) {
+        List<CleanEventPublisher.Publication> publications = new ArrayList<>(rows.size());
+        for (Claimed c : rows) {
+            CollectedEvent event = c.delivery().event();
+            publications.add(c.eventTime().equals(event.timestamp())
+                    ? new CleanEventPublisher.Publication(event, c.delivery().wireForm())
+                    : new CleanEventPublisher.Publication(atEventTime(event, c.eventTime()), null));
+        }
+        Uni<Void> published = this.<Void>persistently(rows.get(0).delivery().event(), "publish clean",
+                () -> clean.publishAll(publications)).memoize().indefinitely();
         published.subscribe().with(done -> { }, failure -> { });
         return published;
     }

@@ -173,8 +173,9 @@ class RawEventConsumerTest {
     }
 
     @Test
-    void copyOfAnEventWhoseStoreCrashedAfterTheClaimFinishesItAtTheFirstTime() throws Exception {
-        // What a crash right after the ledger claim leaves behind: a claim, no row, nothing published.
+    void copyOfAnUnfinishedClaimWithoutOwnerTakesItOverAtTheFirstTime() throws Exception {
+        // What a crash right after a claim of ledger version 4 (before owners) left behind: a claim,
+        // no owner, no row, nothing published.
         Instant first = Instant.now().minus(2, ChronoUnit.DAYS).truncatedTo(ChronoUnit.MILLIS);
         Instant copyTime = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         String messageId = UUID.randomUUID().toString();
@@ -190,10 +191,11 @@ class RawEventConsumerTest {
         }
         assertEquals(1, rowsOf(messageId, EventIndexLayout.eventDay(first)).size());
         assertEquals(0, rowsOf(messageId, EventIndexLayout.eventDay(copyTime)).size());
-        Row claim = session.execute(SimpleStatement.newInstance("SELECT completed FROM tidemark.message_claims "
-                + "WHERE source = ? AND bucket = ? AND message_id = ?", source, MessageLedger.bucket(source, messageId),
-                messageId)).one();
-        assertTrue(claim.getBoolean("completed"));
+        Row claim = session.execute(SimpleStatement.newInstance("SELECT owner_partition, owner_offset, event_time "
+                + "FROM tidemark.message_claims WHERE source = ? AND bucket = ? AND message_id = ?", source,
+                MessageLedger.bucket(source, messageId), messageId)).one();
+        assertTrue(!claim.isNull("owner_partition") && !claim.isNull("owner_offset"), "the copy owns the claim now");
+        assertEquals(first, claim.getInstant("event_time"));
         Row changed = session.execute(SimpleStatement.newInstance("SELECT changed_at FROM tidemark.changed_days "
                 + "WHERE source = ? AND event_date = ?", source, EventIndexLayout.eventDay(first))).one();
         assertTrue(changed != null, "the first day is marked changed");

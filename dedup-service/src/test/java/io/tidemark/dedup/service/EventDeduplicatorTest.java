@@ -1,0 +1,113 @@
+package io.tidemark.dedup.service;
+
+import com.datastax.oss.driver.api.core.cql.Row;
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
+import com.datastax.oss.quarkus.runtime.api.session.QuarkusCqlSession;
+import io.quarkus.test.junit.QuarkusTest;
+import io.tidemark.dedup.repository.MessageLedger;
+import io.tidemark.event.CollectedEvent;
+import io.tidemark.event.EventCodec;
+import io.tidemark.event.EventIndexLayout;
+import io.tidemark.event.EventType;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The ownership rules of the ledger, driven with chosen raw-topic positions against the real Cassandra
+ * (and the real clean topic): the states a crash or a rebalance leaves behind are written directly.
+ */
+@QuarkusTest
+class EventDeduplicatorTest {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
+
+    @Inject
+    EventDeduplicator deduplicator;
+
+    @Inject
+    QuarkusCqlSession session;
+
+    private final String source = "owner-test-" + UUID.randomUUID().toString().substring(0, 8);
+
+    @Test
+    void theOwnersRedeliveryRedoesItsStoreAtTheClaimedTimeAndALaterCopyIsDropped() {
+        // A crash right after the claim: the claim names partition 3 offset 42, no row exists yet.
+        Instant claimed = Instant.now().minus(2, ChronoUnit.DAYS).truncatedTo(ChronoUnit.MILLIS);
+        Instant later = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        String messageId = UUID.randomUUID().toString();
+        claim(messageId, claimed, 3, 42);
+
+        CollectedEvent redelivered = event(messageId, later);
+        assertEquals(List.of(StoreOutcome.COMPLETED), outcomes(new Delivery(redelivered,
+                EventCodec.encode(redelivered), 3, 42)));
+        assertEquals(1, rowsOf(messageId, EventIndexLayout.eventDay(claimed)).size());
+        assertEquals(0, rowsOf(messageId, EventIndexLayout.eventDay(later)).size());
+
+        CollectedEvent copy = event(messageId, later.plusSeconds(5));
+        assertEquals(List.of(StoreOutcome.DUPLICATE), outcomes(new Delivery(copy, EventCodec.encode(copy), 3, 57)));
+        assertEquals(0, rowsOf(messageId, EventIndexLayout.eventDay(later)).size());
+    }
+
+    @Test
+    void aCopyOfAMessageOwnedByAnEarlierRecordStoresNothingEvenBeforeTheOwnersRowExists() {
+        // The owner at offset 10 is claimed but not stored: its own redelivery, which comes before any
+        // commit past it, stores it. The copy at offset 11 must not.
+        Instant time = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        String messageId = UUID.randomUUID().toString();
+        claim(messageId, time, 0, 10);
+
+        CollectedEvent copy = event(messageId, time.plusMillis(250));
+        assertEquals(List.of(StoreOutcome.DUPLICATE), outcomes(new Delivery(copy, EventCodec.encode(copy), 0, 11)));
+        assertEquals(0, rowsOf(messageId, EventIndexLayout.eventDay(time)).size());
+    }
+
+    @Test
+    void aNewMessageIsClaimedForItsOwnDeliveryAndStoredOnce() {
+        Instant time = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        String messageId = UUID.randomUUID().toString();
+        CollectedEvent event = event(messageId, time);
+        CollectedEvent copy = event(messageId, time.plusSeconds(1));
+
+        assertEquals(List.of(StoreOutcome.STORED, StoreOutcome.DUPLICATE), outcomes(
+                new Delivery(event, EventCodec.encode(event), 5, 7), new Delivery(copy, EventCodec.encode(copy), 5, 9)));
+        Row claim = session.execute(SimpleStatement.newInstance("SELECT owner_partition, owner_offset, event_time FROM "
+                + "tidemark.message_claims WHERE source = ? AND bucket = ? AND message_id = ?", source,
+                MessageLedger.bucket(source, messageId), messageId)).one();
+        assertEquals(5, claim.getInt("owner_partition"));
+        assertEquals(7L, claim.getLong("owner_offset"));
+        assertEquals(time, claim.getInstant("event_time"));
+        assertEquals(1, rowsOf(messageId, EventIndexLayout.eventDay(time)).size());
+    }
+
+    private List<StoreOutcome> outcomes(Delivery... deliveries) {
+        return deduplicator.claim(List.of(deliveries)).flatMap(deduplicator::store).await().atMost(PATIENCE)
+                .stream().map(EventDeduplicator.Result::outcome).sorted().toList();
+    }
+
+    private void claim(String messageId, Instant eventTime, int partition, long offset) {
+        session.execute(SimpleStatement.newInstance("INSERT INTO tidemark.message_claims (source, bucket, message_id, "
+                        + "event_time, first_seen, owner_partition, owner_offset) VALUES (?, ?, ?, ?, ?, ?, ?)", source,
+                MessageLedger.bucket(source, messageId), messageId, eventTime, Instant.now(), partition, offset));
+    }
+
+    private CollectedEvent event(String messageId, Instant time) {
+        return new CollectedEvent(CollectedEvent.FORMAT_VERSION, source, messageId, EventType.TRACK, "Clicked", null,
+                "u-" + messageId, null, null, null, null, null, null, null, time, time, null, Instant.now(), Set.of());
+    }
+
+    private List<Row> rowsOf(String messageId, LocalDate day) {
+        return session.execute(SimpleStatement.newInstance("SELECT message_id FROM tidemark.events_by_day "
+                        + "WHERE source = ? AND event_date = ? AND bucket = ?", source, day, EventIndexLayout.bucket(messageId)))
+                .all().stream().filter(row -> row.getString("message_id").equals(messageId)).toList();
+    }
+}
