@@ -23,6 +23,8 @@ import java.util.concurrent.TimeUnit;
 final class ServiceProcesses implements AutoCloseable {
 
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
+    /** The JVM options a service ships beside its quarkus-run.jar (see ingest-service/src/main/jvm). */
+    private static final String JVM_OPTIONS = "jvm.options";
 
     private record Running(Process process, URI uri) {
     }
@@ -49,10 +51,20 @@ final class ServiceProcesses implements AutoCloseable {
             throw new IllegalStateException(jar + " is missing: bench/run packages the services first");
         }
         int port = freePort();
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx" + System.getProperty("tidemark.bench.heap." + module, serviceHeap),
-                "-Dquarkus.http.port=" + port, "-Dquarkus.profile=prod,local"));
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        // A service that ships JVM options (a java argument file beside its jar) is measured with them, as
+        // it runs everywhere else; an explicit bench heap still comes after them and so wins.
+        Path shipped = jar.resolveSibling(JVM_OPTIONS);
+        String heap = System.getProperty("tidemark.bench.heap." + module, System.getProperty("tidemark.bench.service-heap"));
+        if (Files.isRegularFile(shipped)) {
+            command.add("@" + shipped);
+        } else if (heap == null) {
+            heap = serviceHeap;
+        }
+        if (heap != null) {
+            command.add("-Xmx" + heap);
+        }
+        command.addAll(List.of("-Dquarkus.http.port=" + port, "-Dquarkus.profile=prod,local"));
         // Extra JVM flags for one service (comma- or space-separated), e.g. a small-footprint setting.
         String jvm = System.getProperty("tidemark.bench.jvm." + module, "").trim();
         if (!jvm.isEmpty()) {
@@ -67,7 +79,8 @@ final class ServiceProcesses implements AutoCloseable {
         URI uri = URI.create("http://127.0.0.1:" + port);
         awaitReady(module, process, uri, log);
         running.put(module, new Running(process, uri));
-        System.out.printf("  started %s on %s (pid %d, log %s)%n", module, uri, process.pid(), log);
+        System.out.printf("  started %s on %s (pid %d, log %s)%n    %s%n", module, uri, process.pid(), log,
+                String.join(" ", command.subList(1, command.size())));
         return uri;
     }
 

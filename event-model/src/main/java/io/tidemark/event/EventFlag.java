@@ -14,9 +14,12 @@ public enum EventFlag {
     /** The event time lay too far in the future and was clamped to the receive time. */
     FUTURE_TIMESTAMP_CLAMPED;
 
+    // Computed once: ingest writes it for every flagged event.
+    private final String wireName = name().toLowerCase(Locale.ROOT);
+
     @JsonValue
     public String wireName() {
-        return name().toLowerCase(Locale.ROOT);
+        return wireName;
     }
 
     @JsonCreator

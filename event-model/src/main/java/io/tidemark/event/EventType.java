@@ -10,10 +10,14 @@ import java.util.Optional;
 public enum EventType {
     IDENTIFY, TRACK, PAGE, SCREEN, GROUP, ALIAS;
 
+    // Computed once: ingest asks for it for every event it reads and writes.
+    private static final EventType[] ALL = values();
+    private final String wireName = name().toLowerCase(Locale.ROOT);
+
     /** The lower-case name used on the wire, as in Segment's {@code type} field. */
     @JsonValue
     public String wireName() {
-        return name().toLowerCase(Locale.ROOT);
+        return wireName;
     }
 
     @JsonCreator
@@ -26,8 +30,8 @@ public enum EventType {
         if (value == null) {
             return Optional.empty();
         }
-        for (EventType type : values()) {
-            if (type.wireName().equals(value)) {
+        for (EventType type : ALL) {
+            if (type.wireName.equals(value)) {
                 return Optional.of(type);
             }
         }

@@ -27,6 +27,7 @@ final class RawEventEncoder {
     }
 
     static byte[] encode(CollectedEvent e) {
+        char[] instants = new char[Iso8601.MAX_FORMATTED];
         try (ByteArrayBuilder bytes = new ByteArrayBuilder(512);
              JsonGenerator json = NODES.getFactory().createGenerator(bytes)) {
             json.writeStartObject();
@@ -44,10 +45,10 @@ final class RawEventEncoder {
             node(json, "traits", e.traits());
             node(json, "context", e.context());
             node(json, "integrations", e.integrations());
-            instant(json, "timestamp", e.timestamp());
-            instant(json, "originalTimestamp", e.originalTimestamp());
-            instant(json, "sentAt", e.sentAt());
-            instant(json, "receivedAt", e.receivedAt());
+            instant(json, "timestamp", e.timestamp(), instants);
+            instant(json, "originalTimestamp", e.originalTimestamp(), instants);
+            instant(json, "sentAt", e.sentAt(), instants);
+            instant(json, "receivedAt", e.receivedAt(), instants);
             json.writeArrayFieldStart("flags");
             for (EventFlag flag : e.flags()) {
                 json.writeString(flag.wireName());
@@ -74,9 +75,15 @@ final class RawEventEncoder {
         }
     }
 
-    private static void instant(JsonGenerator json, String field, Instant value) throws IOException {
+    private static void instant(JsonGenerator json, String field, Instant value, char[] buffer) throws IOException {
         if (value != null) {
-            json.writeStringField(field, Iso8601.format(value));
+            int length = Iso8601.format(value, buffer);
+            json.writeFieldName(field);
+            if (length < 0) {
+                json.writeString(value.toString());
+            } else {
+                json.writeString(buffer, 0, length);
+            }
         }
     }
 }

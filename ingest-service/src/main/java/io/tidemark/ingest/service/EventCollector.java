@@ -202,7 +202,16 @@ public class EventCollector {
             LOG.warnf("source=%s %d events refused: %s", source, count, e.getMessage());
             throw new EventNotStoredException(e);
         }
-        return Uni.createFrom().deferred(() -> publisher.publishAll(events))
+        // Encoded now, not on subscription: this chain lives until Kafka acknowledges, and holding the
+        // events there would keep their JSON trees (several times the encoded records) alive that long.
+        String firstMessageId = events.get(0).messageId();
+        Uni<Void> sending;
+        try {
+            sending = publisher.publishAll(events);
+        } catch (RuntimeException e) {
+            sending = Uni.createFrom().failure(e);
+        }
+        return sending
                 .ifNoItem().after(config.ackTimeout()).fail()
                 .onTermination().invoke(() -> inFlight.release(count))
                 .onItem().invoke(() -> {
@@ -214,7 +223,7 @@ public class EventCollector {
                     outage.failed();
                     metrics.rejected(source, "unavailable", count);
                     LOG.warnf("source=%s messageId=%s (+%d more) not acknowledged by Kafka: %s", source,
-                            events.get(0).messageId(), count - 1, failure.toString());
+                            firstMessageId, count - 1, failure.toString());
                     return new EventNotStoredException(failure);
                 });
     }

@@ -15,6 +15,9 @@ import java.time.format.DateTimeParseException;
  */
 public final class Iso8601 {
 
+    /** Room {@link #format(Instant, char[])} needs. */
+    public static final int MAX_FORMATTED = 30;
+
     private static final int[] FRACTION_SCALE = {0, 100_000_000, 10_000_000, 1_000_000, 100_000, 10_000, 1_000, 100, 10, 1};
 
     private Iso8601() {
@@ -90,11 +93,20 @@ public final class Iso8601 {
 
     /** Exactly {@link Instant#toString()}. */
     public static String format(Instant instant) {
+        char[] out = new char[MAX_FORMATTED];
+        int length = format(instant, out);
+        return length < 0 ? instant.toString() : new String(out, 0, length);
+    }
+
+    /**
+     * Writes {@link Instant#toString()} into {@code out} (at least {@link #MAX_FORMATTED} long) and returns
+     * its length, or -1 for years outside 0..9999; lets the event encoder write instants without a String each.
+     */
+    public static int format(Instant instant, char[] out) {
         LocalDateTime t = LocalDateTime.ofEpochSecond(instant.getEpochSecond(), 0, ZoneOffset.UTC);
         if (t.getYear() < 0 || t.getYear() > 9999) {
-            return instant.toString();
+            return -1;
         }
-        char[] out = new char[30];
         put(out, 0, t.getYear(), 4);
         out[4] = '-';
         put(out, 5, t.getMonthValue(), 2);
@@ -122,7 +134,7 @@ public final class Iso8601 {
             }
         }
         out[length++] = 'Z';
-        return new String(out, 0, length);
+        return length;
     }
 
     private static void put(char[] out, int at, int value, int width) {

@@ -43,4 +43,11 @@ class RawEventEncoderTest {
                 null, null, null, null, Instant.parse("2026-01-01T00:00:00Z"), null, null,
                 Instant.parse("2026-01-01T00:00:00.5Z"), Set.of()));
     }
+
+    @Test
+    void instantsBeyondYear9999AreWrittenAsEventCodecWritesThem() {
+        assertSameAsEventCodec(new CollectedEvent(1, "ios", "m-3", EventType.TRACK, "Far", null, "u", null, null, null,
+                null, null, null, null, Instant.parse("+12026-01-01T00:00:00Z"), Instant.parse("-0001-12-31T23:59:59.001Z"),
+                null, Instant.parse("2026-01-01T00:00:00Z"), Set.of(EventFlag.SKEW_CORRECTED)));
+    }
 }

@@ -8,6 +8,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /** One of the Tidemark services, run from its Quarkus fast-jar and ready when /q/health/ready says 200. */
@@ -16,6 +17,8 @@ final class QuarkusService implements StackPart {
     static final List<String> MODULES = List.of("ingest-service", "dedup-service", "mart-service");
     private static final String HOST = "127.0.0.1";
     private static final String READY_PATH = "/q/health/ready";
+    /** The JVM options a service ships beside its quarkus-run.jar (see ingest-service/src/main/jvm). */
+    private static final String JVM_OPTIONS = "jvm.options";
 
     private final String module;
     private final StackLayout layout;
@@ -63,14 +66,20 @@ final class QuarkusService implements StackPart {
             throw new StackException(module + ": " + layout.display(jar()) + " is missing; build it with "
                     + "./mvnw install -DskipTests");
         }
-        // The port is passed, not assumed: the launcher waits on this port, whatever the service's defaults say.
-        List<String> command = List.of(
-                DetachedProcess.java(),
+        List<String> command = new ArrayList<>(List.of(DetachedProcess.java()));
+        // A service that ships JVM options (a java argument file beside its jar) runs with them, as in
+        // its image and under bench/run.
+        Path jvmOptions = jar().resolveSibling(JVM_OPTIONS);
+        if (Files.isRegularFile(jvmOptions)) {
+            command.add("@" + jvmOptions);
+        }
+        command.addAll(List.of(
                 "-XX:+ExitOnOutOfMemoryError",
+                // The port is passed, not assumed: the launcher waits on this port, whatever the service's defaults say.
                 "-Dquarkus.http.port=" + port,
                 // The production build with the demo credentials of the local profile on top.
                 "-Dquarkus.profile=prod,local",
-                "-jar", jar().toString());
+                "-jar", jar().toString()));
         return DetachedProcess.start(command, log(), layout.root().resolve(module));
     }
 
