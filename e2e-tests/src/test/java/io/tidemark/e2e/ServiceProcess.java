@@ -42,8 +42,11 @@ final class ServiceProcess implements AutoCloseable {
         int port = freePort();
         Path logDir = Files.createDirectories(Path.of("target", "e2e-logs"));
         Path log = logDir.resolve(module + ".log");
+        // A service that ships JVM options (ingest: a java argument file beside its jar) runs with them.
+        Path shipped = jar.resolveSibling("jvm.options");
         List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                Files.isRegularFile(shipped) ? "@" + shipped : "-Xmx256m",
                 "-Dquarkus.http.port=" + port, "-Dquarkus.profile=prod,local"));
         properties.forEach(p -> command.add("-D" + p));
         command.addAll(List.of("-jar", jar.toString()));

@@ -56,9 +56,12 @@ final class ServiceProcess implements AutoCloseable {
 
     /** Starts the JVM (appending to its log across restarts) and waits until /q/health/ready says UP. */
     synchronized void start() throws IOException, InterruptedException {
+        // A service that ships JVM options (ingest: a java argument file beside its jar) is tested with
+        // them, outages included, as it runs everywhere else.
+        Path shipped = jar.resolveSibling("jvm.options");
         List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + heap,
-                "-Dquarkus.http.port=" + port));
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                Files.isRegularFile(shipped) ? "@" + shipped : "-Xmx" + heap, "-Dquarkus.http.port=" + port));
         properties.forEach(p -> command.add("-D" + p));
         command.addAll(List.of("-jar", jar.toString()));
         Files.writeString(log, "\n==== " + Instant.now() + " start " + module + " on port " + port + "\n",

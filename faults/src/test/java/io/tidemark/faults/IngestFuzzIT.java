@@ -49,7 +49,7 @@ class IngestFuzzIT {
     private static final int HOSTILE_REQUESTS = Integer.getInteger("tidemark.fuzz.requests", 10_000);
     private static final int VALID_EVERY = 6;
     private static final int HEALTH_EVERY = 250;
-    /** Ingest runs with -Xmx256m; heap, metaspace, threads and Netty buffers stay well below this. */
+    /** Ingest runs with its shipped JVM options (a 128 MB heap); heap, metaspace, threads and Netty buffers stay well below this. */
     private static final long RSS_LIMIT_MB = Long.getLong("tidemark.fuzz.rss.limit.mb", 640);
 
     private static Source source;
