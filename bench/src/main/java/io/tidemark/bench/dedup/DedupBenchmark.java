@@ -55,6 +55,7 @@ public final class DedupBenchmark implements Benchmark {
         int records = quick ? 20_000 : 100_000;
         int concurrency = Integer.getInteger("tidemark.bench.dedup.baseline.concurrency", 64);
         Duration latencyRun = quick ? Duration.ofSeconds(8) : Duration.ofSeconds(30);
+        Duration latencyWarmUp = quick ? Duration.ofSeconds(4) : Duration.ofSeconds(10);
         String run = UUID.randomUUID().toString().substring(0, 8);
         String raw = "tidemark.bench.dedup-raw-" + run;
         String clean = "tidemark.bench.dedup-clean-" + run;
@@ -124,10 +125,10 @@ public final class DedupBenchmark implements Benchmark {
                         "kafka.bootstrap.servers", ctx.kafkaBootstrap(),
                         "mp.messaging.outgoing.events-raw.topic", raw,
                         "tidemark.ingest.sources." + latencySource + ".write-keys", WRITE_KEY))) {
-                    System.out.printf("  latency: %.0f events/s (half of dedup's 0%%-copies rate) for %s%n", rate,
-                            latencyRun);
+                    System.out.printf("  latency: %.0f events/s (half of dedup's 0%%-copies rate) for %s after %s%n",
+                            rate, latencyRun, latencyWarmUp);
                     LatencyProbe.Result latency = LatencyProbe.run(ingest.uri(), WRITE_KEY, latencySource,
-                            ctx.kafkaBootstrap(), clean, rate, latencyRun);
+                            ctx.kafkaBootstrap(), clean, rate, latencyWarmUp, latencyRun);
                     System.out.printf("  latency: %d sent, %d acknowledged, %d seen stored%n", latency.sent(),
                             latency.acked(), latency.stored());
                     ctx.report(Figure.alone(AREA, "ingest ack -> row stored p50 @" + Math.round(rate) + "/s",
