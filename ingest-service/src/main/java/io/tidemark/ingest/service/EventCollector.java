@@ -2,6 +2,7 @@ package io.tidemark.ingest.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
 import io.tidemark.event.CollectedEvent;
@@ -97,10 +98,21 @@ public class EventCollector {
     public Uni<TrackingResponse> collectBatch(String source, TrackingRequestReader.Batch batch, Instant receivedAt,
             long started) {
         Instant batchSentAt = SegmentEventParser.optionalTime(envelope(batch), "sentAt");
-        if (batch.context() != null && !batch.context().isNull() && !batch.context().isObject()) {
-            throw new InvalidEventException("context", "must be a JSON object");
+        ObjectNode defaults = JsonNodeFactory.instance.objectNode();
+        envelopeDefault(defaults, "context", batch.context());
+        envelopeDefault(defaults, "integrations", batch.integrations());
+        return collectElements(source, batch.elements(), defaults.isEmpty() ? null : defaults, batchSentAt, receivedAt,
+                started);
+    }
+
+    private static void envelopeDefault(ObjectNode defaults, String field, JsonNode value) {
+        if (value == null || value.isNull()) {
+            return;
         }
-        return collectElements(source, batch.elements(), batch.context(), batchSentAt, receivedAt, started);
+        if (!value.isObject()) {
+            throw new InvalidEventException(field, "must be a JSON object");
+        }
+        defaults.set(field, value);
     }
 
     /**
@@ -108,7 +120,7 @@ public class EventCollector {
      * on the dead-letter topic and listed by index. Bulk import sends its lines through here.
      */
     public Uni<TrackingResponse> collectElements(String source, List<TrackingRequestReader.BatchElement> elements,
-            JsonNode batchContext, Instant batchSentAt, Instant receivedAt, long started) {
+            ObjectNode batchDefaults, Instant batchSentAt, Instant receivedAt, long started) {
         try {
             rateLimiter.admit(source, elements.size());
         } catch (RateLimitExceededException e) {
@@ -121,7 +133,7 @@ public class EventCollector {
         for (int index = 0; index < elements.size(); index++) {
             TrackingRequestReader.BatchElement element = elements.get(index);
             try {
-                accepted.add(batchEvent(element, batchContext, source, receivedAt, batchSentAt));
+                accepted.add(batchEvent(element, batchDefaults, source, receivedAt, batchSentAt));
             } catch (InvalidEventException e) {
                 metrics.rejected(source, reasonTag(e), 1);
                 rejected.add(new RejectedEvent(index, e.field(), e.reason()));
@@ -138,7 +150,7 @@ public class EventCollector {
         return stored.replaceWith(new TrackingResponse(true, List.copyOf(rejected)));
     }
 
-    private CollectedEvent batchEvent(TrackingRequestReader.BatchElement element, JsonNode batchContext, String source,
+    private CollectedEvent batchEvent(TrackingRequestReader.BatchElement element, ObjectNode batchDefaults, String source,
             Instant receivedAt, Instant batchSentAt) {
         if (element.bytes() > config.maxEventBytes()) {
             throw new EventTooLargeException("body", config.maxEventBytes());
@@ -153,21 +165,26 @@ public class EventCollector {
         }
         EventType type = EventType.parse(typeNode.isTextual() ? typeNode.asText() : null).orElseThrow(() ->
                 new InvalidEventException("type", "must be one of identify, track, page, screen, group, alias"));
-        if (batchContext != null && batchContext.isObject()) {
-            mergeContext((ObjectNode) message, (ObjectNode) batchContext);
+        if (batchDefaults != null) {
+            mergeDefaults((ObjectNode) message, batchDefaults);
         }
         return parser.parse(message, type, source, receivedAt, batchSentAt);
     }
 
-    /** The batch's context fills what the event's own context leaves out, as Segment merges it. */
-    private static void mergeContext(ObjectNode message, ObjectNode batchContext) {
-        JsonNode own = message.get("context");
-        if (own == null || own.isNull()) {
-            message.set("context", batchContext.deepCopy());
-        } else if (own.isObject()) {
-            fillMissing((ObjectNode) own, batchContext);
-        }
-        // A non-object context is left alone so that the parser names it.
+    /**
+     * The batch's {@code context} and {@code integrations} fill what the event's own leave out, as
+     * Segment merges them: the event's own values win, field by field.
+     */
+    private static void mergeDefaults(ObjectNode message, ObjectNode defaults) {
+        defaults.fields().forEachRemaining(field -> {
+            JsonNode own = message.get(field.getKey());
+            if (own == null || own.isNull()) {
+                message.set(field.getKey(), field.getValue().deepCopy());
+            } else if (own.isObject()) {
+                fillMissing((ObjectNode) own, (ObjectNode) field.getValue());
+            }
+            // A non-object value is left alone so that the parser names it.
+        });
     }
 
     private static void fillMissing(ObjectNode target, ObjectNode defaults) {

@@ -23,7 +23,8 @@ public class TrackingRequestReader {
     }
 
     /** The {@code /v1/batch} envelope. */
-    public record Batch(List<BatchElement> elements, JsonNode context, JsonNode sentAt, JsonNode writeKey) {
+    public record Batch(List<BatchElement> elements, JsonNode context, JsonNode integrations, JsonNode sentAt,
+            JsonNode writeKey) {
     }
 
     private final ObjectMapper mapper;
@@ -51,6 +52,7 @@ public class TrackingRequestReader {
         requireContent(body);
         List<BatchElement> elements = null;
         JsonNode context = null;
+        JsonNode integrations = null;
         JsonNode sentAt = null;
         JsonNode writeKey = null;
         try (JsonParser parser = mapper.getFactory().createParser(body)) {
@@ -63,6 +65,7 @@ public class TrackingRequestReader {
                 switch (field) {
                     case "batch" -> elements = elements(parser, value);
                     case "context" -> context = mapper.readTree(parser);
+                    case "integrations" -> integrations = mapper.readTree(parser);
                     case "sentAt" -> sentAt = mapper.readTree(parser);
                     case "writeKey" -> writeKey = mapper.readTree(parser);
                     default -> parser.skipChildren();
@@ -79,7 +82,7 @@ public class TrackingRequestReader {
         if (elements == null) {
             throw new MalformedRequestException("batch", "batch: an array of events is required");
         }
-        return new Batch(elements, context, sentAt, writeKey);
+        return new Batch(elements, context, integrations, sentAt, writeKey);
     }
 
     private List<BatchElement> elements(JsonParser parser, JsonToken start) throws IOException {

@@ -95,9 +95,9 @@ class SegmentApiTest {
         String noType = id();
         String badUser = id();
         String body = "{\"sentAt\":\"" + Instant.now() + "\",\"context\":{\"library\":{\"name\":\"batch-lib\",\"version\":\"1\"},"
-                + "\"ip\":\"10.0.0.1\"},\"batch\":["
+                + "\"ip\":\"10.0.0.1\"},\"integrations\":{\"All\":false,\"Mixpanel\":true},\"batch\":["
                 + "{\"type\":\"track\",\"messageId\":\"" + valid1 + "\",\"userId\":\"u\",\"event\":\"A\","
-                + "\"context\":{\"library\":{\"name\":\"own-lib\"}}},"
+                + "\"context\":{\"library\":{\"name\":\"own-lib\"}},\"integrations\":{\"Mixpanel\":false}},"
                 + "{\"messageId\":\"" + noType + "\",\"userId\":\"u\",\"event\":\"B\"},"
                 + "{\"type\":\"identify\",\"messageId\":\"" + valid2 + "\",\"anonymousId\":\"a\"},"
                 + "{\"type\":\"track\",\"messageId\":\"" + badUser + "\",\"event\":\"C\"},"
@@ -118,6 +118,10 @@ class SegmentApiTest {
             assertEquals("own-lib", events.get(valid1).context().get("library").get("name").asText());
             assertEquals("1", events.get(valid1).context().get("library").get("version").asText());
             assertEquals("10.0.0.1", events.get(valid2).context().get("ip").asText());
+            // Integrations merge the same way.
+            assertEquals(false, events.get(valid1).integrations().get("Mixpanel").asBoolean());
+            assertEquals(false, events.get(valid1).integrations().get("All").asBoolean(true));
+            assertEquals(true, events.get(valid2).integrations().get("Mixpanel").asBoolean());
             assertEquals(SOURCE, events.get(valid2).source());
 
             List<ConsumerRecord<String, byte[]>> parked = deadLetter.readUntil(found -> found.stream().filter(r ->
