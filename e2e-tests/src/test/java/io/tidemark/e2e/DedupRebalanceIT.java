@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -84,9 +83,7 @@ class DedupRebalanceIT {
             }
 
             Map<String, List<StoredRows.Stored>> rows = stored.rows(source, List.of(day.minusDays(1), day, day.plusDays(1)));
-            Map<String, Integer> rowCounts = rows.entrySet().stream()
-                    .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().size(), Integer::sum, TreeMap::new));
-            assertEquals(DedupDuplicatesIT.once(ids), rowCounts, "rows per messageId");
+            assertEquals(DedupDuplicatesIT.once(ids), StoredRows.counts(rows), "rows per messageId");
             // Every row is at its original's time: no copy's time ever won.
             for (int i = 0; i < ids.size(); i++) {
                 assertEquals(time.plusMillis(i), rows.get(ids.get(i)).get(0).eventTime(), "event time of " + ids.get(i));

@@ -49,6 +49,13 @@ final class StoredRows implements AutoCloseable {
         return rows;
     }
 
+    /** How many rows each messageId has, sorted by messageId: the shape {@code DedupDuplicatesIT.once} expects. */
+    static Map<String, Integer> counts(Map<String, java.util.List<Stored>> rows) {
+        Map<String, Integer> counts = new java.util.TreeMap<>();
+        rows.forEach((id, stored) -> counts.put(id, stored.size()));
+        return counts;
+    }
+
     @Override
     public void close() {
         session.close();
