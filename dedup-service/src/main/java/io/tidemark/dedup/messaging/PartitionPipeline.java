@@ -18,9 +18,10 @@ import java.util.concurrent.CompletableFuture;
  * batch's claims overlap the previous batch's writes.
  *
  * <p>A batch is cut when the claim stage is free: everything buffered, up to a maximum. So batches
- * are small (low latency) while records trickle in and grow by themselves under load (fewer Paxos
- * rounds per event). Claims run one batch at a time (concurrent Paxos rounds on the partition's
- * claim partitions would contend); stores overlap, at most {@code depth} batches in flight. Every
+ * are small (low latency) while records trickle in and grow by themselves under load (fewer
+ * Cassandra requests per event). Claims run one batch at a time, in offset order, which is what makes
+ * a plain read-then-write claim safe (see {@code EventDeduplicator}); stores overlap, at most
+ * {@code depth} batches in flight. Every
  * record is acknowledged only when its batch is stored; the throttled commit strategy commits a
  * partition's offsets only up to its oldest unacknowledged record, so offsets stay in order even
  * though batches finish out of order. Memory is bounded: once {@code max-pending} records wait, the

@@ -53,7 +53,7 @@ public class CqlStatements {
 
     /**
      * One unlogged batch of the same statement with each of {@code rows} bound: meant for rows of one
-     * partition, which Cassandra applies as a single mutation (and, with conditions, a single Paxos round).
+     * partition, which Cassandra applies as a single mutation, all or nothing.
      */
     public Uni<AsyncResultSet> executeBatch(String cql, List<Object[]> rows) {
         return withPrepared(cql, (connected, statement) -> {

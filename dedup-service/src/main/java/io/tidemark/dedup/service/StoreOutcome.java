@@ -6,6 +6,9 @@ public enum StoreOutcome {
     STORED,
     /** A later copy of an event already stored: nothing written. */
     DUPLICATE,
-    /** A copy of an event whose earlier delivery claimed it but crashed before finishing: the rest is done now. */
+    /**
+     * The delivery that owns the claim, again (a crash or a rebalance came before its commit), or a copy
+     * taking over an unfinished claim from before owners were recorded: the store is redone at the claimed time.
+     */
     COMPLETED
 }
