@@ -1,9 +1,10 @@
 package io.tidemark.ingest.mqtt;
 
+import io.tidemark.ingest.FreePort;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +33,7 @@ final class MosquittoBroker implements AutoCloseable {
 
     static MosquittoBroker start() {
         Path binary = binary();
-        int port = freePort();
+        int port = FreePort.pick();
         try {
             Path dir = Files.createDirectories(Path.of("target", "mosquitto", String.valueOf(port))).toAbsolutePath();
             Path conf = dir.resolve("mosquitto.conf");
@@ -109,15 +110,7 @@ final class MosquittoBroker implements AutoCloseable {
                         "mosquitto is not installed: the MQTT tests need the Debian package mosquitto (.ci/run installs it)"));
     }
 
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void sleep() {
+    static void sleep() {
         try {
             Thread.sleep(100);
         } catch (InterruptedException e) {

@@ -5,6 +5,7 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.tidemark.event.CollectedEvent;
 import io.tidemark.event.EventCodec;
+import io.tidemark.ingest.FreePort;
 import io.tidemark.ingest.TopicTail;
 import io.tidemark.ingest.config.MqttConfig;
 import io.tidemark.ingest.messaging.MqttDeviceSubscriber;
@@ -19,9 +20,6 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -45,7 +43,7 @@ class MqttKafkaRecoveryTest {
     public static class KafkaComesLater implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("kafka.bootstrap.servers", "127.0.0.1:" + freePort());
+            return Map.of("kafka.bootstrap.servers", "127.0.0.1:" + FreePort.pick());
         }
 
         @Override
@@ -78,7 +76,7 @@ class MqttKafkaRecoveryTest {
         DeviceMetrics.awaitAbove(MqttDeviceIngestTest.SOURCE, "retry", retriedBefore, WAIT);
 
         int port = Integer.parseInt(bootstrap.substring(bootstrap.lastIndexOf(':') + 1));
-        try (PrivateKafka kafka = PrivateKafka.start(port, freePort())) {
+        try (PrivateKafka kafka = PrivateKafka.start(port, FreePort.pick())) {
             List<ConsumerRecord<String, byte[]>> mine = readFromStart(TopicTail.RAW,
                     MqttDeviceIngestTest.SOURCE + ":" + messageId);
             assertFalse(mine.isEmpty(), "the event reached the Kafka that came back");
@@ -117,14 +115,6 @@ class MqttKafkaRecoveryTest {
                 });
             }
             return mine;
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

@@ -3,15 +3,13 @@ package io.tidemark.ingest.mqtt;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import io.tidemark.ingest.FreePort;
 import io.tidemark.ingest.config.MqttConfig;
 import io.tidemark.ingest.messaging.MqttDeviceSubscriber;
 import io.vertx.mqtt.messages.MqttPublishMessage;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,11 +35,7 @@ class MqttKafkaUnreachableTest {
     public static class NoKafka implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            try (ServerSocket socket = new ServerSocket(0)) {
-                return Map.of("kafka.bootstrap.servers", "127.0.0.1:" + socket.getLocalPort());
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            return Map.of("kafka.bootstrap.servers", "127.0.0.1:" + FreePort.pick());
         }
 
         @Override
@@ -76,7 +70,7 @@ class MqttKafkaUnreachableTest {
         try (DeviceClient session = DeviceClient.resumingSession(mqtt.clientId(), mqtt.port())) {
             Instant deadline = Instant.now().plus(WAIT);
             while (mine(session, messageId).isEmpty() && Instant.now().isBefore(deadline)) {
-                sleep();
+                MosquittoBroker.sleep();
             }
             List<MqttPublishMessage> again = mine(session, messageId);
             assertEquals(1, again.size());
@@ -88,14 +82,5 @@ class MqttKafkaUnreachableTest {
     private static List<MqttPublishMessage> mine(DeviceClient session, String messageId) {
         return session.received().stream()
                 .filter(m -> m.payload().toString(StandardCharsets.UTF_8).contains(messageId)).toList();
-    }
-
-    private static void sleep() {
-        try {
-            Thread.sleep(100);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 }
