@@ -2,27 +2,36 @@ package io.tidemark.dedup.messaging;
 
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import io.tidemark.event.CollectedEvent;
 import io.tidemark.event.EventCodec;
+import io.tidemark.kafka.ChannelSender;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Message;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Publishes each newly stored event to {@code tidemark.events.clean}, keyed like the raw topic, so
- * every downstream consumer sees the deduplicated stream without reading Cassandra.
+ * every downstream consumer sees the deduplicated stream without reading Cassandra. The channel is
+ * declared through an emitter (its producer settings, health and metrics are SmallRye's); a row
+ * batch's records go to its producer at once through {@link ChannelSender}.
  */
 @ApplicationScoped
 public class CleanEventPublisher {
 
-    private final MutinyEmitter<byte[]> emitter;
+    static final String CHANNEL = "events-clean";
 
-    public CleanEventPublisher(@Channel("events-clean") MutinyEmitter<byte[]> emitter) {
-        this.emitter = emitter;
+    private final ChannelSender<String, byte[]> sender;
+    private final String topic;
+
+    public CleanEventPublisher(@Channel(CHANNEL) MutinyEmitter<byte[]> declaresTheChannel, KafkaClientService kafka,
+            @ConfigProperty(name = "mp.messaging.outgoing.events-clean.topic") String topic) {
+        this.sender = new ChannelSender<>(kafka, CHANNEL);
+        this.topic = topic;
     }
 
     /**
@@ -39,12 +48,12 @@ public class CleanEventPublisher {
      */
     public Uni<Void> publishAll(List<Publication> publications) {
         return Uni.createFrom().deferred(() -> {
-            List<Uni<Void>> sent = new ArrayList<>(publications.size());
+            List<ProducerRecord<String, byte[]>> records = new ArrayList<>(publications.size());
             for (Publication p : publications) {
-                sent.add(emitter.sendMessage(Message.of(p.wireForm() != null ? p.wireForm() : EventCodec.encode(p.stored()))
-                        .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(p.stored().kafkaKey()).build())));
+                byte[] value = p.wireForm() != null ? p.wireForm() : EventCodec.encode(p.stored());
+                records.add(new ProducerRecord<>(topic, p.stored().kafkaKey(), value));
             }
-            return Uni.join().all(sent).andCollectFailures().replaceWithVoid();
+            return sender.sendAll(records);
         });
     }
 }

@@ -3,7 +3,7 @@ package io.tidemark.ingest.messaging;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
-import io.smallrye.reactive.messaging.kafka.KafkaProducer;
+import io.tidemark.kafka.ChannelSender;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -16,7 +16,7 @@ import java.util.List;
 /**
  * Parks events of a batch that were refused on {@code tidemark.events.dead-letter}, as received, with
  * the reason, the field and the source in headers (the header names dedup-service uses too). A batch
- * may hold thousands of bad events, so they go through {@link BatchSender} like accepted ones.
+ * may hold thousands of bad events, so they go through {@link ChannelSender} like accepted ones.
  */
 @ApplicationScoped
 public class DeadLetterPublisher {
@@ -32,13 +32,12 @@ public class DeadLetterPublisher {
     public record Refused(String key, byte[] value, String field, String reason) {
     }
 
-    private final KafkaClientService kafka;
+    private final ChannelSender<String, byte[]> sender;
     private final String topic;
-    private volatile KafkaProducer<String, byte[]> producer;
 
     public DeadLetterPublisher(@Channel(CHANNEL) MutinyEmitter<byte[]> declaresTheChannel, KafkaClientService kafka,
             @ConfigProperty(name = "mp.messaging.outgoing.events-dead-letter.topic") String topic) {
-        this.kafka = kafka;
+        this.sender = new ChannelSender<>(kafka, CHANNEL);
         this.topic = topic;
     }
 
@@ -55,15 +54,6 @@ public class DeadLetterPublisher {
             }
             return new ProducerRecord<>(topic, null, r.key(), r.value(), headers);
         }).toList();
-        return BatchSender.sendAll(producer(), records);
-    }
-
-    private KafkaProducer<String, byte[]> producer() {
-        KafkaProducer<String, byte[]> current = producer;
-        if (current == null) {
-            current = kafka.getProducer(CHANNEL);
-            producer = current;
-        }
-        return current;
+        return sender.sendAll(records);
     }
 }

@@ -3,8 +3,8 @@ package io.tidemark.ingest.messaging;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
-import io.smallrye.reactive.messaging.kafka.KafkaProducer;
 import io.tidemark.event.CollectedEvent;
+import io.tidemark.kafka.ChannelSender;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -17,20 +17,19 @@ import java.util.List;
  * acknowledged every one of them.
  *
  * <p>The channel is declared through an emitter (so its producer settings, health and metrics are
- * SmallRye's), but records go straight to the channel's producer through {@link BatchSender}.
+ * SmallRye's), but records go straight to the channel's producer through {@link ChannelSender}.
  */
 @ApplicationScoped
 public class RawEventPublisher {
 
     static final String CHANNEL = "events-raw";
 
-    private final KafkaClientService kafka;
+    private final ChannelSender<String, byte[]> sender;
     private final String topic;
-    private volatile KafkaProducer<String, byte[]> producer;
 
     public RawEventPublisher(@Channel(CHANNEL) MutinyEmitter<byte[]> declaresTheChannel, KafkaClientService kafka,
             @ConfigProperty(name = "mp.messaging.outgoing.events-raw.topic") String topic) {
-        this.kafka = kafka;
+        this.sender = new ChannelSender<>(kafka, CHANNEL);
         this.topic = topic;
     }
 
@@ -39,15 +38,6 @@ public class RawEventPublisher {
         // Encoding is CPU work on the caller's thread; the producer thread only enqueues.
         List<ProducerRecord<String, byte[]>> records = events.stream()
                 .map(e -> new ProducerRecord<>(topic, e.kafkaKey(), RawEventEncoder.encode(e))).toList();
-        return BatchSender.sendAll(producer(), records);
-    }
-
-    private KafkaProducer<String, byte[]> producer() {
-        KafkaProducer<String, byte[]> current = producer;
-        if (current == null) {
-            current = kafka.getProducer(CHANNEL);
-            producer = current;
-        }
-        return current;
+        return sender.sendAll(records);
     }
 }

@@ -1,0 +1,69 @@
+package io.tidemark.kafka;
+
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.kafka.KafkaClientService;
+import io.smallrye.reactive.messaging.kafka.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Sends lists of records through the producer of an outgoing SmallRye Kafka channel, so the
+ * channel's producer settings, health and metrics stay SmallRye's. A list goes to the producer as
+ * one task on its sending thread and completes when Kafka acknowledged every record, or fails with
+ * the first failure: one task and one future per list, instead of one emitter message, one Uni and
+ * one thread hop per record, and a large list cannot overflow an emitter buffer.
+ *
+ * <p>The service must still declare the channel (an injected emitter does), or it has no producer.
+ */
+public final class ChannelSender<K, V> {
+
+    private final KafkaClientService kafka;
+    private final String channel;
+    private volatile KafkaProducer<K, V> producer;
+
+    public ChannelSender(KafkaClientService kafka, String channel) {
+        this.kafka = kafka;
+        this.channel = channel;
+    }
+
+    public Uni<Void> sendAll(List<ProducerRecord<K, V>> records) {
+        if (records.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        CompletableFuture<Void> acked = new CompletableFuture<>();
+        AtomicInteger pending = new AtomicInteger(records.size());
+        return producer().runOnSendingThread(kafkaProducer -> {
+            for (ProducerRecord<K, V> record : records) {
+                if (acked.isDone()) {
+                    return;
+                }
+                try {
+                    kafkaProducer.send(record, (metadata, failure) -> {
+                        if (failure != null) {
+                            acked.completeExceptionally(failure);
+                        } else if (pending.decrementAndGet() == 0) {
+                            acked.complete(null);
+                        }
+                    });
+                } catch (RuntimeException e) {
+                    // send() throws when the producer's buffer stays full for max.block.ms, or metadata is missing.
+                    acked.completeExceptionally(e);
+                    return;
+                }
+            }
+        }).chain(() -> Uni.createFrom().completionStage(acked));
+    }
+
+    /** Looked up on first use: the connector creates the channel's producer only once the application started. */
+    private KafkaProducer<K, V> producer() {
+        KafkaProducer<K, V> current = producer;
+        if (current == null) {
+            current = kafka.getProducer(channel);
+            producer = current;
+        }
+        return current;
+    }
+}
