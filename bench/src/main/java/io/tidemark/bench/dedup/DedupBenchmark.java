@@ -53,9 +53,10 @@ public final class DedupBenchmark implements Benchmark {
     public void run(BenchContext ctx) throws Exception {
         boolean quick = ctx.shortMode();
         int records = quick ? 20_000 : 100_000;
+        int warmUpRanges = quick ? 1 : 4;
         int concurrency = Integer.getInteger("tidemark.bench.dedup.baseline.concurrency", 64);
         Duration latencyRun = quick ? Duration.ofSeconds(8) : Duration.ofSeconds(30);
-        Duration latencyWarmUp = quick ? Duration.ofSeconds(4) : Duration.ofSeconds(10);
+        Duration latencyWarmUp = quick ? Duration.ofSeconds(4) : Duration.ofSeconds(30);
         String run = UUID.randomUUID().toString().substring(0, 8);
         String raw = "tidemark.bench.dedup-raw-" + run;
         String clean = "tidemark.bench.dedup-clean-" + run;
@@ -75,12 +76,19 @@ public final class DedupBenchmark implements Benchmark {
                 List<CollectedEvent> withCopies = BenchEvents.withCopies(copiesSource, "c", records, COPIES, around);
                 Map<Integer, Long> start = progress.ends();
                 // Dedup's first records run through an unwarmed JIT; they are drained before the clock starts.
-                // As many as a measured range: with half as many, the compiler still took a third of
-                // dedup's CPU during the first measured range on two cores.
-                fill(ctx.kafkaBootstrap(), raw, BenchEvents.unique("bench-dedup-warm-" + run, "w", records, around));
+                // A dedup runs for days, so the figure is its steady state: after one range of warm-up
+                // (about ten seconds here) the compiler still took a third of dedup's CPU during the
+                // measured range, and compiled hundreds of methods every five seconds for a minute.
+                for (int range = 0; range < warmUpRanges; range++) {
+                    fill(ctx.kafkaBootstrap(), raw, BenchEvents.unique("bench-dedup-warm-" + range + "-" + run,
+                            "w" + range, records, around));
+                }
                 Map<Integer, Long> afterWarmUp = progress.ends();
 
+                // The baseline is warmed too, on rows of its own: after only 2,000 rows it measured 13,000 to
+                // 15,000 rows/s, warmed 22,000 to 29,000 (same machine, same day).
                 double baseline = DriverBaseline.rowsPerSecond(ctx.cassandraContact(),
+                        BenchEvents.unique(baselineSource + "-warm", "bw", records / 2, around),
                         BenchEvents.unique(baselineSource, "b", records, around), concurrency);
                 System.out.printf("  baseline: driver async inserts, concurrency %d: %.0f rows/s%n", concurrency, baseline);
 
@@ -103,7 +111,7 @@ public final class DedupBenchmark implements Benchmark {
                 Map<Integer, Long> afterCopies = progress.ends();
                 Drain copiesDrain = drain(ctx, progress, afterUnique, afterCopies, uniqueDrain.maxRssKb(), copiesWritten);
                 System.out.printf("  dedup: %d warm-up records, then %d unique records, then %d with %.0f%% copies%n",
-                        records, records, records, COPIES * 100);
+                        warmUpRanges * records, records, records, COPIES * 100);
                 long uniqueRows = rows(ctx.cassandraContact(), uniqueSource, unique);
                 long copiesRows = rows(ctx.cassandraContact(), copiesSource, withCopies);
                 long expectedCopiesRows = withCopies.stream().map(CollectedEvent::messageId).distinct().count();

@@ -29,8 +29,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Cassandra acknowledged the row, so the clean record's arrival is a (slightly late) witness of the
  * row being readable; the figure can only overstate the latency.
  *
- * <p>The load starts with a warm-up at the same rate whose events count as sent and stored but not in
- * the percentiles: ingest is started fresh for the probe, and its first seconds of compilation take
+ * <p>The load starts with a warm-up, ramping up to the rate, whose events count as sent and stored but not
+ * in the percentiles: ingest is started fresh for the probe, and its first seconds of compilation take
  * the CPU dedup needs on a small machine, which is not the steady state the figure is about. Every
  * window of five seconds is printed as well, warm-up included, so nothing is hidden.
  */
@@ -61,15 +61,22 @@ final class LatencyProbe {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         String authorization = "Basic " + Base64.getEncoder()
                 .encodeToString((writeKey + ":").getBytes(StandardCharsets.UTF_8));
-        int warmUpRequests = (int) Math.round(eventsPerSecond * warmUp.toSeconds() / EVENTS_PER_REQUEST);
-        int requests = warmUpRequests
-                + (int) Math.max(1, Math.round(eventsPerSecond * duration.toSeconds() / EVENTS_PER_REQUEST));
+        int measuredRequests = (int) Math.max(1, Math.round(eventsPerSecond * duration.toSeconds() / EVENTS_PER_REQUEST));
         long intervalNanos = (long) (1e9 * EVENTS_PER_REQUEST / eventsPerSecond);
+        long warmUpNanos = warmUp.toNanos();
         AtomicInteger failed = new AtomicInteger();
         List<java.util.concurrent.CompletableFuture<?>> pending = new ArrayList<>();
         long start = System.nanoTime();
-        for (int r = 0; r < requests; r++) {
-            long due = start + r * intervalNanos;
+        long due = start;
+        int requests = 0;
+        for (int measured = 0; measured < measuredRequests; requests++) {
+            // The warm-up ramps from a tenth of the rate up to it: a fresh ingest compiling at full rate
+            // starved dedup of CPU for half a minute, and the backlog that left took as long to drain.
+            boolean warming = due - start < warmUpNanos;
+            double ramp = warming ? 0.1 + 0.9 * (due - start) / warmUpNanos : 1;
+            if (!warming) {
+                measured++;
+            }
             long wait = due - System.nanoTime();
             if (wait > 0) {
                 Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
@@ -78,10 +85,10 @@ final class LatencyProbe {
             StringBuilder body = new StringBuilder("{\"batch\":[");
             String now = Instant.now().toString();
             for (int e = 0; e < EVENTS_PER_REQUEST; e++) {
-                String id = (r < warmUpRequests ? "warm-" : "lat-") + r + "-" + e;
+                String id = (warming ? "warm-" : "lat-") + requests + "-" + e;
                 ids.add(id);
                 body.append(e == 0 ? "" : ",").append("{\"type\":\"track\",\"messageId\":\"").append(id)
-                        .append("\",\"userId\":\"user-").append(r % 500).append("\",\"event\":\"Product Viewed\",")
+                        .append("\",\"userId\":\"user-").append(requests % 500).append("\",\"event\":\"Product Viewed\",")
                         .append("\"timestamp\":\"").append(now).append("\",\"properties\":{\"sku\":\"sku-")
                         .append(e).append("\",\"price\":12.5}}");
             }
@@ -98,6 +105,7 @@ final class LatencyProbe {
                             failed.incrementAndGet();
                         }
                     }));
+            due += (long) (intervalNanos / ramp);
         }
         for (var p : pending) {
             try {
