@@ -67,6 +67,14 @@ public interface DedupConfig {
         /** Records of one raw partition buffered while every batch slot is busy; then the consumer waits. */
         @WithDefault("500")
         int maxPending();
+
+        /**
+         * How long the first record of a batch may wait for more before a batch smaller than
+         * {@code max-batch-size} is cut. A batch fans out into a Cassandra request per claim partition
+         * and per index partition it touches, so batches of a few records cost nearly a request each.
+         */
+        @WithDefault("PT0.1S")
+        Duration linger();
     }
 
     interface Retry {

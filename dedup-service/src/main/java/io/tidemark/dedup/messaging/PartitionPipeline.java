@@ -12,6 +12,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The records of one raw partition, cut into batches and run through two stages so that the next
@@ -26,6 +27,10 @@ import java.util.concurrent.CompletableFuture;
  * partition's offsets only up to its oldest unacknowledged record, so offsets stay in order even
  * though batches finish out of order. Memory is bounded: once {@code max-pending} records wait, the
  * connector is held back (and, its own queue full, pauses the Kafka consumer).
+ *
+ * <p>A batch smaller than {@code max-batch-size} is cut only once its first record waited
+ * {@code linger}: at moderate rates, batches cut as soon as the claim stage was free held a few
+ * records each, and cost Cassandra about a request per record.
  */
 final class PartitionPipeline<T> {
 
@@ -42,6 +47,7 @@ final class PartitionPipeline<T> {
     private final int depth;
     private final int maxBatchSize;
     private final int maxPending;
+    private final long lingerNanos;
     /** The connector's context for this partition; the burst of one poll lands before a batch is cut. */
     private final Context context;
 
@@ -50,12 +56,16 @@ final class PartitionPipeline<T> {
     private boolean claiming;
     private int inFlight;
     private boolean cutScheduled;
+    /** When the oldest pending record arrived (System.nanoTime()); meaningful while records are pending. */
+    private long oldestPendingAt;
+    private boolean lingerTimerSet;
 
     PartitionPipeline(DedupConfig.Pipeline config, Stages<T> stages) {
         this.stages = stages;
         this.depth = config.depth();
         this.maxBatchSize = config.maxBatchSize();
         this.maxPending = config.maxPending();
+        this.lingerNanos = config.linger().toNanos();
         this.context = Vertx.currentContext();
     }
 
@@ -63,6 +73,9 @@ final class PartitionPipeline<T> {
     Uni<Void> offer(KafkaRecord<String, byte[]> record) {
         CompletableFuture<Void> room = null;
         synchronized (this) {
+            if (pending.isEmpty()) {
+                oldestPendingAt = System.nanoTime();
+            }
             pending.add(record);
             if (pending.size() >= maxPending) {
                 room = new CompletableFuture<>();
@@ -99,20 +112,41 @@ final class PartitionPipeline<T> {
     private void cut() {
         List<KafkaRecord<String, byte[]>> batch;
         List<CompletableFuture<Void>> released = List.of();
+        long lingerLeft = 0;
         synchronized (this) {
             if (claiming || inFlight >= depth || pending.isEmpty()) {
                 return;
             }
-            batch = new ArrayList<>(Math.min(maxBatchSize, pending.size()));
-            while (batch.size() < maxBatchSize && !pending.isEmpty()) {
-                batch.add(pending.poll());
+            if (pending.size() < maxBatchSize && context != null) {
+                lingerLeft = lingerNanos - (System.nanoTime() - oldestPendingAt);
             }
-            claiming = true;
-            inFlight++;
-            if (pending.size() < maxPending && !waitingForRoom.isEmpty()) {
-                released = new ArrayList<>(waitingForRoom);
-                waitingForRoom.clear();
+            if (lingerLeft > 0) {
+                if (lingerTimerSet) {
+                    return;
+                }
+                lingerTimerSet = true;
+                batch = null;
+            } else {
+                batch = new ArrayList<>(Math.min(maxBatchSize, pending.size()));
+                while (batch.size() < maxBatchSize && !pending.isEmpty()) {
+                    batch.add(pending.poll());
+                }
+                claiming = true;
+                inFlight++;
+                if (pending.size() < maxPending && !waitingForRoom.isEmpty()) {
+                    released = new ArrayList<>(waitingForRoom);
+                    waitingForRoom.clear();
+                }
             }
+        }
+        if (batch == null) {
+            context.owner().setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(lingerLeft)), id -> {
+                synchronized (this) {
+                    lingerTimerSet = false;
+                }
+                scheduleCut();
+            });
+            return;
         }
         released.forEach(room -> room.complete(null));
         stages.claim(batch).subscribe().with(claimed -> {
