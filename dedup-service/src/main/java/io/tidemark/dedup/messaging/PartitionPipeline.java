@@ -18,9 +18,10 @@ import java.util.concurrent.TimeUnit;
  * The records of one raw partition, cut into batches and run through two stages so that the next
  * batch's claims overlap the previous batch's writes.
  *
- * <p>A batch is cut when the claim stage is free: everything buffered, up to a maximum. So batches
- * are small (low latency) while records trickle in and grow by themselves under load (fewer
- * Cassandra requests per event). Claims run one batch at a time, in offset order, which is what makes
+ * <p>A batch is cut when the claim stage is free: everything buffered, up to a maximum, once the
+ * oldest buffered record waited {@code linger} or a full batch is there. So batches grow by themselves
+ * under load (fewer Cassandra requests per event), and a record trickling in waits at most about
+ * {@code linger} for company. Claims run one batch at a time, in offset order, which is what makes
  * a plain read-then-write claim safe (see {@code EventDeduplicator}); stores overlap, at most
  * {@code depth} batches in flight. Every
  * record is acknowledged only when its batch is stored; the throttled commit strategy commits a
@@ -28,9 +29,8 @@ import java.util.concurrent.TimeUnit;
  * though batches finish out of order. Memory is bounded: once {@code max-pending} records wait, the
  * connector is held back (and, its own queue full, pauses the Kafka consumer).
  *
- * <p>A batch smaller than {@code max-batch-size} is cut only once its first record waited
- * {@code linger}: at moderate rates, batches cut as soon as the claim stage was free held a few
- * records each, and cost Cassandra about a request per record.
+ * <p>Without the linger, batches at moderate rates held a few records each and, grouped by Cassandra
+ * partition, cost about a Cassandra request per record.
  */
 final class PartitionPipeline<T> {
 
