@@ -29,10 +29,18 @@ public final class ChannelSender<K, V> {
         this.channel = channel;
     }
 
+    /**
+     * Sends every record when subscribed; each subscription sends them all again (with its own
+     * acknowledgement count), so a caller's retry is a plain resubscription.
+     */
     public Uni<Void> sendAll(List<ProducerRecord<K, V>> records) {
         if (records.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
+        return Uni.createFrom().deferred(() -> send(records));
+    }
+
+    private Uni<Void> send(List<ProducerRecord<K, V>> records) {
         CompletableFuture<Void> acked = new CompletableFuture<>();
         AtomicInteger pending = new AtomicInteger(records.size());
         return producer().runOnSendingThread(kafkaProducer -> {

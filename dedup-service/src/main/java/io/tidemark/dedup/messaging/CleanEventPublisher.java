@@ -47,13 +47,11 @@ public class CleanEventPublisher {
      * them all again, for retries (the clean topic is at least once).
      */
     public Uni<Void> publishAll(List<Publication> publications) {
-        return Uni.createFrom().deferred(() -> {
-            List<ProducerRecord<String, byte[]>> records = new ArrayList<>(publications.size());
-            for (Publication p : publications) {
-                byte[] value = p.wireForm() != null ? p.wireForm() : EventCodec.encode(p.stored());
-                records.add(new ProducerRecord<>(topic, p.stored().kafkaKey(), value));
-            }
-            return sender.sendAll(records);
-        });
+        List<ProducerRecord<String, byte[]>> records = new ArrayList<>(publications.size());
+        for (Publication p : publications) {
+            byte[] value = p.wireForm() != null ? p.wireForm() : EventCodec.encode(p.stored());
+            records.add(new ProducerRecord<>(topic, p.stored().kafkaKey(), value));
+        }
+        return sender.sendAll(records);
     }
 }
