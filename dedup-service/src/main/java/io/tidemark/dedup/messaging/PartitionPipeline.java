@@ -112,41 +112,35 @@ final class PartitionPipeline<T> {
     private void cut() {
         List<KafkaRecord<String, byte[]>> batch;
         List<CompletableFuture<Void>> released = List.of();
-        long lingerLeft = 0;
         synchronized (this) {
             if (claiming || inFlight >= depth || pending.isEmpty()) {
                 return;
             }
             if (pending.size() < maxBatchSize && context != null) {
-                lingerLeft = lingerNanos - (System.nanoTime() - oldestPendingAt);
-            }
-            if (lingerLeft > 0) {
-                if (lingerTimerSet) {
+                long lingerLeft = lingerNanos - (System.nanoTime() - oldestPendingAt);
+                if (lingerLeft > 0) {
+                    if (!lingerTimerSet) {
+                        lingerTimerSet = true;
+                        context.owner().setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(lingerLeft)), id -> {
+                            synchronized (this) {
+                                lingerTimerSet = false;
+                            }
+                            scheduleCut();
+                        });
+                    }
                     return;
                 }
-                lingerTimerSet = true;
-                batch = null;
-            } else {
-                batch = new ArrayList<>(Math.min(maxBatchSize, pending.size()));
-                while (batch.size() < maxBatchSize && !pending.isEmpty()) {
-                    batch.add(pending.poll());
-                }
-                claiming = true;
-                inFlight++;
-                if (pending.size() < maxPending && !waitingForRoom.isEmpty()) {
-                    released = new ArrayList<>(waitingForRoom);
-                    waitingForRoom.clear();
-                }
             }
-        }
-        if (batch == null) {
-            context.owner().setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(lingerLeft)), id -> {
-                synchronized (this) {
-                    lingerTimerSet = false;
-                }
-                scheduleCut();
-            });
-            return;
+            batch = new ArrayList<>(Math.min(maxBatchSize, pending.size()));
+            while (batch.size() < maxBatchSize && !pending.isEmpty()) {
+                batch.add(pending.poll());
+            }
+            claiming = true;
+            inFlight++;
+            if (pending.size() < maxPending && !waitingForRoom.isEmpty()) {
+                released = new ArrayList<>(waitingForRoom);
+                waitingForRoom.clear();
+            }
         }
         released.forEach(room -> room.complete(null));
         stages.claim(batch).subscribe().with(claimed -> {
