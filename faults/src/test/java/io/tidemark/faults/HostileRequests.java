@@ -348,12 +348,12 @@ final class HostileRequests {
         int variant = random.nextInt(5);
         if (variant == 0) {
             headers.put("Authorization", basic(pick(random, "", "nope:", source.writeKey() + "x:")));
-            return new FuzzCase(kind, "POST", "/v1/import", headers, bytes(event(random).put("type", "track")), Expect.PROBLEM,
+            return new FuzzCase(kind, "POST", "/bulk/v1/import", headers, bytes(event(random).put("type", "track")), Expect.PROBLEM,
                     List.of(), Set.of());
         }
         if (variant == 1) {
             headers.put("Content-Encoding", pick(random, "gzip", "br", "deflate"));
-            return new FuzzCase(kind, "POST", "/v1/import", headers, randomBytes(random, 1 + random.nextInt(2000)),
+            return new FuzzCase(kind, "POST", "/bulk/v1/import", headers, randomBytes(random, 1 + random.nextInt(2000)),
                     Expect.PROBLEM, List.of(), Set.of());
         }
         StringBuilder file = new StringBuilder();
@@ -382,7 +382,7 @@ final class HostileRequests {
             headers.put("Content-Encoding", "gzip");
             body = gzip(body);
         }
-        return new FuzzCase(kind, "POST", "/v1/import", headers, body, Expect.PARTIAL_IMPORT, ids, badLines);
+        return new FuzzCase(kind, "POST", "/bulk/v1/import", headers, body, Expect.PARTIAL_IMPORT, ids, badLines);
     }
 
     // ---- helpers ---------------------------------------------------------------------------------

@@ -232,7 +232,7 @@ class IngestFuzzIT {
     }
 
     private static void record(FuzzCase request) {
-        if (request.path().equals("/v1/import")) {
+        if (request.path().equals("/bulk/v1/import")) {
             recordImport(request);
             return;
         }

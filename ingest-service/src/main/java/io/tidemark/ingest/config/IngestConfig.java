@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /** Settings of the collection front door. */
 @ConfigMapping(prefix = "tidemark.ingest")
@@ -20,6 +21,25 @@ public interface IngestConfig {
     /** How far ahead of the receive time an event time may lie before it is clamped. */
     @WithDefault("PT10M")
     Duration futureTolerance();
+
+    /**
+     * A {@code sentAt} this close to the receive time is transit, not a wrong client clock: the client's
+     * time is kept as it is rather than shifted by the transit time.
+     */
+    @WithDefault("PT5S")
+    Duration clockTolerance();
+
+    /**
+     * {@code context.library.name} of the SDKs that stamp {@code sentAt} when they close a batch rather
+     * than when they send it: mobile SDKs that keep batches in files while offline, and analytics-java,
+     * which sends a retried batch with its first sentAt. A late {@code sentAt} from them is taken for
+     * queueing, not for a slow clock (README, "Event time").
+     */
+    @WithDefault("analytics-kotlin,analytics-android,analytics-swift,analytics-ios,analytics-react-native,analytics-flutter,analytics-java")
+    Set<String> batchStampingLibraries();
+
+    /** What SDKs are told by the settings endpoint, and how their traffic is counted. */
+    Sdk sdk();
 
     /** How long a request may wait for Kafka's acknowledgement before it is answered 503. */
     @WithDefault("PT5S")
@@ -48,7 +68,7 @@ public interface IngestConfig {
     @WithDefault("50000")
     int maxInFlightEvents();
 
-    /** Bulk import of newline-delimited JSON files ({@code POST /v1/import}). */
+    /** Bulk import of newline-delimited JSON files ({@code POST /bulk/v1/import}). */
     @WithName("import")
     ImportConfig importing();
 
@@ -85,6 +105,29 @@ public interface IngestConfig {
         /** A body that sends nothing for this long is abandoned. */
         @WithDefault("PT60S")
         Duration idleTimeout();
+    }
+
+    interface Sdk {
+        /**
+         * Host (and port) that SDKs send events to, e.g. {@code collect.example.com}: ingest's public
+         * name behind a load balancer. When absent, the host the settings request was addressed to.
+         */
+        Optional<String> apiHost();
+
+        /** {@code http} or {@code https}; when absent, the scheme the settings request came with. */
+        Optional<String> protocol();
+
+        /** How long SDKs and caches may keep the settings document ({@code Cache-Control: max-age}). */
+        @WithDefault("PT5M")
+        Duration settingsMaxAge();
+
+        /** How long browsers and caches may keep a file of the web tag. */
+        @WithDefault("PT1H")
+        Duration tagMaxAge();
+
+        /** Client libraries (name and version) counted apart; those beyond are counted as {@code other}. */
+        @WithDefault("100")
+        int maxLibraries();
     }
 
     /** A token bucket: {@code eventsPerSecond} refill, up to {@code burst} events at once. */

@@ -25,7 +25,7 @@ import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
 /**
- * {@code POST /v1/import}: bulk import of a newline-delimited JSON file (optionally gzip), streamed.
+ * {@code POST /bulk/v1/import}: bulk import of a newline-delimited JSON file (optionally gzip), streamed.
  * It is a Vert.x route ahead of Quarkus's body limit rather than a REST resource, because a resource
  * gets its body only once it is buffered whole, and an import may be far larger than any request.
  * The work runs on a worker thread, which blocks on the stream on purpose; the event loop never does.
@@ -33,7 +33,7 @@ import java.util.zip.ZipException;
 @ApplicationScoped
 public class ImportRoute {
 
-    static final String PATH = "/v1/import";
+    static final String PATH = "/bulk/v1/import";
     private static final Logger LOG = Logger.getLogger(ImportRoute.class);
     /** Before {@link OversizeBodyGuard} and Quarkus's upload limit, neither of which fits a stream. */
     private static final int ORDER = RouteConstants.ROUTE_ORDER_UPLOAD_LIMIT - 2;

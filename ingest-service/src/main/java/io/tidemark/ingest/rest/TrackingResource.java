@@ -8,6 +8,7 @@ import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
@@ -99,5 +100,40 @@ public class TrackingResource {
     public Uni<TrackingResponse> batch(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
             @HeaderParam(HttpHeaders.CONTENT_ENCODING) String encoding, byte[] body) {
         return collector.collectBatch(authorization, decoder.decode(encoding, body));
+    }
+
+    /**
+     * Segment's other names for a batch: {@code /v1/b} (analytics-next in batching mode, analytics-kotlin)
+     * and {@code /v1/import} (analytics-java posts every batch to {@code /v1/import/}).
+     */
+    @POST
+    @Path("/{alias: b|import/?}")
+    @Operation(summary = "The same as /v1/batch: /v1/b is the browser and mobile SDKs' name for it, /v1/import analytics-java's")
+    public Uni<TrackingResponse> batchAlias(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @HeaderParam(HttpHeaders.CONTENT_ENCODING) String encoding, byte[] body) {
+        return batch(authorization, encoding, body);
+    }
+
+    /** The one-letter paths analytics-next posts single calls to: /v1/i, /v1/t, /v1/p, /v1/s, /v1/g, /v1/a. */
+    @POST
+    @Path("/{call: [itpsga]}")
+    @Operation(summary = "The same as the long path whose initial it is (i = identify, t = track, p = page, s = screen, "
+            + "g = group, a = alias); the browser SDK's names")
+    public Uni<TrackingResponse> shortCall(@PathParam("call") String call,
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @HeaderParam(HttpHeaders.CONTENT_ENCODING) String encoding, byte[] body) {
+        return collector.collect(byInitial(call.charAt(0)), authorization, decoder.decode(encoding, body));
+    }
+
+    private static EventType byInitial(char initial) {
+        return switch (initial) {
+            case 'i' -> EventType.IDENTIFY;
+            case 't' -> EventType.TRACK;
+            case 'p' -> EventType.PAGE;
+            case 's' -> EventType.SCREEN;
+            case 'g' -> EventType.GROUP;
+            case 'a' -> EventType.ALIAS;
+            default -> throw new IllegalArgumentException("no call type has the initial " + initial);
+        };
     }
 }

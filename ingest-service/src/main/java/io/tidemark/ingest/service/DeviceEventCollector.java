@@ -115,7 +115,7 @@ public class DeviceEventCollector {
         }
         if (root.has("batch")) {
             // Read again as a token stream so each event's size is known, as for /v1/batch.
-            return collector.collectBatch(source, reader.batch(payload), receivedAt, started);
+            return collector.collectBatch(source, Channel.MQTT, reader.batch(payload), receivedAt, started);
         }
         ObjectNode event = (ObjectNode) root;
         JsonNode type = event.get("type");
@@ -123,7 +123,7 @@ public class DeviceEventCollector {
             // Devices mostly report what happened; a single event without a type is a track call.
             event.put("type", EventType.TRACK.name().toLowerCase(Locale.ROOT));
         }
-        return collector.collectElements(source, List.of(new TrackingRequestReader.BatchElement(event, payload.length)),
+        return collector.collectElements(source, Channel.MQTT, List.of(new TrackingRequestReader.BatchElement(event, payload.length)),
                 null, null, receivedAt, started);
     }
 

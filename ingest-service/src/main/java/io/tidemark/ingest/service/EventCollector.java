@@ -69,16 +69,22 @@ public class EventCollector {
             if (body.length > config.maxEventBytes()) {
                 throw new EventTooLargeException("body", config.maxEventBytes());
             }
+            if (message.isObject() && message.has("batch")) {
+                // A batch posted to a single-call path would otherwise fail on a missing userId, or worse.
+                throw new InvalidEventException("batch", "this path takes one " + type.wireName()
+                        + " call; post batches to /v1/batch");
+            }
             rateLimiter.admit(source, 1);
             event = parser.parse(message, type, source, receivedAt, null);
         } catch (InvalidEventException e) {
             metrics.rejected(source, reasonTag(e), 1);
+            metrics.client(Channel.HTTP, ClientLibrary.of(message.get("context")), "rejected", 1);
             throw e;
         } catch (RateLimitExceededException e) {
             metrics.rejected(source, "rate-limited", 1);
             throw e;
         }
-        return store(source, List.of(event), started).replaceWith(TrackingResponse.OK);
+        return store(source, Channel.HTTP, List.of(event), started).replaceWith(TrackingResponse.OK);
     }
 
     /**
@@ -91,18 +97,18 @@ public class EventCollector {
         TrackingRequestReader.Batch batch = read(() -> reader.batch(body));
         String source = authenticate(authorization, batch.writeKey());
         metrics.received(source, body.length);
-        return collectBatch(source, batch, receivedAt, started);
+        return collectBatch(source, Channel.HTTP, batch, receivedAt, started);
     }
 
     /** A batch envelope of an authenticated source (a {@code /v1/batch} call or an MQTT message). */
-    public Uni<TrackingResponse> collectBatch(String source, TrackingRequestReader.Batch batch, Instant receivedAt,
-            long started) {
+    public Uni<TrackingResponse> collectBatch(String source, Channel channel, TrackingRequestReader.Batch batch,
+            Instant receivedAt, long started) {
         Instant batchSentAt = SegmentEventParser.optionalTime(envelope(batch), "sentAt");
         ObjectNode defaults = JsonNodeFactory.instance.objectNode();
         envelopeDefault(defaults, "context", batch.context());
         envelopeDefault(defaults, "integrations", batch.integrations());
-        return collectElements(source, batch.elements(), defaults.isEmpty() ? null : defaults, batchSentAt, receivedAt,
-                started);
+        return collectElements(source, channel, batch.elements(), defaults.isEmpty() ? null : defaults, batchSentAt,
+                receivedAt, started);
     }
 
     private static void envelopeDefault(ObjectNode defaults, String field, JsonNode value) {
@@ -119,8 +125,9 @@ public class EventCollector {
      * Events of an authenticated source, as a batch: the valid ones are stored, the invalid ones parked
      * on the dead-letter topic and listed by index. Bulk import sends its lines through here.
      */
-    public Uni<TrackingResponse> collectElements(String source, List<TrackingRequestReader.BatchElement> elements,
-            ObjectNode batchDefaults, Instant batchSentAt, Instant receivedAt, long started) {
+    public Uni<TrackingResponse> collectElements(String source, Channel channel,
+            List<TrackingRequestReader.BatchElement> elements, ObjectNode batchDefaults, Instant batchSentAt,
+            Instant receivedAt, long started) {
         try {
             rateLimiter.admit(source, elements.size());
         } catch (RateLimitExceededException e) {
@@ -136,11 +143,12 @@ public class EventCollector {
                 accepted.add(batchEvent(element, batchDefaults, source, receivedAt, batchSentAt));
             } catch (InvalidEventException e) {
                 metrics.rejected(source, reasonTag(e), 1);
+                metrics.client(channel, library(element.message(), batchDefaults), "rejected", 1);
                 rejected.add(new RejectedEvent(index, e.field(), e.reason()));
                 parked.add(refused(source, element.message(), e));
             }
         }
-        Uni<Void> stored = store(source, accepted, started);
+        Uni<Void> stored = store(source, channel, accepted, started);
         if (!parked.isEmpty()) {
             Uni<Void> deadLettered = Uni.createFrom().deferred(() -> deadLetters.publishAll(source, parked))
                     .ifNoItem().after(config.ackTimeout()).fail()
@@ -200,8 +208,17 @@ public class EventCollector {
         }
     }
 
+    /** The client library of a batch element: its own context's, else the batch's. */
+    private static ClientLibrary library(JsonNode message, ObjectNode batchDefaults) {
+        JsonNode context = message != null && message.isObject() ? message.get("context") : null;
+        if ((context == null || !context.isObject()) && batchDefaults != null) {
+            context = batchDefaults.get("context");
+        }
+        return ClientLibrary.of(context);
+    }
+
     /** Sends the events and waits for Kafka's acknowledgement of all of them, within the ack timeout. */
-    private Uni<Void> store(String source, List<CollectedEvent> events, long started) {
+    private Uni<Void> store(String source, Channel channel, List<CollectedEvent> events, long started) {
         if (events.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
@@ -222,6 +239,7 @@ public class EventCollector {
         // Encoded now, not on subscription: this chain lives until Kafka acknowledges, and holding the
         // events there would keep their JSON trees (several times the encoded records) alive that long.
         String firstMessageId = events.get(0).messageId();
+        IngestMetrics.Tally tally = metrics.tally(events);
         Uni<Void> sending;
         try {
             sending = publisher.publishAll(events);
@@ -233,7 +251,7 @@ public class EventCollector {
                 .onTermination().invoke(() -> inFlight.release(count))
                 .onItem().invoke(() -> {
                     outage.succeeded();
-                    metrics.accepted(source, count);
+                    metrics.accepted(source, channel, tally);
                     metrics.acknowledged(source, Duration.ofNanos(System.nanoTime() - started));
                 })
                 .onFailure().transform(failure -> {

@@ -120,7 +120,7 @@ public class EventImporter {
         while (true) {
             try {
                 CompletableFuture<TrackingResponse> answer = collector
-                        .collectElements(source, chunk, null, null, Instant.now(), System.nanoTime())
+                        .collectElements(source, Channel.IMPORT, chunk, null, null, Instant.now(), System.nanoTime())
                         .subscribeAsCompletionStage();
                 inFlight.addLast(new Pending(lineOf, answer));
                 break;

@@ -8,39 +8,110 @@ import java.util.EnumSet;
 import java.util.Set;
 
 /**
- * Decides an event's time the way Segment does: the client's clock is trusted for the interval
- * between the call and the send ({@code sentAt - originalTimestamp}), never for the absolute time.
+ * Decides an event's time from the times a client sent and the time it arrived. The README's table
+ * "Event time" gives each rule with its reason; in short, a client's clock is checked against ours
+ * through {@code sentAt}, but only where {@code sentAt} is really the time of sending:
+ * <ol>
+ * <li>no client time at all: the receive time;</li>
+ * <li>a {@code timestamp} the caller set beside the SDK's own {@code originalTimestamp}: as given;</li>
+ * <li>no {@code sentAt}: the client's time as given (nothing to check the clock against);</li>
+ * <li>{@code sentAt} within the clock tolerance of the receive time: the clock is right, as given;</li>
+ * <li>an SDK that stamps {@code sentAt} when it closes a batch (mobile queues), with {@code sentAt}
+ * before the receive time: the gap is queueing, not a slow clock, so as given (flagged, as the two
+ * cannot be told apart);</li>
+ * <li>otherwise the clock is wrong by {@code sentAt - receivedAt}: shifted by that much;</li>
+ * </ol>
+ * and whatever that gives, a time beyond the future tolerance is clamped to the receive time.
  */
 public final class EventTime {
 
     private EventTime() {
     }
 
-    /** The corrected event time and the flags that explain it. */
-    public record Corrected(Instant timestamp, Set<EventFlag> flags) {
+    /** The row of the rule that decided an event's time, and the flag that records it. */
+    public enum Rule {
+        RECEIVED(EventFlag.TIME_RECEIVED),
+        CALLER_SET(EventFlag.TIME_CALLER_SET),
+        UNCHECKED(EventFlag.TIME_UNCHECKED),
+        CLOCK_AGREES(EventFlag.TIME_CLOCK_AGREES),
+        QUEUE_ASSUMED(EventFlag.TIME_QUEUE_ASSUMED),
+        SKEW_CORRECTED(EventFlag.SKEW_CORRECTED);
+
+        private final EventFlag flag;
+
+        Rule(EventFlag flag) {
+            this.flag = flag;
+        }
+
+        public EventFlag flag() {
+            return flag;
+        }
     }
 
     /**
-     * @param clientTime the client's time of the call ({@code originalTimestamp}, else {@code timestamp}); may be null
-     * @param sentAt the client's time of sending; may be null
+     * The times a client sent, any of them null when absent.
+     *
+     * @param sentAtAtBatchClose whether the client's SDK stamps {@code sentAt} when it closes a batch
+     *        rather than when it sends it, so a late {@code sentAt} may be queueing, not a slow clock
      */
-    public static Corrected correct(Instant receivedAt, Instant clientTime, Instant sentAt, Duration futureTolerance) {
-        Set<EventFlag> flags = EnumSet.noneOf(EventFlag.class);
+    public record ClientTimes(Instant timestamp, Instant originalTimestamp, Instant sentAt, boolean sentAtAtBatchClose) {
+
+        /** The client's time of the event: the caller's {@code timestamp}, else the SDK's {@code originalTimestamp}. */
+        public Instant clientTime() {
+            return timestamp != null ? timestamp : originalTimestamp;
+        }
+    }
+
+    /**
+     * @param clockTolerance a {@code sentAt} this close to the receive time is transit, not a wrong clock
+     * @param futureTolerance how far ahead of the receive time an event time may lie before it is clamped
+     */
+    public record Policy(Duration clockTolerance, Duration futureTolerance) {
+    }
+
+    /** The decided event time, the rule that decided it, and whether it was clamped. */
+    public record Decided(Instant timestamp, Rule rule, boolean clamped) {
+
+        public Set<EventFlag> flags() {
+            Set<EventFlag> flags = EnumSet.of(rule.flag());
+            if (clamped) {
+                flags.add(EventFlag.FUTURE_TIMESTAMP_CLAMPED);
+            }
+            return flags;
+        }
+    }
+
+    public static Decided decide(Instant receivedAt, ClientTimes client, Policy policy) {
+        Instant clientTime = client.clientTime();
+        Instant sentAt = client.sentAt();
         Instant time;
+        Rule rule;
         if (clientTime == null) {
             time = receivedAt;
+            rule = Rule.RECEIVED;
+        } else if (client.timestamp() != null && client.originalTimestamp() != null
+                && !client.timestamp().equals(client.originalTimestamp())) {
+            time = client.timestamp();
+            rule = Rule.CALLER_SET;
         } else if (sentAt == null) {
             time = clientTime;
+            rule = Rule.UNCHECKED;
         } else {
-            time = receivedAt.minus(Duration.between(clientTime, sentAt));
-            if (!time.equals(clientTime)) {
-                flags.add(EventFlag.SKEW_CORRECTED);
+            Duration clockAhead = Duration.between(receivedAt, sentAt);
+            if (clockAhead.abs().compareTo(policy.clockTolerance()) <= 0) {
+                time = clientTime;
+                rule = Rule.CLOCK_AGREES;
+            } else if (client.sentAtAtBatchClose() && clockAhead.isNegative()) {
+                time = clientTime;
+                rule = Rule.QUEUE_ASSUMED;
+            } else {
+                // receivedAt - (sentAt - clientTime): the client's interval from the call to the send is
+                // trusted, its absolute time is not.
+                time = clientTime.minus(clockAhead);
+                rule = Rule.SKEW_CORRECTED;
             }
         }
-        if (time.isAfter(receivedAt.plus(futureTolerance))) {
-            time = receivedAt;
-            flags.add(EventFlag.FUTURE_TIMESTAMP_CLAMPED);
-        }
-        return new Corrected(time, flags);
+        boolean clamped = time.isAfter(receivedAt.plus(policy.futureTolerance()));
+        return new Decided(clamped ? receivedAt : time, rule, clamped);
     }
 }

@@ -18,9 +18,11 @@ import java.util.UUID;
 public class SegmentEventParser {
 
     private final IngestConfig config;
+    private final EventTime.Policy timePolicy;
 
     public SegmentEventParser(IngestConfig config) {
         this.config = config;
+        this.timePolicy = new EventTime.Policy(config.clockTolerance(), config.futureTolerance());
     }
 
     /**
@@ -60,14 +62,15 @@ public class SegmentEventParser {
         if (sentAt == null) {
             sentAt = batchSentAt;
         }
-        Instant clientTime = originalTimestamp != null ? originalTimestamp : timestamp;
-        EventTime.Corrected corrected = EventTime.correct(receivedAt, clientTime, sentAt, config.futureTolerance());
-        flags.addAll(corrected.flags());
+        EventTime.ClientTimes times = new EventTime.ClientTimes(timestamp, originalTimestamp, sentAt,
+                config.batchStampingLibraries().contains(ClientLibrary.of(message.get("context")).name()));
+        EventTime.Decided decided = EventTime.decide(receivedAt, times, timePolicy);
+        flags.addAll(decided.flags());
         return new CollectedEvent(CollectedEvent.FORMAT_VERSION, source, messageId, type, event,
                 optionalId(message, "name"), userId, anonymousId, groupId,
                 previousId, optionalObject(message, "properties"),
                 optionalObject(message, "traits"), optionalObject(message, "context"),
-                optionalObject(message, "integrations"), corrected.timestamp(), clientTime, sentAt, receivedAt, flags);
+                optionalObject(message, "integrations"), decided.timestamp(), times.clientTime(), sentAt, receivedAt, flags);
     }
 
     /** A string field (numbers are accepted and kept as text, as SDKs send numeric ids). */

@@ -63,7 +63,7 @@ class ImportRouteTest {
             if (gzip) {
                 request = request.header("Content-Encoding", "gzip");
             }
-            ExtractableResponse<Response> answer = request.when().post("/v1/import")
+            ExtractableResponse<Response> answer = request.when().post("/bulk/v1/import")
                     .then().statusCode(200).contentType("application/json")
                     .body("success", equalTo(true)).body("lines", equalTo(EVENTS + 3))
                     .body("accepted", equalTo(EVENTS)).body("rejectedCount", equalTo(2))
@@ -89,15 +89,15 @@ class ImportRouteTest {
     void badImportsGetProblems() {
         byte[] line = "{\"type\":\"track\",\"userId\":\"u\",\"event\":\"e\"}\n".getBytes(StandardCharsets.UTF_8);
         given().contentType("application/x-ndjson").body(line)
-                .when().post("/v1/import")
+                .when().post("/bulk/v1/import")
                 .then().statusCode(401).contentType("application/problem+json").body("field", equalTo("writeKey"));
         given().auth().preemptive().basic(WRITE_KEY, "").contentType("application/x-ndjson")
                 .header("Content-Encoding", "br").body(line)
-                .when().post("/v1/import")
+                .when().post("/bulk/v1/import")
                 .then().statusCode(415).contentType("application/problem+json").body("field", equalTo("Content-Encoding"));
         given().auth().preemptive().basic(WRITE_KEY, "").contentType("application/x-ndjson")
                 .header("Content-Encoding", "gzip").body(new byte[] {0x1f, (byte) 0x8b, 8, 0, 1, 2, 3})
-                .when().post("/v1/import")
+                .when().post("/bulk/v1/import")
                 .then().statusCode(400).contentType("application/problem+json").body("field", equalTo("body"));
     }
 }

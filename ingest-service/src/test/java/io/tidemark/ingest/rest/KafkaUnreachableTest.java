@@ -42,7 +42,7 @@ class KafkaUnreachableTest {
                 .then().statusCode(503).header("Retry-After", "5");
         given().auth().preemptive().basic("ingest-test-key", "").contentType("application/x-ndjson")
                 .body("{\"type\":\"track\",\"userId\":\"u\",\"event\":\"Lost?\"}\n".repeat(3).getBytes(StandardCharsets.UTF_8))
-                .when().post("/v1/import")
+                .when().post("/bulk/v1/import")
                 .then().statusCode(503).contentType("application/problem+json").header("Retry-After", "5")
                 .body("detail", containsString("lines before 1 are stored"));
     }

@@ -42,7 +42,7 @@ class SegmentEventParserTest {
         assertEquals(Instant.parse("2026-11-20T08:00:00Z"), event.timestamp());
         assertEquals(RECEIVED, event.receivedAt());
         assertEquals(12.5, event.properties().get("revenue").asDouble());
-        assertEquals(List.of(), List.copyOf(event.flags()));
+        assertEquals(List.of(EventFlag.TIME_UNCHECKED), List.copyOf(event.flags()));
     }
 
     @Test
@@ -94,5 +94,25 @@ class SegmentEventParserTest {
                 + "\"originalTimestamp\":\"2026-11-25T12:59:30Z\"}"), EventType.TRACK, "web", RECEIVED,
                 Instant.parse("2026-11-25T13:00:00Z"));
         assertEquals(Instant.parse("2026-11-25T11:59:30Z"), event.timestamp());
+    }
+
+    @Test
+    void theCallersTimestampWinsOverTheSdksOriginalTimestamp() throws Exception {
+        // RudderStack's node SDK sends both: originalTimestamp is the time of the call.
+        CollectedEvent event = parser.parse(mapper.readTree("{\"userId\":\"u\",\"event\":\"e\","
+                + "\"timestamp\":\"2026-10-01T09:00:00Z\",\"originalTimestamp\":\"2026-11-25T11:59:59Z\","
+                + "\"sentAt\":\"2026-11-25T12:00:00Z\"}"), EventType.TRACK, "web", RECEIVED, null);
+        assertEquals(Instant.parse("2026-10-01T09:00:00Z"), event.timestamp());
+        assertEquals(Instant.parse("2026-10-01T09:00:00Z"), event.originalTimestamp());
+        assertTrue(event.flags().contains(EventFlag.TIME_CALLER_SET));
+    }
+
+    @Test
+    void aLibraryThatStampsSentAtAtBatchCloseKeepsItsQueuedEventsOnTheirDay() throws Exception {
+        CollectedEvent event = parser.parse(mapper.readTree("{\"userId\":\"u\",\"event\":\"e\","
+                + "\"timestamp\":\"2026-11-22T08:00:00Z\",\"context\":{\"library\":{\"name\":\"analytics-kotlin\"}}}"),
+                EventType.TRACK, "web", RECEIVED, Instant.parse("2026-11-22T08:00:30Z"));
+        assertEquals(Instant.parse("2026-11-22T08:00:00Z"), event.timestamp());
+        assertTrue(event.flags().contains(EventFlag.TIME_QUEUE_ASSUMED));
     }
 }

@@ -100,6 +100,21 @@ public class WriteKeyAuthenticatorTest {
             public int maxInFlightEvents() {
                 return 1000;
             }
+
+            @Override
+            public Duration clockTolerance() {
+                return Duration.ofSeconds(5);
+            }
+
+            @Override
+            public java.util.Set<String> batchStampingLibraries() {
+                return java.util.Set.of("analytics-kotlin");
+            }
+
+            @Override
+            public Sdk sdk() {
+                throw new UnsupportedOperationException("not needed to authenticate or parse");
+            }
         };
     }
 }

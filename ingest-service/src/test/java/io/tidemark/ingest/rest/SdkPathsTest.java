@@ -1,0 +1,162 @@
+package io.tidemark.ingest.rest;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import io.restassured.response.Response;
+import io.tidemark.event.CollectedEvent;
+import io.tidemark.event.EventCodec;
+import io.tidemark.event.EventType;
+import io.tidemark.ingest.TopicTail;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.zip.GZIPOutputStream;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+/**
+ * The paths and body forms Segment's own SDKs use beside the documented long ones: the browser's
+ * one-letter paths with a text/plain body and the write key inside it, {@code /v1/b}, analytics-java's
+ * {@code /v1/import/}, and the settings documents the SDKs fetch first.
+ */
+@QuarkusTest
+class SdkPathsTest {
+
+    private static final String WRITE_KEY = "ingest-test-key";
+    private static final String SOURCE = "ingest-test";
+    private static final Duration WAIT = Duration.ofSeconds(15);
+
+    private static String id() {
+        return "sdk-" + UUID.randomUUID();
+    }
+
+    private static Map<String, CollectedEvent> awaitRaw(TopicTail reader, List<String> messageIds) {
+        List<ConsumerRecord<String, byte[]>> records = reader.readUntil(found -> messageIds.stream().allMatch(id ->
+                found.stream().anyMatch(r -> r.key().equals(SOURCE + ":" + id))), WAIT);
+        Map<String, CollectedEvent> events = records.stream().filter(r -> r.key().startsWith(SOURCE + ":"))
+                .map(r -> EventCodec.decode(r.value())).filter(e -> messageIds.contains(e.messageId()))
+                .collect(Collectors.toMap(CollectedEvent::messageId, Function.identity(), (a, b) -> a));
+        assertEquals(messageIds.size(), events.size(), "events on the raw topic");
+        return events;
+    }
+
+    @Test
+    void theBrowsersOneLetterPathsTakeATextPlainBodyWithTheWriteKeyInside() {
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("i", "\"userId\":\"u-1\",\"traits\":{\"name\":\"Ada\"}");
+        fields.put("t", "\"anonymousId\":\"a-1\",\"event\":\"Clicked\"");
+        fields.put("p", "\"anonymousId\":\"a-1\",\"name\":\"Home\"");
+        fields.put("s", "\"userId\":\"u-1\",\"name\":\"Settings\"");
+        fields.put("g", "\"userId\":\"u-1\",\"groupId\":\"g-1\"");
+        fields.put("a", "\"userId\":\"u-1\",\"previousId\":\"a-1\"");
+        Map<String, EventType> types = Map.of("i", EventType.IDENTIFY, "t", EventType.TRACK, "p", EventType.PAGE,
+                "s", EventType.SCREEN, "g", EventType.GROUP, "a", EventType.ALIAS);
+        Map<String, String> ids = fields.keySet().stream().collect(Collectors.toMap(p -> p, p -> id()));
+        try (TopicTail reader = new TopicTail(TopicTail.RAW)) {
+            fields.forEach((path, body) -> given().contentType("text/plain")
+                    .body("{\"writeKey\":\"" + WRITE_KEY + "\",\"messageId\":\"" + ids.get(path) + "\"," + body + "}")
+                    .when().post("/v1/" + path)
+                    .then().statusCode(200).body("success", equalTo(true)));
+            Map<String, CollectedEvent> events = awaitRaw(reader, List.copyOf(ids.values()));
+            ids.forEach((path, id) -> assertEquals(types.get(path), events.get(id).type(), "/v1/" + path));
+        }
+    }
+
+    @Test
+    void batchesAreTakenAtBAndAtImportWithOrWithoutItsSlashGzippedOrNot() throws IOException, InterruptedException {
+        List<String> ids = List.of(id(), id(), id(), id());
+        try (TopicTail reader = new TopicTail(TopicTail.RAW)) {
+            given().contentType("text/plain").body(batch(ids.get(0), "\"writeKey\":\"" + WRITE_KEY + "\","))
+                    .when().post("/v1/b").then().statusCode(200).body("success", equalTo(true));
+            // analytics-java: HTTP Basic, gzip, and the trailing slash.
+            given().auth().preemptive().basic(WRITE_KEY, "").contentType("application/json")
+                    .header("Content-Encoding", "gzip").body(gzip(batch(ids.get(1), "")))
+                    .when().post("/v1/import/").then().statusCode(200).body("success", equalTo(true));
+            given().auth().preemptive().basic(WRITE_KEY, "").contentType("application/json")
+                    .body(batch(ids.get(2), ""))
+                    .when().post("/v1/import").then().statusCode(200).body("success", equalTo(true));
+            // RudderStack's node SDK gzips its batches and labels them as a form.
+            // (REST Assured insists on encoding a form itself, so the JDK's client sends this one.)
+            HttpResponse<String> form = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                            URI.create("http://localhost:" + RestAssured.port + "/v1/batch"))
+                    .header("Authorization", "Basic " + Base64.getEncoder().encodeToString((WRITE_KEY + ":").getBytes(
+                            StandardCharsets.UTF_8)))
+                    .header("Content-Type", "application/x-www-form-urlencoded").header("Content-Encoding", "gzip")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(gzip(batch(ids.get(3), "")))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, form.statusCode(), form.body());
+            awaitRaw(reader, ids);
+        }
+    }
+
+    @Test
+    void aBodyShapeAPathDoesNotTakeIsA400NamingTheFieldNeverA200() {
+        // An NDJSON file where a batch is expected: /v1/import is Segment's batch import now.
+        given().auth().preemptive().basic(WRITE_KEY, "").contentType("application/x-ndjson")
+                .body(("{\"type\":\"track\",\"userId\":\"u\",\"event\":\"e\"}\n"
+                        + "{\"type\":\"track\",\"userId\":\"u\",\"event\":\"f\"}\n").getBytes(StandardCharsets.UTF_8))
+                .when().post("/v1/import")
+                .then().statusCode(400).contentType("application/problem+json").body("field", equalTo("body"));
+        given().auth().preemptive().basic(WRITE_KEY, "").contentType("application/json")
+                .body("{\"events\":[{\"type\":\"track\",\"userId\":\"u\",\"event\":\"e\"}]}")
+                .when().post("/v1/import/")
+                .then().statusCode(400).contentType("application/problem+json").body("field", equalTo("batch"));
+        // A batch posted to a single-call path.
+        given().auth().preemptive().basic(WRITE_KEY, "").contentType("text/plain")
+                .body(batch(id(), "")).when().post("/v1/t")
+                .then().statusCode(400).contentType("application/problem+json").body("field", equalTo("batch"));
+    }
+
+    @Test
+    void settingsPointTheSdksBackAtThisIngestAndAreCacheable() {
+        for (String path : List.of("/v1/projects/" + WRITE_KEY + "/settings", "/projects/" + WRITE_KEY + "/settings")) {
+            Response first = given().when().get(path);
+            first.then().statusCode(200)
+                    .header("Cache-Control", equalTo("max-age=300"))
+                    .header("ETag", notNullValue())
+                    .body("integrations.'Segment.io'.apiKey", equalTo(WRITE_KEY))
+                    .body("integrations.'Segment.io'.protocol", equalTo("http"))
+                    .body("integrations.'Segment.io'.apiHost", equalTo("localhost:" + RestAssured.port + "/v1"))
+                    .body("integrations.size()", equalTo(1))
+                    .body("metrics.sampleRate", equalTo(0));
+            String etag = first.getHeader("ETag");
+            assertNotNull(etag);
+            given().header("If-None-Match", etag).when().get(path).then().statusCode(304);
+        }
+        given().when().get("/v1/projects/no-such-key/settings")
+                .then().statusCode(404).contentType("application/problem+json").body("field", equalTo("writeKey"));
+        given().when().get("/projects/no-such-key/settings").then().statusCode(404);
+    }
+
+    private static String batch(String messageId, String envelope) {
+        return "{" + envelope + "\"batch\":[{\"type\":\"track\",\"messageId\":\"" + messageId
+                + "\",\"userId\":\"u-1\",\"event\":\"Batched\"}],\"sentAt\":\"" + java.time.Instant.now() + "\"}";
+    }
+
+    private static byte[] gzip(String text) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gzip = new GZIPOutputStream(out)) {
+            gzip.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+        return out.toByteArray();
+    }
+}
