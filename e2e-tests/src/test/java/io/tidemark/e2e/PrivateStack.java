@@ -60,14 +60,7 @@ final class PrivateStack implements AutoCloseable {
 
     /** Stops Cassandra as an operator would (SIGTERM, SIGKILL after a grace period), Kafka stays up. */
     void stopCassandra() throws Exception {
-        ProcessHandle cassandra = cassandraProcess().orElseThrow(() -> new IllegalStateException("no Cassandra running"));
-        cassandra.destroy();
-        try {
-            cassandra.onExit().get(60, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.TimeoutException slow) {
-            cassandra.destroyForcibly();
-            cassandra.onExit().get(30, TimeUnit.SECONDS);
-        }
+        stop("cassandra");
     }
 
     /** Starts Cassandra again on the same data: `ensure` reuses the answering Kafka. */
@@ -75,8 +68,29 @@ final class PrivateStack implements AutoCloseable {
         run("ensure");
     }
 
-    private Optional<ProcessHandle> cassandraProcess() throws IOException {
-        Path pidFile = dir.resolve("run/cassandra.pid");
+    /** Stops the Kafka broker as an operator would, Cassandra stays up. */
+    void stopKafka() throws Exception {
+        stop("kafka");
+    }
+
+    /** Starts Kafka again on the same data: `ensure` reuses the answering Cassandra. */
+    void startKafka() throws Exception {
+        run("ensure");
+    }
+
+    private void stop(String part) throws Exception {
+        ProcessHandle server = process(part).orElseThrow(() -> new IllegalStateException("no " + part + " running"));
+        server.destroy();
+        try {
+            server.onExit().get(60, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException slow) {
+            server.destroyForcibly();
+            server.onExit().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private Optional<ProcessHandle> process(String part) throws IOException {
+        Path pidFile = dir.resolve("run/" + part + ".pid");
         if (!Files.exists(pidFile)) {
             return Optional.empty();
         }

@@ -43,7 +43,7 @@ public class SettingsAnswer {
         var document = settings.forWriteKey(writeKey, host, base.getScheme()).orElseThrow(() -> new ProblemException(
                 404, "unknown-write-key", "Unknown write key", "no source has this write key", "writeKey"));
         byte[] body = json.writeValueAsBytes(document);
-        EntityTag tag = new EntityTag(digest(body));
+        EntityTag tag = entityTag(body);
         Response.ResponseBuilder unchanged = request.evaluatePreconditions(tag);
         if (unchanged != null) {
             return unchanged.cacheControl(cacheControl).tag(tag).build();
@@ -52,9 +52,10 @@ public class SettingsAnswer {
                 .cacheControl(cacheControl).tag(tag).build();
     }
 
-    private static String digest(byte[] body) {
+    /** A strong ETag from the content itself, so every replica answers the same one. */
+    static EntityTag entityTag(byte[] body) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body), 0, 16);
+            return new EntityTag(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body), 0, 16));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JVM has SHA-256", e);
         }

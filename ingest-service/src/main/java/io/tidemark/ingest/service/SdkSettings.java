@@ -42,6 +42,8 @@ public class SdkSettings {
         segment.put("protocol", config.protocol().orElse(requestScheme));
         segment.putArray("unbundledIntegrations");
         segment.put("addBundledMetadata", false);
+        // keepalive: a call made just before the page is left still reaches ingest (analytics-next).
+        segment.putObject("deliveryStrategy").put("strategy", "standard").putObject("config").put("keepalive", true);
         ObjectNode plan = settings.putObject("plan");
         for (String call : new String[] {"track", "identify", "group"}) {
             plan.putObject(call).putObject("__default").put("enabled", true).putObject("integrations");

@@ -28,10 +28,12 @@ import java.util.stream.Collectors;
 import java.util.zip.GZIPOutputStream;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The paths and body forms Segment's own SDKs use beside the documented long ones: the browser's
@@ -137,7 +139,8 @@ class SdkPathsTest {
                     .body("integrations.'Segment.io'.protocol", equalTo("http"))
                     .body("integrations.'Segment.io'.apiHost", equalTo("localhost:" + RestAssured.port + "/v1"))
                     .body("integrations.size()", equalTo(1))
-                    .body("metrics.sampleRate", equalTo(0));
+                    .body("metrics.sampleRate", equalTo(0))
+                    .body("integrations.'Segment.io'.deliveryStrategy.config.keepalive", equalTo(true));
             String etag = first.getHeader("ETag");
             assertNotNull(etag);
             given().header("If-None-Match", etag).when().get(path).then().statusCode(304);
@@ -145,6 +148,25 @@ class SdkPathsTest {
         given().when().get("/v1/projects/no-such-key/settings")
                 .then().statusCode(404).contentType("application/problem+json").body("field", equalTo("writeKey"));
         given().when().get("/projects/no-such-key/settings").then().statusCode(404);
+    }
+
+    @Test
+    void theWebTagAndItsLazyChunksAreServedFromIngestCompressedAndCacheable() {
+        Response tag = given().header("Accept-Encoding", "gzip").when().get("/analytics.js/v1/" + WRITE_KEY + "/analytics.min.js");
+        tag.then().statusCode(200)
+                .contentType(containsString("javascript"))
+                .header("Content-Encoding", "gzip")
+                .header("Cache-Control", equalTo("max-age=3600"))
+                .header("ETag", notNullValue());
+        // The standalone bundle of the pinned npm release, which names its version and its chunks' path.
+        String script = tag.asString();
+        assertTrue(script.contains("next-1.84.3") || script.contains("1.84.3"), "analytics-next 1.84.3");
+        given().header("If-None-Match", tag.getHeader("ETag"))
+                .when().get("/analytics.js/v1/" + WRITE_KEY + "/analytics.min.js").then().statusCode(304);
+        given().when().get("/analytics.js/v1/no-such-key/analytics.min.js")
+                .then().statusCode(404).contentType("application/problem+json");
+        given().when().get("/analytics-next/bundles/queryString.bundle.34b193ada8fe288d1bd1.js")
+                .then().statusCode(200).contentType(containsString("javascript"));
     }
 
     private static String batch(String messageId, String envelope) {

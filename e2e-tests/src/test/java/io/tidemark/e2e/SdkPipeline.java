@@ -1,0 +1,129 @@
+package io.tidemark.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * ingest and dedup (and mart, where a test reads its API) as packaged processes for one source of
+ * their own, for an interoperability test that points a real SDK at ingest and looks for its events
+ * in Cassandra. Runs on the shared stack, or on a {@link PrivateStack} a test may stop parts of.
+ */
+final class SdkPipeline implements AutoCloseable {
+
+    static final String READ_TOKEN = "dev-read-token";
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    final String source;
+    final String writeKey;
+    private final List<ServiceProcess> services = new ArrayList<>();
+    private final StoredRows rows;
+    private ServiceProcess ingest;
+    private ServiceProcess mart;
+
+    private SdkPipeline(String name, String cassandraHost, int cassandraPort) {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        this.source = name + "-" + run;
+        this.writeKey = name + "-key-" + run;
+        this.rows = new StoredRows(cassandraHost, cassandraPort);
+    }
+
+    /** On the shared stack. */
+    static SdkPipeline start(String name, boolean withMart) throws Exception {
+        return start(name, withMart, null);
+    }
+
+    /** On {@code stack}, or on the shared stack when it is null. */
+    static SdkPipeline start(String name, boolean withMart, PrivateStack stack) throws Exception {
+        SdkPipeline pipeline = new SdkPipeline(name, "127.0.0.1", stack == null ? 9042 : stack.cassandraPort());
+        try {
+            List<String> servers = stack == null ? List.of() : List.of("kafka.bootstrap.servers=" + stack.kafkaBootstrap(),
+                    "quarkus.cassandra.contact-points=127.0.0.1:" + stack.cassandraPort());
+            pipeline.ingest = pipeline.run("ingest-service", servers,
+                    "tidemark.ingest.sources." + pipeline.source + ".write-keys=" + pipeline.writeKey);
+            pipeline.run("dedup-service", servers);
+            if (withMart) {
+                Path marts = Files.createDirectories(Path.of("target", "e2e-marts", pipeline.source)).toAbsolutePath();
+                pipeline.mart = pipeline.run("mart-service", servers, "tidemark.mart.export.root=" + marts,
+                        "tidemark.mart.export.sources=" + pipeline.source, "tidemark.mart.export.every=off");
+            }
+            for (ServiceProcess service : pipeline.services) {
+                service.awaitReady(HTTP);
+            }
+            return pipeline;
+        } catch (Exception | AssertionError e) {
+            pipeline.close();
+            throw e;
+        }
+    }
+
+    private ServiceProcess run(String module, List<String> servers, String... properties) throws Exception {
+        List<String> all = new ArrayList<>(servers);
+        all.addAll(List.of(properties));
+        ServiceProcess service = ServiceProcess.start(module, all);
+        services.add(service);
+        return service;
+    }
+
+    /** ingest's base URL, without a trailing slash: the one thing an SDK is told. */
+    String ingestUrl() {
+        return ingest.uri("").toString();
+    }
+
+    /** ingest's host and port, as SDKs that add the scheme themselves take it. */
+    String ingestHost() {
+        return ingest.uri("").getAuthority();
+    }
+
+    ServiceProcess ingest() {
+        return ingest;
+    }
+
+    /** Waits until every messageId has a row on {@code days}, and answers the rows of each. */
+    Map<String, List<StoredRows.Stored>> awaitStored(Collection<String> messageIds, Collection<LocalDate> days,
+            Duration patience) {
+        return await().atMost(patience).pollInterval(Duration.ofMillis(500))
+                .until(() -> rows.rows(source, days), found -> found.keySet().containsAll(messageIds));
+    }
+
+    /** Events per day from mart's API, after an export of this source. */
+    Map<LocalDate, Long> dailyEvents(LocalDate from, LocalDate to) throws Exception {
+        HTTP.send(HttpRequest.newBuilder(mart.uri("/api/v1/exports?source=" + source))
+                .header("Authorization", "Bearer " + READ_TOKEN).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.discarding());
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(mart.uri(
+                        "/api/v1/metrics/daily?source=" + source + "&from=" + from + "&to=" + to))
+                .header("Authorization", "Bearer " + READ_TOKEN).build(), HttpResponse.BodyHandlers.ofString());
+        Map<LocalDate, Long> days = new LinkedHashMap<>();
+        if (response.statusCode() == 200) {
+            for (JsonNode day : JSON.readTree(response.body()).get("days")) {
+                days.put(LocalDate.parse(day.get("date").asText()), day.get("events").asLong());
+            }
+        }
+        return days;
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (ServiceProcess service : services) {
+            service.close();
+        }
+        rows.close();
+    }
+}
