@@ -87,7 +87,7 @@ class AnalyticsJavaIT {
         calls.put(run + "-alias", AliasMessage.builder("anon-1").userId("ada"));
 
         Delivery delivery = new Delivery();
-        Analytics analytics = client(delivery, new Statuses(), 0);
+        Analytics analytics = client(delivery, new Statuses(), 1);
         try {
             calls.forEach((id, builder) -> analytics.enqueue(builder.messageId(id)));
             analytics.flush();
