@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
- * A closed-loop load generator: each of N threads posts a batch and waits for the answer, so N
+ * A closed-loop load generator: each of N threads posts a request and waits for the answer, so N
  * HTTP/1.1 connections each carry one request at a time, as N SDK senders would. Bodies are built before the run so that the generator spends its CPU on
  * sending, not on writing JSON (it shares the machine with the service).
  */
@@ -31,29 +31,56 @@ final class BatchLoad {
 
     private final URI endpoint;
     private final String authorization;
+    private final String contentType;
     private final int connections;
-    private final int eventsPerBatch;
-    private final List<byte[]> bodies = new ArrayList<>();
+    private final int eventsPerRequest;
+    private final List<byte[]> bodies;
     private final int eventBytes;
 
-    BatchLoad(URI endpoint, String writeKey, int connections, int eventsPerBatch, int targetEventBytes) {
+    private BatchLoad(URI endpoint, String writeKey, String contentType, int connections, int eventsPerRequest,
+            List<byte[]> bodies, int eventBytes) {
         this.endpoint = endpoint;
         this.authorization = "Basic " + Base64.getEncoder().encodeToString((writeKey + ":").getBytes(StandardCharsets.UTF_8));
+        this.contentType = contentType;
         this.connections = connections;
-        this.eventsPerBatch = eventsPerBatch;
+        this.eventsPerRequest = eventsPerRequest;
+        this.bodies = bodies;
+        this.eventBytes = eventBytes;
+    }
+
+    /** {@code POST /v1/batch} as the server SDKs send it: JSON batches of {@code eventsPerBatch} events. */
+    static BatchLoad batches(URI endpoint, String writeKey, int connections, int eventsPerBatch, int targetEventBytes) {
         String sentAt = Instant.now().toString();
+        List<byte[]> bodies = new ArrayList<>();
         int sample = 0;
         for (int b = 0; b < DISTINCT_BODIES; b++) {
             StringBuilder body = new StringBuilder(eventsPerBatch * (targetEventBytes + 2) + 64).append("{\"batch\":[");
             for (int e = 0; e < eventsPerBatch; e++) {
-                String event = event("bench-" + b + "-" + e + "-" + System.nanoTime(), b, e, sentAt, targetEventBytes);
+                String event = event("bench-" + b + "-" + e + "-" + System.nanoTime(), b, e, sentAt, targetEventBytes, "");
                 sample = event.length();
                 body.append(e == 0 ? "" : ",").append(event);
             }
             body.append("],\"sentAt\":\"").append(sentAt).append("\"}");
             bodies.add(body.toString().getBytes(StandardCharsets.UTF_8));
         }
-        this.eventBytes = sample;
+        return new BatchLoad(endpoint, writeKey, "application/json", connections, eventsPerBatch, bodies, sample);
+    }
+
+    /**
+     * {@code POST /v1/t} as the web tag sends it: one call per request, {@code text/plain}, the write key
+     * in the body (and in the Authorization header, as analytics-next sends both), its own sentAt.
+     */
+    static BatchLoad browserCalls(URI endpoint, String writeKey, int connections, int targetEventBytes) {
+        String sentAt = Instant.now().toString();
+        List<byte[]> bodies = new ArrayList<>();
+        int sample = 0;
+        for (int b = 0; b < DISTINCT_BODIES * 20; b++) {
+            String event = event("ajs-next-" + b + "-" + System.nanoTime(), b, 0, sentAt, targetEventBytes,
+                    "\"writeKey\":\"" + writeKey + "\",\"sentAt\":\"" + sentAt + "\",");
+            sample = event.length();
+            bodies.add(event.getBytes(StandardCharsets.UTF_8));
+        }
+        return new BatchLoad(endpoint, writeKey, "text/plain", connections, 1, bodies, sample);
     }
 
     int eventBytes() {
@@ -61,8 +88,8 @@ final class BatchLoad {
     }
 
     /** A track call padded to about {@code target} bytes, shaped like what an SDK sends. */
-    private static String event(String messageId, int batch, int index, String time, int target) {
-        String head = "{\"type\":\"track\",\"messageId\":\"" + messageId + "\",\"userId\":\"user-" + (batch * 31 + index) % 5000
+    private static String event(String messageId, int batch, int index, String time, int target, String envelope) {
+        String head = "{" + envelope + "\"type\":\"track\",\"messageId\":\"" + messageId + "\",\"userId\":\"user-" + (batch * 31 + index) % 5000
                 + "\",\"event\":\"Product Viewed\",\"timestamp\":\"" + time + "\",\"properties\":{\"sku\":\"sku-"
                 + index + "\",\"price\":19.99,\"note\":\"";
         String tail = "\"},\"context\":{\"library\":{\"name\":\"bench\",\"version\":\"1\"}}}";
@@ -91,7 +118,7 @@ final class BatchLoad {
                 while (!stop.get()) {
                     byte[] body = bodies.get((offset + n++ * connections) % bodies.size());
                     HttpRequest request = HttpRequest.newBuilder(endpoint).timeout(Duration.ofSeconds(30))
-                            .header("Content-Type", "application/json").header("Authorization", authorization)
+                            .header("Content-Type", contentType).header("Authorization", authorization)
                             .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
                     long start = System.nanoTime();
                     boolean ok;
@@ -102,11 +129,11 @@ final class BatchLoad {
                     }
                     long took = System.nanoTime() - start;
                     if (ok) {
-                        acknowledged.addAndGet(eventsPerBatch);
+                        acknowledged.addAndGet(eventsPerRequest);
                     }
                     if (measuring.get()) {
                         if (ok) {
-                            okEvents.addAndGet(eventsPerBatch);
+                            okEvents.addAndGet(eventsPerRequest);
                             if (recorded < mine.length) {
                                 mine[recorded++] = took;
                             }

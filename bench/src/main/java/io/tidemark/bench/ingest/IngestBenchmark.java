@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code POST /v1/batch} of the packaged ingest-service (100 events of about 300 bytes per request, N
  * connections) beside Kafka's own ProducerPerformance with the same record size and acks=all on the
- * same broker. Both write to throwaway topics shaped like {@code tidemark.events.raw} (6 partitions),
+ * same broker; then the web tag's path, {@code POST /v1/t} with one call per request, beside it. Both write to throwaway topics shaped like {@code tidemark.events.raw} (6 partitions),
  * so the shared raw topic and whoever reads it are not flooded.
  */
 public final class IngestBenchmark implements Benchmark {
@@ -63,7 +63,7 @@ public final class IngestBenchmark implements Benchmark {
                 URI ingest = ctx.service(MODULE, Map.of(
                         "mp.messaging.outgoing.events-raw.topic", ingestTopic,
                         "tidemark.ingest.sources.bench.write-keys", WRITE_KEY));
-                BatchLoad load = new BatchLoad(ingest.resolve("/v1/batch"), WRITE_KEY, connections,
+                BatchLoad load = BatchLoad.batches(ingest.resolve("/v1/batch"), WRITE_KEY, connections,
                         EVENTS_PER_BATCH, EVENT_BYTES);
                 System.out.printf("  ingest: %d connections, batches of %d events of ~%d B, warm-up %s, %d rounds of %s%n",
                         connections, EVENTS_PER_BATCH, load.eventBytes(), warmUp, rounds, measured);
@@ -107,12 +107,25 @@ public final class IngestBenchmark implements Benchmark {
                 ctx.report(Figure.alone(AREA, "ingest RSS under load (max)",
                         ingestRounds.stream().mapToLong(BatchLoad.Result::maxRssKb).max().orElseThrow() / 1024d, "MB",
                         "< 300 MB"));
+                // The web tag's path: one call per request, so HTTP per request, not JSON per event, is its cost.
+                BatchLoad browser = BatchLoad.browserCalls(ingest.resolve("/v1/t"), WRITE_KEY, connections, EVENT_BYTES);
+                acknowledged += browser.run(quick ? Duration.ofSeconds(2) : Duration.ofSeconds(5), Duration.ZERO,
+                        () -> ctx.rssKb(MODULE)).acknowledgedEvents();
+                BatchLoad.Result browserResult = browser.run(Duration.ofSeconds(1), measured, () -> ctx.rssKb(MODULE));
+                acknowledged += browserResult.acknowledgedEvents();
+                System.out.printf("  browser path: %.0f events/s (p99 %.1f ms)%n", browserResult.eventsPerSecond(),
+                        browserResult.p99Millis());
+                ctx.report(new Figure(AREA, "POST /v1/t (web tag) events/s", browserResult.eventsPerSecond(), "events/s",
+                        "POST /v1/batch events/s", ingestRate, null));
+                ctx.report(Figure.alone(AREA, "ack latency p99 (one web tag call)", browserResult.p99Millis(), "ms", null));
+
                 // Every event answered 200 must be on the topic: a fast ingest that loses events is no ingest.
                 long onTopic = recordCount(admin, ingestTopic);
                 ctx.report(Figure.alone(AREA, "events answered 200 but not on the topic",
                         Math.max(0, acknowledged - onTopic), "events", "0"));
                 ctx.report(Figure.alone(AREA, "non-200 answers",
-                        ingestRounds.stream().mapToLong(BatchLoad.Result::failures).sum(), "requests", "0"));
+                        ingestRounds.stream().mapToLong(BatchLoad.Result::failures).sum() + browserResult.failures(),
+                        "requests", "0"));
             } finally {
                 admin.deleteTopics(List.of(ingestTopic, baselineTopic)).all().get(30, TimeUnit.SECONDS);
             }
