@@ -23,6 +23,14 @@ public interface IngestConfig {
     Duration futureTolerance();
 
     /**
+     * The oldest event time accepted, counted back from the receive time: older events are refused
+     * (named in the answer and parked on the dead-letter topic), never stored on a day the event-time
+     * index (400-day TTL) and the marts no longer keep. Raise it for a backfill of older history.
+     */
+    @WithDefault("P400D")
+    Duration maxEventAge();
+
+    /**
      * A {@code sentAt} this close to the receive time is transit, not a wrong client clock: the client's
      * time is kept as it is rather than shifted by the transit time.
      */

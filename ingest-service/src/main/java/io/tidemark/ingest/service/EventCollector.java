@@ -107,8 +107,16 @@ public class EventCollector {
         ObjectNode defaults = JsonNodeFactory.instance.objectNode();
         envelopeDefault(defaults, "context", batch.context());
         envelopeDefault(defaults, "integrations", batch.integrations());
-        return collectElements(source, channel, batch.elements(), defaults.isEmpty() ? null : defaults, batchSentAt,
-                receivedAt, started);
+        return collectElements(source, channel, batch.elements(),
+                defaults.isEmpty() ? null : new BatchDefaults(defaults, batch.defaultsBytes()), batchSentAt, receivedAt,
+                started);
+    }
+
+    /**
+     * A batch's context and integrations, which fill what each event's own leave out, and the bytes they
+     * took in the request: the most that merging them adds to each event.
+     */
+    public record BatchDefaults(ObjectNode fields, long bytes) {
     }
 
     private static void envelopeDefault(ObjectNode defaults, String field, JsonNode value) {
@@ -126,8 +134,16 @@ public class EventCollector {
      * on the dead-letter topic and listed by index. Bulk import sends its lines through here.
      */
     public Uni<TrackingResponse> collectElements(String source, Channel channel,
-            List<TrackingRequestReader.BatchElement> elements, ObjectNode batchDefaults, Instant batchSentAt,
+            List<TrackingRequestReader.BatchElement> elements, BatchDefaults batchDefaults, Instant batchSentAt,
             Instant receivedAt, long started) {
+        if (batchDefaults != null && batchDefaults.bytes() * elements.size() > config.maxRequestBytes()) {
+            // Merged into every event, a large context in a batch of many small events would grow the
+            // request a thousandfold on its way to Kafka: refuse it before a single copy is made.
+            metrics.rejected(source, "too-large", elements.size());
+            throw new EventTooLargeException("context", "the batch's context and integrations (" + batchDefaults.bytes()
+                    + " bytes), merged into each of its " + elements.size() + " events, would add more than "
+                    + config.maxRequestBytes() + " bytes; send fewer events per batch or a smaller context");
+        }
         try {
             rateLimiter.admit(source, elements.size());
         } catch (RateLimitExceededException e) {
@@ -158,10 +174,14 @@ public class EventCollector {
         return stored.replaceWith(new TrackingResponse(true, List.copyOf(rejected)));
     }
 
-    private CollectedEvent batchEvent(TrackingRequestReader.BatchElement element, ObjectNode batchDefaults, String source,
-            Instant receivedAt, Instant batchSentAt) {
+    private CollectedEvent batchEvent(TrackingRequestReader.BatchElement element, BatchDefaults batchDefaults,
+            String source, Instant receivedAt, Instant batchSentAt) {
         if (element.bytes() > config.maxEventBytes()) {
             throw new EventTooLargeException("body", config.maxEventBytes());
+        }
+        if (batchDefaults != null && element.bytes() + batchDefaults.bytes() > config.maxEventBytes()) {
+            throw new EventTooLargeException("context", "the event with the batch's context and integrations merged in "
+                    + "would be larger than " + config.maxEventBytes() + " bytes");
         }
         JsonNode message = element.message();
         if (message == null || !message.isObject()) {
@@ -174,20 +194,22 @@ public class EventCollector {
         EventType type = EventType.parse(typeNode.isTextual() ? typeNode.asText() : null).orElseThrow(() ->
                 new InvalidEventException("type", "must be one of identify, track, page, screen, group, alias"));
         if (batchDefaults != null) {
-            mergeDefaults((ObjectNode) message, batchDefaults);
+            mergeDefaults((ObjectNode) message, batchDefaults.fields());
         }
         return parser.parse(message, type, source, receivedAt, batchSentAt);
     }
 
     /**
      * The batch's {@code context} and {@code integrations} fill what the event's own leave out, as
-     * Segment merges them: the event's own values win, field by field.
+     * Segment merges them: the event's own values win, field by field. The batch's values are shared
+     * between its events, not copied: nothing writes to them after the merge, and a copy per event is
+     * what let one request grow a thousandfold.
      */
     private static void mergeDefaults(ObjectNode message, ObjectNode defaults) {
         defaults.fields().forEachRemaining(field -> {
             JsonNode own = message.get(field.getKey());
             if (own == null || own.isNull()) {
-                message.set(field.getKey(), field.getValue().deepCopy());
+                message.set(field.getKey(), field.getValue());
             } else if (own.isObject()) {
                 fillMissing((ObjectNode) own, (ObjectNode) field.getValue());
             }
@@ -201,7 +223,7 @@ public class EventCollector {
             Map.Entry<String, JsonNode> field = fields.next();
             JsonNode existing = target.get(field.getKey());
             if (existing == null || existing.isNull()) {
-                target.set(field.getKey(), field.getValue().deepCopy());
+                target.set(field.getKey(), field.getValue());
             } else if (existing.isObject() && field.getValue().isObject()) {
                 fillMissing((ObjectNode) existing, (ObjectNode) field.getValue());
             }
@@ -209,10 +231,10 @@ public class EventCollector {
     }
 
     /** The client library of a batch element: its own context's, else the batch's. */
-    private static ClientLibrary library(JsonNode message, ObjectNode batchDefaults) {
+    private static ClientLibrary library(JsonNode message, BatchDefaults batchDefaults) {
         JsonNode context = message != null && message.isObject() ? message.get("context") : null;
         if ((context == null || !context.isObject()) && batchDefaults != null) {
-            context = batchDefaults.get("context");
+            context = batchDefaults.fields().get("context");
         }
         return ClientLibrary.of(context);
     }

@@ -17,6 +17,9 @@ import java.util.UUID;
 @ApplicationScoped
 public class SegmentEventParser {
 
+    private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+    private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999999Z");
+
     private final IngestConfig config;
     private final EventTime.Policy timePolicy;
 
@@ -65,6 +68,12 @@ public class SegmentEventParser {
         EventTime.ClientTimes times = new EventTime.ClientTimes(timestamp, originalTimestamp, sentAt,
                 config.batchStampingLibraries().contains(ClientLibrary.of(message.get("context")).name()));
         EventTime.Decided decided = EventTime.decide(receivedAt, times, timePolicy);
+        if (decided.timestamp().isBefore(receivedAt.minus(config.maxEventAge()))) {
+            // An event this old would land on a day the index no longer keeps, or on no day at all.
+            throw new InvalidEventException(timestamp != null ? "timestamp" : "originalTimestamp",
+                    "lies before the event-time window: events may be at most " + config.maxEventAge().toDays()
+                            + " days old (tidemark.ingest.max-event-age)");
+        }
         flags.addAll(decided.flags());
         return new CollectedEvent(CollectedEvent.FORMAT_VERSION, source, messageId, type, event,
                 optionalId(message, "name"), userId, anonymousId, groupId,
@@ -101,11 +110,17 @@ public class SegmentEventParser {
         if (!node.isTextual()) {
             throw new InvalidEventException(field, "must be an ISO-8601 date-time string");
         }
+        Instant time;
         try {
-            return Iso8601.parse(node.asText());
+            time = Iso8601.parse(node.asText());
         } catch (DateTimeParseException e) {
             throw new InvalidEventException(field, "must be an ISO-8601 date-time with an offset, e.g. 2026-01-31T12:00:00.000Z");
         }
+        // Beyond these years no arithmetic on the time is safe, and no reader of the marts expects them.
+        if (time.isBefore(EARLIEST) || time.isAfter(LATEST)) {
+            throw new InvalidEventException(field, "must lie between the years 1 and 9999");
+        }
+        return time;
     }
 
     private static JsonNode optionalObject(JsonNode message, String field) {

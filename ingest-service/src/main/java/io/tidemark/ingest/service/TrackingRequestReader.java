@@ -22,9 +22,12 @@ public class TrackingRequestReader {
     public record BatchElement(JsonNode message, long bytes) {
     }
 
-    /** The {@code /v1/batch} envelope. */
+    /**
+     * The {@code /v1/batch} envelope; {@code defaultsBytes} is what its context and integrations took in
+     * the request, the most that merging them can add to each event.
+     */
     public record Batch(List<BatchElement> elements, JsonNode context, JsonNode integrations, JsonNode sentAt,
-            JsonNode writeKey) {
+            JsonNode writeKey, long defaultsBytes) {
     }
 
     private final ObjectMapper mapper;
@@ -55,6 +58,7 @@ public class TrackingRequestReader {
         JsonNode integrations = null;
         JsonNode sentAt = null;
         JsonNode writeKey = null;
+        long defaultsBytes = 0;
         try (JsonParser parser = mapper.getFactory().createParser(body)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw new MalformedRequestException("body", "the request body must be a JSON object with a batch array");
@@ -62,10 +66,17 @@ public class TrackingRequestReader {
             while (parser.nextToken() == JsonToken.FIELD_NAME) {
                 String field = parser.currentName();
                 JsonToken value = parser.nextToken();
+                long from = parser.currentTokenLocation().getByteOffset();
                 switch (field) {
                     case "batch" -> elements = elements(parser, value);
-                    case "context" -> context = mapper.readTree(parser);
-                    case "integrations" -> integrations = mapper.readTree(parser);
+                    case "context" -> {
+                        context = mapper.readTree(parser);
+                        defaultsBytes += parser.currentLocation().getByteOffset() - from;
+                    }
+                    case "integrations" -> {
+                        integrations = mapper.readTree(parser);
+                        defaultsBytes += parser.currentLocation().getByteOffset() - from;
+                    }
                     case "sentAt" -> sentAt = mapper.readTree(parser);
                     case "writeKey" -> writeKey = mapper.readTree(parser);
                     default -> parser.skipChildren();
@@ -82,7 +93,7 @@ public class TrackingRequestReader {
         if (elements == null) {
             throw new MalformedRequestException("batch", "batch: an array of events is required");
         }
-        return new Batch(elements, context, integrations, sentAt, writeKey);
+        return new Batch(elements, context, integrations, sentAt, writeKey, defaultsBytes);
     }
 
     private List<BatchElement> elements(JsonParser parser, JsonToken start) throws IOException {

@@ -102,6 +102,11 @@ public class WriteKeyAuthenticatorTest {
             }
 
             @Override
+            public Duration maxEventAge() {
+                return Duration.ofDays(400);
+            }
+
+            @Override
             public Duration clockTolerance() {
                 return Duration.ofSeconds(5);
             }
