@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,6 +57,7 @@ final class HostileRequests {
                 kind(8, "odd-headers", this::oddHeaders),
                 kind(5, "method-path", this::methodPath),
                 kind(6, "bad-batch", this::badBatch),
+                kind(6, "combined-batch", this::combinedBatch),
                 kind(6, "bad-import", this::badImport));
         return Generate.frequency(kinds);
     }
@@ -336,6 +338,57 @@ final class HostileRequests {
             default -> "{\"batch\":[" + event(random) + ",";
         };
         return new FuzzCase(kind, "POST", "/v1/batch", auth(), body.getBytes(StandardCharsets.UTF_8), Expect.PROBLEM, List.of(), Set.of());
+    }
+
+    /** Client times no clock holds or no mart should have: each refuses its own event. */
+    private static final List<Map<String, String>> HOSTILE_TIMES = List.of(
+            Map.of("originalTimestamp", "-999999999-01-01T00:00:00Z", "sentAt", "+999999999-12-31T23:59:59Z"),
+            Map.of("timestamp", "+999999999-12-31T23:59:59Z"),
+            Map.of("timestamp", "0001-01-01T00:00:00Z"),
+            Map.of("timestamp", "-0001-06-01T00:00:00Z"),
+            Map.of("timestamp", "1900-01-01T00:00:00Z"),
+            Map.of("sentAt", "+999999999-12-31T23:59:59Z"));
+
+    /**
+     * Several hostile shapes in one request, beside good events: impossible and far-off times, an event
+     * the batch's context takes over the event limit, a missing user; or a context that would be copied
+     * into thousands of events, refused whole. The good events of a partial batch must be stored once.
+     */
+    private FuzzCase combinedBatch(String kind, SplittableRandom random) {
+        if (random.nextInt(5) == 0) {
+            ObjectNode body = JSON.createObjectNode();
+            body.putObject("context").put("blob", "c".repeat(100_000 + random.nextInt(90_000)));
+            ArrayNode batch = body.putArray("batch");
+            for (int i = 0, n = 2_000 + random.nextInt(4_000); i < n; i++) {
+                batch.addObject().put("type", "track").put("userId", "u").put("event", "e");
+            }
+            return new FuzzCase(kind, "POST", "/v1/batch", auth(), bytes(body), Expect.PROBLEM, List.of(), Set.of());
+        }
+        ObjectNode body = JSON.createObjectNode();
+        body.putObject("context").put("note", "c".repeat(random.nextInt(2_000)));
+        ArrayNode batch = body.putArray("batch");
+        List<String> good = new ArrayList<>();
+        Set<Integer> bad = new HashSet<>();
+        int size = 3 + random.nextInt(8);
+        for (int i = 0; i < size; i++) {
+            ObjectNode event = event(random).put("type", "track");
+            boolean hostile = i == 0 || (i != size - 1 && random.nextBoolean());
+            if (!hostile) {
+                good.add(event.get("messageId").asText());
+            } else {
+                bad.add(i);
+                switch (random.nextInt(HOSTILE_TIMES.size() + 2)) {
+                    case 0 -> event.remove("userId");
+                    case 1 -> event.putObject("properties").put("p", "p".repeat(33_000));
+                    default -> {
+                        event.remove("timestamp");
+                        HOSTILE_TIMES.get(random.nextInt(HOSTILE_TIMES.size())).forEach(event::put);
+                    }
+                }
+            }
+            batch.add(event);
+        }
+        return new FuzzCase(kind, "POST", "/v1/batch", auth(), bytes(body), Expect.PARTIAL_BATCH, good, bad);
     }
 
     /**
