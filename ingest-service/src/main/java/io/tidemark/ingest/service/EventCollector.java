@@ -61,8 +61,8 @@ public class EventCollector {
     public Uni<TrackingResponse> collect(EventType type, String authorization, byte[] body) {
         long started = System.nanoTime();
         Instant receivedAt = Instant.now();
+        String source = authenticate(authorization, body);
         JsonNode message = read(() -> reader.single(body));
-        String source = authenticate(authorization, message.get("writeKey"));
         metrics.received(source, body.length);
         CollectedEvent event;
         try {
@@ -94,8 +94,8 @@ public class EventCollector {
     public Uni<TrackingResponse> collectBatch(String authorization, byte[] body) {
         long started = System.nanoTime();
         Instant receivedAt = Instant.now();
+        String source = authenticate(authorization, body);
         TrackingRequestReader.Batch batch = read(() -> reader.batch(body));
-        String source = authenticate(authorization, batch.writeKey());
         metrics.received(source, body.length);
         return collectBatch(source, Channel.HTTP, batch, receivedAt, started);
     }
@@ -301,7 +301,7 @@ public class EventCollector {
         }
     }
 
-    /** Reading comes before authentication, so a malformed body is counted for no known source. */
+    /** A body unreadable before its source is known is counted for no known source. */
     private <T> T read(java.util.function.Supplier<T> reading) {
         try {
             return reading.get();
@@ -311,8 +311,13 @@ public class EventCollector {
         }
     }
 
-    private String authenticate(String authorization, JsonNode bodyWriteKey) {
-        String writeKey = bodyWriteKey != null && bodyWriteKey.isTextual() ? bodyWriteKey.asText() : null;
+    /**
+     * The source of a call, known before its body is parsed into events: from the Basic header (an
+     * unknown one never gets here, see WriteKeyGuard), else from the body's {@code writeKey}, found by
+     * a scan that builds no tree.
+     */
+    private String authenticate(String authorization, byte[] body) {
+        String writeKey = authenticator.carriesWriteKey(authorization) ? null : read(() -> reader.writeKey(body));
         return authenticator.source(authorization, writeKey).orElseThrow(() -> {
             metrics.rejected(IngestMetrics.UNKNOWN_SOURCE, "unauthorized", 1);
             return new UnknownWriteKeyException();

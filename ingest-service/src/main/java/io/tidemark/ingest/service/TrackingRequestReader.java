@@ -27,7 +27,7 @@ public class TrackingRequestReader {
      * the request, the most that merging them can add to each event.
      */
     public record Batch(List<BatchElement> elements, JsonNode context, JsonNode integrations, JsonNode sentAt,
-            JsonNode writeKey, long defaultsBytes) {
+            long defaultsBytes) {
     }
 
     private final ObjectMapper mapper;
@@ -57,7 +57,6 @@ public class TrackingRequestReader {
         JsonNode context = null;
         JsonNode integrations = null;
         JsonNode sentAt = null;
-        JsonNode writeKey = null;
         long defaultsBytes = 0;
         try (JsonParser parser = mapper.getFactory().createParser(body)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
@@ -78,7 +77,6 @@ public class TrackingRequestReader {
                         defaultsBytes += parser.currentLocation().getByteOffset() - from;
                     }
                     case "sentAt" -> sentAt = mapper.readTree(parser);
-                    case "writeKey" -> writeKey = mapper.readTree(parser);
                     default -> parser.skipChildren();
                 }
             }
@@ -93,7 +91,33 @@ public class TrackingRequestReader {
         if (elements == null) {
             throw new MalformedRequestException("batch", "batch: an array of events is required");
         }
-        return new Batch(elements, context, integrations, sentAt, writeKey, defaultsBytes);
+        return new Batch(elements, context, integrations, sentAt, defaultsBytes);
+    }
+
+    /**
+     * The top-level {@code writeKey} of a JSON object body, or null: a token scan that skips every other
+     * value whole, so a call is authenticated before any of it is built into a tree.
+     */
+    public String writeKey(byte[] body) {
+        requireContent(body);
+        try (JsonParser parser = mapper.getFactory().createParser(body)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if (field.equals("writeKey")) {
+                    return value == JsonToken.VALUE_STRING ? parser.getText() : null;
+                }
+                parser.skipChildren();
+            }
+            return null;
+        } catch (JsonProcessingException e) {
+            throw notJson(e);
+        } catch (IOException e) {
+            throw new MalformedRequestException("body", "the request body could not be read");
+        }
     }
 
     private List<BatchElement> elements(JsonParser parser, JsonToken start) throws IOException {

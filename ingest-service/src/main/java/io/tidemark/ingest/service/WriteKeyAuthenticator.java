@@ -33,6 +33,11 @@ public class WriteKeyAuthenticator {
         return writeKey == null ? Optional.empty() : Optional.ofNullable(sourceByWriteKey.get(writeKey));
     }
 
+    /** Whether the Authorization header names a write key (HTTP Basic with a user name), which then decides. */
+    public boolean carriesWriteKey(String authorization) {
+        return basicUser(authorization) != null;
+    }
+
     private static String basicUser(String authorization) {
         if (authorization == null || authorization.length() <= BASIC.length()
                 || !authorization.regionMatches(true, 0, BASIC, 0, BASIC.length())) {

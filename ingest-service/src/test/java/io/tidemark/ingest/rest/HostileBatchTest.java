@@ -1,15 +1,19 @@
 package io.tidemark.ingest.rest;
 
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
 import io.tidemark.event.CollectedEvent;
 import io.tidemark.event.EventCodec;
 import io.tidemark.ingest.TopicTail;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
@@ -19,6 +23,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Hostile shapes inside otherwise valid batches: a context that would be copied into thousands of
@@ -38,6 +43,31 @@ class HostileBatchTest {
 
     private static String track(String messageId, String times) {
         return "{\"type\":\"track\",\"messageId\":\"" + messageId + "\",\"userId\":\"u\",\"event\":\"e\"" + times + "}";
+    }
+
+    @Test
+    void anUnknownBasicWriteKeyIsRefusedBeforeTheBodyIsRead() throws Exception {
+        // Headers only, with 400 KB announced: the answer must come without waiting for the body.
+        try (Socket socket = new Socket("localhost", RestAssured.port)) {
+            socket.setSoTimeout(5_000);
+            String basic = Base64.getEncoder().encodeToString("made-up-key:".getBytes(StandardCharsets.UTF_8));
+            socket.getOutputStream().write(("POST /v1/batch HTTP/1.1\r\nHost: localhost\r\nAuthorization: Basic " + basic
+                    + "\r\nContent-Type: application/json\r\nContent-Length: 400000\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            byte[] buffer = new byte[2048];
+            StringBuilder read = new StringBuilder();
+            while (!read.toString().contains("}")) {
+                int n = socket.getInputStream().read(buffer);
+                if (n < 0) {
+                    break;
+                }
+                read.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
+            }
+            String answer = read.toString();
+            assertTrue(answer.startsWith("HTTP/1.1 401"), answer);
+            assertTrue(answer.contains("application/problem+json") && answer.contains("\"field\":\"writeKey\""), answer);
+        }
     }
 
     @Test

@@ -27,8 +27,16 @@ class TrackingRequestReaderTest {
         assertEquals(utf8(second).length, batch.elements().get(1).bytes());
         assertEquals("track", batch.elements().get(0).message().get("type").asText());
         assertEquals("1.2.3.4", batch.context().get("ip").asText());
-        assertEquals("k", batch.writeKey().asText());
         assertEquals("2026-11-25T12:00:00Z", batch.sentAt().asText());
+        assertEquals("{\"ip\":\"1.2.3.4\"}".length(), batch.defaultsBytes());
+    }
+
+    @Test
+    void theWriteKeyIsFoundWithoutReadingTheEventsIntoTrees() {
+        assertEquals("k", reader.writeKey(utf8("{\"batch\":[{\"a\":[1,2,{\"writeKey\":\"inner\"}]}],\"writeKey\":\"k\"}")));
+        assertEquals(null, reader.writeKey(utf8("{\"batch\":[],\"context\":{\"writeKey\":\"inner\"}}")));
+        assertEquals(null, reader.writeKey(utf8("[1]")));
+        assertThrows(MalformedRequestException.class, () -> reader.writeKey(utf8("{\"batch\":[")));
     }
 
     @Test
