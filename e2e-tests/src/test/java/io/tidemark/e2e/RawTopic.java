@@ -65,6 +65,11 @@ final class RawTopic implements AutoCloseable {
         return topic;
     }
 
+    /** The system property that makes an ingest-service send to this raw topic. */
+    String ingestProperty() {
+        return "mp.messaging.outgoing.events-raw.topic=" + raw;
+    }
+
     /** System properties pointing a dedup-service at this topic pair with a consumer group of its own. */
     List<String> dedupProperties() {
         return List.of("kafka.bootstrap.servers=" + bootstrap,

@@ -23,6 +23,8 @@ import static org.awaitility.Awaitility.await;
  * ingest and dedup (and mart, where a test reads its API) as packaged processes for one source of
  * their own, for an interoperability test that points a real SDK at ingest and looks for its events
  * in Cassandra. Runs on the shared stack, or on a {@link PrivateStack} a test may stop parts of.
+ * ingest and dedup meet on a raw topic of their own: a backlog other tests left on the shared one
+ * (ingest's tests send events of 190 KB) must neither delay this dedup nor exhaust its heap.
  */
 final class SdkPipeline implements AutoCloseable {
 
@@ -34,6 +36,7 @@ final class SdkPipeline implements AutoCloseable {
     final String writeKey;
     private final List<ServiceProcess> services = new ArrayList<>();
     private final StoredRows rows;
+    private RawTopic topic;
     private ServiceProcess ingest;
     private ServiceProcess mart;
 
@@ -55,9 +58,10 @@ final class SdkPipeline implements AutoCloseable {
         try {
             List<String> servers = stack == null ? List.of() : List.of("kafka.bootstrap.servers=" + stack.kafkaBootstrap(),
                     "quarkus.cassandra.contact-points=127.0.0.1:" + stack.cassandraPort());
-            pipeline.ingest = pipeline.run("ingest-service", servers,
+            pipeline.topic = RawTopic.create(stack == null ? "localhost:9092" : stack.kafkaBootstrap());
+            pipeline.ingest = pipeline.run("ingest-service", servers, pipeline.topic.ingestProperty(),
                     "tidemark.ingest.sources." + pipeline.source + ".write-keys=" + pipeline.writeKey);
-            pipeline.run("dedup-service", servers);
+            pipeline.run("dedup-service", servers, pipeline.topic.dedupProperties().toArray(String[]::new));
             if (withMart) {
                 Path marts = Files.createDirectories(Path.of("target", "e2e-marts", pipeline.source)).toAbsolutePath();
                 pipeline.mart = pipeline.run("mart-service", servers, "tidemark.mart.export.root=" + marts,
@@ -123,6 +127,9 @@ final class SdkPipeline implements AutoCloseable {
     public void close() throws Exception {
         for (ServiceProcess service : services) {
             service.close();
+        }
+        if (topic != null) {
+            topic.close();
         }
         rows.close();
     }
