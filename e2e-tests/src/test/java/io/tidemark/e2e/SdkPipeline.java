@@ -106,6 +106,11 @@ final class SdkPipeline implements AutoCloseable {
                 .until(() -> rows.rows(source, days), found -> found.keySet().containsAll(messageIds));
     }
 
+    /** The anonymousId stored with each messageId on {@code days}. */
+    Map<String, String> storedAnonymousIds(Collection<LocalDate> days) {
+        return rows.anonymousIds(source, days);
+    }
+
     /** Events per day from mart's API, after an export of this source. */
     Map<LocalDate, Long> dailyEvents(LocalDate from, LocalDate to) throws Exception {
         HTTP.send(HttpRequest.newBuilder(mart.uri("/api/v1/exports?source=" + source))

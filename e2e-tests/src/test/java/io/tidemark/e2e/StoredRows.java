@@ -14,8 +14,9 @@ import java.time.LocalDate;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
-/** Reads what dedup stored in the event-time index: how many rows each messageId has, and on which day. */
+/** Reads what dedup stored in the event-time index: how many rows each messageId has, on which day, for whom. */
 final class StoredRows implements AutoCloseable {
 
     /** One stored row. */
@@ -31,22 +32,33 @@ final class StoredRows implements AutoCloseable {
                 .withConfigLoader(DriverConfigLoader.programmaticBuilder()
                         .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(20)).build())
                 .build();
-        partition = session.prepare("SELECT message_id, event_time FROM tidemark.events_by_day "
+        partition = session.prepare("SELECT message_id, event_time, anonymous_id FROM tidemark.events_by_day "
                 + "WHERE source = ? AND event_date = ? AND bucket = ?");
     }
 
     /** Every row of {@code source} on {@code days}, grouped by messageId (every bucket of each day). */
     Map<String, java.util.List<Stored>> rows(String source, Collection<LocalDate> days) {
         Map<String, java.util.List<Stored>> rows = new HashMap<>();
+        scan(source, days, (day, row) -> rows.computeIfAbsent(row.getString("message_id"), id -> new java.util.ArrayList<>())
+                .add(new Stored(day, row.getInstant("event_time"))));
+        return rows;
+    }
+
+    /** The anonymousId stored with each messageId of {@code source} on {@code days}; null where it has none. */
+    Map<String, String> anonymousIds(String source, Collection<LocalDate> days) {
+        Map<String, String> ids = new HashMap<>();
+        scan(source, days, (day, row) -> ids.put(row.getString("message_id"), row.getString("anonymous_id")));
+        return ids;
+    }
+
+    private void scan(String source, Collection<LocalDate> days, BiConsumer<LocalDate, Row> each) {
         for (LocalDate day : days) {
             for (short bucket = 0; bucket < EventIndexLayout.BUCKETS_PER_DAY; bucket++) {
                 for (Row row : session.execute(partition.bind(source, day, bucket).setPageSize(5000))) {
-                    rows.computeIfAbsent(row.getString("message_id"), id -> new java.util.ArrayList<>())
-                            .add(new Stored(day, row.getInstant("event_time")));
+                    each.accept(day, row);
                 }
             }
         }
-        return rows;
     }
 
     /** How many rows each messageId has, sorted by messageId: the shape {@code DedupDuplicatesIT.once} expects. */
