@@ -169,6 +169,29 @@ class SdkPathsTest {
                 .then().statusCode(200).contentType(containsString("javascript"));
     }
 
+    @Test
+    void eventsAreCountedByChannelClientLibraryAndTheEventTimeRuleThatDecidedThem() {
+        String library = "sdk-paths-test-" + UUID.randomUUID().toString().substring(0, 8);
+        given().contentType("text/plain")
+                .body("{\"writeKey\":\"" + WRITE_KEY + "\",\"batch\":["
+                        + "{\"type\":\"track\",\"userId\":\"u\",\"event\":\"Counted\",\"context\":{\"library\":{\"name\":\"" + library
+                        + "\",\"version\":\"1.2.3\"}}},"
+                        + "{\"type\":\"track\",\"event\":\"No user\",\"context\":{\"library\":{\"name\":\"" + library
+                        + "\",\"version\":\"1.2.3\"}}}]}")
+                .when().post("/v1/b").then().statusCode(200).body("rejected", org.hamcrest.Matchers.hasSize(1));
+        String metrics = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertTrue(metrics.contains("tidemark_ingest_client_events_total{channel=\"http\",library=\"" + library
+                + "\",outcome=\"accepted\",version=\"1.2.3\"} 1.0"), "accepted by library:\n" + grep(metrics, library));
+        assertTrue(metrics.contains("tidemark_ingest_client_events_total{channel=\"http\",library=\"" + library
+                + "\",outcome=\"rejected\",version=\"1.2.3\"} 1.0"), "rejected by library:\n" + grep(metrics, library));
+        assertTrue(metrics.contains("tidemark_ingest_event_time_rule_total{rule=\"time_received\"}"),
+                "counted by event-time rule:\n" + grep(metrics, "event_time_rule"));
+    }
+
+    private static String grep(String text, String part) {
+        return text.lines().filter(line -> line.contains(part)).collect(Collectors.joining("\n"));
+    }
+
     private static String batch(String messageId, String envelope) {
         return "{" + envelope + "\"batch\":[{\"type\":\"track\",\"messageId\":\"" + messageId
                 + "\",\"userId\":\"u-1\",\"event\":\"Batched\"}],\"sentAt\":\"" + java.time.Instant.now() + "\"}";
