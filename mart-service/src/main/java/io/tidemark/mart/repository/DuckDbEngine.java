@@ -5,12 +5,12 @@ import io.tidemark.mart.config.MartConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.duckdb.DuckDBConnection;
+import org.duckdb.DuckDBDriver;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Properties;
@@ -57,7 +57,9 @@ public class DuckDbEngine {
         // Extensions would be fetched from the internet on first use; everything the mart needs is built in.
         settings.setProperty("autoinstall_known_extensions", "false");
         settings.setProperty("autoload_known_extensions", "false");
-        return (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:", settings);
+        // The driver directly, not DriverManager: DriverManager hands a driver only to the class loader
+        // that registered it, which a second application in one JVM (a test profile's restart) is not.
+        return (DuckDBConnection) new DuckDBDriver().connect("jdbc:duckdb:", settings);
     }
 
     synchronized void close(@Observes ShutdownEvent event) throws SQLException {
