@@ -42,7 +42,7 @@ class ProductionProfileIT {
             OptionalInt exit = mart.awaitExit(Duration.ofSeconds(90));
             assertTrue(exit.isPresent(), "mart kept running without any read token");
             assertNotEquals(0, exit.getAsInt());
-            assertTrue(mart.logText().contains("tidemark.mart.read-tokens"), "the log names the missing setting");
+            assertTrue(mart.logText().contains("tidemark.mart.tokens"), "the log names the missing setting");
         }
     }
 

@@ -38,7 +38,9 @@ final class Pipeline implements AutoCloseable {
                 }
                 case MART -> {
                     props.add("quarkus.cassandra.contact-points=" + stack.cassandraContact());
-                    props.add("tidemark.mart.read-tokens=" + READ_TOKEN);
+                    // Reads every source and runs the exports the suite triggers before it compares.
+                    props.add("tidemark.mart.tokens.faults.token=" + READ_TOKEN);
+                    props.add("tidemark.mart.tokens.faults.operator=true");
                     props.add("tidemark.mart.export.root=" + root.resolve("faults/target/marts"));
                     // The suite exports on demand (POST /api/v1/exports) right before it compares.
                     props.add("tidemark.mart.export.every=off");

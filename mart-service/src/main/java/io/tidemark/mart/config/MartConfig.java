@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -11,8 +12,12 @@ import java.util.Set;
 @ConfigMapping(prefix = "tidemark.mart")
 public interface MartConfig {
 
-    /** Bearer tokens that may read metrics and run exports; secrets in production. */
-    Set<String> readTokens();
+    /**
+     * Bearer tokens of the dashboard API by a name of the operator's choice
+     * ({@code tidemark.mart.tokens.<name>.token}); secrets in production, where none is configured
+     * by default and the service refuses to start without one.
+     */
+    Map<String, Token> tokens();
 
     /** The longest date range one query may ask for, in days. */
     @WithDefault("366")
@@ -23,6 +28,21 @@ public interface MartConfig {
     int maxTopEvents();
 
     Export export();
+
+    /** One dashboard API token: what it reads and whether it may run exports. */
+    interface Token {
+
+        /** The secret a caller sends as {@code Authorization: Bearer <token>}. */
+        String token();
+
+        /** The sources this token reads; {@code *} for every source. */
+        @WithDefault("*")
+        Set<String> sources();
+
+        /** Whether the token may also run exports and read the export ledger ({@code /api/v1/exports}). */
+        @WithDefault("false")
+        boolean operator();
+    }
 
     DuckDb duckdb();
 

@@ -15,10 +15,16 @@ final class StoredEvents {
     static final String TOKEN = "dev-read-token";
 
     private final QuarkusCqlSession session;
-    final String source = "mart-test-" + UUID.randomUUID().toString().substring(0, 8);
+    final String source;
 
     StoredEvents(QuarkusCqlSession session) {
+        this(session, "mart-test-" + UUID.randomUUID().toString().substring(0, 8));
+    }
+
+    /** Events of a named source, for tests whose configuration names it; its rows accumulate across runs. */
+    StoredEvents(QuarkusCqlSession session, String source) {
         this.session = session;
+        this.source = source;
     }
 
     void store(String time, String event, String userId, String anonymousId) {
