@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.Locale;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 /**
  * Where the mart's files live, in Hive partitioning so DuckDB, Spark or Trino read it unchanged:
@@ -27,6 +28,9 @@ public record MartLayout(Path root) {
      * glob over the day's event files (the service's, the bench's, a user's) reads it as events.
      */
     public static final String USERS_ROLLUP = "_distinct_users.rollup";
+
+    /** The only file names a day holds besides its manifest: numbered event parts and the user rollup. */
+    private static final Pattern DAY_FILE = Pattern.compile("part-\\d{5}\\.parquet|" + Pattern.quote(USERS_ROLLUP));
 
     public Path sourceDir(String source) {
         return root.resolve("source=" + source);
@@ -87,6 +91,23 @@ public record MartLayout(Path root) {
     static String objectName(String file, String generation) {
         int dot = file.indexOf('.', 1);
         return file.substring(0, dot) + "-g" + generation + file.substring(dot);
+    }
+
+    /**
+     * Where a file a bucket manifest names goes in a day's staging directory. The manifest comes from
+     * the bucket, which others may write: a name outside the layout ({@code ../}, a path, anything but
+     * a part or the rollup) is refused before it touches the disk, and the resolved path must still
+     * be a direct child of {@code staging}.
+     */
+    static Path mirroredFile(Path staging, String name) {
+        if (name == null || !DAY_FILE.matcher(name).matches()) {
+            throw new IllegalArgumentException("the bucket manifest names a file outside the mart layout: " + name);
+        }
+        Path target = staging.resolve(name).normalize();
+        if (!staging.normalize().equals(target.getParent())) {
+            throw new IllegalArgumentException("the bucket manifest names a file outside the day: " + name);
+        }
+        return target;
     }
 
     public static String partFile(int index) {

@@ -1,6 +1,7 @@
 package io.tidemark.mart.export;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tidemark.event.SourceId;
 import io.tidemark.mart.config.MartConfig;
 import io.tidemark.mart.repository.MartBucket;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -53,8 +54,9 @@ public class MirrorSync {
 
     /** The sources the bucket has days of. */
     public List<String> sources() {
+        // A key the bucket lists becomes a local directory name: only valid source ids, never "..".
         return bucket.topLevel().stream().filter(dir -> dir.startsWith("source=") && dir.endsWith("/"))
-                .map(dir -> dir.substring("source=".length(), dir.length() - 1)).toList();
+                .map(dir -> dir.substring("source=".length(), dir.length() - 1)).filter(SourceId::isValid).toList();
     }
 
     /** Brings every day of the source up to date with the bucket; returns how many days it replaced or removed. */
@@ -99,7 +101,7 @@ public class MirrorSync {
         try {
             List<Path> eventFiles = new ArrayList<>();
             for (String file : manifest.files()) {
-                Path target = staging.resolve(file);
+                Path target = MartLayout.mirroredFile(staging, file);
                 bucket.download(manifest.key(source, day, file), target);
                 if (file.endsWith(".parquet")) {
                     eventFiles.add(target);

@@ -5,9 +5,11 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
 import java.time.LocalDate;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class MartLayoutTest {
@@ -57,5 +59,23 @@ class MartLayoutTest {
         assertEquals(layout.sourceDir("web"), staging.getParent().getParent());
         assertTrue(staging.getParent().getFileName().toString().startsWith("_"));
         assertFalse(staging.getParent().getFileName().toString().startsWith("event_date="));
+    }
+
+    @Test
+    void aFileNamedByABucketManifestLandsInTheStagingDirectory() {
+        Path staging = layout.stagingDir("web", LocalDate.of(2026, 11, 1));
+        assertEquals(staging.resolve("part-00003.parquet"), MartLayout.mirroredFile(staging, "part-00003.parquet"));
+        assertEquals(staging.resolve(MartLayout.USERS_ROLLUP), MartLayout.mirroredFile(staging, MartLayout.USERS_ROLLUP));
+    }
+
+    @Test
+    void aManifestNameOutsideTheLayoutIsRefusedNotResolved() {
+        Path staging = layout.stagingDir("web", LocalDate.of(2026, 11, 1));
+        for (String name : List.of("../../../../etc/cron.d/job", "../part-00000.parquet", "/etc/passwd",
+                "part-00000.parquet/../../x", "sub/part-00000.parquet", "..", "", "part-0.parquet",
+                "_manifest.json", "part-00000.parquet\\..\\x")) {
+            assertThrows(IllegalArgumentException.class, () -> MartLayout.mirroredFile(staging, name), name);
+        }
+        assertThrows(IllegalArgumentException.class, () -> MartLayout.mirroredFile(staging, null));
     }
 }
