@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -72,6 +73,10 @@ public interface MartConfig {
         /** Rows per Parquet row group: small enough that min/max event_time statistics let readers skip groups. */
         @WithDefault("100000")
         int rowGroupRows();
+
+        /** The Retry-After of an export asked for while a cycle runs (429). */
+        @WithDefault("30s")
+        Duration busyRetryAfter();
 
         /** Cassandra page size while reading a day. */
         @WithDefault("5000")

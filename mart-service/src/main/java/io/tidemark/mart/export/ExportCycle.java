@@ -19,8 +19,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Exports every (source, day) that changed since its last export, periodically and on demand.
@@ -37,6 +39,7 @@ public class ExportCycle {
     private final DayExporter exporter;
     private final MirrorSync mirror;
     private final MartConfig.Export config;
+    private final AtomicReference<Instant> running = new AtomicReference<>();
     private final ExecutorService worker = Executors.newSingleThreadExecutor(task -> {
         Thread thread = new Thread(task, "mart-export");
         thread.setDaemon(true);
@@ -52,15 +55,49 @@ public class ExportCycle {
         this.config = config.export();
     }
 
-    /** Runs a cycle for every configured source, or only for {@code source}; completes when it is done. */
+    /**
+     * Runs a cycle for every configured source, or only for {@code source}; completes when it is done.
+     * Fails with {@link ExportRunningException} while another cycle runs: queued cycles would only
+     * repeat the running one's work, and callers could otherwise stack them without limit.
+     */
     public Uni<ExportSummary> run(Optional<String> source) {
-        return Uni.createFrom().item(() -> runNow(source)).runSubscriptionOn(worker);
+        return Uni.createFrom().deferred(() -> {
+            Instant now = Instant.now();
+            if (!running.compareAndSet(null, now)) {
+                Instant since = running.get();
+                return Uni.createFrom().failure(new ExportRunningException(since == null ? now : since));
+            }
+            CompletableFuture<ExportSummary> result = new CompletableFuture<>();
+            // Cleared by the task itself, not by the caller's Uni: a caller that goes away (a closed
+            // HTTP connection cancels it) must not let a second cycle start beside the running one.
+            worker.execute(() -> {
+                try {
+                    result.complete(runNow(source));
+                } catch (Throwable e) {
+                    result.completeExceptionally(e);
+                } finally {
+                    running.set(null);
+                }
+            });
+            return Uni.createFrom().completionStage(result);
+        });
+    }
+
+    /** When the running cycle started; empty when none runs. */
+    public Optional<Instant> runningSince() {
+        return Optional.ofNullable(running.get());
     }
 
     @Scheduled(every = "${tidemark.mart.export.every}", delayed = "${tidemark.mart.export.first-delay}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void periodic() {
-        ExportSummary summary = run(Optional.empty()).await().indefinitely();
+        ExportSummary summary;
+        try {
+            summary = run(Optional.empty()).await().indefinitely();
+        } catch (ExportRunningException e) {
+            // An on-demand cycle is exporting the same changes; the next period picks up what it missed.
+            return;
+        }
         if (!summary.exported().isEmpty() || !summary.failed().isEmpty()) {
             LOG.infof("export cycle: %d days rewritten (%d rows), %d failed", summary.exported().size(),
                     summary.rows(), summary.failed().size());

@@ -10,12 +10,13 @@ import java.util.Optional;
 
 /**
  * Every dashboard API call needs a configured Bearer token; a call naming a {@code source} needs a
- * token that reads it. Checked here, once, so an
+ * token that reads it, and the export endpoints need an operator token. Checked here, once, so an
  * endpoint added later is scoped without remembering to be.
  */
 public class ApiTokenFilter {
 
     private static final String BEARER = "Bearer ";
+    private static final String EXPORTS = "/api/v1/exports";
 
     private final ApiTokens tokens;
     private final Caller caller;
@@ -43,6 +44,9 @@ public class ApiTokenFilter {
                     .build());
         }
         caller.authorizedAs(token.get());
+        if (path.startsWith(EXPORTS) && !token.get().operator()) {
+            return Optional.of(forbidden("exports need an operator token; this token only reads", "Authorization"));
+        }
         // Blank or malformed ids are left to the resource, which answers 400 naming the parameter.
         String source = request.getUriInfo().getQueryParameters().getFirst("source");
         if (source != null && !source.isBlank() && !token.get().reads(source)) {

@@ -1,11 +1,16 @@
 package io.tidemark.mart.rest;
 
+import io.tidemark.mart.config.MartConfig;
+import io.tidemark.mart.export.ExportRunningException;
 import io.tidemark.mart.model.Problem;
 import io.tidemark.mart.query.InvalidParameterException;
 import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import java.time.Duration;
 
 /** Turns every failure into an {@code application/problem+json} answer without a stack trace. */
 public class ProblemMapper {
@@ -13,10 +18,24 @@ public class ProblemMapper {
     static final String PROBLEM_JSON = "application/problem+json";
     private static final Logger LOG = Logger.getLogger(ProblemMapper.class);
 
+    private final Duration exportRetryAfter;
+
+    public ProblemMapper(MartConfig config) {
+        this.exportRetryAfter = config.export().busyRetryAfter();
+    }
+
     @ServerExceptionMapper
     public Response invalidParameter(InvalidParameterException e) {
         return Response.status(400).type(PROBLEM_JSON).entity(new Problem("urn:tidemark:problem:invalid-parameter",
                 "Invalid parameter", 400, e.getMessage(), e.parameter())).build();
+    }
+
+    @ServerExceptionMapper
+    public Response exportRunning(ExportRunningException e) {
+        return Response.status(429).type(PROBLEM_JSON)
+                .header(HttpHeaders.RETRY_AFTER, Long.toString(exportRetryAfter.toSeconds()))
+                .entity(new Problem("urn:tidemark:problem:export-running", "Export running", 429, e.getMessage(), null))
+                .build();
     }
 
     @ServerExceptionMapper

@@ -3,7 +3,9 @@ package io.tidemark.mart.rest;
 import com.datastax.oss.quarkus.runtime.api.session.QuarkusCqlSession;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.tidemark.mart.export.ExportCycle;
 import io.tidemark.mart.export.MartLayout;
+import io.tidemark.mart.export.MartSwapLock;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
@@ -15,12 +17,18 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
 
 import static io.restassured.RestAssured.given;
 import static io.tidemark.mart.rest.StoredEvents.TOKEN;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -35,6 +43,12 @@ class ExportResourceTest {
 
     @Inject
     QuarkusCqlSession session;
+
+    @Inject
+    MartSwapLock swapLock;
+
+    @Inject
+    ExportCycle cycle;
 
     @ConfigProperty(name = "tidemark.mart.export.root")
     Path root;
@@ -113,5 +127,28 @@ class ExportResourceTest {
                 .then().statusCode(200)
                 .body("days[0].events", equalTo(2)).body("days[0].users", equalTo(2))
                 .body("days[1].events", equalTo(1));
+    }
+
+    @Test
+    void anExportAskedWhileACycleRunsIsTooManyRequestsWithRetryAfter() throws Exception {
+        StoredEvents events = new StoredEvents(session);
+        events.store("2026-11-05T08:00:00Z", "Viewed", "u-1", null);
+        Lock reading = swapLock.reading();
+        CompletableFuture<Integer> first;
+        // A held read lock keeps the first cycle from swapping its day in, so it is still running below.
+        reading.lock();
+        try {
+            first = CompletableFuture.supplyAsync(events::export);
+            await().atMost(Duration.ofSeconds(30)).until(() -> cycle.runningSince().isPresent());
+            given().auth().oauth2(TOKEN).queryParam("source", events.source)
+                    .when().post("/api/v1/exports")
+                    .then().statusCode(429).contentType("application/problem+json")
+                    .header("Retry-After", "30")
+                    .body("status", equalTo(429)).body("detail", containsString("is running"));
+        } finally {
+            reading.unlock();
+        }
+        assertEquals(1, first.get(30, TimeUnit.SECONDS));
+        assertEquals(0, events.export(), "once the cycle ended, exports run again");
     }
 }

@@ -90,4 +90,15 @@ class ScopedTokenTest {
                 .then().statusCode(403).contentType("application/problem+json")
                 .body("status", equalTo(403)).body("field", equalTo("source"));
     }
+
+    @Test
+    void aReadTokenIsForbiddenToRunOrListExports() {
+        given().auth().oauth2(TOKEN_A).queryParam("source", SOURCE_A)
+                .when().post("/api/v1/exports")
+                .then().statusCode(403).contentType("application/problem+json")
+                .body("status", equalTo(403)).body("field", equalTo("Authorization"));
+        given().auth().oauth2(TOKEN_A).queryParam("source", SOURCE_A)
+                .when().get("/api/v1/exports")
+                .then().statusCode(403).body("field", equalTo("Authorization"));
+    }
 }
