@@ -140,5 +140,21 @@ public interface MartConfig {
         /** Queries that may run at once; each holds one DuckDB connection on a worker thread. */
         @WithDefault("4")
         int queryConcurrency();
+
+        /** Queries that may wait for a free worker; beyond them a query is answered 503 at once. */
+        @WithDefault("16")
+        int queryQueue();
+
+        /** The longest a query may wait and run together; then it is cancelled and answered 503. */
+        @WithDefault("30s")
+        Duration queryTimeout();
+
+        /** The Retry-After of a query refused because the queue is full or it timed out (503). */
+        @WithDefault("5s")
+        Duration busyRetryAfter();
+
+        /** DuckDB's {@code max_temp_directory_size}: what one spilling query may put on the disk before it fails. */
+        @WithDefault("10GiB")
+        String maxTempDirectorySize();
     }
 }

@@ -19,7 +19,8 @@ public class MartSwapLock {
         return lock.readLock();
     }
 
-    Lock swapping() {
+    /** Held only by day swaps (and by tests that stand for a long one). */
+    public Lock swapping() {
         return lock.writeLock();
     }
 }

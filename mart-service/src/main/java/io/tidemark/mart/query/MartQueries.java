@@ -15,6 +15,7 @@ import io.tidemark.mart.repository.ExportLedger;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.duckdb.DuckDBConnection;
+import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -31,8 +32,17 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
+import java.time.Duration;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Lock;
 import java.util.function.Supplier;
@@ -50,6 +60,7 @@ public class MartQueries {
     private static final int WEEK_DAYS = 7;
     private static final int MONTH_DAYS = 30;
     private static final String USER = UserKeyHash.USER;
+    private static final Logger LOG = Logger.getLogger(MartQueries.class);
 
     private final DuckDbEngine engine;
     private final MartSwapLock lock;
@@ -57,8 +68,17 @@ public class MartQueries {
     private final ExportLedger exports;
     private final MartLayout layout;
     // DuckDB's JDBC calls block for the whole query: they run on this bounded pool, never on an event
-    // loop, and the bound caps how many scans compete for DuckDB's threads and memory.
-    private final ExecutorService pool;
+    // loop, and the bound caps how many scans compete for DuckDB's threads and memory. Its queue is
+    // bounded too: past it a burst is refused at once instead of piling up behind slow scans.
+    private final ThreadPoolExecutor pool;
+    private final Duration timeout;
+    private final int queueLimit;
+    // Cancels a DuckDB statement still running at its deadline, so a timed-out query frees its worker.
+    private final ScheduledExecutorService deadlines = Executors.newSingleThreadScheduledExecutor(task -> {
+        Thread thread = new Thread(task, "mart-query-deadline");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     public MartQueries(DuckDbEngine engine, MartSwapLock lock, ChangeLedger changes, ExportLedger exports,
             MartConfig config) {
@@ -68,11 +88,16 @@ public class MartQueries {
         this.exports = exports;
         this.layout = new MartLayout(config.export().root());
         AtomicInteger threads = new AtomicInteger();
-        this.pool = Executors.newFixedThreadPool(config.duckdb().queryConcurrency(), task -> {
-            Thread thread = new Thread(task, "mart-query-" + threads.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        });
+        int concurrency = config.duckdb().queryConcurrency();
+        int queue = config.duckdb().queryQueue();
+        this.pool = new ThreadPoolExecutor(concurrency, concurrency, 0, TimeUnit.MILLISECONDS,
+                queue == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(queue), task -> {
+                    Thread thread = new Thread(task, "mart-query-" + threads.incrementAndGet());
+                    thread.setDaemon(true);
+                    return thread;
+                }, new ThreadPoolExecutor.AbortPolicy());
+        this.timeout = config.duckdb().queryTimeout();
+        this.queueLimit = queue;
     }
 
     public Uni<DailyMetrics> daily(String source, DateRange range, Optional<String> event) {
@@ -224,14 +249,28 @@ public class MartQueries {
 
     /** Runs a query; the caller holds the read lock. */
     private void run(String source, String sql, List<String> parameters, RowsReader reader) {
+        AtomicBoolean cancelled = new AtomicBoolean();
         try (DuckDBConnection duck = engine.connect(); PreparedStatement statement = duck.prepareStatement(sql)) {
             for (int i = 0; i < parameters.size(); i++) {
                 statement.setString(i + 1, parameters.get(i));
             }
+            ScheduledFuture<?> deadline = deadlines.schedule(() -> {
+                cancelled.set(true);
+                try {
+                    statement.cancel();
+                } catch (SQLException e) {
+                    LOG.debugf(e, "cancelling a query of source %s at its deadline failed", source);
+                }
+            }, timeout.toMillis(), TimeUnit.MILLISECONDS);
             try (ResultSet rows = statement.executeQuery()) {
                 reader.read(rows);
+            } finally {
+                deadline.cancel(false);
             }
         } catch (SQLException e) {
+            if (cancelled.get()) {
+                throw new QueryRefusedException("the query ran longer than " + timeout.toSeconds() + " s");
+            }
             throw new IllegalStateException("mart query failed for source " + source + ": " + e.getMessage(), e);
         }
     }
@@ -267,11 +306,40 @@ public class MartQueries {
         }
     }
 
+    /** Queries waiting for a free worker. */
+    public int waiting() {
+        return pool.getQueue().size();
+    }
+
     private <T> Uni<T> onPool(Supplier<T> work) {
-        return Uni.createFrom().item(work).runSubscriptionOn(pool);
+        return Uni.createFrom().deferred(() -> {
+            CompletableFuture<T> result = new CompletableFuture<>();
+            try {
+                pool.execute(() -> {
+                    // Timed out while waiting: its caller has its answer, so the scan is not started at all.
+                    if (result.isDone()) {
+                        return;
+                    }
+                    try {
+                        result.complete(work.get());
+                    } catch (Throwable e) {
+                        result.completeExceptionally(e);
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                return Uni.createFrom().failure(
+                        new QueryRefusedException("too many queries are waiting (at most " + queueLimit + ")"));
+            }
+            // The deadline counts from arrival, waiting included: it is what the caller waits for.
+            ScheduledFuture<?> deadline = deadlines.schedule(() -> result.completeExceptionally(new QueryRefusedException(
+                    "the query did not finish within " + timeout.toSeconds() + " s")), timeout.toMillis(), TimeUnit.MILLISECONDS);
+            result.whenComplete((answer, failure) -> deadline.cancel(false));
+            return Uni.createFrom().completionStage(result);
+        });
     }
 
     void stop(@Observes ShutdownEvent event) {
         pool.shutdownNow();
+        deadlines.shutdownNow();
     }
 }

@@ -54,6 +54,8 @@ public class DuckDbEngine {
         settings.setProperty("memory_limit", config.duckdb().memoryLimit());
         settings.setProperty("threads", Integer.toString(config.duckdb().threads()));
         settings.setProperty("temp_directory", spill.toString());
+        // Unbounded, a few large spilling queries could fill the volume the marts live on.
+        settings.setProperty("max_temp_directory_size", config.duckdb().maxTempDirectorySize());
         // Extensions would be fetched from the internet on first use; everything the mart needs is built in.
         settings.setProperty("autoinstall_known_extensions", "false");
         settings.setProperty("autoload_known_extensions", "false");

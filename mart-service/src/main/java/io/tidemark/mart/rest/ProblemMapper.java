@@ -4,6 +4,7 @@ import io.tidemark.mart.config.MartConfig;
 import io.tidemark.mart.export.ExportRunningException;
 import io.tidemark.mart.model.Problem;
 import io.tidemark.mart.query.InvalidParameterException;
+import io.tidemark.mart.query.QueryRefusedException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
@@ -19,9 +20,11 @@ public class ProblemMapper {
     private static final Logger LOG = Logger.getLogger(ProblemMapper.class);
 
     private final Duration exportRetryAfter;
+    private final Duration queryRetryAfter;
 
     public ProblemMapper(MartConfig config) {
         this.exportRetryAfter = config.export().busyRetryAfter();
+        this.queryRetryAfter = config.duckdb().busyRetryAfter();
     }
 
     @ServerExceptionMapper
@@ -35,6 +38,14 @@ public class ProblemMapper {
         return Response.status(429).type(PROBLEM_JSON)
                 .header(HttpHeaders.RETRY_AFTER, Long.toString(exportRetryAfter.toSeconds()))
                 .entity(new Problem("urn:tidemark:problem:export-running", "Export running", 429, e.getMessage(), null))
+                .build();
+    }
+
+    @ServerExceptionMapper
+    public Response queryRefused(QueryRefusedException e) {
+        return Response.status(503).type(PROBLEM_JSON)
+                .header(HttpHeaders.RETRY_AFTER, Long.toString(queryRetryAfter.toSeconds()))
+                .entity(new Problem("urn:tidemark:problem:query-refused", "Query refused", 503, e.getMessage(), null))
                 .build();
     }
 
