@@ -1,5 +1,6 @@
 package io.tidemark.mart.config;
 
+import com.datastax.oss.driver.api.core.DefaultConsistencyLevel;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -48,6 +49,20 @@ public interface MartConfig {
     DuckDb duckdb();
 
     Store store();
+
+    Cassandra cassandra();
+
+    /** How the mart reads (and records in) Cassandra. */
+    interface Cassandra {
+
+        /**
+         * Consistency of the mart's reads of the event-time index and of both ledgers, and of its
+         * ledger writes. dedup writes at LOCAL_QUORUM, so LOCAL_QUORUM reads see every event dedup
+         * acknowledged; the driver's own default, LOCAL_ONE, may miss some on a lagging replica.
+         */
+        @WithDefault("LOCAL_QUORUM")
+        DefaultConsistencyLevel consistency();
+    }
 
     /** How (source, day) partitions become Parquet files. */
     interface Export {

@@ -2,7 +2,9 @@ package io.tidemark.mart.repository;
 
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
+import com.datastax.oss.driver.api.core.ConsistencyLevel;
 import com.datastax.oss.quarkus.runtime.api.session.QuarkusCqlSession;
+import io.tidemark.mart.config.MartConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Instant;
@@ -24,21 +26,23 @@ public class ChangeLedger {
     private static final String SOURCE_SEEN = "SELECT source FROM tidemark.changed_days WHERE source = ? LIMIT 1";
 
     private final QuarkusCqlSession session;
+    private final ConsistencyLevel consistency;
 
-    public ChangeLedger(QuarkusCqlSession session) {
+    public ChangeLedger(QuarkusCqlSession session, MartConfig config) {
         this.session = session;
+        this.consistency = config.cassandra().consistency();
     }
 
     public List<String> sources() {
         List<String> sources = new ArrayList<>();
-        session.execute(SOURCES).forEach(row -> sources.add(row.getString("source")));
+        session.execute(SimpleStatement.newInstance(SOURCES).setConsistencyLevel(consistency)).forEach(row -> sources.add(row.getString("source")));
         return sources;
     }
 
     /** Every day of the source that ever changed, with the time of its latest change, in day order. */
     public Map<LocalDate, Instant> changedDays(String source) {
         Map<LocalDate, Instant> days = new TreeMap<>();
-        for (Row row : session.execute(SimpleStatement.newInstance(DAYS, source))) {
+        for (Row row : session.execute(SimpleStatement.newInstance(DAYS, source).setConsistencyLevel(consistency))) {
             days.put(row.getLocalDate("event_date"), row.getInstant("changed_at"));
         }
         return days;
@@ -46,6 +50,6 @@ public class ChangeLedger {
 
     /** Whether any event was ever stored for the source. */
     public boolean sourceExists(String source) {
-        return session.execute(SimpleStatement.newInstance(SOURCE_SEEN, source)).one() != null;
+        return session.execute(SimpleStatement.newInstance(SOURCE_SEEN, source).setConsistencyLevel(consistency)).one() != null;
     }
 }

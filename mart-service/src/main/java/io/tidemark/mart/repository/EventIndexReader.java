@@ -3,7 +3,9 @@ package io.tidemark.mart.repository;
 import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
+import com.datastax.oss.driver.api.core.ConsistencyLevel;
 import com.datastax.oss.quarkus.runtime.api.session.QuarkusCqlSession;
+import io.tidemark.mart.config.MartConfig;
 import io.tidemark.event.EventIndexLayout;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -31,9 +33,11 @@ public class EventIndexReader {
     }
 
     private final QuarkusCqlSession session;
+    private final ConsistencyLevel consistency;
 
-    public EventIndexReader(QuarkusCqlSession session) {
+    public EventIndexReader(QuarkusCqlSession session, MartConfig config) {
         this.session = session;
+        this.consistency = config.cassandra().consistency();
     }
 
     /** Hands every row stored for the day, across all of the day's buckets, to {@code sink}; returns the count. */
@@ -41,7 +45,7 @@ public class EventIndexReader {
         BlockingQueue<Page> pages = new LinkedBlockingQueue<>();
         for (int bucket = 0; bucket < EventIndexLayout.BUCKETS_PER_DAY; bucket++) {
             request(session.executeAsync(SimpleStatement.newInstance(ROWS_OF_BUCKET, source, day, (short) bucket)
-                    .setPageSize(pageSize)), pages);
+                    .setPageSize(pageSize).setConsistencyLevel(consistency)), pages);
         }
         long rows = 0;
         int open = EventIndexLayout.BUCKETS_PER_DAY;

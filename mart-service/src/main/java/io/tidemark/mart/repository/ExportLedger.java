@@ -2,7 +2,9 @@ package io.tidemark.mart.repository;
 
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
+import com.datastax.oss.driver.api.core.ConsistencyLevel;
 import com.datastax.oss.quarkus.runtime.api.session.QuarkusCqlSession;
+import io.tidemark.mart.config.MartConfig;
 import io.tidemark.mart.model.ExportedDay;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -31,15 +33,17 @@ public class ExportLedger {
     private static final String THROUGH_OF = "SELECT exported_through FROM tidemark.exported_days WHERE source = ? LIMIT 1";
 
     private final QuarkusCqlSession session;
+    private final ConsistencyLevel consistency;
 
-    public ExportLedger(QuarkusCqlSession session) {
+    public ExportLedger(QuarkusCqlSession session, MartConfig config) {
         this.session = session;
+        this.consistency = config.cassandra().consistency();
     }
 
     /** The exported days of a source, in day order. */
     public Map<LocalDate, ExportedDay> days(String source) {
         Map<LocalDate, ExportedDay> days = new TreeMap<>();
-        for (Row row : session.execute(SimpleStatement.newInstance(OF_SOURCE, source))) {
+        for (Row row : session.execute(SimpleStatement.newInstance(OF_SOURCE, source).setConsistencyLevel(consistency))) {
             if (!row.isNull("event_date")) {
                 days.put(row.getLocalDate("event_date"), day(row));
             }
@@ -52,7 +56,7 @@ public class ExportLedger {
         List<ExportedDay> days = new ArrayList<>();
         SimpleStatement query = source.map(s -> SimpleStatement.newInstance(OF_SOURCE, s))
                 .orElse(SimpleStatement.newInstance(ALL));
-        for (Row row : session.execute(query)) {
+        for (Row row : session.execute(query.setConsistencyLevel(consistency))) {
             if (!row.isNull("event_date")) {
                 days.add(day(row));
             }
@@ -62,15 +66,16 @@ public class ExportLedger {
 
     public void record(String source, LocalDate day, Instant coversChangedAt, Instant exportedAt, long rows, int files,
             long bytes) {
-        session.execute(SimpleStatement.newInstance(RECORD, source, day, coversChangedAt, exportedAt, rows, files, bytes));
+        session.execute(SimpleStatement.newInstance(RECORD, source, day, coversChangedAt, exportedAt, rows, files, bytes)
+                .setConsistencyLevel(consistency));
     }
 
     public void markExportedThrough(String source, Instant through) {
-        session.execute(SimpleStatement.newInstance(THROUGH, through, source));
+        session.execute(SimpleStatement.newInstance(THROUGH, through, source).setConsistencyLevel(consistency));
     }
 
     public Optional<Instant> exportedThrough(String source) {
-        Row row = session.execute(SimpleStatement.newInstance(THROUGH_OF, source)).one();
+        Row row = session.execute(SimpleStatement.newInstance(THROUGH_OF, source).setConsistencyLevel(consistency)).one();
         return row == null ? Optional.empty() : Optional.ofNullable(row.getInstant("exported_through"));
     }
 
