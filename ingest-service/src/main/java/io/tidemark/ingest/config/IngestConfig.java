@@ -76,6 +76,16 @@ public interface IngestConfig {
     @WithDefault("50000")
     int maxInFlightEvents();
 
+    /**
+     * Bytes of encoded records sent to Kafka and not yet acknowledged, across all requests, above which
+     * new requests are answered 503 at once. Those records stay on the heap until Kafka acknowledges
+     * them, so a few large events must not fill it where many small ones would be stopped by the event
+     * limit: 16 MB sits beside the producer's 16 MB buffer.memory and the ~25 MB that stay live within
+     * the 128 MB heap of src/main/jvm/jvm.options.
+     */
+    @WithDefault("16M")
+    MemorySize maxInFlightBytes();
+
     /** Bulk import of newline-delimited JSON files ({@code POST /bulk/v1/import}). */
     @WithName("import")
     ImportConfig importing();

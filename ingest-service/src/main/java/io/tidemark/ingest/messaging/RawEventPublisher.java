@@ -33,11 +33,27 @@ public class RawEventPublisher {
         this.topic = topic;
     }
 
-    /** Sends every event, then completes once all are acknowledged or fails with the first failure. */
-    public Uni<Void> publishAll(List<CollectedEvent> events) {
+    /** Records ready to send, and their size: what stays on the heap until Kafka acknowledges them. */
+    public record Encoded(List<ProducerRecord<String, byte[]>> records, long bytes) {
+    }
+
+    /**
+     * Encodes the events; apart from {@link #send} so that the caller can reserve room for their bytes
+     * before anything is sent.
+     */
+    public Encoded encode(List<CollectedEvent> events) {
         // Encoding is CPU work on the caller's thread; the producer thread only enqueues.
         List<ProducerRecord<String, byte[]>> records = events.stream()
                 .map(e -> new ProducerRecord<>(topic, e.kafkaKey(), RawEventEncoder.encode(e))).toList();
-        return sender.sendAll(records);
+        long bytes = 0;
+        for (ProducerRecord<String, byte[]> record : records) {
+            bytes += record.value().length + (record.key() == null ? 0 : record.key().length());
+        }
+        return new Encoded(records, bytes);
+    }
+
+    /** Sends the records, then completes once all are acknowledged or fails with the first failure. */
+    public Uni<Void> send(Encoded encoded) {
+        return sender.sendAll(encoded.records());
     }
 }

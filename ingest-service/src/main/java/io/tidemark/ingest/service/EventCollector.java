@@ -251,26 +251,29 @@ public class EventCollector {
             metrics.rejected(source, "unavailable", count);
             throw e;
         }
-        try {
-            inFlight.acquire(count);
-        } catch (ProducerSaturatedException e) {
-            metrics.rejected(source, "unavailable", count);
-            LOG.warnf("source=%s %d events refused: %s", source, count, e.getMessage());
-            throw new EventNotStoredException(e);
-        }
         // Encoded now, not on subscription: this chain lives until Kafka acknowledges, and holding the
         // events there would keep their JSON trees (several times the encoded records) alive that long.
+        // Encoded before room is reserved, because the records' size is what the byte budget counts.
         String firstMessageId = events.get(0).messageId();
         IngestMetrics.Tally tally = metrics.tally(events);
+        RawEventPublisher.Encoded encoded = publisher.encode(events);
+        long bytes = encoded.bytes();
+        try {
+            inFlight.acquire(count, bytes);
+        } catch (ProducerSaturatedException e) {
+            metrics.rejected(source, "unavailable", count);
+            LOG.warnf("source=%s %d events (%d bytes) refused: %s", source, count, bytes, e.getMessage());
+            throw new EventNotStoredException(e);
+        }
         Uni<Void> sending;
         try {
-            sending = publisher.publishAll(events);
+            sending = publisher.send(encoded);
         } catch (RuntimeException e) {
             sending = Uni.createFrom().failure(e);
         }
         return sending
                 .ifNoItem().after(config.ackTimeout()).fail()
-                .onTermination().invoke(() -> inFlight.release(count))
+                .onTermination().invoke(() -> inFlight.release(count, bytes))
                 .onItem().invoke(() -> {
                     outage.succeeded();
                     metrics.accepted(source, channel, tally);

@@ -1,9 +1,10 @@
 package io.tidemark.ingest.service;
 
-/** Too many events wait for Kafka's acknowledgement; the client must retry later, nothing was accepted. */
+/** Too many events or bytes wait for Kafka's acknowledgement; the client must retry later, nothing was accepted. */
 public class ProducerSaturatedException extends RuntimeException {
 
-    public ProducerSaturatedException(long max) {
-        super("more than " + max + " events wait for Kafka; retry later");
+    /** {@code limit} names the budget that is full, e.g. "50000 events". */
+    public ProducerSaturatedException(String limit) {
+        super("more than " + limit + " wait for Kafka; retry later");
     }
 }

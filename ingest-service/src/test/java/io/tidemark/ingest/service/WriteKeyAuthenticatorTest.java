@@ -102,6 +102,11 @@ public class WriteKeyAuthenticatorTest {
             }
 
             @Override
+            public io.quarkus.runtime.configuration.MemorySize maxInFlightBytes() {
+                return new io.quarkus.runtime.configuration.MemorySize(java.math.BigInteger.valueOf(1 << 20));
+            }
+
+            @Override
             public Duration maxEventAge() {
                 return Duration.ofDays(400);
             }
