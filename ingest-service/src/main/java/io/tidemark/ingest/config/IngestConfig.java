@@ -86,6 +86,14 @@ public interface IngestConfig {
     @WithDefault("16M")
     MemorySize maxInFlightBytes();
 
+    /**
+     * How long a request (other than a bulk import, which has its own limits) may take to arrive whole
+     * once its headers are in: a body dripped in byte by byte is never idle, so the idle timeout alone
+     * would let it hold its connection and its buffer for ever.
+     */
+    @WithDefault("PT60S")
+    Duration requestReadTimeout();
+
     /** Bulk import of newline-delimited JSON files ({@code POST /bulk/v1/import}). */
     @WithName("import")
     ImportConfig importing();
@@ -123,6 +131,21 @@ public interface IngestConfig {
         /** A body that sends nothing for this long is abandoned. */
         @WithDefault("PT60S")
         Duration idleTimeout();
+
+        /**
+         * Largest import after gzip decompression, in bytes: {@link #maxBytes()} caps only what is
+         * received, and a small gzip body can expand a thousandfold.
+         */
+        @WithDefault("8G")
+        MemorySize maxDecompressedBytes();
+
+        /**
+         * Longest an import may stream, from its first byte to its answer: an import that never pauses
+         * long enough for {@link #idleTimeout()} would otherwise hold its worker thread and its slot
+         * among {@link #maxConcurrent()} for ever.
+         */
+        @WithDefault("PT30M")
+        Duration maxDuration();
     }
 
     interface Sdk {

@@ -84,7 +84,7 @@ public class ImportRoute {
             return;
         }
         RequestBodyStream body = new RequestBodyStream(request, context.vertx().getOrCreateContext(), maxBytes,
-                config.importing().idleTimeout());
+                config.importing().idleTimeout(), config.importing().maxDuration());
         if ("100-continue".equalsIgnoreCase(request.getHeader(HttpHeaders.EXPECT))) {
             request.response().writeContinue();
         }
@@ -99,7 +99,9 @@ public class ImportRoute {
 
     /** On a worker thread: streams the body through the importer and answers. */
     private void run(RoutingContext context, String source, boolean gzip, RequestBodyStream body) {
-        try (InputStream in = gzip ? new GZIPInputStream(body, 64 * 1024) : body) {
+        long maxDecompressed = config.importing().maxDecompressedBytes().asLongValue();
+        try (InputStream in = gzip
+                ? new DecompressedLimit(new GZIPInputStream(body, 64 * 1024), maxDecompressed) : body) {
             ImportSummary summary = importer.importLines(source, in);
             LOG.infof("source=%s import of %d lines: %d accepted, %d rejected", source, summary.lines(),
                     summary.accepted(), summary.rejectedCount());
@@ -112,6 +114,12 @@ public class ImportRoute {
                     (int) Math.min(Integer.MAX_VALUE, e.retryAfterSeconds()));
         } catch (RequestBodyStream.BodyTooLargeException e) {
             refuse(context, 413, "import-too-large", "Import too large", e.getMessage()
+                    + "; the lines read so far are stored, split the file and send the rest", "body", null);
+        } catch (DecompressedLimit.TooLargeException e) {
+            refuse(context, 413, "import-too-large", "Import too large", e.getMessage()
+                    + "; the lines read so far are stored, split the file and send the rest", "body", null);
+        } catch (RequestBodyStream.DeadlinePassedException e) {
+            refuse(context, 408, "import-too-slow", "Request Timeout", e.getMessage()
                     + "; the lines read so far are stored, split the file and send the rest", "body", null);
         } catch (ZipException e) {
             refuse(context, 400, "malformed-body", "Malformed gzip body", "the body is declared gzip but could not be "
@@ -142,8 +150,11 @@ public class ImportRoute {
             context.response().putHeader(HttpHeaders.RETRY_AFTER, Integer.toString(retryAfterSeconds));
         }
         if (!context.request().isEnded()) {
-            // The rest of the body is not read.
+            // The rest of the body is not read. Vert.x would keep the connection open for it, so a
+            // client still sending (a slow drip past the deadline) would hold it: close it once answered.
             context.response().putHeader(HttpHeaders.CONNECTION, "close");
+            context.response().end(body).onComplete(written -> context.request().connection().close());
+            return;
         }
         context.response().end(body);
     }

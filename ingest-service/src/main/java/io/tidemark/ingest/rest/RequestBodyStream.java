@@ -22,6 +22,8 @@ final class RequestBodyStream extends InputStream {
     private final Context context;
     private final long maxBytes;
     private final long idleMillis;
+    private final Duration maxDuration;
+    private final long deadlineNanos;
     private final ArrayDeque<Buffer> chunks = new ArrayDeque<>();
     private Buffer current;
     private int position;
@@ -31,11 +33,14 @@ final class RequestBodyStream extends InputStream {
     private long received;
 
     /** Must be called on the request's event loop, before the request delivers any data. */
-    RequestBodyStream(HttpServerRequest request, Context context, long maxBytes, Duration idleTimeout) {
+    RequestBodyStream(HttpServerRequest request, Context context, long maxBytes, Duration idleTimeout,
+            Duration maxDuration) {
         this.request = request;
         this.context = context;
         this.maxBytes = maxBytes;
         this.idleMillis = idleTimeout.toMillis();
+        this.maxDuration = maxDuration;
+        this.deadlineNanos = System.nanoTime() + maxDuration.toNanos();
         request.handler(this::arrived);
         request.endHandler(v -> end(null));
         request.exceptionHandler(this::end);
@@ -67,6 +72,9 @@ final class RequestBodyStream extends InputStream {
     public synchronized int read(byte[] target, int offset, int length) throws IOException {
         if (length == 0) {
             return 0;
+        }
+        if (System.nanoTime() - deadlineNanos > 0) {
+            throw new DeadlinePassedException(maxDuration);
         }
         while (current == null || position == current.length()) {
             current = null;
@@ -102,11 +110,22 @@ final class RequestBodyStream extends InputStream {
                 if (left <= 0) {
                     throw new IOException("the upload sent nothing for " + idleMillis + " ms");
                 }
-                wait(left);
+                long untilDeadline = (deadlineNanos - System.nanoTime()) / 1_000_000;
+                if (untilDeadline <= 0) {
+                    throw new DeadlinePassedException(maxDuration);
+                }
+                wait(Math.min(left, untilDeadline));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
+        }
+    }
+
+    /** The import took longer than it may in all. */
+    static final class DeadlinePassedException extends IOException {
+        DeadlinePassedException(Duration maxDuration) {
+            super("the import took longer than " + maxDuration.toSeconds() + " s");
         }
     }
 

@@ -107,6 +107,11 @@ public class WriteKeyAuthenticatorTest {
             }
 
             @Override
+            public Duration requestReadTimeout() {
+                return Duration.ofSeconds(60);
+            }
+
+            @Override
             public Duration maxEventAge() {
                 return Duration.ofDays(400);
             }
