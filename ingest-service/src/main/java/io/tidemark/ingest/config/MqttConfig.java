@@ -45,6 +45,15 @@ public interface MqttConfig {
     @WithDefault("PT5S")
     Duration retryDelay();
 
+    /**
+     * Tries of a message that fails with an unexpected error (a bug, not Kafka or the rate limit) before
+     * it is parked on the dead-letter topic and acknowledged: left unacknowledged for ever, it would be
+     * retried for ever and hold a slot of the broker's in-flight window. Failures that time cures
+     * (Kafka unreachable, rate limit spent) are retried without bound.
+     */
+    @WithDefault("5")
+    int maxAttempts();
+
     /** Wait before connecting again after the broker connection failed or closed. */
     @WithDefault("PT2S")
     Duration reconnectDelay();

@@ -160,25 +160,29 @@ public class MqttDeviceSubscriber {
     private void received(MqttClient from, MqttPublishMessage message) {
         byte[] payload = message.payload().getBytes();
         Optional<String> writeKey = topic.writeKey(message.topicName());
-        process(from, message, writeKey, payload, vertx.getOrCreateContext());
+        process(from, message, writeKey, payload, vertx.getOrCreateContext(), 1);
     }
 
+    /**
+     * One try of a message. Tries are counted per delivery: after a reconnect the broker delivers the
+     * message again and counting starts over, so a message that always fails is parked once per delivery.
+     */
     private void process(MqttClient from, MqttPublishMessage message, Optional<String> writeKey, byte[] payload,
-            Context context) {
-        collector.collect(writeKey, payload).subscribe().with(
-                outcome -> context.runOnContext(v -> settle(from, message, writeKey, payload, context, outcome)),
-                failure -> context.runOnContext(v -> settle(from, message, writeKey, payload, context,
+            Context context, int attempt) {
+        collector.collect(writeKey, payload, attempt).subscribe().with(
+                outcome -> context.runOnContext(v -> settle(from, message, writeKey, payload, context, attempt, outcome)),
+                failure -> context.runOnContext(v -> settle(from, message, writeKey, payload, context, attempt,
                         DeviceEventCollector.Outcome.RETRY)));
     }
 
     private void settle(MqttClient from, MqttPublishMessage message, Optional<String> writeKey, byte[] payload,
-            Context context, DeviceEventCollector.Outcome outcome) {
+            Context context, int attempt, DeviceEventCollector.Outcome outcome) {
         if (outcome == DeviceEventCollector.Outcome.RETRY) {
             Duration delay = config.retryDelay();
             vertx.setTimer(Math.max(1, delay.toMillis()), timer -> {
                 // After a reconnect the broker sends the message again itself; trying it here too would only copy it.
                 if (isCurrent(from) && from.isConnected()) {
-                    process(from, message, writeKey, payload, context);
+                    process(from, message, writeKey, payload, context, attempt + 1);
                 }
             });
         } else if (message.qosLevel() != MqttQoS.AT_MOST_ONCE && from.isConnected()) {

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.tidemark.event.EventType;
 import io.tidemark.ingest.config.IngestConfig;
+import io.tidemark.ingest.config.MqttConfig;
 import io.tidemark.ingest.messaging.DeadLetterPublisher;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
@@ -33,7 +34,10 @@ public class DeviceEventCollector {
     public enum Outcome {
         /** Kafka holds every valid event and every refused one is on the dead-letter topic: acknowledge. */
         STORED,
-        /** Refused as a whole (unknown write key, unreadable or oversized payload); a retry cannot help: acknowledge. */
+        /**
+         * Refused as a whole (unknown write key, unreadable or oversized payload, or an unexpected failure on
+         * every one of its tries); a retry cannot help: acknowledge.
+         */
         REFUSED,
         /** Kafka did not take it now, or the source's rate limit is spent: leave it unacknowledged and try again. */
         RETRY
@@ -46,11 +50,12 @@ public class DeviceEventCollector {
     private final IngestMetrics metrics;
     private final MeterRegistry registry;
     private final IngestConfig config;
+    private final MqttConfig mqtt;
     private final Map<String, Counter> messages = new ConcurrentHashMap<>();
 
     public DeviceEventCollector(WriteKeyAuthenticator authenticator, TrackingRequestReader reader,
             EventCollector collector, DeadLetterPublisher deadLetters, IngestMetrics metrics, MeterRegistry registry,
-            IngestConfig config) {
+            IngestConfig config, MqttConfig mqtt) {
         this.authenticator = authenticator;
         this.reader = reader;
         this.collector = collector;
@@ -58,13 +63,15 @@ public class DeviceEventCollector {
         this.metrics = metrics;
         this.registry = registry;
         this.config = config;
+        this.mqtt = mqtt;
     }
 
     /**
      * @param writeKey the write key the message's topic carries; empty when the topic has none
+     * @param attempt 1 for the first try of this message, then 2, 3, ...
      * @return never fails: every failure is turned into the outcome that keeps the message safe
      */
-    public Uni<Outcome> collect(Optional<String> writeKey, byte[] payload) {
+    public Uni<Outcome> collect(Optional<String> writeKey, byte[] payload, int attempt) {
         long started = System.nanoTime();
         Instant receivedAt = Instant.now();
         Optional<String> known = writeKey.flatMap(key -> authenticator.source(null, key));
@@ -96,14 +103,22 @@ public class DeviceEventCollector {
                     InvalidEventException invalid = (InvalidEventException) e;
                     return park(source, payload, invalid.field(), invalid.getMessage());
                 })
-                .onFailure().recoverWithItem(e -> {
+                .onFailure().recoverWithUni(e -> {
                     if (e instanceof EventNotStoredException || e instanceof RateLimitExceededException) {
                         LOG.debugf("source=%s MQTT message left unacknowledged, tried again later: %s", source,
                                 e.getMessage());
-                    } else {
-                        LOG.errorf(e, "source=%s MQTT message left unacknowledged after an unexpected failure", source);
+                        return Uni.createFrom().item(Outcome.RETRY);
                     }
-                    return Outcome.RETRY;
+                    if (attempt < mqtt.maxAttempts()) {
+                        LOG.errorf(e, "source=%s MQTT message left unacknowledged after an unexpected failure (try %d of %d)",
+                                source, attempt, mqtt.maxAttempts());
+                        return Uni.createFrom().item(Outcome.RETRY);
+                    }
+                    // The same bytes met the same failure every time: another try cannot help, and an
+                    // unacknowledged message would be tried for ever and hold a slot of the in-flight window.
+                    LOG.errorf(e, "source=%s MQTT message failed %d times with an unexpected error", source, attempt);
+                    metrics.rejected(source, "failed", 1);
+                    return park(source, payload, null, "failed " + attempt + " times with an unexpected error: " + e);
                 })
                 .invoke(outcome -> count(source, outcome.name().toLowerCase(Locale.ROOT)));
     }
