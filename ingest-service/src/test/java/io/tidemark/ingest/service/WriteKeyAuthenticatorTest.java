@@ -43,6 +43,11 @@ public class WriteKeyAuthenticatorTest {
     }
 
     public static IngestConfig config(Map<String, List<String>> keysBySource) {
+        return config(keysBySource, null);
+    }
+
+    /** The same, with the settings SDKs are told ({@code sdk}; null where a test never asks for them). */
+    public static IngestConfig config(Map<String, List<String>> keysBySource, IngestConfig.Sdk sdk) {
         return new IngestConfig() {
             @Override
             public Map<String, SourceConfig> sources() {
@@ -128,7 +133,10 @@ public class WriteKeyAuthenticatorTest {
 
             @Override
             public Sdk sdk() {
-                throw new UnsupportedOperationException("not needed to authenticate or parse");
+                if (sdk == null) {
+                    throw new UnsupportedOperationException("not needed to authenticate or parse");
+                }
+                return sdk;
             }
         };
     }
