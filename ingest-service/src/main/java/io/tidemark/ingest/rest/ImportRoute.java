@@ -112,10 +112,7 @@ public class ImportRoute {
             refuse(context, e.status(), e.status() == 429 ? "rate-limited" : "kafka-unavailable",
                     e.status() == 429 ? "Too Many Requests" : "Service Unavailable", e.getMessage(), null,
                     (int) Math.min(Integer.MAX_VALUE, e.retryAfterSeconds()));
-        } catch (RequestBodyStream.BodyTooLargeException e) {
-            refuse(context, 413, "import-too-large", "Import too large", e.getMessage()
-                    + "; the lines read so far are stored, split the file and send the rest", "body", null);
-        } catch (DecompressedLimit.TooLargeException e) {
+        } catch (RequestBodyStream.BodyTooLargeException | DecompressedLimit.TooLargeException e) {
             refuse(context, 413, "import-too-large", "Import too large", e.getMessage()
                     + "; the lines read so far are stored, split the file and send the rest", "body", null);
         } catch (RequestBodyStream.DeadlinePassedException e) {

@@ -20,8 +20,11 @@ import jakarta.enterprise.event.Observes;
 @ApplicationScoped
 public class WriteKeyGuard {
 
-    /** Before {@link OversizeBodyGuard}, the import route and Quarkus's upload limit and body handler. */
-    private static final int ORDER = RouteConstants.ROUTE_ORDER_UPLOAD_LIMIT - 3;
+    /**
+     * Before {@link RequestReadDeadline} (a refused call needs no deadline), {@link OversizeBodyGuard},
+     * the import route and Quarkus's upload limit and body handler.
+     */
+    private static final int ORDER = RouteConstants.ROUTE_ORDER_UPLOAD_LIMIT - 4;
 
     private final WriteKeyAuthenticator authenticator;
     private final IngestMetrics metrics;
