@@ -1,5 +1,7 @@
 package io.tidemark.ingest.mqtt;
 
+import io.tidemark.ingest.ManagementPort;
+
 import java.time.Duration;
 import java.time.Instant;
 
@@ -15,7 +17,7 @@ final class DeviceMetrics {
     }
 
     static double value(String source, String outcome) {
-        String body = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
+        String body = given().when().get(ManagementPort.url("metrics")).then().statusCode(200).extract().asString();
         double sum = 0;
         for (String line : body.split("\n")) {
             if (line.startsWith(NAME) && line.contains("source=\"" + source + "\"")

@@ -7,6 +7,7 @@ import io.tidemark.event.CollectedEvent;
 import io.tidemark.event.EventCodec;
 import io.tidemark.event.EventFlag;
 import io.tidemark.event.EventType;
+import io.tidemark.ingest.ManagementPort;
 import io.tidemark.ingest.TopicTail;
 import io.tidemark.ingest.config.MqttConfig;
 import io.tidemark.ingest.messaging.MqttDeviceSubscriber;
@@ -189,11 +190,11 @@ class MqttDeviceIngestTest {
 
     @Test
     void wellnessShowsTheSubscriptionAndReadinessStaysAboutKafka() {
-        given().when().get("/q/health/well")
+        given().when().get(ManagementPort.url("health/well"))
                 .then().statusCode(200)
                 .body("checks.find { it.name == 'mqtt-devices' }.status", equalTo("UP"))
                 .body("checks.find { it.name == 'mqtt-devices' }.data.enabled", equalTo(true));
-        given().when().get("/q/health/ready")
+        given().when().get(ManagementPort.url("health/ready"))
                 .then().statusCode(200)
                 .body("checks.find { it.name == 'mqtt-devices' }", nullValue());
     }

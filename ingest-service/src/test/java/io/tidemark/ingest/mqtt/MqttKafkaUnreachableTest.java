@@ -4,6 +4,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.tidemark.ingest.FreePort;
+import io.tidemark.ingest.ManagementPort;
 import io.tidemark.ingest.config.MqttConfig;
 import io.tidemark.ingest.messaging.MqttDeviceSubscriber;
 import io.vertx.mqtt.messages.MqttPublishMessage;
@@ -63,7 +64,7 @@ class MqttKafkaUnreachableTest {
         }
         DeviceMetrics.awaitAbove(MqttDeviceIngestTest.SOURCE, "retry", retriedBefore, WAIT);
         subscriber.stop().await().atMost(WAIT);
-        given().when().get("/q/health/well")
+        given().when().get(ManagementPort.url("health/well"))
                 .then().statusCode(503).body("checks.find { it.name == 'mqtt-devices' }.status", equalTo("DOWN"));
 
         // Taking over ingest's session shows what the broker still owes it: the unacknowledged message.

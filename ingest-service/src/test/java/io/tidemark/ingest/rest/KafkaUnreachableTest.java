@@ -4,6 +4,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.tidemark.ingest.FreePort;
+import io.tidemark.ingest.ManagementPort;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -49,7 +50,7 @@ class KafkaUnreachableTest {
 
     @Test
     void readinessIsDownWhenKafkaCannotBeReached() {
-        given().when().get("/q/health/ready")
+        given().when().get(ManagementPort.url("health/ready"))
                 .then().statusCode(503).body("status", equalTo("DOWN"));
     }
 }

@@ -6,6 +6,7 @@ import io.restassured.response.Response;
 import io.tidemark.event.CollectedEvent;
 import io.tidemark.event.EventCodec;
 import io.tidemark.event.EventType;
+import io.tidemark.ingest.ManagementPort;
 import io.tidemark.ingest.TopicTail;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
@@ -179,7 +180,7 @@ class SdkPathsTest {
                         + "{\"type\":\"track\",\"event\":\"No user\",\"context\":{\"library\":{\"name\":\"" + library
                         + "\",\"version\":\"1.2.3\"}}}]}")
                 .when().post("/v1/b").then().statusCode(200).body("rejected", org.hamcrest.Matchers.hasSize(1));
-        String metrics = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
+        String metrics = given().when().get(ManagementPort.url("metrics")).then().statusCode(200).extract().asString();
         assertTrue(metrics.contains("tidemark_ingest_client_events_total{channel=\"http\",library=\"" + library
                 + "\",outcome=\"accepted\",version=\"1.2.3\"} 1.0"), "accepted by library:\n" + grep(metrics, library));
         assertTrue(metrics.contains("tidemark_ingest_client_events_total{channel=\"http\",library=\"" + library

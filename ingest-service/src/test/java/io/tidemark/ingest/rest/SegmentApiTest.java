@@ -5,6 +5,7 @@ import io.tidemark.event.CollectedEvent;
 import io.tidemark.event.EventCodec;
 import io.tidemark.event.EventFlag;
 import io.tidemark.event.EventType;
+import io.tidemark.ingest.ManagementPort;
 import io.tidemark.ingest.TopicTail;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
@@ -279,7 +280,7 @@ class SegmentApiTest {
 
     @Test
     void readinessIsUpWhileKafkaAnswers() {
-        given().when().get("/q/health/ready")
+        given().when().get(ManagementPort.url("health/ready"))
                 .then().statusCode(200).body("status", equalTo("UP"))
                 .body("checks[0].data.events-raw", equalTo("[OK]"));
     }
@@ -295,7 +296,7 @@ class SegmentApiTest {
         given().auth().preemptive().basic(WRITE_KEY, "").contentType("application/json")
                 .body("{\"batch\":[")
                 .when().post("/v1/batch").then().statusCode(400);
-        given().when().get("/q/metrics")
+        given().when().get(ManagementPort.url("metrics"))
                 .then().statusCode(200)
                 .body(containsString("tidemark_ingest_events_accepted_total{source=\"ingest-test\"}"))
                 .body(containsString("tidemark_ingest_events_rejected_total{reason=\"invalid\",source=\"ingest-test\"}"))
@@ -306,9 +307,16 @@ class SegmentApiTest {
 
     @Test
     void theOpenApiDocumentDescribesEveryEndpoint() {
-        String document = given().when().get("/q/openapi?format=json").then().statusCode(200).extract().asString();
+        String document = given().when().get(ManagementPort.url("openapi?format=json")).then().statusCode(200).extract().asString();
         for (String path : List.of("identify", "track", "page", "screen", "group", "alias", "batch")) {
             assertTrue(document.contains("\"/v1/" + path + "\""), path);
+        }
+    }
+
+    @Test
+    void healthMetricsAndTheApiDocumentAreNotServedOnThePublicPort() {
+        for (String path : List.of("/q/health", "/q/health/ready", "/q/metrics", "/q/openapi", "/q/openapi?format=json")) {
+            given().when().get(path).then().statusCode(404);
         }
     }
 

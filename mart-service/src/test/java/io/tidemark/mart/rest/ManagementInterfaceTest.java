@@ -1,0 +1,42 @@
+package io.tidemark.mart.rest;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import org.junit.jupiter.api.Test;
+
+import java.net.URL;
+import java.util.List;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+/**
+ * Health, metrics and the API document answer on the management port only: the dashboard's public
+ * port must not tell a stranger the service's load or its whole API.
+ */
+@QuarkusTest
+@QuarkusTestResource(TempMartRoot.class)
+class ManagementInterfaceTest {
+
+    /** The management interface's root, {@code /q/} on its own port. */
+    @TestHTTPResource(value = "/", management = true)
+    URL management;
+
+    @Test
+    void healthMetricsAndTheApiDocumentAnswerOnTheManagementPort() {
+        given().when().get(management + "health/ready").then().statusCode(200).body("status", equalTo("UP"));
+        given().when().get(management + "health/live").then().statusCode(200);
+        given().when().get(management + "metrics").then().statusCode(200).body(containsString("jvm_memory_used_bytes"));
+        given().when().get(management + "openapi?format=json").then().statusCode(200)
+                .body(containsString("/api/v1/metrics/daily"));
+    }
+
+    @Test
+    void thePublicPortDoesNotServeThem() {
+        for (String path : List.of("/q/health", "/q/health/ready", "/q/metrics", "/q/openapi", "/q/openapi?format=json")) {
+            given().when().get(path).then().statusCode(404);
+        }
+    }
+}
