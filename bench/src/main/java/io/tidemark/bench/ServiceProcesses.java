@@ -51,6 +51,7 @@ final class ServiceProcesses implements AutoCloseable {
             throw new IllegalStateException(jar + " is missing: bench/run packages the services first");
         }
         int port = freePort();
+        URI management = URI.create("http://127.0.0.1:" + freePort());
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         // A service that ships JVM options (a java argument file beside its jar) is measured with them, as
         // it runs everywhere else; an explicit bench heap still comes after them and so wins.
@@ -64,7 +65,8 @@ final class ServiceProcesses implements AutoCloseable {
         if (heap != null) {
             command.add("-Xmx" + heap);
         }
-        command.addAll(List.of("-Dquarkus.http.port=" + port, "-Dquarkus.profile=prod,local"));
+        command.addAll(List.of("-Dquarkus.http.port=" + port, "-Dquarkus.management.port=" + management.getPort(),
+                "-Dquarkus.profile=prod,local"));
         // Extra JVM flags for one service (comma- or space-separated), e.g. a small-footprint setting.
         String jvm = System.getProperty("tidemark.bench.jvm." + module, "").trim();
         if (!jvm.isEmpty()) {
@@ -77,7 +79,7 @@ final class ServiceProcesses implements AutoCloseable {
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
         URI uri = URI.create("http://127.0.0.1:" + port);
-        awaitReady(module, process, uri, log);
+        awaitReady(module, process, management, log);
         running.put(module, new Running(process, uri));
         System.out.printf("  started %s on %s (pid %d, log %s)%n    %s%n", module, uri, process.pid(), log,
                 String.join(" ", command.subList(1, command.size())));
@@ -101,14 +103,15 @@ final class ServiceProcesses implements AutoCloseable {
         throw new IllegalStateException("no VmRSS for " + module);
     }
 
-    private void awaitReady(String module, Process process, URI uri, Path log) throws Exception {
+    /** Polls readiness on the service's management port, where Quarkus serves its health checks. */
+    private void awaitReady(String module, Process process, URI management, Path log) throws Exception {
         Instant deadline = Instant.now().plus(READY_TIMEOUT);
         while (Instant.now().isBefore(deadline)) {
             if (!process.isAlive()) {
                 throw new IllegalStateException(module + " exited with " + process.exitValue() + "; see " + log);
             }
             try {
-                HttpResponse<Void> ready = http.send(HttpRequest.newBuilder(uri.resolve("/q/health/ready")).build(),
+                HttpResponse<Void> ready = http.send(HttpRequest.newBuilder(management.resolve("/q/health/ready")).build(),
                         HttpResponse.BodyHandlers.discarding());
                 if (ready.statusCode() == 200) {
                     return;

@@ -187,7 +187,7 @@ class BrowserTagIT {
     }
 
     private static long eventsAccepted() throws IOException, InterruptedException {
-        String metrics = HTTP.send(HttpRequest.newBuilder(pipeline.ingest().uri("/q/metrics")).build(),
+        String metrics = HTTP.send(HttpRequest.newBuilder(pipeline.ingest().managementUri("/q/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         Matcher accepted = Pattern.compile("tidemark_ingest_events_accepted_total\\{source=\"" + Pattern.quote(pipeline.source)
                 + "\"} ([0-9.]+)").matcher(metrics);

@@ -57,7 +57,7 @@ class DedupCassandraOutageIT {
                         "a third of the first events is stored");
 
                 stack.stopCassandra();
-                DedupDuplicatesIT.await(() -> dedup.status(HTTP, "/q/health/ready") == 503,
+                DedupDuplicatesIT.await(() -> ServiceProcess.status(HTTP, dedup.managementUri("/q/health/ready")) == 503,
                         "dedup reports not ready without Cassandra");
                 for (int i = 0; i < during.size(); i++) {
                     topic.send(RawTopic.event(source, during.get(i), time.plusSeconds(60).plusMillis(i)));
@@ -69,11 +69,11 @@ class DedupCassandraOutageIT {
                 Thread.sleep(OUTAGE.toMillis());
                 assertTrue(dedup.isAlive(), "dedup survives the outage");
                 assertFalse(topic.allConsumed(), "nothing sent while Cassandra was down can be committed");
-                assertEquals(200, dedup.status(HTTP, "/q/health/live"), "dedup stays live during the outage");
+                assertEquals(200, ServiceProcess.status(HTTP, dedup.managementUri("/q/health/live")), "dedup stays live during the outage");
 
                 stack.startCassandra();
                 DedupDuplicatesIT.awaitConsumed(topic);
-                DedupDuplicatesIT.await(() -> dedup.status(HTTP, "/q/health/ready") == 200,
+                DedupDuplicatesIT.await(() -> ServiceProcess.status(HTTP, dedup.managementUri("/q/health/ready")) == 200,
                         "dedup is ready again once Cassandra is back");
             } finally {
                 dedup.close();

@@ -36,6 +36,18 @@ class ProductionProfileIT {
     }
 
     @Test
+    void thePackagedIngestServesHealthMetricsAndItsApiDocumentOnlyOnTheManagementPort() throws Exception {
+        try (ServiceProcess ingest = ServiceProcess.start("ingest-service",
+                List.of("tidemark.ingest.sources.prod-src.write-keys=prod-key-" + UUID.randomUUID(), "quarkus.profile=prod"))) {
+            ingest.awaitReady(HTTP);
+            for (String path : List.of("/q/health/ready", "/q/metrics", "/q/openapi")) {
+                assertEquals(404, ServiceProcess.status(HTTP, ingest.uri(path)), path + " on the public port");
+                assertEquals(200, ServiceProcess.status(HTTP, ingest.managementUri(path)), path + " on the management port");
+            }
+        }
+    }
+
+    @Test
     void martInProductionWithoutReadTokensRefusesToStart() throws Exception {
         try (ServiceProcess mart = ServiceProcess.start("mart-service", List.of("quarkus.profile=prod",
                 "tidemark.mart.export.every=off", "tidemark.mart.export.root=target/prod-profile-marts"))) {

@@ -22,12 +22,14 @@ final class ServiceProcess implements AutoCloseable {
 
     private final String name;
     private final int port;
+    private final int managementPort;
     private final Process process;
     private final Path log;
 
-    private ServiceProcess(String name, int port, Process process, Path log) {
+    private ServiceProcess(String name, int port, int managementPort, Process process, Path log) {
         this.name = name;
         this.port = port;
+        this.managementPort = managementPort;
         this.process = process;
         this.log = log;
     }
@@ -40,6 +42,7 @@ final class ServiceProcess implements AutoCloseable {
             throw new IllegalStateException(jar + " is missing: package the services first");
         }
         int port = freePort();
+        int managementPort = freePort();
         Path logDir = Files.createDirectories(Path.of("target", "e2e-logs"));
         Path log = logDir.resolve(module + ".log");
         // A service that ships JVM options (ingest: a java argument file beside its jar) runs with them.
@@ -47,7 +50,8 @@ final class ServiceProcess implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 Files.isRegularFile(shipped) ? "@" + shipped : "-Xmx256m",
-                "-Dquarkus.http.port=" + port, "-Dquarkus.profile=prod,local"));
+                "-Dquarkus.http.port=" + port, "-Dquarkus.management.port=" + managementPort,
+                "-Dquarkus.profile=prod,local"));
         properties.forEach(p -> command.add("-D" + p));
         command.addAll(List.of("-jar", jar.toString()));
         // Appended, so a service restarted by a test keeps the log of its previous life.
@@ -55,11 +59,16 @@ final class ServiceProcess implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         // A test JVM that is killed must not leave its services running.
         Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
-        return new ServiceProcess(module, port, process, log);
+        return new ServiceProcess(module, port, managementPort, process, log);
     }
 
     URI uri(String path) {
         return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    /** {@code path} on the management port, where health, metrics and the API document are served. */
+    URI managementUri(String path) {
+        return URI.create("http://127.0.0.1:" + managementPort + path);
     }
 
     long pid() {
@@ -70,10 +79,10 @@ final class ServiceProcess implements AutoCloseable {
         return process.isAlive();
     }
 
-    /** The HTTP status of {@code GET path}, or -1 while nothing listens. */
-    int status(HttpClient http, String path) throws InterruptedException {
+    /** The HTTP status of {@code GET uri}, or -1 while nothing listens. */
+    static int status(HttpClient http, URI uri) throws InterruptedException {
         try {
-            return http.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(10)).build(),
+            return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
                     HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (IOException notListening) {
             return -1;
@@ -92,7 +101,7 @@ final class ServiceProcess implements AutoCloseable {
                 throw new IllegalStateException(name + " exited with " + process.exitValue() + "; see " + log.toAbsolutePath());
             }
             try {
-                HttpResponse<String> ready = http.send(HttpRequest.newBuilder(uri("/q/health/ready")).build(),
+                HttpResponse<String> ready = http.send(HttpRequest.newBuilder(managementUri("/q/health/ready")).build(),
                         HttpResponse.BodyHandlers.ofString());
                 if (ready.statusCode() == 200) {
                     return;

@@ -27,6 +27,7 @@ final class ServiceProcess implements AutoCloseable {
     private final String module;
     private final Path jar;
     private final int port;
+    private final int managementPort;
     private final List<String> properties;
     private final String heap;
     private final Path log;
@@ -45,6 +46,7 @@ final class ServiceProcess implements AutoCloseable {
         copyTree(packaged, copy);
         this.jar = copy.resolve("quarkus-run.jar");
         this.port = freePort();
+        this.managementPort = freePort();
         this.properties = List.copyOf(properties);
         this.heap = heap;
         this.log = Files.createDirectories(logDir).resolve(module + ".log");
@@ -61,7 +63,8 @@ final class ServiceProcess implements AutoCloseable {
         Path shipped = jar.resolveSibling("jvm.options");
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                Files.isRegularFile(shipped) ? "@" + shipped : "-Xmx" + heap, "-Dquarkus.http.port=" + port));
+                Files.isRegularFile(shipped) ? "@" + shipped : "-Xmx" + heap, "-Dquarkus.http.port=" + port,
+                "-Dquarkus.management.port=" + managementPort));
         properties.forEach(p -> command.add("-D" + p));
         command.addAll(List.of("-jar", jar.toString()));
         Files.writeString(log, "\n==== " + Instant.now() + " start " + module + " on port " + port + "\n",
@@ -111,10 +114,15 @@ final class ServiceProcess implements AutoCloseable {
         return 0;
     }
 
+    /** {@code path} on the management port, where health and metrics are served. */
+    URI managementUri(String path) {
+        return URI.create("http://127.0.0.1:" + managementPort + path);
+    }
+
     /** One readiness probe. */
     boolean ready() {
         try {
-            HttpResponse<String> ready = http.send(HttpRequest.newBuilder(uri("/q/health/ready")).timeout(Duration.ofSeconds(5)).build(),
+            HttpResponse<String> ready = http.send(HttpRequest.newBuilder(managementUri("/q/health/ready")).timeout(Duration.ofSeconds(5)).build(),
                     HttpResponse.BodyHandlers.ofString());
             return ready.statusCode() == 200;
         } catch (IOException e) {

@@ -33,12 +33,10 @@ final class IngestProcess implements AutoCloseable {
 
     static IngestProcess start(Path root, Map<String, String> properties) throws Exception {
         Path jar = root.resolve("ingest-service/target/quarkus-app/quarkus-run.jar");
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
+        int port = freePort();
+        URI management = URI.create("http://127.0.0.1:" + freePort());
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-Dquarkus.http.port=" + port));
+                "-Xmx512m", "-Dquarkus.http.port=" + port, "-Dquarkus.management.port=" + management.getPort()));
         properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
         command.addAll(List.of("-jar", jar.toString()));
         Path log = root.resolve("bench/target/dedup-bench-ingest.log");
@@ -53,7 +51,7 @@ final class IngestProcess implements AutoCloseable {
                 throw new IllegalStateException("ingest-service exited; see " + log);
             }
             try {
-                if (http.send(HttpRequest.newBuilder(uri.resolve("/q/health/ready")).build(),
+                if (http.send(HttpRequest.newBuilder(management.resolve("/q/health/ready")).build(),
                         HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
                     System.out.printf("  started ingest-service for the latency probe on %s (log %s)%n", uri, log);
                     return new IngestProcess(process, uri);
@@ -69,6 +67,12 @@ final class IngestProcess implements AutoCloseable {
 
     URI uri() {
         return uri;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
     }
 
     @Override

@@ -11,7 +11,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-/** One of the Tidemark services, run from its Quarkus fast-jar and ready when /q/health/ready says 200. */
+/**
+ * One of the Tidemark services, run from its Quarkus fast-jar and ready when /q/health/ready on its
+ * management port says 200.
+ */
 final class QuarkusService implements StackPart {
 
     static final List<String> MODULES = List.of("ingest-service", "dedup-service", "mart-service");
@@ -24,12 +27,14 @@ final class QuarkusService implements StackPart {
     private final StackLayout layout;
     private final StackSettings settings;
     private final int port;
+    private final int managementPort;
 
     QuarkusService(String module, StackLayout layout, StackSettings settings) {
         this.module = module;
         this.layout = layout;
         this.settings = settings;
         this.port = settings.integer("service." + module + ".port");
+        this.managementPort = settings.integer("service." + module + ".management.port");
     }
 
     @Override
@@ -77,6 +82,7 @@ final class QuarkusService implements StackPart {
                 "-XX:+ExitOnOutOfMemoryError",
                 // The port is passed, not assumed: the launcher waits on this port, whatever the service's defaults say.
                 "-Dquarkus.http.port=" + port,
+                "-Dquarkus.management.port=" + managementPort,
                 // The production build with the demo credentials of the local profile on top.
                 "-Dquarkus.profile=prod,local",
                 "-jar", jar().toString()));
@@ -90,7 +96,7 @@ final class QuarkusService implements StackPart {
             return false;
         }
         HttpClient client = HttpClient.newBuilder().connectTimeout(timeout).build();
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + address() + READY_PATH))
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + HOST + ":" + managementPort + READY_PATH))
                 .timeout(timeout).GET().build();
         try {
             return client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
