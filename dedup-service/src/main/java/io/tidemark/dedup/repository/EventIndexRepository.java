@@ -26,6 +26,8 @@ public class EventIndexRepository {
             + "USING TTL ?";
     private static final String MARK_CHANGED = "INSERT INTO tidemark.changed_days (source, event_date, changed_at) "
             + "VALUES (?, ?, ?)";
+    private static final String COUNT_CHANGE = "UPDATE tidemark.day_changes SET changes = changes + 1 "
+            + "WHERE source = ? AND event_date = ?";
 
     private final CqlStatements cql;
     private final int eventTtlSeconds;
@@ -73,8 +75,17 @@ public class EventIndexRepository {
     /**
      * Notes that a day's partition changed, so the mart re-exports exactly that day. Written after
      * the rows it covers, so whoever reads the mark finds them.
+     *
+     * <p>The mark the mart trusts is the counter: {@code changed_at} is this host's clock, and a host
+     * whose clock is behind would write a time the mart's files already cover (V006 gives the whole
+     * case). An increment carries no clock and adds to every other host's, so the count only goes up;
+     * one applied twice by a retry costs one more export, nothing else. {@code changed_at} stays for
+     * the ledger's other readers (which sources exist) and for a mart that does not know the counter.
      */
     public Uni<Void> markChanged(String source, LocalDate day) {
-        return cql.execute(MARK_CHANGED, source, day, Instant.now()).replaceWithVoid();
+        return Uni.combine().all().unis(
+                        cql.execute(COUNT_CHANGE, source, day),
+                        cql.execute(MARK_CHANGED, source, day, Instant.now()))
+                .discardItems();
     }
 }

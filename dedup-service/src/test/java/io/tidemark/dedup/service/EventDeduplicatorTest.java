@@ -89,6 +89,30 @@ class EventDeduplicatorTest {
         assertEquals(1, rowsOf(messageId, EventIndexLayout.eventDay(time)).size());
     }
 
+    @Test
+    void eachStoreOfADayAddsOneToItsChangeCount() {
+        Instant time = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        LocalDate day = EventIndexLayout.eventDay(time);
+        CollectedEvent first = event(UUID.randomUUID().toString(), time);
+        CollectedEvent second = event(UUID.randomUUID().toString(), time.plusMillis(1));
+
+        assertEquals(List.of(StoreOutcome.STORED), outcomes(new Delivery(first, EventCodec.encode(first), 2, 20)));
+        assertEquals(1L, changesOf(day));
+        assertEquals(List.of(StoreOutcome.STORED), outcomes(new Delivery(second, EventCodec.encode(second), 2, 21)));
+        assertEquals(2L, changesOf(day), "a second write of the day counts again, whatever this host's clock says");
+
+        CollectedEvent copy = event(first.messageId(), time.plusSeconds(1));
+        assertEquals(List.of(StoreOutcome.DUPLICATE), outcomes(new Delivery(copy, EventCodec.encode(copy), 2, 22)));
+        assertEquals(2L, changesOf(day), "a copy writes no row, so it changes nothing");
+        assertEquals(0L, changesOf(day.plusDays(1)));
+    }
+
+    private long changesOf(LocalDate day) {
+        Row row = session.execute(SimpleStatement.newInstance("SELECT changes FROM tidemark.day_changes "
+                + "WHERE source = ? AND event_date = ?", source, day)).one();
+        return row == null ? 0 : row.getLong("changes");
+    }
+
     private List<StoreOutcome> outcomes(Delivery... deliveries) {
         return deduplicator.claim(List.of(deliveries)).flatMap(deduplicator::store).await().atMost(PATIENCE)
                 .stream().map(EventDeduplicator.Result::outcome).sorted().toList();
