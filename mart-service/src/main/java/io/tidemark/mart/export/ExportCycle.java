@@ -5,6 +5,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.tidemark.mart.config.MartConfig;
+import io.tidemark.mart.model.DayChange;
 import io.tidemark.mart.model.ExportSummary;
 import io.tidemark.mart.model.ExportedDay;
 import io.tidemark.mart.repository.ChangeLedger;
@@ -129,16 +130,16 @@ public class ExportCycle {
                     complete = false;
                 }
             }
-            for (Map.Entry<LocalDate, Instant> change : changes.changedDays(source).entrySet()) {
-                LocalDate day = change.getKey();
-                ExportedDay previous = done.get(day);
-                if (previous != null && !change.getValue().isAfter(previous.coversChangedAt())) {
+            // The change counts are read before any row of their days: whatever the export reads is at
+            // least that new, so recording them as covered never claims a change the files lack.
+            for (DayChange change : changes.changedDays(source)) {
+                LocalDate day = change.date();
+                if (!change.isNewerThan(done.get(day))) {
                     continue;
                 }
                 try {
                     DayExporter.Result result = exporter.export(source, day);
-                    exports.record(source, day, change.getValue(), Instant.now(), result.rows(), result.files(),
-                            result.bytes());
+                    exports.record(source, change, Instant.now(), result.rows(), result.files(), result.bytes());
                     exported.add(new ExportSummary.Day(source, day.toString(), result.rows(), result.files(),
                             result.bytes()));
                     rows += result.rows();

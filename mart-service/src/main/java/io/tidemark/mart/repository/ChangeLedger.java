@@ -5,6 +5,7 @@ import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.datastax.oss.driver.api.core.ConsistencyLevel;
 import com.datastax.oss.quarkus.runtime.api.session.QuarkusCqlSession;
 import io.tidemark.mart.config.MartConfig;
+import io.tidemark.mart.model.DayChange;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Instant;
@@ -12,10 +13,13 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
- * Reads tidemark.changed_days, the ledger dedup-service keeps of which (source, day) changed when.
+ * Reads the ledgers dedup-service keeps of which (source, day) changed: tidemark.changed_days (when,
+ * by a dedup host's clock) and tidemark.day_changes (how often, a counter).
  * Blocking calls: used from the export and query worker threads only.
  */
 @ApplicationScoped
@@ -23,6 +27,7 @@ public class ChangeLedger {
 
     private static final String SOURCES = "SELECT DISTINCT source FROM tidemark.changed_days";
     private static final String DAYS = "SELECT event_date, changed_at FROM tidemark.changed_days WHERE source = ?";
+    private static final String COUNTS = "SELECT event_date, changes FROM tidemark.day_changes WHERE source = ?";
     private static final String SOURCE_SEEN = "SELECT source FROM tidemark.changed_days WHERE source = ? LIMIT 1";
 
     private final QuarkusCqlSession session;
@@ -39,13 +44,30 @@ public class ChangeLedger {
         return sources;
     }
 
-    /** Every day of the source that ever changed, with the time of its latest change, in day order. */
-    public Map<LocalDate, Instant> changedDays(String source) {
-        Map<LocalDate, Instant> days = new TreeMap<>();
-        for (Row row : session.execute(SimpleStatement.newInstance(DAYS, source).setConsistencyLevel(consistency))) {
-            days.put(row.getLocalDate("event_date"), row.getInstant("changed_at"));
+    /**
+     * Every day of the source that ever changed, in day order: its change count (0 if only a dedup
+     * host that does not count yet wrote it) and the time of its latest change (null if only counted).
+     * Read before the rows of any of these days, so files written from those rows hold at least the
+     * changes counted here.
+     */
+    public List<DayChange> changedDays(String source) {
+        Map<LocalDate, Long> counts = new TreeMap<>();
+        for (Row row : session.execute(SimpleStatement.newInstance(COUNTS, source).setConsistencyLevel(consistency))) {
+            counts.put(row.getLocalDate("event_date"), row.getLong("changes"));
         }
-        return days;
+        Map<LocalDate, Instant> times = new TreeMap<>();
+        for (Row row : session.execute(SimpleStatement.newInstance(DAYS, source).setConsistencyLevel(consistency))) {
+            times.put(row.getLocalDate("event_date"), row.getInstant("changed_at"));
+        }
+        // A day may be in one table only: marked by a dedup host that does not count yet, or read between
+        // the two writes of one mark.
+        Set<LocalDate> days = new TreeSet<>(counts.keySet());
+        days.addAll(times.keySet());
+        List<DayChange> changes = new ArrayList<>(days.size());
+        for (LocalDate day : days) {
+            changes.add(new DayChange(day, counts.getOrDefault(day, 0L), times.get(day)));
+        }
+        return changes;
     }
 
     /** Whether any event was ever stored for the source. */

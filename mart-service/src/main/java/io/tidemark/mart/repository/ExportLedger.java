@@ -5,6 +5,7 @@ import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.datastax.oss.driver.api.core.ConsistencyLevel;
 import com.datastax.oss.quarkus.runtime.api.session.QuarkusCqlSession;
 import io.tidemark.mart.config.MartConfig;
+import io.tidemark.mart.model.DayChange;
 import io.tidemark.mart.model.ExportedDay;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -23,12 +24,12 @@ import java.util.TreeMap;
 @ApplicationScoped
 public class ExportLedger {
 
-    private static final String COLUMNS = "source, event_date, exported_through, covers_changed_at, exported_at, "
-            + "rows, files, bytes";
+    private static final String COLUMNS = "source, event_date, exported_through, covers_changes, covers_changed_at, "
+            + "exported_at, rows, files, bytes";
     private static final String OF_SOURCE = "SELECT " + COLUMNS + " FROM tidemark.exported_days WHERE source = ?";
     private static final String ALL = "SELECT " + COLUMNS + " FROM tidemark.exported_days";
-    private static final String RECORD = "INSERT INTO tidemark.exported_days (source, event_date, covers_changed_at, "
-            + "exported_at, rows, files, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)";
+    private static final String RECORD = "INSERT INTO tidemark.exported_days (source, event_date, covers_changes, "
+            + "covers_changed_at, exported_at, rows, files, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
     private static final String THROUGH = "UPDATE tidemark.exported_days SET exported_through = ? WHERE source = ?";
     private static final String THROUGH_OF = "SELECT exported_through FROM tidemark.exported_days WHERE source = ? LIMIT 1";
 
@@ -64,9 +65,10 @@ public class ExportLedger {
         return days;
     }
 
-    public void record(String source, LocalDate day, Instant coversChangedAt, Instant exportedAt, long rows, int files,
-            long bytes) {
-        session.execute(SimpleStatement.newInstance(RECORD, source, day, coversChangedAt, exportedAt, rows, files, bytes)
+    /** Notes that the day's files now hold every change up to {@code covers}, as read before the day's rows. */
+    public void record(String source, DayChange covers, Instant exportedAt, long rows, int files, long bytes) {
+        session.execute(SimpleStatement.newInstance(RECORD, source, covers.date(), covers.changes(), covers.changedAt(),
+                        exportedAt, rows, files, bytes)
                 .setConsistencyLevel(consistency));
     }
 
@@ -81,7 +83,8 @@ public class ExportLedger {
 
     private static ExportedDay day(Row row) {
         return new ExportedDay(row.getString("source"), row.getLocalDate("event_date"), row.getInstant("exported_at"),
-                row.getInstant("covers_changed_at"), row.getLong("rows"), row.getInt("files"), row.getLong("bytes"),
+                row.isNull("covers_changes") ? null : row.getLong("covers_changes"), row.getInstant("covers_changed_at"),
+                row.getLong("rows"), row.getInt("files"), row.getLong("bytes"),
                 row.getInstant("exported_through"));
     }
 }

@@ -1,5 +1,6 @@
 package io.tidemark.mart.rest;
 
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.datastax.oss.quarkus.runtime.api.session.QuarkusCqlSession;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -19,6 +20,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -127,6 +129,44 @@ class ExportResourceTest {
                 .then().statusCode(200)
                 .body("days[0].events", equalTo(2)).body("days[0].users", equalTo(2))
                 .body("days[1].events", equalTo(1));
+    }
+
+    @Test
+    void aChangeFromAHostWhoseClockIsBehindIsStillExported() {
+        StoredEvents events = new StoredEvents(session);
+        events.store("2026-11-03T08:00:00Z", "Viewed", "u-1", null);
+        assertEquals(1, events.export());
+
+        // A second dedup host, its clock an hour behind, stores a row of the day after that export: its
+        // changed_at is earlier than the one the files cover, and its older write timestamp even
+        // loses to the first host's mark, so changed_days still shows the covered time.
+        events.storeByClock("2026-11-03T09:00:00Z", "Bought", "u-2", null, Duration.ofHours(1));
+        assertEquals(1, events.export(), "the day's change count went up, so the day is exported again");
+        assertEquals(0, events.export());
+
+        given().auth().oauth2(TOKEN)
+                .queryParam("source", events.source).queryParam("from", "2026-11-03").queryParam("to", "2026-11-03")
+                .when().get("/api/v1/metrics/daily")
+                .then().statusCode(200)
+                .body("days[0].events", equalTo(2)).body("days[0].users", equalTo(2));
+        given().auth().oauth2(TOKEN).queryParam("source", events.source)
+                .when().get("/api/v1/exports")
+                .then().statusCode(200)
+                .body("$", hasSize(1)).body("[0].rows", equalTo(2)).body("[0].coversChanges", equalTo(2));
+    }
+
+    @Test
+    void aDayExportedBeforeChangeCountsIsExportedOnceMore() {
+        StoredEvents events = new StoredEvents(session);
+        events.store("2026-11-04T08:00:00Z", "Viewed", "u-1", null);
+        assertEquals(1, events.export());
+        // What an export by a version before change counts left: the covered time, but no covered count.
+        session.execute(SimpleStatement.newInstance("DELETE covers_changes FROM tidemark.exported_days "
+                + "WHERE source = ? AND event_date = ?", events.source, LocalDate.parse("2026-11-04")));
+
+        // Its files may predate a change whose changed_at came from a clock behind, so they are not trusted.
+        assertEquals(1, events.export());
+        assertEquals(0, events.export(), "once the count is recorded, an unchanged day is left alone");
     }
 
     @Test

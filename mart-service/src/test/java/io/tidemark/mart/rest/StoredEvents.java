@@ -4,12 +4,15 @@ import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.datastax.oss.quarkus.runtime.api.session.QuarkusCqlSession;
 import io.tidemark.event.EventIndexLayout;
 
+import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.temporal.ChronoUnit;
 import java.util.UUID;
 
 import static io.restassured.RestAssured.given;
 
-/** Writes events the way dedup-service does (row, then changed day) and runs the export for a test source. */
+/** Writes events the way dedup-service does (row, then the day's change marks) and runs the export for a test source. */
 final class StoredEvents {
 
     static final String TOKEN = "dev-read-token";
@@ -28,15 +31,21 @@ final class StoredEvents {
     }
 
     void store(String time, String event, String userId, String anonymousId) {
+        storeByClock(time, event, userId, anonymousId, Duration.ZERO);
+    }
+
+    /**
+     * Stores an event as a dedup host whose clock is {@code behind} the real time would: its
+     * changed_at, and the write timestamp its driver gives every write, are that much earlier.
+     */
+    void storeByClock(String time, String event, String userId, String anonymousId, Duration behind) {
         Instant eventTime = Instant.parse(time);
         String messageId = UUID.randomUUID().toString();
         session.execute(SimpleStatement.newInstance("INSERT INTO tidemark.events_by_day (source, event_date, bucket, "
                         + "event_time, message_id, type, event, user_id, anonymous_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 source, EventIndexLayout.eventDay(eventTime), EventIndexLayout.bucket(messageId), eventTime, messageId,
                 "track", event, userId, anonymousId));
-        session.execute(SimpleStatement.newInstance(
-                "INSERT INTO tidemark.changed_days (source, event_date, changed_at) VALUES (?, ?, ?)",
-                source, EventIndexLayout.eventDay(eventTime), Instant.now()));
+        markChanged(EventIndexLayout.eventDay(eventTime), Instant.now().minus(behind));
     }
 
     /** Stores {@code count} events of one user, one second apart from {@code start}, in reverse time order. */
@@ -57,9 +66,16 @@ final class StoredEvents {
             }
         }
         writes.forEach(java.util.concurrent.CompletableFuture::join);
+        markChanged(EventIndexLayout.eventDay(first), Instant.now());
+    }
+
+    /** The day's marks as dedup-service writes them after its rows: one more change, and when by {@code clock}. */
+    private void markChanged(LocalDate day, Instant clock) {
         session.execute(SimpleStatement.newInstance(
-                "INSERT INTO tidemark.changed_days (source, event_date, changed_at) VALUES (?, ?, ?)",
-                source, EventIndexLayout.eventDay(first), Instant.now()));
+                "UPDATE tidemark.day_changes SET changes = changes + 1 WHERE source = ? AND event_date = ?", source, day));
+        session.execute(SimpleStatement.newInstance(
+                "INSERT INTO tidemark.changed_days (source, event_date, changed_at) VALUES (?, ?, ?) USING TIMESTAMP ?",
+                source, day, clock, ChronoUnit.MICROS.between(Instant.EPOCH, clock)));
     }
 
     /** POST /api/v1/exports for this source; returns the number of days it rewrote. */
