@@ -23,6 +23,15 @@ final class Pipeline implements AutoCloseable {
     /** Prepares (does not start) the services; {@code modules} picks which ones. */
     static Pipeline of(Path root, PrivateStack stack, List<Source> sources, FaultSettings settings, List<String> modules)
             throws IOException {
+        return of(root, stack, sources, settings, modules, Map.of());
+    }
+
+    /**
+     * As {@link #of(Path, PrivateStack, List, FaultSettings, List)}, with further system properties
+     * ({@code key=value}) for some modules, after the suite's own: a test that needs shorter limits.
+     */
+    static Pipeline of(Path root, PrivateStack stack, List<Source> sources, FaultSettings settings, List<String> modules,
+            Map<String, List<String>> overrides) throws IOException {
         Path logDir = root.resolve("faults/target/logs");
         Map<String, ServiceProcess> services = new java.util.LinkedHashMap<>();
         for (String module : modules) {
@@ -47,6 +56,7 @@ final class Pipeline implements AutoCloseable {
                 }
                 default -> throw new IllegalArgumentException("unknown service " + module);
             }
+            props.addAll(overrides.getOrDefault(module, List.of()));
             services.put(module, new ServiceProcess(root, module, props, settings.serviceHeap(), logDir));
         }
         return new Pipeline(services);
