@@ -8,8 +8,12 @@ import static org.quicktheories.QuickTheory.qt;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tidemark.faults.FuzzCase.Expect;
+import io.tidemark.faults.SlowClients.Outcome;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -24,7 +28,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
@@ -40,7 +51,9 @@ import org.quicktheories.generators.Generate;
  * Property-based fuzzing of the packaged ingest-service (and mart's query parameters) on the
  * private stack: hostile requests interleaved with valid events. Every bad request gets a 4xx with
  * a problem body, nothing gets a 5xx, ingest stays ready with bounded memory, and every valid
- * event it acknowledged is stored exactly once by the real dedup-service.
+ * event it acknowledged is stored exactly once by the real dedup-service. Beside that load, slow
+ * clients hold connections (idle, dripping headers, dripping a body) and are cut within ingest's
+ * bounds; then more connections than ingest's cap are opened, and good requests succeed once they close.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class IngestFuzzIT {
@@ -54,6 +67,23 @@ class IngestFuzzIT {
      * options (a 128 MB heap) no hostile request may take the process past what Kubernetes allows it.
      */
     private static final long RSS_LIMIT_MB = Long.getLong("tidemark.fuzz.rss.limit.mb", 384);
+    /*
+     * Ingest's connection limits for this run, far shorter and smaller than shipped (idle 75 s, read deadline
+     * 60 s, 1000 connections) so that slow clients are cut and the cap is reached within the test: the
+     * mechanisms are the same, only the figures differ.
+     */
+    private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(6);
+    private static final Duration READ_TIMEOUT = Duration.ofSeconds(3);
+    private static final int MAX_CONNECTIONS = 300;
+    /** How much later than its bound a cut may come on two busy cores; and how much earlier (timer granularity). */
+    private static final Duration CUT_LATE = Duration.ofSeconds(4);
+    private static final Duration CUT_EARLY = Duration.ofSeconds(1);
+    /** Slow clients per round, well under the cap beside the fuzz's own connections. */
+    private static final int IDLE_CLIENTS = 200;
+    private static final int HEADER_DRIPS = 10;
+    private static final int BODY_DRIPS = 5;
+    /** Connections opened beyond the cap in the last phase. */
+    private static final int OVER_CAP = 50;
 
     private static Source source;
     private static PrivateStack stack;
@@ -61,6 +91,10 @@ class IngestFuzzIT {
     private static final Map<String, LocalDate> acknowledged = new ConcurrentHashMap<>();
     private static final Map<String, AtomicInteger> statuses = new TreeMap<>();
     private static final List<String> codecOnly = new ArrayList<>();
+    /** Ingest's largest RSS and whether it ever stopped, sampled every half second for the whole class. */
+    private static final AtomicLong maxRssKb = new AtomicLong();
+    private static final AtomicBoolean ingestExited = new AtomicBoolean();
+    private static ScheduledExecutorService sampler;
 
     @BeforeAll
     static void startServices() throws Exception {
@@ -69,12 +103,27 @@ class IngestFuzzIT {
         String id = "fz" + Long.toString(Instant.now().getEpochSecond(), 36);
         source = new Source(id, id + "-write-key");
         pipeline = Pipeline.of(SharedPrivateStack.root(), stack, List.of(source), settings,
-                List.of(Pipeline.INGEST, Pipeline.DEDUP, Pipeline.MART));
+                List.of(Pipeline.INGEST, Pipeline.DEDUP, Pipeline.MART),
+                Map.of(Pipeline.INGEST, List.of(
+                        "quarkus.http.idle-timeout=" + IDLE_TIMEOUT.toSeconds() + "S",
+                        "tidemark.ingest.request-read-timeout=" + READ_TIMEOUT,
+                        "quarkus.http.limits.max-connections=" + MAX_CONNECTIONS)));
         pipeline.startAll();
+        ServiceProcess ingest = pipeline.service(Pipeline.INGEST);
+        sampler = Executors.newSingleThreadScheduledExecutor();
+        sampler.scheduleAtFixedRate(() -> {
+            maxRssKb.accumulateAndGet(ingest.rssKb(), Math::max);
+            if (!ingest.alive()) {
+                ingestExited.set(true);
+            }
+        }, 0, 500, TimeUnit.MILLISECONDS);
     }
 
     @AfterAll
     static void stopServices() {
+        if (sampler != null) {
+            sampler.shutdownNow();
+        }
         if (pipeline != null) {
             pipeline.close();
         }
@@ -87,30 +136,49 @@ class IngestFuzzIT {
         int port = ingest.uri("").getPort();
         HostileRequests requests = new HostileRequests(source);
         AtomicLong sent = new AtomicLong();
-        AtomicLong maxRssKb = new AtomicLong();
         AtomicLong seeds = new AtomicLong(20_260_101L);
+
+        // Slow clients beside the fuzz, round after round until it ends: good events flow while they hold connections.
+        SlowClients slow = new SlowClients(port, requests.auth().get("Authorization"));
+        AtomicBoolean fuzzing = new AtomicBoolean(true);
+        ExecutorService slowRounds = Executors.newFixedThreadPool(3);
+        Future<List<Outcome>> idle = slowRounds.submit(whileFuzzing(fuzzing,
+                () -> slow.idle(IDLE_CLIENTS, IDLE_TIMEOUT.plus(CUT_LATE).plus(CUT_LATE))));
+        Future<List<Outcome>> headerDrips = slowRounds.submit(whileFuzzing(fuzzing,
+                () -> slow.headerDrip(HEADER_DRIPS, IDLE_TIMEOUT.plus(CUT_LATE).plus(CUT_LATE))));
+        Future<List<Outcome>> bodyDrips = slowRounds.submit(whileFuzzing(fuzzing,
+                () -> slow.bodyDrip(BODY_DRIPS, READ_TIMEOUT.plus(CUT_LATE).plus(CUT_LATE))));
+        slowRounds.shutdown();
 
         // QuickTheories skips an example equal to one it already tried, so one run may send fewer than asked:
         // runs with further seeds send the rest, and the count below is exactly what was sent.
         long seed = 20_261_130L;
-        while (sent.get() < HOSTILE_REQUESTS) {
-            fuzz(requests, seed++, (int) (HOSTILE_REQUESTS - sent.get()), hostile -> {
-            long n = sent.incrementAndGet();
-            check(port, hostile);
-            if (n % VALID_EVERY == 0) {
-                FuzzCase event = requests.validCase(new SplittableRandom(seeds.incrementAndGet()));
-                check(port, event);
-                if (n % (VALID_EVERY * 4) == 0) {
-                    // A client retry of the same events: still one row each.
+        try {
+            while (sent.get() < HOSTILE_REQUESTS) {
+                fuzz(requests, seed++, (int) (HOSTILE_REQUESTS - sent.get()), hostile -> {
+                long n = sent.incrementAndGet();
+                check(port, hostile);
+                if (n % VALID_EVERY == 0) {
+                    FuzzCase event = requests.validCase(new SplittableRandom(seeds.incrementAndGet()));
                     check(port, event);
+                    if (n % (VALID_EVERY * 4) == 0) {
+                        // A client retry of the same events: still one row each.
+                        check(port, event);
+                    }
                 }
+                if (n % HEALTH_EVERY == 0) {
+                    assertTrue(ingest.ready(), "ingest not ready after " + n + " requests, the last: " + hostile);
+                    maxRssKb.accumulateAndGet(ingest.rssKb(), Math::max);
+                }
+                });
             }
-            if (n % HEALTH_EVERY == 0) {
-                assertTrue(ingest.ready(), "ingest not ready after " + n + " requests, the last: " + hostile);
-                maxRssKb.accumulateAndGet(ingest.rssKb(), Math::max);
-            }
-            });
+        } finally {
+            // Also when the fuzz fails: the rounds end, and their threads with them.
+            fuzzing.set(false);
         }
+        List<Outcome> idleOutcomes = idle.get(2, TimeUnit.MINUTES);
+        List<Outcome> headerOutcomes = headerDrips.get(2, TimeUnit.MINUTES);
+        List<Outcome> bodyOutcomes = bodyDrips.get(2, TimeUnit.MINUTES);
 
         System.out.println("fuzz: " + sent.get() + " hostile requests, " + acknowledged.size()
                 + " valid events acknowledged; statuses " + statuses + "; ingest max RSS " + maxRssKb.get() / 1024 + " MB");
@@ -119,8 +187,15 @@ class IngestFuzzIT {
                     + ", e.g. " + codecOnly.get(0));
         }
         assertEquals(HOSTILE_REQUESTS, sent.get(), "hostile requests sent");
+        System.out.println("fuzz: slow clients beside it: " + summary(idleOutcomes) + "; " + summary(headerOutcomes)
+                + "; " + summary(bodyOutcomes) + " (idle timeout " + IDLE_TIMEOUT.toSeconds() + " s, read deadline "
+                + READ_TIMEOUT.toSeconds() + " s)");
         assertTrue(ingest.ready(), "ingest is not ready after the fuzz run");
-        assertTrue(maxRssKb.get() / 1024 < RSS_LIMIT_MB, "ingest RSS grew to " + maxRssKb.get() / 1024 + " MB");
+        assertAliveWithinMemory(ingest);
+        // Vert.x's idle check sits behind its HTTP decoder: a head that never ends is idle however fast it drips.
+        assertCut(idleOutcomes, IDLE_TIMEOUT, o -> o.received().length == 0, "closed without an answer");
+        assertCut(headerOutcomes, IDLE_TIMEOUT, o -> o.received().length == 0, "closed without an answer");
+        assertCut(bodyOutcomes, READ_TIMEOUT, IngestFuzzIT::isReadTimeoutProblem, "answered 408 with a problem body");
         assertTrue(acknowledged.size() > HOSTILE_REQUESTS / VALID_EVERY / 2, "too few valid events: " + acknowledged.size());
 
         Map<String, List<StoredIndex.StoredRow>> stored = awaitStored(acknowledged.keySet());
@@ -137,6 +212,138 @@ class IngestFuzzIT {
                 problems.size() + " of " + acknowledged.size() + " acknowledged valid events not stored exactly once");
     }
 
+    @Test
+    @Order(2)
+    void connectionsBeyondTheCapAreRefusedAndGoodRequestsSucceedOnceTheyClose() throws Exception {
+        ServiceProcess ingest = pipeline.service(Pipeline.INGEST);
+        int port = ingest.uri("").getPort();
+        HostileRequests requests = new HostileRequests(source);
+        // An unfinished request head, as a slow client holds it: counted toward the cap like any connection.
+        byte[] head = ("POST /v1/batch HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        FuzzCase whileFull = requests.validCase(new SplittableRandom(20_261_201L));
+        List<Socket> held = new ArrayList<>();
+        int open = 0;
+        int refused = 0;
+        RawHttp.Response answerWhileFull;
+        try {
+            for (int i = 0; i < MAX_CONNECTIONS + OVER_CAP; i++) {
+                Socket socket = new Socket();
+                held.add(socket);
+                socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+                try {
+                    socket.getOutputStream().write(head);
+                } catch (IOException refusedAlready) {
+                    // counted below
+                }
+            }
+            // The server closes a connection over the cap on its event loop, a moment after accepting it.
+            Thread.sleep(500);
+            for (Socket socket : held) {
+                if (isOpen(socket)) {
+                    open++;
+                } else {
+                    refused++;
+                }
+            }
+            answerWhileFull = exchange(port, whileFull.method(), whileFull.path(), whileFull.headers(), whileFull.body());
+        } finally {
+            for (Socket socket : held) {
+                socket.close();
+            }
+        }
+        System.out.println("cap: " + held.size() + " connections opened against a cap of " + MAX_CONNECTIONS + ": "
+                + open + " held, " + refused + " closed at once; a good request while full got " + answerWhileFull.status()
+                + "; ingest max RSS " + maxRssKb.get() / 1024 + " MB");
+        assertTrue(open <= MAX_CONNECTIONS, open + " connections held open under a cap of " + MAX_CONNECTIONS);
+        assertTrue(refused >= OVER_CAP, "only " + refused + " of " + held.size() + " connections refused");
+        assertEquals(-1, answerWhileFull.status(), "a request while the cap was reached: " + answerWhileFull.text());
+
+        // Released: the refused call is sent again as an SDK retries it (same messageIds), then new ones.
+        Instant deadline = Instant.now().plusSeconds(10);
+        RawHttp.Response retried = exchange(port, whileFull.method(), whileFull.path(), whileFull.headers(), whileFull.body());
+        while (retried.status() == -1 && Instant.now().isBefore(deadline)) {
+            Thread.sleep(200);
+            retried = exchange(port, whileFull.method(), whileFull.path(), whileFull.headers(), whileFull.body());
+        }
+        assertTrue(retried.status() / 100 == 2, "the retried request after the release got " + retried.status() + " " + retried.text());
+        record(whileFull);
+        Set<String> ids = new HashSet<>(whileFull.messageIds());
+        for (int i = 0; i < 20; i++) {
+            FuzzCase after = requests.validCase(new SplittableRandom(20_261_202L + i));
+            check(port, after);
+            ids.addAll(after.messageIds());
+        }
+        assertTrue(ingest.ready(), "ingest is not ready after the cap was reached");
+        assertAliveWithinMemory(ingest);
+
+        Map<String, List<StoredIndex.StoredRow>> stored = awaitStored(ids);
+        List<String> notOnce = ids.stream().filter(id -> stored.getOrDefault(id, List.of()).size() != 1)
+                .map(id -> id + " stored " + stored.getOrDefault(id, List.of()).size() + " times").toList();
+        assertEquals(List.of(), notOnce, "events sent beside the cap phase");
+    }
+
+    /** Runs {@code round} once, then again while the fuzz runs; everything the rounds returned. */
+    private static Callable<List<Outcome>> whileFuzzing(AtomicBoolean fuzzing, Callable<List<Outcome>> round) {
+        return () -> {
+            List<Outcome> all = new ArrayList<>();
+            do {
+                all.addAll(round.call());
+            } while (fuzzing.get());
+            return all;
+        };
+    }
+
+    /** Every connection was closed by ingest within its bound (not long before it either), with the answer expected. */
+    private static void assertCut(List<Outcome> outcomes, Duration bound, java.util.function.Predicate<Outcome> answer,
+            String expected) {
+        assertTrue(!outcomes.isEmpty(), "no slow client ran");
+        for (Outcome outcome : outcomes) {
+            assertTrue(outcome.closedAfter() != null, "not cut within " + bound.plus(CUT_LATE) + ": " + outcome);
+            assertTrue(outcome.closedAfter().compareTo(bound.plus(CUT_LATE)) <= 0, "cut too late (bound " + bound + "): " + outcome);
+            assertTrue(outcome.closedAfter().compareTo(bound.minus(CUT_EARLY)) >= 0, "cut before its bound " + bound
+                    + ", so by something else: " + outcome);
+            assertTrue(answer.test(outcome), "expected " + expected + ": " + outcome);
+        }
+    }
+
+    private static boolean isReadTimeoutProblem(Outcome outcome) {
+        if (outcome.status() != 408 || !outcome.header("Content-Type").startsWith("application/problem+json")) {
+            return false;
+        }
+        try {
+            JsonNode problem = JSON.readTree(outcome.body());
+            return problem.path("status").asInt() == 408 && "body".equals(problem.path("field").asText());
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static String summary(List<Outcome> outcomes) {
+        Map<Integer, Integer> byStatus = new TreeMap<>();
+        outcomes.forEach(o -> byStatus.merge(o.status(), 1, Integer::sum));
+        String range = outcomes.stream().filter(o -> o.closedAfter() != null).mapToLong(o -> o.closedAfter().toMillis())
+                .summaryStatistics().toString().replaceAll(".*min=(\\d+).*max=(\\d+).*", "$1-$2 ms");
+        return outcomes.size() + " " + (outcomes.isEmpty() ? "" : outcomes.get(0).kind()) + " cut after " + range
+                + ", answers " + byStatus.toString().replace("-1=", "none=");
+    }
+
+    private static void assertAliveWithinMemory(ServiceProcess ingest) {
+        assertTrue(ingest.alive() && !ingestExited.get(), "ingest exited");
+        assertTrue(maxRssKb.get() / 1024 < RSS_LIMIT_MB, "ingest RSS grew to " + maxRssKb.get() / 1024 + " MB");
+    }
+
+    /** Whether the server still holds the connection: no EOF, no reset, just quiet. */
+    private static boolean isOpen(Socket socket) throws IOException {
+        socket.setSoTimeout(1);
+        try {
+            return socket.getInputStream().read() >= 0;
+        } catch (SocketTimeoutException quiet) {
+            return true;
+        } catch (IOException reset) {
+            return false;
+        }
+    }
+
     /** Up to {@code examples} hostile requests generated from {@code seed}, each checked by {@code check}. */
     private static void fuzz(HostileRequests requests, long seed, int examples,
             java.util.function.Consumer<FuzzCase> check) {
@@ -145,7 +352,7 @@ class IngestFuzzIT {
     }
 
     @Test
-    @Order(2)
+    @Order(3)
     void martParametersNeverCauseServerErrorsAndBadOnesGetProblems() throws Exception {
         ServiceProcess mart = pipeline.service(Pipeline.MART);
         int port = mart.uri("").getPort();
