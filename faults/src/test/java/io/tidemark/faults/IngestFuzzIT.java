@@ -84,6 +84,14 @@ class IngestFuzzIT {
     private static final int BODY_DRIPS = 5;
     /** Connections opened beyond the cap in the last phase. */
     private static final int OVER_CAP = 50;
+    /**
+     * Near-maximal bodies held whole but for their last byte: 250 x 500 KB is about twice ingest's 128 MB
+     * heap if every one were buffered, and under its connection cap of this run.
+     */
+    private static final int HELD_BODIES = 250;
+    private static final int HELD_BODY_BYTES = 500_000;
+    /** Ingest's budget of buffered bodies (tidemark.ingest.max-buffered-request-bytes, shipped default). */
+    private static final long BODY_BUDGET_BYTES = 32L << 20;
 
     private static Source source;
     private static PrivateStack stack;
@@ -214,6 +222,50 @@ class IngestFuzzIT {
 
     @Test
     @Order(2)
+    void heldBodiesBeyondTheBufferBudgetAre503AndGoodRequestsStillFitBesideThem() throws Exception {
+        ServiceProcess ingest = pipeline.service(Pipeline.INGEST);
+        int port = ingest.uri("").getPort();
+        HostileRequests requests = new HostileRequests(source);
+        SlowClients slow = new SlowClients(port, requests.auth().get("Authorization"));
+        ExecutorService holder = Executors.newSingleThreadExecutor();
+        Future<List<Outcome>> held = holder.submit(() -> slow.heldBodies(HELD_BODIES, HELD_BODY_BYTES,
+                READ_TIMEOUT.plus(CUT_LATE).plus(CUT_LATE)));
+        holder.shutdown();
+        // While the budget is full of held bodies: a small call still fits beside them.
+        Thread.sleep(1500);
+        FuzzCase whileHeld = requests.validCase(new SplittableRandom(20_261_301L));
+        check(port, whileHeld);
+        List<Outcome> outcomes = held.get(2, TimeUnit.MINUTES);
+        System.out.println("held bodies: " + summary(outcomes) + " (budget " + (BODY_BUDGET_BYTES >> 20) + " MB, read deadline "
+                + READ_TIMEOUT.toSeconds() + " s); ingest max RSS " + maxRssKb.get() / 1024 + " MB");
+        long budgeted = outcomes.stream().filter(o -> o.status() == 408).count();
+        long refused = outcomes.stream().filter(IngestFuzzIT::isBusyProblem).count();
+        assertEquals(HELD_BODIES, budgeted + refused, "every held body is either read until its deadline or refused 503: "
+                + outcomes.stream().filter(o -> o.status() != 408 && !isBusyProblem(o)).limit(3).toList());
+        assertTrue(budgeted * HELD_BODY_BYTES <= BODY_BUDGET_BYTES, budgeted + " bodies of " + HELD_BODY_BYTES
+                + " bytes buffered at once, over the budget of " + BODY_BUDGET_BYTES);
+        assertTrue(budgeted > 0 && refused > 0, budgeted + " read, " + refused + " refused");
+        assertTrue(ingest.ready(), "ingest is not ready after the held bodies");
+        assertAliveWithinMemory(ingest);
+        Map<String, List<StoredIndex.StoredRow>> stored = awaitStored(Set.copyOf(whileHeld.messageIds()));
+        assertTrue(whileHeld.messageIds().stream().allMatch(id -> stored.getOrDefault(id, List.of()).size() == 1),
+                "the call sent beside the held bodies is stored once: " + stored);
+    }
+
+    /** Refused before its body was read: 503 with Retry-After and a problem naming the body. */
+    private static boolean isBusyProblem(Outcome outcome) {
+        if (outcome.status() != 503 || outcome.header("Retry-After").isEmpty()) {
+            return false;
+        }
+        try {
+            return "body".equals(JSON.readTree(outcome.body()).path("field").asText());
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Test
+    @Order(3)
     void connectionsBeyondTheCapAreRefusedAndGoodRequestsSucceedOnceTheyClose() throws Exception {
         ServiceProcess ingest = pipeline.service(Pipeline.INGEST);
         int port = ingest.uri("").getPort();
@@ -352,7 +404,7 @@ class IngestFuzzIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void martParametersNeverCauseServerErrorsAndBadOnesGetProblems() throws Exception {
         ServiceProcess mart = pipeline.service(Pipeline.MART);
         int port = mart.uri("").getPort();

@@ -93,6 +93,26 @@ final class SlowClients {
     }
 
     /**
+     * {@code count} authenticated {@code POST /v1/batch} that send a valid batch of {@code length} bytes
+     * whole but for its last byte, then hold it: each costs the server a buffered body until it is cut.
+     */
+    List<Outcome> heldBodies(int count, int length, Duration bound) throws IOException, InterruptedException {
+        StringBuilder batch = new StringBuilder("{\"batch\":[");
+        while (batch.length() < length - 200) {
+            batch.append("{\"type\":\"track\",\"event\":\"Held\",\"userId\":\"u\",\"messageId\":\"")
+                    .append(java.util.UUID.randomUUID()).append("\"},");
+        }
+        batch.setLength(batch.length() - 1);
+        byte[] body = batch.append("]}").toString().getBytes(StandardCharsets.US_ASCII);
+        byte[] head = ("POST /v1/batch HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nAuthorization: " + authorization
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        byte[] allButLast = java.util.Arrays.copyOf(head, head.length + body.length - 1);
+        System.arraycopy(body, 0, allButLast, head.length, body.length - 1);
+        return run("held-body", count, bound, allButLast, null);
+    }
+
+    /**
      * Opens {@code count} connections that each send {@code head}, then {@code drip} every second (none when
      * null), and watches them until every one is closed by the server or {@code bound} passes; closes all.
      */

@@ -87,6 +87,16 @@ public interface IngestConfig {
     MemorySize maxInFlightBytes();
 
     /**
+     * Bytes of request bodies that may be buffered at once, across all connections, before they are
+     * parsed (a bulk import streams and is not counted). Each body is buffered whole, and a client
+     * that sends all of a 500 KB body but its last byte holds that buffer until the read deadline:
+     * 300 such connections would fill the 128 MB heap of src/main/jvm/jvm.options. Beyond this budget
+     * a new request is answered 503 with Retry-After before a byte of its body is read.
+     */
+    @WithDefault("32M")
+    MemorySize maxBufferedRequestBytes();
+
+    /**
      * How long a request (other than a bulk import, which has its own limits) may take to arrive whole
      * once its headers are in: a body dripped in byte by byte is never idle, so the idle timeout alone
      * would let it hold its connection and its buffer for ever.

@@ -112,6 +112,11 @@ public class WriteKeyAuthenticatorTest {
             }
 
             @Override
+            public io.quarkus.runtime.configuration.MemorySize maxBufferedRequestBytes() {
+                return new io.quarkus.runtime.configuration.MemorySize(java.math.BigInteger.valueOf(1 << 20));
+            }
+
+            @Override
             public Duration requestReadTimeout() {
                 return Duration.ofSeconds(60);
             }

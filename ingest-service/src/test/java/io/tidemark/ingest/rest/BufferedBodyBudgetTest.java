@@ -1,0 +1,115 @@
+package io.tidemark.ingest.rest;
+
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.UUID;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
+
+/**
+ * Bodies buffered at once are bounded across connections: clients that send all of a large body but
+ * its last byte cannot together fill the heap. Past the budget a new request is answered 503 with
+ * Retry-After before its body is read, small requests still fit beside the held ones, and the budget
+ * comes back when the holders go.
+ */
+@QuarkusTest
+@TestProfile(BufferedBodyBudgetTest.SmallBudget.class)
+class BufferedBodyBudgetTest {
+
+    private static final String AUTHORIZATION = "Basic aW5nZXN0LXRlc3Qta2V5Og==";
+    private static final int HELD_LENGTH = 400_000;
+
+    /** Room for two held 400 KB bodies and a few small requests, not for a third large one. */
+    public static class SmallBudget implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("tidemark.ingest.max-buffered-request-bytes", "1M");
+        }
+    }
+
+    @TestHTTPResource("/")
+    URL server;
+
+    @Test
+    void heldBodiesFillTheBudgetAndThenFurtherBodiesAre503UntilTheHoldersGo() throws Exception {
+        try (Socket first = holdBody(); Socket second = holdBody()) {
+            try (Socket third = holdBody()) {
+                String answer = readAnswer(third);
+                assertThat(answer, startsWith("HTTP/1.1 503"));
+                assertThat(answer.toLowerCase(java.util.Locale.ROOT), containsString("retry-after: 1"));
+                assertThat(answer, containsString("application/problem+json"));
+                assertThat(answer, containsString("\"field\":\"body\""));
+            }
+            // A small call fits beside the held bodies; a large one does not.
+            given().auth().preemptive().basic("ingest-test-key", "").contentType("application/json")
+                    .body("{\"userId\":\"u\",\"event\":\"Small\"}")
+                    .when().post("/v1/track").then().statusCode(200);
+            given().auth().preemptive().basic("ingest-test-key", "").contentType("application/json")
+                    .body(batchOfBytes(300_000))
+                    .when().post("/v1/batch").then().statusCode(503).header("Retry-After", equalTo("1"))
+                    .body("field", equalTo("body"));
+        }
+        // The holders went without finishing their bodies: their reservations are returned.
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).untilAsserted(() ->
+                given().auth().preemptive().basic("ingest-test-key", "").contentType("application/json")
+                        .body(batchOfBytes(300_000))
+                        .when().post("/v1/batch").then().statusCode(200));
+    }
+
+    /** A batch call whose body comes whole but for its last byte, held open. */
+    private Socket holdBody() throws IOException {
+        Socket socket = new Socket(server.getHost(), server.getPort());
+        OutputStream out = socket.getOutputStream();
+        byte[] body = batchOfBytes(HELD_LENGTH).getBytes(StandardCharsets.UTF_8);
+        out.write(("POST /v1/batch HTTP/1.1\r\nHost: localhost\r\nAuthorization: " + AUTHORIZATION
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        out.write(body, 0, body.length - 1);
+        out.flush();
+        return socket;
+    }
+
+    /** What the server sent before it closed the connection or went quiet for a few seconds. */
+    private static String readAnswer(Socket socket) throws IOException {
+        socket.setSoTimeout(5000);
+        ByteArrayOutputStream received = new ByteArrayOutputStream();
+        byte[] buffer = new byte[4096];
+        try {
+            InputStream in = socket.getInputStream();
+            for (int n; (n = in.read(buffer)) >= 0; ) {
+                received.write(buffer, 0, n);
+            }
+        } catch (SocketTimeoutException quiet) {
+            // answered (or not) and left open
+        }
+        return received.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    /** A valid batch of small track calls about {@code size} bytes long. */
+    private static String batchOfBytes(int size) {
+        StringBuilder batch = new StringBuilder("{\"batch\":[");
+        while (batch.length() < size - 200) {
+            batch.append("{\"type\":\"track\",\"event\":\"Held\",\"userId\":\"u\",\"messageId\":\"")
+                    .append(UUID.randomUUID()).append("\"},");
+        }
+        batch.setLength(batch.length() - 1);
+        return batch.append("]}").toString();
+    }
+}
