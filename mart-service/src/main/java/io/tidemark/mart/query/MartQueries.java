@@ -1,8 +1,6 @@
 package io.tidemark.mart.query;
 
-import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.mutiny.Uni;
-import io.tidemark.mart.config.MartConfig;
 import io.tidemark.mart.export.MartLayout;
 import io.tidemark.mart.export.MartSwapLock;
 import io.tidemark.mart.export.UserKeyHash;
@@ -10,22 +8,11 @@ import io.tidemark.mart.model.ActiveUsers;
 import io.tidemark.mart.model.DailyMetrics;
 import io.tidemark.mart.model.TopEvents;
 import io.tidemark.mart.repository.ChangeLedger;
-import io.tidemark.mart.repository.DuckDbEngine;
 import io.tidemark.mart.repository.ExportLedger;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-import org.duckdb.DuckDBConnection;
-import org.jboss.logging.Logger;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -33,20 +20,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Lock;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
 
 /**
  * Dashboard numbers computed by DuckDB from the Parquet marts. Every query filters on the Hive key
@@ -60,44 +35,19 @@ public class MartQueries {
     private static final int WEEK_DAYS = 7;
     private static final int MONTH_DAYS = 30;
     private static final String USER = UserKeyHash.USER;
-    private static final Logger LOG = Logger.getLogger(MartQueries.class);
 
-    private final DuckDbEngine engine;
+    private final QueryPool pool;
     private final MartSwapLock lock;
     private final ChangeLedger changes;
     private final ExportLedger exports;
     private final MartLayout layout;
-    // DuckDB's JDBC calls block for the whole query: they run on this bounded pool, never on an event
-    // loop, and the bound caps how many scans compete for DuckDB's threads and memory. Its queue is
-    // bounded too: past it a burst is refused at once instead of piling up behind slow scans.
-    private final ThreadPoolExecutor pool;
-    private final Duration timeout;
-    private final int queueLimit;
-    // Cancels a DuckDB statement still running at its deadline, so a timed-out query frees its worker.
-    private final ScheduledExecutorService deadlines = Executors.newSingleThreadScheduledExecutor(task -> {
-        Thread thread = new Thread(task, "mart-query-deadline");
-        thread.setDaemon(true);
-        return thread;
-    });
 
-    public MartQueries(DuckDbEngine engine, MartSwapLock lock, ChangeLedger changes, ExportLedger exports,
-            MartConfig config) {
-        this.engine = engine;
+    public MartQueries(QueryPool pool, MartSwapLock lock, ChangeLedger changes, ExportLedger exports) {
+        this.pool = pool;
         this.lock = lock;
         this.changes = changes;
         this.exports = exports;
-        this.layout = new MartLayout(config.export().root());
-        AtomicInteger threads = new AtomicInteger();
-        int concurrency = config.duckdb().queryConcurrency();
-        int queue = config.duckdb().queryQueue();
-        this.pool = new ThreadPoolExecutor(concurrency, concurrency, 0, TimeUnit.MILLISECONDS,
-                queue == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(queue), task -> {
-                    Thread thread = new Thread(task, "mart-query-" + threads.incrementAndGet());
-                    thread.setDaemon(true);
-                    return thread;
-                }, new ThreadPoolExecutor.AbortPolicy());
-        this.timeout = config.duckdb().queryTimeout();
-        this.queueLimit = queue;
+        this.layout = pool.layout();
     }
 
     public Uni<DailyMetrics> daily(String source, DateRange range, Optional<String> event) {
@@ -108,7 +58,7 @@ public class MartQueries {
             // All events: the per-day summaries written with each day, one tiny file per day.
             // One event: its rows, from the event files.
             String sql = event.isEmpty()
-                    ? "SELECT event_date, events, users FROM read_parquet('" + quoted(layout.summaryGlob(source))
+                    ? "SELECT event_date, events, users FROM read_parquet('" + MartSql.quoted(layout.summaryGlob(source))
                       + "', hive_partitioning = true, hive_types = {'event_date': DATE}) WHERE event_date BETWEEN DATE '"
                       + range.from() + "' AND DATE '" + range.to() + "'"
                     : "SELECT event_date, count(*) AS events, count(DISTINCT " + USER + ") AS users FROM "
@@ -208,138 +158,35 @@ public class MartQueries {
     }
 
     private String scan(String source) {
-        return "read_parquet('" + quoted(layout.sourceGlob(source)) + "', hive_partitioning = true, "
-                + "hive_types = {'event_date': DATE})";
+        return MartSql.scan(layout, source);
     }
 
-    /** Named files, with the Hive keys of their paths as columns. */
     private static String scan(List<String> files) {
-        return "read_parquet([" + files.stream().map(f -> "'" + quoted(f) + "'").collect(Collectors.joining(", "))
-                + "], hive_partitioning = true, hive_types = {'event_date': DATE})";
+        return MartSql.scan(files);
     }
 
-    private static String quoted(String text) {
-        return text.replace("'", "''");
-    }
-
-    /** Both filters: the partition key prunes files, the event_time range lets row-group statistics skip. */
     private static String days(LocalDate from, LocalDate to) {
-        return "event_date BETWEEN DATE '" + from + "' AND DATE '" + to + "'"
-                + " AND event_time >= TIMESTAMPTZ '" + from + " 00:00:00+00'"
-                + " AND event_time < TIMESTAMPTZ '" + to.plusDays(1) + " 00:00:00+00'";
+        return MartSql.days(from, to);
     }
 
-    private interface RowsReader {
-        void read(ResultSet rows) throws SQLException;
+    private void query(String source, String sql, List<String> parameters, QueryPool.RowsReader reader) {
+        pool.query(source, sql, parameters, reader);
     }
 
-    private void query(String source, String sql, List<String> parameters, RowsReader reader) {
-        Lock reading = lock.reading();
-        reading.lock();
-        try {
-            if (!hasDays(source)) {
-                // DuckDB refuses a glob that matches no file; a source not exported yet simply has no rows.
-                return;
-            }
-            run(source, sql, parameters, reader);
-        } finally {
-            reading.unlock();
-        }
+    private void run(String source, String sql, List<String> parameters, QueryPool.RowsReader reader) {
+        pool.run(source, sql, parameters, reader);
     }
 
-    /** Runs a query; the caller holds the read lock. */
-    private void run(String source, String sql, List<String> parameters, RowsReader reader) {
-        AtomicBoolean cancelled = new AtomicBoolean();
-        try (DuckDBConnection duck = engine.connect(); PreparedStatement statement = duck.prepareStatement(sql)) {
-            for (int i = 0; i < parameters.size(); i++) {
-                statement.setString(i + 1, parameters.get(i));
-            }
-            ScheduledFuture<?> deadline = deadlines.schedule(() -> {
-                cancelled.set(true);
-                try {
-                    statement.cancel();
-                } catch (SQLException e) {
-                    LOG.debugf(e, "cancelling a query of source %s at its deadline failed", source);
-                }
-            }, timeout.toMillis(), TimeUnit.MILLISECONDS);
-            try (ResultSet rows = statement.executeQuery()) {
-                reader.read(rows);
-            } finally {
-                deadline.cancel(false);
-            }
-        } catch (SQLException e) {
-            if (cancelled.get()) {
-                throw new QueryRefusedException("the query ran longer than " + timeout.toSeconds() + " s");
-            }
-            throw new IllegalStateException("mart query failed for source " + source + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** The event files of one day directory, none when the day was never exported or had no events. */
     private static List<String> eventFiles(Path dayDir) {
-        if (!Files.isDirectory(dayDir)) {
-            return List.of();
-        }
-        List<String> files = new ArrayList<>();
-        try (DirectoryStream<Path> parts = Files.newDirectoryStream(dayDir, "*.parquet")) {
-            parts.forEach(part -> files.add(part.toString()));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return files;
-    }
-
-    private boolean hasDays(String source) {
-        Path dir = layout.sourceDir(source);
-        if (!Files.isDirectory(dir)) {
-            return false;
-        }
-        try (DirectoryStream<Path> days = Files.newDirectoryStream(dir, "event_date=*")) {
-            for (Path day : days) {
-                if (!eventFiles(day).isEmpty()) {
-                    return true;
-                }
-            }
-            return false;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return QueryPool.eventFiles(dayDir);
     }
 
     /** Queries waiting for a free worker. */
     public int waiting() {
-        return pool.getQueue().size();
+        return pool.waiting();
     }
 
     private <T> Uni<T> onPool(Supplier<T> work) {
-        return Uni.createFrom().deferred(() -> {
-            CompletableFuture<T> result = new CompletableFuture<>();
-            try {
-                pool.execute(() -> {
-                    // Timed out while waiting: its caller has its answer, so the scan is not started at all.
-                    if (result.isDone()) {
-                        return;
-                    }
-                    try {
-                        result.complete(work.get());
-                    } catch (Throwable e) {
-                        result.completeExceptionally(e);
-                    }
-                });
-            } catch (RejectedExecutionException e) {
-                return Uni.createFrom().failure(
-                        new QueryRefusedException("too many queries are waiting (at most " + queueLimit + ")"));
-            }
-            // The deadline counts from arrival, waiting included: it is what the caller waits for.
-            ScheduledFuture<?> deadline = deadlines.schedule(() -> result.completeExceptionally(new QueryRefusedException(
-                    "the query did not finish within " + timeout.toSeconds() + " s")), timeout.toMillis(), TimeUnit.MILLISECONDS);
-            result.whenComplete((answer, failure) -> deadline.cancel(false));
-            return Uni.createFrom().completionStage(result);
-        });
-    }
-
-    void stop(@Observes ShutdownEvent event) {
-        pool.shutdownNow();
-        deadlines.shutdownNow();
+        return pool.submit(work);
     }
 }
