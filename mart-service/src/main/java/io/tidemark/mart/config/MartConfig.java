@@ -31,6 +31,23 @@ public interface MartConfig {
 
     Export export();
 
+    Lateness lateness();
+
+    /** How late events arrive, and when a day's numbers are final. */
+    interface Lateness {
+
+        /**
+         * How many of the source's latest complete UTC days (those exported with a lateness rollup)
+         * the p99 and p99.9 arrival delays are measured over.
+         */
+        @WithDefault("30")
+        int windowDays();
+
+        /** How long after its end a day becomes final while the window has no event with a known delay. */
+        @WithDefault("7d")
+        Duration fallbackFinalAfter();
+    }
+
     /** One dashboard API token: what it reads and whether it may run exports. */
     interface Token {
 

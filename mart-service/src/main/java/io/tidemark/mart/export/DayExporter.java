@@ -29,7 +29,7 @@ import java.util.stream.Stream;
 
 /**
  * Rewrites the Parquet files of one (source, UTC day) from the Cassandra event-time index: rows
- * sorted by event time, and the day's distinct users as a rollup beside them, written aside with
+ * sorted by event time, and beside them the day's distinct users and arrival delays as rollups, written aside with
  * DuckDB, then swapped in for the day's old files.
  */
 @ApplicationScoped
@@ -80,6 +80,7 @@ public class DayExporter {
                     copy(duck, "SELECT DISTINCT " + UserKeyHash.ofEventRow() + " AS " + UserKeyHash.COLUMN + " FROM "
                             + table + " WHERE " + UserKeyHash.USER + " IS NOT NULL ORDER BY " + UserKeyHash.COLUMN,
                             staging.resolve(MartLayout.USERS_ROLLUP));
+                    copy(duck, LatenessRollup.selectFrom(table), staging.resolve(MartLayout.LATENESS_ROLLUP));
                 }
                 long bytes = 0;
                 for (Path file : files) {
@@ -95,6 +96,7 @@ public class DayExporter {
                         List<String> names = new ArrayList<>();
                         files.forEach(file -> names.add(file.getFileName().toString()));
                         names.add(MartLayout.USERS_ROLLUP);
+                        names.add(MartLayout.LATENESS_ROLLUP);
                         publisher.publish(source, day, staging, names);
                     }
                 }

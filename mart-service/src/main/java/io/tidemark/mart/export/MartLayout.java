@@ -28,9 +28,15 @@ public record MartLayout(Path root) {
      * glob over the day's event files (the service's, the bench's, a user's) reads it as events.
      */
     public static final String USERS_ROLLUP = "_distinct_users.rollup";
+    /**
+     * The day's events by arrival delay ({@link LatenessRollup}): a few hundred rows at most, so the
+     * lateness of a year of days reads kilobytes. Beside the events for the same reason as the user rollup.
+     */
+    public static final String LATENESS_ROLLUP = "_lateness.rollup";
 
-    /** The only file names a day holds besides its manifest: numbered event parts and the user rollup. */
-    private static final Pattern DAY_FILE = Pattern.compile("part-\\d{5}\\.parquet|" + Pattern.quote(USERS_ROLLUP));
+    /** The only file names a day holds besides its manifest: numbered event parts and the rollups. */
+    private static final Pattern DAY_FILE = Pattern.compile("part-\\d{5}\\.parquet|"
+            + Pattern.quote(USERS_ROLLUP) + "|" + Pattern.quote(LATENESS_ROLLUP));
 
     public Path sourceDir(String source) {
         return root.resolve("source=" + source);
@@ -48,6 +54,11 @@ public record MartLayout(Path root) {
     /** The day's user rollup, present for every day exported since rollups exist. */
     public Path usersRollup(String source, LocalDate day) {
         return dayDir(source, day).resolve(USERS_ROLLUP);
+    }
+
+    /** The day's arrival-delay histogram, present for every day exported since it exists. */
+    public Path latenessRollup(String source, LocalDate day) {
+        return dayDir(source, day).resolve(LATENESS_ROLLUP);
     }
 
     /** One row per exported day, (events, users), so daily numbers need no scan of the events. */

@@ -5,15 +5,20 @@ import io.tidemark.event.SourceId;
 import io.tidemark.mart.config.MartConfig;
 import io.tidemark.mart.model.ActiveUsers;
 import io.tidemark.mart.model.DailyMetrics;
+import io.tidemark.mart.model.Lateness;
 import io.tidemark.mart.model.TopEvents;
 import io.tidemark.mart.query.DateRange;
 import io.tidemark.mart.query.InvalidParameterException;
+import io.tidemark.mart.query.LatenessQueries;
 import io.tidemark.mart.query.MartQueries;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 import java.util.Optional;
 
@@ -25,10 +30,12 @@ public class MetricsResource {
     private static final int DEFAULT_TOP_EVENTS = 10;
 
     private final MartQueries queries;
+    private final LatenessQueries lateness;
     private final MartConfig config;
 
-    public MetricsResource(MartQueries queries, MartConfig config) {
+    public MetricsResource(MartQueries queries, LatenessQueries lateness, MartConfig config) {
         this.queries = queries;
+        this.lateness = lateness;
         this.config = config;
     }
 
@@ -58,6 +65,27 @@ public class MetricsResource {
         requireSource(source);
         DateRange range = DateRange.parse(from, to, config.maxRangeDays());
         return queries.topEvents(source, range, limit(limit));
+    }
+
+    /** Events of each day of [from, to] by arrival delay, and whether the day is final. */
+    @GET
+    @Path("/lateness")
+    @Operation(summary = "Arrival delays per event day, and which days are final",
+            description = "For each UTC event day of [from, to]: its events by arrival delay (receivedAt minus event "
+                    + "time) up to 1 hour, 1, 3, 7 and 30 days, and later, each bucket excluding the earlier ones; "
+                    + "`unknown` events have no receivedAt. For the source: the delays within which 99 % and 99.9 % "
+                    + "of the events of its latest complete exported days (tidemark.mart.lateness.window-days, 30) "
+                    + "arrived, rounded up to the grid of the lateness rollups (a minute up to 1 h, 15 minutes up to "
+                    + "1 d, an hour up to 30 d, a day beyond). A day is `final` once exportedThrough is later than "
+                    + "the end of the day plus the p99.9 delay (finalAfterSeconds; without any measured event, "
+                    + "tidemark.mart.lateness.fallback-final-after, 7 days), `provisional` before; finalAt says when.")
+    @APIResponse(responseCode = "200", description = "The days of [from, to], days without events as zeros")
+    @APIResponse(responseCode = "400", description = "A missing or malformed parameter; the problem's field names it")
+    public Uni<Lateness> lateness(@Parameter(description = "A source id the token reads") @QueryParam("source") String source,
+            @Parameter(description = "First UTC day, YYYY-MM-DD") @QueryParam("from") String from,
+            @Parameter(description = "Last UTC day, YYYY-MM-DD; at most max-range-days after from") @QueryParam("to") String to) {
+        requireSource(source);
+        return lateness.lateness(source, DateRange.parse(from, to, config.maxRangeDays()));
     }
 
     private int limit(String value) {

@@ -66,6 +66,7 @@ class MartLayoutTest {
         Path staging = layout.stagingDir("web", LocalDate.of(2026, 11, 1));
         assertEquals(staging.resolve("part-00003.parquet"), MartLayout.mirroredFile(staging, "part-00003.parquet"));
         assertEquals(staging.resolve(MartLayout.USERS_ROLLUP), MartLayout.mirroredFile(staging, MartLayout.USERS_ROLLUP));
+        assertEquals(staging.resolve(MartLayout.LATENESS_ROLLUP), MartLayout.mirroredFile(staging, MartLayout.LATENESS_ROLLUP));
     }
 
     @Test

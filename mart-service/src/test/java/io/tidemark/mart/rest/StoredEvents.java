@@ -48,6 +48,46 @@ final class StoredEvents {
         markChanged(EventIndexLayout.eventDay(eventTime), Instant.now().minus(behind));
     }
 
+    /**
+     * Stores one event with everything the analytics read: when it happened and when ingest received
+     * it (null: an event without receivedAt), its user, and its properties and context as JSON text.
+     */
+    void store(Instant eventTime, Instant receivedAt, String event, String userId, String properties, String context) {
+        String messageId = UUID.randomUUID().toString();
+        session.execute(SimpleStatement.newInstance("INSERT INTO tidemark.events_by_day (source, event_date, bucket, "
+                        + "event_time, message_id, type, event, user_id, properties, context, received_at) "
+                        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                source, EventIndexLayout.eventDay(eventTime), EventIndexLayout.bucket(messageId), eventTime, messageId,
+                "track", event, userId, properties, context, receivedAt));
+        changed(eventTime);
+    }
+
+    /** Stores {@code count} events at {@code eventTime}, each by its own user, all received {@code delay} later. */
+    void storeArrivals(Instant eventTime, java.time.Duration delay, int count) {
+        var writes = new java.util.ArrayList<java.util.concurrent.CompletableFuture<?>>();
+        for (int i = 0; i < count; i++) {
+            String messageId = UUID.randomUUID().toString();
+            writes.add(session.executeAsync(SimpleStatement.newInstance("INSERT INTO tidemark.events_by_day (source, "
+                            + "event_date, bucket, event_time, message_id, type, event, user_id, received_at) "
+                            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    source, EventIndexLayout.eventDay(eventTime), EventIndexLayout.bucket(messageId), eventTime, messageId,
+                    "track", "Tick", "arrival-" + i, eventTime.plus(delay))).toCompletableFuture());
+            // Bounded: the driver refuses requests beyond what its connection has in flight.
+            if (writes.size() == 100) {
+                writes.forEach(java.util.concurrent.CompletableFuture::join);
+                writes.clear();
+            }
+        }
+        writes.forEach(java.util.concurrent.CompletableFuture::join);
+        changed(eventTime);
+    }
+
+    private void changed(Instant eventTime) {
+        session.execute(SimpleStatement.newInstance(
+                "INSERT INTO tidemark.changed_days (source, event_date, changed_at) VALUES (?, ?, ?)",
+                source, EventIndexLayout.eventDay(eventTime), Instant.now()));
+    }
+
     /** Stores {@code count} events of one user, one second apart from {@code start}, in reverse time order. */
     void storeMany(String start, int count) {
         Instant first = Instant.parse(start);
