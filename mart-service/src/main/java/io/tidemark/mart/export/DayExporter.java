@@ -4,6 +4,7 @@ import com.datastax.oss.driver.api.core.cql.Row;
 import io.tidemark.mart.config.MartConfig;
 import io.tidemark.mart.repository.DuckDbEngine;
 import io.tidemark.mart.repository.EventIndexReader;
+import io.tidemark.mart.repository.RevisionLedger;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.duckdb.DuckDBAppender;
 import org.duckdb.DuckDBConnection;
@@ -14,6 +15,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
@@ -43,7 +45,7 @@ public class DayExporter {
             + "flags VARCHAR[]";
 
     /** What a day's export wrote. */
-    public record Result(long rows, int files, long bytes) {
+    public record Result(long rows, long users, int files, long bytes) {
     }
 
     private final EventIndexReader reader;
@@ -52,10 +54,12 @@ public class DayExporter {
     private final MartConfig.Export config;
     private final MartLayout layout;
     private final DayPublisher publisher;
+    private final RevisionLedger revisions;
 
     public DayExporter(EventIndexReader reader, DuckDbEngine engine, MartSwapLock lock, MartConfig config,
-            DayPublisher publisher) {
+            DayPublisher publisher, RevisionLedger revisions) {
         this.reader = reader;
+        this.revisions = revisions;
         this.publisher = publisher;
         this.engine = engine;
         this.lock = lock;
@@ -87,7 +91,7 @@ public class DayExporter {
                     bytes += Files.size(file);
                 }
                 Path summary = staging.resolveSibling(staging.getFileName() + "-" + MartLayout.SUMMARY);
-                summarize(duck, table, summary);
+                long users = summarize(duck, table, summary, source, day);
                 if (publisher.enabled()) {
                     // Into the bucket before the local swap: a failed upload leaves both as they were, to retry.
                     if (files.isEmpty()) {
@@ -101,7 +105,7 @@ public class DayExporter {
                     }
                 }
                 swap(source, day, staging, !files.isEmpty(), summary);
-                return new Result(rows, files.size(), bytes);
+                return new Result(rows, users, files.size(), bytes);
             } finally {
                 try (Statement sql = duck.createStatement()) {
                     sql.execute("DROP TABLE IF EXISTS " + table);
@@ -121,7 +125,7 @@ public class DayExporter {
         Path summary = staging.resolveSibling(staging.getFileName() + "-" + MartLayout.SUMMARY);
         try (DuckDBConnection duck = engine.connect()) {
             summarize(duck, "read_parquet([" + String.join(", ", eventFiles.stream()
-                    .map(file -> "'" + literal(file) + "'").toList()) + "])", summary);
+                    .map(file -> "'" + literal(file) + "'").toList()) + "])", summary, source, day);
             swap(source, day, staging, true, summary);
         } finally {
             Files.deleteIfExists(summary);
@@ -133,9 +137,25 @@ public class DayExporter {
         swap(source, day, null, false, null);
     }
 
-    private void summarize(DuckDBConnection duck, String rows, Path summary) throws SQLException {
-        copy(duck, "SELECT count(*)::BIGINT AS events, count(DISTINCT " + UserKeyHash.USER + ")::BIGINT AS users FROM "
-                + rows, summary);
+    /**
+     * Writes the day's summary, (events, users) and what the day was first reported as, so the daily
+     * API marks revised days without reading the revision ledger; returns the day's users.
+     */
+    private long summarize(DuckDBConnection duck, String rows, Path summary, String source, LocalDate day)
+            throws SQLException {
+        long events;
+        long users;
+        try (Statement sql = duck.createStatement(); ResultSet counts = sql.executeQuery("SELECT count(*) AS events, "
+                + "count(DISTINCT " + UserKeyHash.USER + ") AS users FROM " + rows)) {
+            counts.next();
+            events = counts.getLong("events");
+            users = counts.getLong("users");
+        }
+        // No first revision yet: this export is the day's first report.
+        RevisionLedger.Entry first = revisions.first(source, day).orElse(new RevisionLedger.Entry(null, events, users));
+        copy(duck, "SELECT " + events + "::BIGINT AS events, " + users + "::BIGINT AS users, " + first.events()
+                + "::BIGINT AS first_events, " + first.users() + "::BIGINT AS first_users", summary);
+        return users;
     }
 
     private long load(DuckDBConnection duck, String table, String source, LocalDate day) throws SQLException {

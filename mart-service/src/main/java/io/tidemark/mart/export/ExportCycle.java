@@ -10,6 +10,7 @@ import io.tidemark.mart.model.ExportSummary;
 import io.tidemark.mart.model.ExportedDay;
 import io.tidemark.mart.repository.ChangeLedger;
 import io.tidemark.mart.repository.ExportLedger;
+import io.tidemark.mart.repository.RevisionLedger;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
@@ -39,6 +40,7 @@ public class ExportCycle {
     private final ExportLedger exports;
     private final DayExporter exporter;
     private final MirrorSync mirror;
+    private final RevisionLedger revisions;
     private final MartConfig.Export config;
     private final AtomicReference<Instant> running = new AtomicReference<>();
     private final ExecutorService worker = Executors.newSingleThreadExecutor(task -> {
@@ -48,8 +50,9 @@ public class ExportCycle {
     });
 
     public ExportCycle(ChangeLedger changes, ExportLedger exports, DayExporter exporter, MirrorSync mirror,
-            MartConfig config) {
+            RevisionLedger revisions, MartConfig config) {
         this.changes = changes;
+        this.revisions = revisions;
         this.mirror = mirror;
         this.exports = exports;
         this.exporter = exporter;
@@ -139,7 +142,11 @@ public class ExportCycle {
                 }
                 try {
                     DayExporter.Result result = exporter.export(source, day);
-                    exports.record(source, change, Instant.now(), result.rows(), result.files(), result.bytes());
+                    Instant exportedAt = Instant.now();
+                    // Before the export ledger: a crash in between re-exports the day and records one revision
+                    // twice, never none.
+                    revisions.record(source, day, exportedAt, result.rows(), result.users());
+                    exports.record(source, change, exportedAt, result.rows(), result.files(), result.bytes());
                     exported.add(new ExportSummary.Day(source, day.toString(), result.rows(), result.files(),
                             result.bytes()));
                     rows += result.rows();

@@ -10,7 +10,10 @@ import java.util.List;
  */
 public record DailyMetrics(String source, LocalDate from, LocalDate to, Instant exportedThrough, List<Day> days) {
 
-    /** One day: events counted once each, users = distinct userId, else anonymousId. */
-    public record Day(LocalDate date, long events, long users) {
+    /**
+     * One day: events counted once each, users = distinct userId, else anonymousId; {@code revised}:
+     * the day's numbers (all events, whatever {@code event} asks) changed since its first export.
+     */
+    public record Day(LocalDate date, long events, long users, boolean revised) {
     }
 }

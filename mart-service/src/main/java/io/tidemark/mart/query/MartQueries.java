@@ -17,9 +17,11 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.locks.Lock;
 import java.util.function.Supplier;
 
@@ -55,23 +57,41 @@ public class MartQueries {
             requireKnown(source);
             Instant through = exports.exportedThrough(source).orElse(null);
             Map<LocalDate, long[]> counts = new HashMap<>();
-            // All events: the per-day summaries written with each day, one tiny file per day.
-            // One event: its rows, from the event files.
-            String sql = event.isEmpty()
-                    ? "SELECT event_date, events, users FROM read_parquet('" + MartSql.quoted(layout.summaryGlob(source))
-                      + "', hive_partitioning = true, hive_types = {'event_date': DATE}) WHERE event_date BETWEEN DATE '"
-                      + range.from() + "' AND DATE '" + range.to() + "'"
-                    : "SELECT event_date, count(*) AS events, count(DISTINCT " + USER + ") AS users FROM "
-                      + scan(source) + " WHERE " + days(range.from(), range.to()) + " AND event = ? GROUP BY event_date";
-            query(source, sql, event.map(List::of).orElse(List.of()), rows -> {
+            Set<LocalDate> revised = new HashSet<>();
+            // The per-day summaries written with each day, one tiny file per day: all events' numbers, and
+            // whether they differ from the day's first export. union_by_name and the column check: days
+            // summarized before first_events existed have no such column, and are not marked revised.
+            String summaries = "SELECT * FROM read_parquet('" + MartSql.quoted(layout.summaryGlob(source))
+                    + "', hive_partitioning = true, hive_types = {'event_date': DATE}, union_by_name = true)"
+                    + " WHERE event_date BETWEEN DATE '" + range.from() + "' AND DATE '" + range.to() + "'";
+            query(source, summaries, List.of(), rows -> {
+                boolean hasFirst = hasColumn(rows, "first_events");
                 while (rows.next()) {
-                    counts.put(rows.getObject("event_date", LocalDate.class),
-                            new long[] {rows.getLong("events"), rows.getLong("users")});
+                    LocalDate day = rows.getObject("event_date", LocalDate.class);
+                    long events = rows.getLong("events");
+                    long users = rows.getLong("users");
+                    counts.put(day, new long[] {events, users});
+                    if (hasFirst && rows.getObject("first_events") != null
+                            && (events != rows.getLong("first_events") || users != rows.getLong("first_users"))) {
+                        revised.add(day);
+                    }
                 }
             });
+            if (event.isPresent()) {
+                // One event: its rows, from the event files.
+                counts.clear();
+                String sql = "SELECT event_date, count(*) AS events, count(DISTINCT " + USER + ") AS users FROM "
+                        + scan(source) + " WHERE " + days(range.from(), range.to()) + " AND event = ? GROUP BY event_date";
+                query(source, sql, List.of(event.get()), rows -> {
+                    while (rows.next()) {
+                        counts.put(rows.getObject("event_date", LocalDate.class),
+                                new long[] {rows.getLong("events"), rows.getLong("users")});
+                    }
+                });
+            }
             List<DailyMetrics.Day> days = range.from().datesUntil(range.to().plusDays(1)).map(day -> {
                 long[] c = counts.getOrDefault(day, new long[2]);
-                return new DailyMetrics.Day(day, c[0], c[1]);
+                return new DailyMetrics.Day(day, c[0], c[1], revised.contains(day));
             }).toList();
             return new DailyMetrics(source, range.from(), range.to(), through, days);
         });
@@ -149,6 +169,15 @@ public class MartQueries {
             });
             return new TopEvents(events);
         });
+    }
+
+    private static boolean hasColumn(java.sql.ResultSet rows, String name) throws java.sql.SQLException {
+        for (int i = 1; i <= rows.getMetaData().getColumnCount(); i++) {
+            if (rows.getMetaData().getColumnName(i).equals(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void requireKnown(String source) {

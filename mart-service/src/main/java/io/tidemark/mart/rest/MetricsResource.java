@@ -6,11 +6,13 @@ import io.tidemark.mart.config.MartConfig;
 import io.tidemark.mart.model.ActiveUsers;
 import io.tidemark.mart.model.DailyMetrics;
 import io.tidemark.mart.model.Lateness;
+import io.tidemark.mart.model.Revisions;
 import io.tidemark.mart.model.TopEvents;
 import io.tidemark.mart.query.DateRange;
 import io.tidemark.mart.query.InvalidParameterException;
 import io.tidemark.mart.query.LatenessQueries;
 import io.tidemark.mart.query.MartQueries;
+import io.tidemark.mart.query.RevisionQueries;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -31,11 +33,13 @@ public class MetricsResource {
 
     private final MartQueries queries;
     private final LatenessQueries lateness;
+    private final RevisionQueries revisions;
     private final MartConfig config;
 
-    public MetricsResource(MartQueries queries, LatenessQueries lateness, MartConfig config) {
+    public MetricsResource(MartQueries queries, LatenessQueries lateness, RevisionQueries revisions, MartConfig config) {
         this.queries = queries;
         this.lateness = lateness;
+        this.revisions = revisions;
         this.config = config;
     }
 
@@ -86,6 +90,24 @@ public class MetricsResource {
             @Parameter(description = "Last UTC day, YYYY-MM-DD; at most max-range-days after from") @QueryParam("to") String to) {
         requireSource(source);
         return lateness.lateness(source, DateRange.parse(from, to, config.maxRangeDays()));
+    }
+
+    /** What a day was first reported as, each export since, and what is served now. */
+    @GET
+    @Path("/revisions")
+    @Operation(summary = "The revisions of one day's numbers",
+            description = "Every export of the (source, UTC day) records its events, distinct users and time. "
+                    + "`firstReported` is the first export (null if the day was never exported since revisions "
+                    + "are recorded), `revisions` every export in order with its change from the one before, "
+                    + "`now` what the daily API serves and whether events stored since wait for the next export "
+                    + "(`pendingChanges`). The daily API marks a day `revised` when its numbers differ from "
+                    + "`firstReported`.")
+    @APIResponse(responseCode = "200", description = "The day's history, empty when never exported")
+    @APIResponse(responseCode = "400", description = "A missing or malformed parameter; the problem's field names it")
+    public Uni<Revisions> revisions(@Parameter(description = "A source id the token reads") @QueryParam("source") String source,
+            @Parameter(description = "The UTC day, YYYY-MM-DD") @QueryParam("date") String date) {
+        requireSource(source);
+        return revisions.revisions(source, DateRange.day("date", date));
     }
 
     private int limit(String value) {
