@@ -33,6 +33,23 @@ public interface MartConfig {
 
     Lateness lateness();
 
+    Retention retention();
+
+    /** Cohort retention. */
+    interface Retention {
+
+        /**
+         * How many days before the first cohort a user's earlier activity is looked for: a user seen
+         * in them is not new, so it joins no cohort. Activity before them is not read.
+         */
+        @WithDefault("90")
+        int lookbackDays();
+
+        /** The most periods after its own a cohort may be followed for ({@code periods}). */
+        @WithDefault("60")
+        int maxPeriods();
+    }
+
     /** How late events arrive, and when a day's numbers are final. */
     interface Lateness {
 

@@ -11,8 +11,6 @@ import io.tidemark.mart.repository.ChangeLedger;
 import io.tidemark.mart.repository.ExportLedger;
 import jakarta.enterprise.context.ApplicationScoped;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -113,26 +111,8 @@ public class MartQueries {
             // Listing and query under one read lock: a swap in between would leave the list naming gone files.
             reading.lock();
             try {
-                List<String> rollups = new ArrayList<>();
-                List<String> eventFiles = new ArrayList<>();
-                for (LocalDate day = monthStart; !day.isAfter(date); day = day.plusDays(1)) {
-                    Path rollup = layout.usersRollup(source, day);
-                    if (Files.isRegularFile(rollup)) {
-                        rollups.add(rollup.toString());
-                    } else {
-                        eventFiles.addAll(eventFiles(layout.dayDir(source, day)));
-                    }
-                }
-                List<String> parts = new ArrayList<>();
-                if (!rollups.isEmpty()) {
-                    parts.add("SELECT " + UserKeyHash.COLUMN + ", event_date FROM " + scan(rollups));
-                }
-                if (!eventFiles.isEmpty()) {
-                    parts.add("SELECT " + UserKeyHash.ofEventRow() + " AS " + UserKeyHash.COLUMN + ", event_date FROM "
-                            + scan(eventFiles) + " WHERE " + days(monthStart, date) + " AND " + UserKeyHash.USER
-                            + " IS NOT NULL");
-                }
-                if (parts.isEmpty()) {
+                Optional<String> userDays = UserDays.select(layout, source, monthStart, date);
+                if (userDays.isEmpty()) {
                     return new ActiveUsers(date, 0, 0, 0);
                 }
                 // One grouping by user instead of three distinct counts: a user is active on the day (or in
@@ -140,7 +120,7 @@ public class MartQueries {
                 String sql = "SELECT count(*) FILTER (WHERE last_seen = DATE '" + date + "') AS dau, "
                         + "count(*) FILTER (WHERE last_seen >= DATE '" + weekStart + "') AS wau, count(*) AS mau "
                         + "FROM (SELECT " + UserKeyHash.COLUMN + ", max(event_date) AS last_seen FROM ("
-                        + String.join(" UNION ALL ", parts) + ") GROUP BY " + UserKeyHash.COLUMN + ")";
+                        + userDays.get() + ") GROUP BY " + UserKeyHash.COLUMN + ")";
                 run(source, sql, List.of(), rows -> {
                     if (rows.next()) {
                         result[0] = rows.getLong("dau");
@@ -190,10 +170,6 @@ public class MartQueries {
         return MartSql.scan(layout, source);
     }
 
-    private static String scan(List<String> files) {
-        return MartSql.scan(files);
-    }
-
     private static String days(LocalDate from, LocalDate to) {
         return MartSql.days(from, to);
     }
@@ -204,10 +180,6 @@ public class MartQueries {
 
     private void run(String source, String sql, List<String> parameters, QueryPool.RowsReader reader) {
         pool.run(source, sql, parameters, reader);
-    }
-
-    private static List<String> eventFiles(Path dayDir) {
-        return QueryPool.eventFiles(dayDir);
     }
 
     /** Queries waiting for a free worker. */

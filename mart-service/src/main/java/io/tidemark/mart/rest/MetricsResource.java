@@ -6,12 +6,14 @@ import io.tidemark.mart.config.MartConfig;
 import io.tidemark.mart.model.ActiveUsers;
 import io.tidemark.mart.model.DailyMetrics;
 import io.tidemark.mart.model.Lateness;
+import io.tidemark.mart.model.Retention;
 import io.tidemark.mart.model.Revisions;
 import io.tidemark.mart.model.TopEvents;
 import io.tidemark.mart.query.DateRange;
 import io.tidemark.mart.query.InvalidParameterException;
 import io.tidemark.mart.query.LatenessQueries;
 import io.tidemark.mart.query.MartQueries;
+import io.tidemark.mart.query.RetentionQueries;
 import io.tidemark.mart.query.RevisionQueries;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -30,16 +32,20 @@ import java.util.Optional;
 public class MetricsResource {
 
     private static final int DEFAULT_TOP_EVENTS = 10;
+    private static final int DEFAULT_RETENTION_PERIODS = 7;
 
     private final MartQueries queries;
     private final LatenessQueries lateness;
     private final RevisionQueries revisions;
+    private final RetentionQueries retention;
     private final MartConfig config;
 
-    public MetricsResource(MartQueries queries, LatenessQueries lateness, RevisionQueries revisions, MartConfig config) {
+    public MetricsResource(MartQueries queries, LatenessQueries lateness, RevisionQueries revisions,
+            RetentionQueries retention, MartConfig config) {
         this.queries = queries;
         this.lateness = lateness;
         this.revisions = revisions;
+        this.retention = retention;
         this.config = config;
     }
 
@@ -108,6 +114,50 @@ public class MetricsResource {
             @Parameter(description = "The UTC day, YYYY-MM-DD") @QueryParam("date") String date) {
         requireSource(source);
         return revisions.revisions(source, DateRange.day("date", date));
+    }
+
+    /** Cohorts by first-seen period, and the share of each active k periods later. */
+    @GET
+    @Path("/retention")
+    @Operation(summary = "Cohort retention by day or ISO week",
+            description = "A user is its userId, else its anonymousId (as the mart's 64-bit user key). Its first-seen "
+                    + "day is the earliest UTC day, from `firstSeenSince` (the first cohort's start minus "
+                    + "tidemark.mart.retention.lookback-days, 90) on, on which it had any event; with `event`, on which "
+                    + "it did that event. Activity before `firstSeenSince` is not read, so a user last seen earlier "
+                    + "counts as new. A cohort is the users whose first-seen day falls in one period (UTC day, or "
+                    + "ISO week Monday to Sunday); the cohorts are the periods containing `from` through `to`. "
+                    + "`active[k]` counts the cohort's users with any event in the k-th period after the cohort's "
+                    + "(k = 0 is the cohort's own, so `active[0]` = `users`), `share[k]` = active[k] / users; "
+                    + "both are null for a period that has not begun (UTC today). Read from the per-day user rollups.")
+    @APIResponse(responseCode = "200", description = "One row per cohort period, empty cohorts as zeros")
+    @APIResponse(responseCode = "400", description = "A missing or malformed parameter; the problem's field names it")
+    public Uni<Retention> retention(@Parameter(description = "A source id the token reads") @QueryParam("source") String source,
+            @Parameter(description = "A UTC day in the first cohort period, YYYY-MM-DD") @QueryParam("from") String from,
+            @Parameter(description = "A UTC day in the last cohort period, YYYY-MM-DD") @QueryParam("to") String to,
+            @Parameter(description = "day (default) or week") @QueryParam("period") String period,
+            @Parameter(description = "Periods after the cohort's to follow, 1 to retention.max-periods (60); default 7")
+            @QueryParam("periods") String periods,
+            @Parameter(description = "Cohort event: users enter a cohort when they first do it") @QueryParam("event") String event) {
+        requireSource(source);
+        DateRange range = DateRange.parse(from, to, config.maxRangeDays());
+        return retention.retention(source, range, RetentionQueries.Period.parse(period),
+                whole("periods", periods, DEFAULT_RETENTION_PERIODS, 1, retention.maxPeriods()),
+                Optional.ofNullable(event).filter(e -> !e.isBlank()));
+    }
+
+    private static int whole(String name, String value, int absent, int min, int max) {
+        if (value == null || value.isBlank()) {
+            return absent;
+        }
+        try {
+            int number = Integer.parseInt(value);
+            if (number >= min && number <= max) {
+                return number;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new InvalidParameterException(name, "must be a whole number from " + min + " to " + max);
     }
 
     private int limit(String value) {
