@@ -35,6 +35,20 @@ public interface MartConfig {
 
     Retention retention();
 
+    Funnel funnel();
+
+    /** Ordered-step funnels. */
+    interface Funnel {
+
+        /** The most steps a funnel may have. */
+        @WithDefault("10")
+        int maxSteps();
+
+        /** The longest conversion window ({@code within}). */
+        @WithDefault("30d")
+        Duration maxWithin();
+    }
+
     /** Cohort retention. */
     interface Retention {
 

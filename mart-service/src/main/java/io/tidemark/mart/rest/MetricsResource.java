@@ -5,11 +5,13 @@ import io.tidemark.event.SourceId;
 import io.tidemark.mart.config.MartConfig;
 import io.tidemark.mart.model.ActiveUsers;
 import io.tidemark.mart.model.DailyMetrics;
+import io.tidemark.mart.model.Funnel;
 import io.tidemark.mart.model.Lateness;
 import io.tidemark.mart.model.Retention;
 import io.tidemark.mart.model.Revisions;
 import io.tidemark.mart.model.TopEvents;
 import io.tidemark.mart.query.DateRange;
+import io.tidemark.mart.query.FunnelQueries;
 import io.tidemark.mart.query.InvalidParameterException;
 import io.tidemark.mart.query.LatenessQueries;
 import io.tidemark.mart.query.MartQueries;
@@ -38,10 +40,12 @@ public class MetricsResource {
     private final LatenessQueries lateness;
     private final RevisionQueries revisions;
     private final RetentionQueries retention;
+    private final FunnelQueries funnels;
     private final MartConfig config;
 
     public MetricsResource(MartQueries queries, LatenessQueries lateness, RevisionQueries revisions,
-            RetentionQueries retention, MartConfig config) {
+            RetentionQueries retention, FunnelQueries funnels, MartConfig config) {
+        this.funnels = funnels;
         this.queries = queries;
         this.lateness = lateness;
         this.revisions = revisions;
@@ -143,6 +147,31 @@ public class MetricsResource {
         return retention.retention(source, range, RetentionQueries.Period.parse(period),
                 whole("periods", periods, DEFAULT_RETENTION_PERIODS, 1, retention.maxPeriods()),
                 Optional.ofNullable(event).filter(e -> !e.isBlank()));
+    }
+
+    /** Users through ordered steps within a window, with conversion and median time per step. */
+    @GET
+    @Path("/funnel")
+    @Operation(summary = "An ordered funnel of events",
+            description = "Per user (userId, else anonymousId): step 1 is its first `steps[0]` event in [from, to] "
+                    + "(UTC days); each next step is its first event of that name strictly after the previous "
+                    + "step's and no later than `within` after step 1, which may run past `to`. A user counts for "
+                    + "every step it reached. `conversionFromPrevious` and `conversionFromStart` are shares of the "
+                    + "previous and the first step's users; `medianSecondsFromPrevious` is over the users who "
+                    + "reached the step. The first step event is the user's first in the range, not the one that "
+                    + "would convert best.")
+    @APIResponse(responseCode = "200", description = "One row per step")
+    @APIResponse(responseCode = "400", description = "A missing or malformed parameter; the problem's field names it")
+    public Uni<Funnel> funnel(@Parameter(description = "A source id the token reads") @QueryParam("source") String source,
+            @Parameter(description = "First UTC day of step 1, YYYY-MM-DD") @QueryParam("from") String from,
+            @Parameter(description = "Last UTC day of step 1, YYYY-MM-DD") @QueryParam("to") String to,
+            @Parameter(description = "2 to funnel.max-steps (10) event names, comma-separated, in order") @QueryParam("steps") String steps,
+            @Parameter(description = "Window from step 1: 30m, 12h, 1d; at most funnel.max-within (30d); default 1d")
+            @QueryParam("within") String within) {
+        requireSource(source);
+        DateRange range = DateRange.parse(from, to, config.maxRangeDays());
+        return funnels.funnel(source, range, funnels.steps(steps),
+                funnels.within(within == null || within.isBlank() ? "1d" : within));
     }
 
     private static int whole(String name, String value, int absent, int min, int max) {
