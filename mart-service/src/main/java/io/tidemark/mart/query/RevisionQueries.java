@@ -11,7 +11,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,8 +49,9 @@ public class RevisionQueries {
                 previous = entry;
             }
             ExportedDay exported = exports.days(source).get(date);
-            Instant changedAt = changes.changedDays(source).get(date);
-            boolean pending = changedAt != null && (exported == null || changedAt.isAfter(exported.coversChangedAt()));
+            // Pending: the day changed since its files were written, by the same rule the export cycle uses.
+            boolean pending = changes.changedDays(source).stream()
+                    .anyMatch(change -> change.date().equals(date) && change.isNewerThan(exported));
             long[] served = served(source, date);
             return new Revisions(source, date, history.isEmpty() ? null : history.get(0), history,
                     new Revisions.Now(served[0], served[1], exported == null ? null : exported.exportedAt(), pending));
