@@ -29,6 +29,10 @@ public interface MartConfig {
     @WithDefault("100")
     int maxTopEvents();
 
+    /** The most values a breakdown ({@code by=}) may name, besides other and missing ({@code values}). */
+    @WithDefault("50")
+    int maxBreakdownValues();
+
     Export export();
 
     Lateness lateness();

@@ -5,6 +5,7 @@ import io.tidemark.mart.export.MartLayout;
 import io.tidemark.mart.export.MartSwapLock;
 import io.tidemark.mart.export.UserKeyHash;
 import io.tidemark.mart.model.ActiveUsers;
+import io.tidemark.mart.model.Breakdown;
 import io.tidemark.mart.model.DailyMetrics;
 import io.tidemark.mart.model.TopEvents;
 import io.tidemark.mart.repository.ChangeLedger;
@@ -41,9 +42,12 @@ public class MartQueries {
     private final ChangeLedger changes;
     private final ExportLedger exports;
     private final MartLayout layout;
+    private final BreakdownQueries breakdowns;
 
-    public MartQueries(QueryPool pool, MartSwapLock lock, ChangeLedger changes, ExportLedger exports) {
+    public MartQueries(QueryPool pool, MartSwapLock lock, ChangeLedger changes, ExportLedger exports,
+            BreakdownQueries breakdowns) {
         this.pool = pool;
+        this.breakdowns = breakdowns;
         this.lock = lock;
         this.changes = changes;
         this.exports = exports;
@@ -51,48 +55,69 @@ public class MartQueries {
     }
 
     public Uni<DailyMetrics> daily(String source, DateRange range, Optional<String> event) {
+        return daily(source, range, event, Optional.empty(), 0);
+    }
+
+    /** With {@code by}: each day also split by the range's top {@code values} values of that path. */
+    public Uni<DailyMetrics> daily(String source, DateRange range, Optional<String> event, Optional<BreakdownPath> by,
+            int values) {
         return onPool(() -> {
             requireKnown(source);
             Instant through = exports.exportedThrough(source).orElse(null);
-            Map<LocalDate, long[]> counts = new HashMap<>();
-            Set<LocalDate> revised = new HashSet<>();
-            // The per-day summaries written with each day, one tiny file per day: all events' numbers, and
-            // whether they differ from the day's first export. union_by_name and the column check: days
-            // summarized before first_events existed have no such column, and are not marked revised.
-            String summaries = "SELECT * FROM read_parquet('" + MartSql.quoted(layout.summaryGlob(source))
-                    + "', hive_partitioning = true, hive_types = {'event_date': DATE}, union_by_name = true)"
-                    + " WHERE event_date BETWEEN DATE '" + range.from() + "' AND DATE '" + range.to() + "'";
-            query(source, summaries, List.of(), rows -> {
-                boolean hasFirst = hasColumn(rows, "first_events");
+            Lock reading = lock.reading();
+            // Totals and breakdown under one read lock: both from the same files, so the buckets add up.
+            reading.lock();
+            try {
+                return dailyOf(source, range, event, by, values, through);
+            } finally {
+                reading.unlock();
+            }
+        });
+    }
+
+    private DailyMetrics dailyOf(String source, DateRange range, Optional<String> event, Optional<BreakdownPath> by,
+            int values, Instant through) {
+        Map<LocalDate, long[]> counts = new HashMap<>();
+        Set<LocalDate> revised = new HashSet<>();
+        // The per-day summaries written with each day, one tiny file per day: all events' numbers, and
+        // whether they differ from the day's first export. union_by_name and the column check: days
+        // summarized before first_events existed have no such column, and are not marked revised.
+        String summaries = "SELECT * FROM read_parquet('" + MartSql.quoted(layout.summaryGlob(source))
+                + "', hive_partitioning = true, hive_types = {'event_date': DATE}, union_by_name = true)"
+                + " WHERE event_date BETWEEN DATE '" + range.from() + "' AND DATE '" + range.to() + "'";
+        query(source, summaries, List.of(), rows -> {
+            boolean hasFirst = hasColumn(rows, "first_events");
+            while (rows.next()) {
+                LocalDate day = rows.getObject("event_date", LocalDate.class);
+                long events = rows.getLong("events");
+                long users = rows.getLong("users");
+                counts.put(day, new long[] {events, users});
+                if (hasFirst && rows.getObject("first_events") != null
+                        && (events != rows.getLong("first_events") || users != rows.getLong("first_users"))) {
+                    revised.add(day);
+                }
+            }
+        });
+        if (event.isPresent()) {
+            // One event: its rows, from the event files.
+            counts.clear();
+            String sql = "SELECT event_date, count(*) AS events, count(DISTINCT " + USER + ") AS users FROM "
+                    + scan(source) + " WHERE " + days(range.from(), range.to()) + " AND event = ? GROUP BY event_date";
+            query(source, sql, List.of(event.get()), rows -> {
                 while (rows.next()) {
-                    LocalDate day = rows.getObject("event_date", LocalDate.class);
-                    long events = rows.getLong("events");
-                    long users = rows.getLong("users");
-                    counts.put(day, new long[] {events, users});
-                    if (hasFirst && rows.getObject("first_events") != null
-                            && (events != rows.getLong("first_events") || users != rows.getLong("first_users"))) {
-                        revised.add(day);
-                    }
+                    counts.put(rows.getObject("event_date", LocalDate.class),
+                            new long[] {rows.getLong("events"), rows.getLong("users")});
                 }
             });
-            if (event.isPresent()) {
-                // One event: its rows, from the event files.
-                counts.clear();
-                String sql = "SELECT event_date, count(*) AS events, count(DISTINCT " + USER + ") AS users FROM "
-                        + scan(source) + " WHERE " + days(range.from(), range.to()) + " AND event = ? GROUP BY event_date";
-                query(source, sql, List.of(event.get()), rows -> {
-                    while (rows.next()) {
-                        counts.put(rows.getObject("event_date", LocalDate.class),
-                                new long[] {rows.getLong("events"), rows.getLong("users")});
-                    }
-                });
-            }
-            List<DailyMetrics.Day> days = range.from().datesUntil(range.to().plusDays(1)).map(day -> {
-                long[] c = counts.getOrDefault(day, new long[2]);
-                return new DailyMetrics.Day(day, c[0], c[1], revised.contains(day));
-            }).toList();
-            return new DailyMetrics(source, range.from(), range.to(), through, days);
-        });
+        }
+        Map<LocalDate, Breakdown> split = by.isPresent()
+                ? breakdowns.perDay(source, range, event, by.get(), values) : Map.of();
+        List<DailyMetrics.Day> days = range.from().datesUntil(range.to().plusDays(1)).map(day -> {
+            long[] c = counts.getOrDefault(day, new long[2]);
+            return new DailyMetrics.Day(day, c[0], c[1], revised.contains(day), split.get(day));
+        }).toList();
+        return new DailyMetrics(source, range.from(), range.to(), through, by.map(BreakdownPath::by).orElse(null),
+                days);
     }
 
     /**
@@ -136,19 +161,41 @@ public class MartQueries {
     }
 
     public Uni<TopEvents> topEvents(String source, DateRange range, int limit) {
+        return topEvents(source, range, limit, Optional.empty(), 0);
+    }
+
+    /** With {@code by}: each event also split by its own top {@code values} values of that path. */
+    public Uni<TopEvents> topEvents(String source, DateRange range, int limit, Optional<BreakdownPath> by, int values) {
         return onPool(() -> {
             requireKnown(source);
-            String sql = "SELECT event, count(*) AS count, count(DISTINCT " + USER + ") AS users FROM " + scan(source)
-                    + " WHERE " + days(range.from(), range.to()) + " AND event IS NOT NULL"
-                    + " GROUP BY event ORDER BY count DESC, event LIMIT " + limit;
-            List<TopEvents.Event> events = new ArrayList<>();
-            query(source, sql, List.of(), rows -> {
-                while (rows.next()) {
-                    events.add(new TopEvents.Event(rows.getString("event"), rows.getLong("count"), rows.getLong("users")));
-                }
-            });
-            return new TopEvents(events);
+            Lock reading = lock.reading();
+            // The events and their breakdowns under one read lock: both from the same files.
+            reading.lock();
+            try {
+                return topEventsOf(source, range, limit, by, values);
+            } finally {
+                reading.unlock();
+            }
         });
+    }
+
+    private TopEvents topEventsOf(String source, DateRange range, int limit, Optional<BreakdownPath> by, int values) {
+        String sql = "SELECT event, count(*) AS count, count(DISTINCT " + USER + ") AS users FROM " + scan(source)
+                + " WHERE " + days(range.from(), range.to()) + " AND event IS NOT NULL"
+                + " GROUP BY event ORDER BY count DESC, event LIMIT " + limit;
+        List<TopEvents.Event> events = new ArrayList<>();
+        query(source, sql, List.of(), rows -> {
+            while (rows.next()) {
+                events.add(new TopEvents.Event(rows.getString("event"), rows.getLong("count"), rows.getLong("users")));
+            }
+        });
+        if (by.isEmpty()) {
+            return new TopEvents(events);
+        }
+        Map<String, Breakdown> split = breakdowns.perEvent(source, range,
+                events.stream().map(TopEvents.Event::event).toList(), by.get(), values);
+        return new TopEvents(by.get().by(), events.stream()
+                .map(e -> new TopEvents.Event(e.event(), e.count(), e.users(), split.get(e.event()))).toList());
     }
 
     private static boolean hasColumn(java.sql.ResultSet rows, String name) throws java.sql.SQLException {

@@ -10,6 +10,7 @@ import io.tidemark.mart.model.Lateness;
 import io.tidemark.mart.model.Retention;
 import io.tidemark.mart.model.Revisions;
 import io.tidemark.mart.model.TopEvents;
+import io.tidemark.mart.query.BreakdownPath;
 import io.tidemark.mart.query.DateRange;
 import io.tidemark.mart.query.FunnelQueries;
 import io.tidemark.mart.query.InvalidParameterException;
@@ -35,6 +36,12 @@ public class MetricsResource {
 
     private static final int DEFAULT_TOP_EVENTS = 10;
     private static final int DEFAULT_RETENTION_PERIODS = 7;
+    private static final int DEFAULT_BREAKDOWN_VALUES = 10;
+    private static final String BY_DESCRIPTION = "Split by the value at a path: `type`, `event`, or `properties`, "
+            + "`context` or `traits` followed by 1 to 5 dot-separated keys of 1 to 64 characters A-Z a-z 0-9 _ $ - "
+            + "(properties.plan, context.os.name). Anything else is a 400 naming `by`.";
+    private static final String VALUES_DESCRIPTION = "With `by`: how many values to name, 1 to max-breakdown-values "
+            + "(50); default 10";
 
     private final MartQueries queries;
     private final LatenessQueries lateness;
@@ -56,11 +63,28 @@ public class MetricsResource {
     /** Events and distinct users for every day in [from, to], days without events as zeros. */
     @GET
     @Path("/daily")
-    public Uni<DailyMetrics> daily(@QueryParam("source") String source, @QueryParam("from") String from,
-            @QueryParam("to") String to, @QueryParam("event") String event) {
+    @Operation(summary = "Events and distinct users per UTC day, optionally split by a property or context path",
+            description = "Every day of [from, to], days without events as zeros; users are distinct userIds, else "
+                    + "anonymousIds. With `event`, only that event's rows. `revised` marks a day whose numbers differ "
+                    + "from its first export. With `by`, each day has a `breakdown`: the range's `values` most frequent "
+                    + "values of the path (by events, ties by value; the same values in the same order every day, "
+                    + "zeros included), `other` (every other value) and `missing` (no value: the key or the JSON is "
+                    + "absent, or the value is JSON null). Values are text: numbers and booleans as JSON writes them, "
+                    + "objects and arrays as their JSON text. Bucket events add up to the day's events; users are "
+                    + "distinct per bucket.")
+    @APIResponse(responseCode = "200", description = "The days of [from, to]")
+    @APIResponse(responseCode = "400", description = "A missing or malformed parameter; the problem's field names it")
+    public Uni<DailyMetrics> daily(@Parameter(description = "A source id the token reads") @QueryParam("source") String source,
+            @Parameter(description = "First UTC day, YYYY-MM-DD") @QueryParam("from") String from,
+            @Parameter(description = "Last UTC day, YYYY-MM-DD; at most max-range-days after from") @QueryParam("to") String to,
+            @Parameter(description = "Only this event's rows") @QueryParam("event") String event,
+            @Parameter(description = BY_DESCRIPTION) @QueryParam("by") String by,
+            @Parameter(description = VALUES_DESCRIPTION) @QueryParam("values") String values) {
         requireSource(source);
         DateRange range = DateRange.parse(from, to, config.maxRangeDays());
-        return queries.daily(source, range, Optional.ofNullable(event).filter(e -> !e.isBlank()));
+        Optional<BreakdownPath> path = breakdown(by);
+        return queries.daily(source, range, Optional.ofNullable(event).filter(e -> !e.isBlank()), path,
+                breakdownValues(path, values));
     }
 
     /** Distinct users of the day, the 7 days and the 30 days ending on {@code date}. */
@@ -74,11 +98,22 @@ public class MetricsResource {
     /** The most frequent events of [from, to] with their distinct users. */
     @GET
     @Path("/top-events")
-    public Uni<TopEvents> topEvents(@QueryParam("source") String source, @QueryParam("from") String from,
-            @QueryParam("to") String to, @QueryParam("limit") String limit) {
+    @Operation(summary = "The most frequent events of a date range, optionally each split by a property or context path",
+            description = "Events of [from, to] by count, ties by name, with their distinct users. With `by`, each "
+                    + "event has a `breakdown`: its own `values` most frequent values of the path (by events, ties by "
+                    + "value), `other` and `missing`, as in the daily API.")
+    @APIResponse(responseCode = "200", description = "At most `limit` events, most frequent first")
+    @APIResponse(responseCode = "400", description = "A missing or malformed parameter; the problem's field names it")
+    public Uni<TopEvents> topEvents(@Parameter(description = "A source id the token reads") @QueryParam("source") String source,
+            @Parameter(description = "First UTC day, YYYY-MM-DD") @QueryParam("from") String from,
+            @Parameter(description = "Last UTC day, YYYY-MM-DD; at most max-range-days after from") @QueryParam("to") String to,
+            @Parameter(description = "How many events, 1 to max-top-events (100); default 10") @QueryParam("limit") String limit,
+            @Parameter(description = BY_DESCRIPTION) @QueryParam("by") String by,
+            @Parameter(description = VALUES_DESCRIPTION) @QueryParam("values") String values) {
         requireSource(source);
         DateRange range = DateRange.parse(from, to, config.maxRangeDays());
-        return queries.topEvents(source, range, limit(limit));
+        Optional<BreakdownPath> path = breakdown(by);
+        return queries.topEvents(source, range, limit(limit), path, breakdownValues(path, values));
     }
 
     /** Events of each day of [from, to] by arrival delay, and whether the day is final. */
@@ -172,6 +207,16 @@ public class MetricsResource {
         DateRange range = DateRange.parse(from, to, config.maxRangeDays());
         return funnels.funnel(source, range, funnels.steps(steps),
                 funnels.within(within == null || within.isBlank() ? "1d" : within));
+    }
+
+    /** Absent or empty: no breakdown; anything else must match the grammar. */
+    private static Optional<BreakdownPath> breakdown(String by) {
+        return by == null || by.isEmpty() ? Optional.empty() : Optional.of(BreakdownPath.parse(by));
+    }
+
+    private int breakdownValues(Optional<BreakdownPath> by, String values) {
+        int number = whole("values", values, DEFAULT_BREAKDOWN_VALUES, 1, config.maxBreakdownValues());
+        return by.isPresent() ? number : 0;
     }
 
     private static int whole(String name, String value, int absent, int min, int max) {
