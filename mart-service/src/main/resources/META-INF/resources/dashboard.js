@@ -6,7 +6,13 @@
 const TOKEN_KEY = 'tidemark.readToken';
 const DEFAULT_DAYS = 30;
 const $ = (id) => document.getElementById(id);
+const DELAYS = [['upTo1h', 'delay-1h', '≤ 1 h'], ['upTo1d', 'delay-1d', '≤ 1 d'], ['upTo3d', 'delay-3d', '≤ 3 d'],
+  ['upTo7d', 'delay-7d', '≤ 7 d'], ['upTo30d', 'delay-30d', '≤ 30 d'], ['later', 'delay-later', 'later'],
+  ['unknown', 'delay-unknown', 'unknown']];
+const PALETTE = ['#4e79a7', '#59a14f', '#edc948', '#f28e2b', '#e15759', '#b07aa1', '#9c755f', '#76b7b2', '#ff9da7', '#bab0ac'];
 let chart;
+let latenessChart;
+let shown;
 
 function utcDay(date) {
   return date.toISOString().slice(0, 10);
@@ -55,35 +61,188 @@ function fillTable(id, rows) {
   }));
 }
 
-function drawChart(days) {
-  const data = {
-    labels: days.map((d) => d.date),
-    datasets: [
-      { label: 'Events', data: days.map((d) => d.events), backgroundColor: '#4e79a7' },
-      { label: 'Users', data: days.map((d) => d.users), type: 'line', borderColor: '#f28e2b', backgroundColor: '#f28e2b' },
-    ],
-  };
-  if (chart) {
-    chart.data = data;
-    chart.update();
-  } else {
-    chart = new Chart($('daily-chart'), { type: 'bar', data, options: { maintainAspectRatio: false, animation: false } });
-  }
+// Rows of cells, each cell's class from `classes`; new panels use their own class names so that the
+// name/count/users rows stay those of the daily and top-events tables.
+function fillCells(id, rows, classes, rowClass) {
+  const body = $(id).tBodies[0];
+  body.replaceChildren(...rows.map((cells, r) => {
+    const tr = document.createElement('tr');
+    if (rowClass) {
+      tr.className = rowClass(r);
+    }
+    cells.forEach((cell, i) => {
+      const td = document.createElement('td');
+      td.textContent = cell;
+      td.className = typeof classes === 'function' ? classes(i) : classes[i];
+      tr.appendChild(td);
+    });
+    return tr;
+  }));
 }
 
-async function load() {
+function fillHead(id, names) {
+  const tr = document.createElement('tr');
+  names.forEach((name) => {
+    const th = document.createElement('th');
+    th.textContent = name;
+    tr.appendChild(th);
+  });
+  $(id).tHead.replaceChildren(tr);
+}
+
+function percent(share) {
+  return share === null || share === undefined ? '–' : (share * 100).toFixed(1) + '%';
+}
+
+function signed(number) {
+  return number > 0 ? '+' + number : String(number);
+}
+
+function barChart(existing, canvas, data, stacked) {
+  const options = { maintainAspectRatio: false, animation: false };
+  if (stacked) {
+    options.scales = { x: { stacked: true }, y: { stacked: true } };
+  }
+  if (existing) {
+    existing.data = data;
+    existing.options = options;
+    existing.update();
+    return existing;
+  }
+  return new Chart(canvas, { type: 'bar', data, options });
+}
+
+function breakdownSeries(days) {
+  const first = days[0].breakdown;
+  const series = first.values.map((v, i) => ({ label: v.value, pick: (b) => b.values[i] }));
+  series.push({ label: 'other', pick: (b) => b.other }, { label: 'missing', pick: (b) => b.missing });
+  return series;
+}
+
+function drawChart(days) {
+  let datasets;
+  if (days.length && days[0].breakdown) {
+    datasets = breakdownSeries(days).map((s, i) => ({
+      label: s.label, data: days.map((d) => s.pick(d.breakdown).events), backgroundColor: PALETTE[i % PALETTE.length],
+    }));
+  } else {
+    datasets = [
+      { label: 'Events', data: days.map((d) => d.events), backgroundColor: '#4e79a7' },
+      { label: 'Users', data: days.map((d) => d.users), type: 'line', borderColor: '#f28e2b', backgroundColor: '#f28e2b' },
+    ];
+  }
+  chart = barChart(chart, $('daily-chart'), { labels: days.map((d) => d.date), datasets }, datasets.length > 2);
+}
+
+function showBreakdown(daily) {
+  $('breakdown-section').hidden = !daily.by;
+  if (!daily.by || !daily.days.length) {
+    return;
+  }
+  $('breakdown-title').textContent = 'Events per day by ' + daily.by;
+  const series = breakdownSeries(daily.days);
+  fillHead('breakdown', ['Date', ...series.map((s) => s.label)]);
+  fillCells('breakdown', daily.days.map((d) => [d.date, ...series.map((s) => s.pick(d.breakdown).events)]),
+    (i) => (i === 0 ? 'bd-date' : 'bd-events'));
+}
+
+function showLateness(lateness, daily) {
+  const w = lateness.window;
+  $('finality').textContent = 'A day is final once the export has passed its end plus ' + w.finalAfterSeconds
+    + ' s, the delay within which 99.9 % of the events of ' + w.days + ' recent days (' + (w.from || '–') + ' to '
+    + (w.to || '–') + ', ' + w.events + ' events) arrived; p99 ' + (w.p99Seconds ?? '–') + ' s. Provisional days may '
+    + 'still change; a revised day changed since its first report.';
+  const revised = new Map(daily.days.map((d) => [d.date, d.revised]));
+  fillCells('days-final', lateness.days.map((d) => [d.date, d.status, d.finalAt || '', revised.get(d.date) ? 'revised' : '',
+    ...DELAYS.map(([key]) => d.delays[key])]),
+    ['final-date', 'final-status', 'final-at', 'revised-mark', ...DELAYS.map(([, cls]) => cls)],
+    (r) => lateness.days[r].status);
+  const datasets = DELAYS.map(([key, , label], i) => ({
+    label, data: lateness.days.map((d) => d.delays[key]), backgroundColor: PALETTE[i],
+  }));
+  latenessChart = barChart(latenessChart, $('lateness-chart'), { labels: lateness.days.map((d) => d.date), datasets }, true);
+}
+
+function chooseRevisionDay(daily, wanted) {
+  const select = $('revision-day');
+  select.replaceChildren(...daily.days.map((d) => new Option(d.date + (d.revised ? ' (revised)' : ''), d.date)));
+  const revised = daily.days.filter((d) => d.revised).map((d) => d.date);
+  const withEvents = daily.days.filter((d) => d.events > 0).map((d) => d.date);
+  select.value = daily.days.some((d) => d.date === wanted) ? wanted
+    : revised.length ? revised[revised.length - 1] : withEvents.length ? withEvents[withEvents.length - 1] : daily.to;
+}
+
+async function loadRevisions(source) {
+  const day = $('revision-day').value;
+  const revisions = await api('/api/v1/metrics/revisions?source=' + encodeURIComponent(source) + '&date=' + day);
+  const summary = $('revision-summary');
+  summary.replaceChildren();
+  const part = (text, cls) => {
+    if (cls) {
+      const span = document.createElement('span');
+      span.className = cls;
+      span.textContent = text;
+      summary.appendChild(span);
+    } else {
+      summary.appendChild(document.createTextNode(text));
+    }
+  };
+  if (revisions.firstReported) {
+    part('First reported ' + revisions.firstReported.exportedAt + ': ');
+    part(revisions.firstReported.events, 'rev-first-events');
+    part(' events, ');
+    part(revisions.firstReported.users, 'rev-first-users');
+    part(' users. ');
+  } else {
+    part('Not exported yet. ');
+  }
+  part('Now: ');
+  part(revisions.now.events, 'rev-now-events');
+  part(' events, ');
+  part(revisions.now.users, 'rev-now-users');
+  part(' users' + (revisions.now.pendingChanges ? '; events stored since wait for the next export.' : '.'));
+  fillCells('revisions', revisions.revisions.map((r) => [r.number, r.exportedAt, r.events, r.users,
+    signed(r.eventsChange), signed(r.usersChange)]),
+  ['rev-number', 'rev-at', 'rev-events', 'rev-users', 'rev-events-change', 'rev-users-change']);
+}
+
+function showRetention(retention) {
+  fillHead('retention', ['Cohort', 'Users', ...Array.from({ length: retention.periods + 1 }, (_, k) => 'Day ' + k)]);
+  fillCells('retention', retention.cohorts.map((c) => [c.start, c.users, ...c.share.map(percent)]),
+    (i) => (i === 0 ? 'ret-cohort' : i === 1 ? 'ret-users' : 'ret-share'));
+}
+
+async function loadFunnel(source, from, to) {
+  const steps = $('steps').value.trim();
+  if (!steps) {
+    fillCells('funnel', [], []);
+    return;
+  }
+  const within = $('within').value.trim() || '1d';
+  const funnel = await api('/api/v1/metrics/funnel?source=' + encodeURIComponent(source) + '&from=' + from + '&to=' + to
+    + '&steps=' + encodeURIComponent(steps) + '&within=' + encodeURIComponent(within));
+  fillCells('funnel', funnel.steps.map((s) => [s.number, s.event, s.users, percent(s.conversionFromPrevious),
+    percent(s.conversionFromStart), s.medianSecondsFromPrevious === null ? '–' : Math.round(s.medianSecondsFromPrevious) + ' s']),
+  ['funnel-step', 'funnel-event', 'funnel-users', 'funnel-from-previous', 'funnel-from-start', 'funnel-median']);
+}
+
+async function load(wantedDay) {
   const source = $('source').value;
   const from = $('from').value;
   const to = $('to').value;
+  const by = $('by').value.trim();
   $('error').hidden = true;
   if (!source) {
     throw new Error('no source has events yet');
   }
   const query = 'source=' + encodeURIComponent(source);
-  const [daily, active, top] = await Promise.all([
-    api('/api/v1/metrics/daily?' + query + '&from=' + from + '&to=' + to),
+  const range = '&from=' + from + '&to=' + to;
+  const [daily, active, top, lateness, retention] = await Promise.all([
+    api('/api/v1/metrics/daily?' + query + range + (by ? '&by=' + encodeURIComponent(by) : '')),
     api('/api/v1/metrics/active-users?' + query + '&date=' + to),
-    api('/api/v1/metrics/top-events?' + query + '&from=' + from + '&to=' + to + '&limit=10'),
+    api('/api/v1/metrics/top-events?' + query + range + '&limit=10'),
+    api('/api/v1/metrics/lateness?' + query + range),
+    api('/api/v1/metrics/retention?' + query + range + '&period=day'),
   ]);
   $('freshness').textContent = daily.exportedThrough
     ? 'Numbers include every event stored before ' + daily.exportedThrough + ' (UTC days).'
@@ -95,8 +254,21 @@ async function load() {
   fillTable('daily', daily.days.map((d) => [d.date, d.events, d.users]));
   fillTable('top-events', top.events.map((e) => [e.event, e.count, e.users]));
   drawChart(daily.days);
+  showBreakdown(daily);
+  showLateness(lateness, daily);
+  showRetention(retention);
+  chooseRevisionDay(daily, wantedDay);
+  await Promise.all([loadRevisions(source), loadFunnel(source, from, to)]);
+  shown = { source, from, to };
   document.body.dataset.loaded = source + ' ' + from + ' ' + to;
-  history.replaceState(null, '', '?source=' + encodeURIComponent(source) + '&from=' + from + '&to=' + to);
+  const state = new URLSearchParams({ source, from, to });
+  if (by) {
+    state.set('by', by);
+  }
+  if ($('steps').value.trim()) {
+    state.set('steps', $('steps').value.trim());
+  }
+  history.replaceState(null, '', '?' + state);
 }
 
 function showError(error) {
@@ -112,6 +284,20 @@ async function start() {
   $('to').value = params.get('to') || utcDay(today);
   $('from').value = params.get('from') || utcDay(new Date(today.getTime() - (DEFAULT_DAYS - 1) * 86400000));
   $('token').value = localStorage.getItem(TOKEN_KEY) || '';
+  $('by').value = params.get('by') || '';
+  $('steps').value = params.get('steps') || '';
+  $('within').value = params.get('within') || '1d';
+  $('revision-day').addEventListener('change', () => {
+    if (shown) {
+      loadRevisions(shown.source).catch(showError);
+    }
+  });
+  $('funnel-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    if (shown) {
+      loadFunnel(shown.source, shown.from, shown.to).catch(showError);
+    }
+  });
   $('controls').addEventListener('submit', (event) => {
     event.preventDefault();
     localStorage.setItem(TOKEN_KEY, $('token').value.trim());
@@ -119,7 +305,7 @@ async function start() {
   });
   if ($('token').value) {
     await loadSources(params.get('source'));
-    await load();
+    await load(params.get('day'));
   }
 }
 

@@ -13,9 +13,14 @@ import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -79,6 +84,129 @@ class DashboardPageTest {
                 tile(dom, "dau") + " " + tile(dom, "wau") + " " + tile(dom, "mau"));
         assertEquals("1 3 3", tile(dom, "dau") + " " + tile(dom, "wau") + " " + tile(dom, "mau"));
         assertTrue(dom.contains("Numbers include every event stored before " + daily.getString("exportedThrough")), dom);
+    }
+
+    @Test
+    void theFinalityRevisionRetentionFunnelAndBreakdownPanelsShowTheApisNumbers() throws Exception {
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        LocalDate d1 = today.minusDays(3);
+        LocalDate d2 = today.minusDays(2);
+        LocalDate d3 = today.minusDays(1);
+        StoredEvents events = new StoredEvents(session);
+        String pro = "{\"plan\":\"pro\"}";
+        String free = "{\"plan\":\"free\"}";
+        // The longest delay is one day: the p99.9 delay, so d1 and d2 are final and d3 is not yet.
+        events.store(at(d1, 8), at(d1, 8).plusSeconds(300), "Viewed", "u-1", pro, null);
+        events.store(at(d1, 9), at(d1, 12), "Bought", "u-1", pro, null);
+        events.store(at(d1, 10), at(d1, 10).plus(Duration.ofDays(1)), "Viewed", "u-2", free, null);
+        events.store(at(d2, 10), at(d2, 10).plusSeconds(300), "Viewed", "u-1", null, null);
+        events.store(at(d2, 11), at(d2, 11).plusSeconds(300), "Viewed", "u-3", free, null);
+        events.store(at(d3, 10), at(d3, 10).plusSeconds(300), "Viewed", "u-3", null, null);
+        events.store(at(d3, 11), null, "Viewed", "u-2", null, null);
+        events.export();
+        // Late for d1, after its first report: d1 is revised.
+        events.store(at(d1, 12), at(d2, 8), "Bought", "u-2", null, null);
+        events.export();
+
+        String from = d1.toString();
+        String to = d3.toString();
+        String dom = render(page + "?source=" + events.source + "&from=" + from + "&to=" + to
+                + "&by=properties.plan&steps=Viewed,Bought#token=" + TOKEN);
+        assertTrue(dom.contains("data-loaded=\"" + events.source + " " + from + " " + to + "\""), dom);
+
+        JsonPath lateness = api("/api/v1/metrics/lateness", events.source, "from", from, "to", to);
+        JsonPath daily = api("/api/v1/metrics/daily", events.source, "from", from, "to", to, "by", "properties.plan");
+        List<String> apiFinal = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            String day = "days[" + i + "].";
+            String delays = day + "delays.";
+            apiFinal.add(String.join(" ", lateness.getString(day + "date"), lateness.getString(day + "status"),
+                    lateness.getString(day + "finalAt"), daily.getBoolean(day + "revised") ? "revised" : "",
+                    lateness.getString(delays + "upTo1h"), lateness.getString(delays + "upTo1d"),
+                    lateness.getString(delays + "upTo3d"), lateness.getString(delays + "upTo7d"),
+                    lateness.getString(delays + "upTo30d"), lateness.getString(delays + "later"),
+                    lateness.getString(delays + "unknown")));
+        }
+        assertEquals(List.of("final", "final", "provisional"), lateness.getList("days.status"));
+        assertEquals(List.of(true, false, false), daily.getList("days.revised"));
+        assertEquals(List.of("1 3 0 0 0 0 0", "2 0 0 0 0 0 0", "1 0 0 0 0 0 1"),
+                apiFinal.stream().map(row -> row.substring(row.length() - 13)).toList());
+        assertEquals(apiFinal, cells(dom, "days-final"), "finality table");
+
+        // The revisions of the latest revised day, d1, shown by default.
+        JsonPath revisions = api("/api/v1/metrics/revisions", events.source, "date", from);
+        List<String> apiRevisions = new ArrayList<>();
+        for (int i = 0; i < revisions.getList("revisions").size(); i++) {
+            String r = "revisions[" + i + "].";
+            apiRevisions.add(String.join(" ", revisions.getString(r + "number"), revisions.getString(r + "exportedAt"),
+                    revisions.getString(r + "events"), revisions.getString(r + "users"),
+                    signed(revisions.getLong(r + "eventsChange")), signed(revisions.getLong(r + "usersChange"))));
+        }
+        assertEquals(2, apiRevisions.size());
+        assertTrue(apiRevisions.get(1).endsWith(" 4 2 +1 0"), apiRevisions.get(1));
+        assertEquals(apiRevisions, cells(dom, "revisions"), "revisions table");
+        assertEquals(revisions.getString("firstReported.events") + " " + revisions.getString("now.events"),
+                span(dom, "rev-first-events") + " " + span(dom, "rev-now-events"));
+        assertEquals("3 4", span(dom, "rev-first-events") + " " + span(dom, "rev-now-events"));
+
+        JsonPath retention = api("/api/v1/metrics/retention", events.source, "from", from, "to", to, "period", "day");
+        List<String> apiRetention = new ArrayList<>();
+        for (int i = 0; i < retention.getList("cohorts").size(); i++) {
+            String c = "cohorts[" + i + "].";
+            List<String> row = new ArrayList<>(List.of(retention.getString(c + "start"), retention.getString(c + "users")));
+            List<Float> shares = retention.getList(c + "share", Float.class);
+            shares.forEach(share -> row.add(share == null ? "–" : String.format(Locale.ROOT, "%.1f%%", share * 100)));
+            apiRetention.add(String.join(" ", row));
+        }
+        assertEquals(from + " 2 100.0% 50.0% 50.0% 0.0% – – – –", apiRetention.get(0));
+        assertEquals(apiRetention, cells(dom, "retention"), "retention grid");
+
+        JsonPath funnel = api("/api/v1/metrics/funnel", events.source, "from", from, "to", to, "steps", "Viewed,Bought");
+        assertEquals(List.of(3, 2), funnel.getList("steps.users"));
+        assertEquals(List.of("1 Viewed 3 – – –", "2 Bought 2 66.7% 66.7% 5400 s"), cells(dom, "funnel"), "funnel table");
+
+        // free and pro twice each over the range (ties go by value), events without a plan as missing.
+        List<String> apiBreakdown = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            String b = "days[" + i + "].breakdown.";
+            apiBreakdown.add(String.join(" ", daily.getString("days[" + i + "].date"),
+                    daily.getString(b + "values[0].events"), daily.getString(b + "values[1].events"),
+                    daily.getString(b + "other.events"), daily.getString(b + "missing.events")));
+        }
+        assertEquals(List.of("free", "pro"), daily.getList("days[0].breakdown.values.value"));
+        assertEquals(List.of(from + " 1 2 0 1", d2 + " 1 0 0 1", to + " 0 0 0 2"), apiBreakdown);
+        assertEquals(apiBreakdown, cells(dom, "breakdown"), "breakdown table");
+    }
+
+    private static Instant at(LocalDate day, int hour) {
+        return day.atTime(hour, 0).toInstant(ZoneOffset.UTC);
+    }
+
+    private static String signed(long number) {
+        return number > 0 ? "+" + number : Long.toString(number);
+    }
+
+    /** The body rows of the table with this id, each as its cells' texts separated by spaces. */
+    private static List<String> cells(String dom, String table) {
+        Matcher body = Pattern.compile("<table id=\"" + table + "\">.*?<tbody>(.*?)</tbody>", Pattern.DOTALL).matcher(dom);
+        assertTrue(body.find(), table + " missing in " + dom);
+        List<String> rows = new ArrayList<>();
+        Matcher row = Pattern.compile("<tr[^>]*>(.*?)</tr>").matcher(body.group(1));
+        while (row.find()) {
+            List<String> texts = new ArrayList<>();
+            Matcher cell = Pattern.compile("<td class=\"[^\"]*\">([^<]*)</td>").matcher(row.group(1));
+            while (cell.find()) {
+                texts.add(cell.group(1));
+            }
+            rows.add(String.join(" ", texts));
+        }
+        return rows;
+    }
+
+    private static String span(String dom, String cls) {
+        Matcher value = Pattern.compile("<span class=\"" + cls + "\">([^<]*)<").matcher(dom);
+        assertTrue(value.find(), cls + " missing in " + dom);
+        return value.group(1);
     }
 
     private static JsonPath api(String path, String source, String... parameters) {
