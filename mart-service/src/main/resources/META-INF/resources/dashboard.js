@@ -94,6 +94,25 @@ function percent(share) {
   return share === null || share === undefined ? '–' : (share * 100).toFixed(1) + '%';
 }
 
+// 90061 -> "1 d 1 h": the two largest units, enough to read a delay at a glance.
+function duration(seconds) {
+  if (seconds === null || seconds === undefined) {
+    return '–';
+  }
+  const units = [['d', 86400], ['h', 3600], ['min', 60], ['s', 1]];
+  const parts = [];
+  let rest = seconds;
+  for (const [unit, size] of units) {
+    if (rest >= size && parts.length < 2) {
+      parts.push(Math.floor(rest / size) + ' ' + unit);
+      rest %= size;
+    } else if (parts.length) {
+      break;
+    }
+  }
+  return parts.length ? parts.join(' ') : '0 s';
+}
+
 function signed(number) {
   return number > 0 ? '+' + number : String(number);
 }
@@ -148,10 +167,11 @@ function showBreakdown(daily) {
 
 function showLateness(lateness, daily) {
   const w = lateness.window;
-  $('finality').textContent = 'A day is final once the export has passed its end plus ' + w.finalAfterSeconds
-    + ' s, the delay within which 99.9 % of the events of ' + w.days + ' recent days (' + (w.from || '–') + ' to '
-    + (w.to || '–') + ', ' + w.events + ' events) arrived; p99 ' + (w.p99Seconds ?? '–') + ' s. Provisional days may '
-    + 'still change; a revised day changed since its first report.';
+  $('finality').textContent = 'A day is final once the export has passed its end plus '
+    + duration(w.finalAfterSeconds) + (w.p999Seconds === null ? ' (no measured delay yet: the configured fallback)'
+      : ', the delay within which 99.9 % of the events of ' + w.days + ' recent days (' + w.from + ' to ' + w.to + ', '
+      + w.events + ' events) arrived; 99 % within ' + duration(w.p99Seconds))
+    + '. Provisional days may still change; a revised day changed since its first report.';
   const revised = new Map(daily.days.map((d) => [d.date, d.revised]));
   fillCells('days-final', lateness.days.map((d) => [d.date, d.status, d.finalAt || '', revised.get(d.date) ? 'revised' : '',
     ...DELAYS.map(([key]) => d.delays[key])]),
