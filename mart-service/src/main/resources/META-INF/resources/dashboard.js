@@ -165,6 +165,20 @@ function showBreakdown(daily) {
     (i) => (i === 0 ? 'bd-date' : 'bd-events'));
 }
 
+function showTopBreakdown(top) {
+  if (!top.by) {
+    return;
+  }
+  $('top-breakdown-title').textContent = 'Top events by ' + top.by;
+  const rows = [];
+  top.events.forEach((e) => {
+    e.breakdown.values.forEach((v) => rows.push([e.event, v.value, v.events, v.users]));
+    rows.push([e.event, 'other', e.breakdown.other.events, e.breakdown.other.users]);
+    rows.push([e.event, 'missing', e.breakdown.missing.events, e.breakdown.missing.users]);
+  });
+  fillCells('top-breakdown', rows, ['tb-event', 'tb-value', 'tb-events', 'tb-users']);
+}
+
 function showLateness(lateness, daily) {
   const w = lateness.window;
   $('finality').textContent = 'A day is final once the export has passed its end plus '
@@ -260,7 +274,7 @@ async function load(wantedDay) {
   const [daily, active, top, lateness, retention] = await Promise.all([
     api('/api/v1/metrics/daily?' + query + range + (by ? '&by=' + encodeURIComponent(by) : '')),
     api('/api/v1/metrics/active-users?' + query + '&date=' + to),
-    api('/api/v1/metrics/top-events?' + query + range + '&limit=10'),
+    api('/api/v1/metrics/top-events?' + query + range + '&limit=10' + (by ? '&by=' + encodeURIComponent(by) : '')),
     api('/api/v1/metrics/lateness?' + query + range),
     api('/api/v1/metrics/retention?' + query + range + '&period=day'),
   ]);
@@ -275,6 +289,7 @@ async function load(wantedDay) {
   fillTable('top-events', top.events.map((e) => [e.event, e.count, e.users]));
   drawChart(daily.days);
   showBreakdown(daily);
+  showTopBreakdown(top);
   showLateness(lateness, daily);
   showRetention(retention);
   chooseRevisionDay(daily, wantedDay);

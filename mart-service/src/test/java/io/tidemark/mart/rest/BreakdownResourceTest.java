@@ -2,18 +2,22 @@ package io.tidemark.mart.rest;
 
 import com.datastax.oss.quarkus.runtime.api.session.QuarkusCqlSession;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.ValidatableResponse;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.net.URL;
 import java.time.Instant;
 import java.util.List;
 
 import static io.restassured.RestAssured.given;
 import static io.tidemark.mart.rest.StoredEvents.TOKEN;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItems;
 import static org.hamcrest.Matchers.hasKey;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.not;
@@ -25,6 +29,9 @@ class BreakdownResourceTest {
 
     @Inject
     QuarkusCqlSession session;
+
+    @TestHTTPResource(value = "/", management = true)
+    URL management;
 
     private StoredEvents events;
 
@@ -141,6 +148,16 @@ class BreakdownResourceTest {
         for (String values : List.of("0", "51", "ten", "-1")) {
             request("by", "properties.plan", "values", values).when().get("/api/v1/metrics/daily")
                     .then().statusCode(400).body("field", equalTo("values"));
+        }
+    }
+
+    @Test
+    void theApiDocumentDescribesByAndValues() {
+        for (String path : List.of("/api/v1/metrics/daily", "/api/v1/metrics/top-events")) {
+            given().when().get(management + "openapi?format=json").then().statusCode(200)
+                    .body("paths.'" + path + "'.get.parameters.name", hasItems("by", "values"))
+                    .body("paths.'" + path + "'.get.parameters.find { it.name == 'by' }.description",
+                            containsString("context.os.name"));
         }
     }
 

@@ -176,6 +176,26 @@ class DashboardPageTest {
         assertEquals(List.of("free", "pro"), daily.getList("days[0].breakdown.values.value"));
         assertEquals(List.of(from + " 1 2 0 1", d2 + " 1 0 0 1", to + " 0 0 0 2"), apiBreakdown);
         assertEquals(apiBreakdown, cells(dom, "breakdown"), "breakdown table");
+
+        JsonPath top = api("/api/v1/metrics/top-events", events.source, "from", from, "to", to, "limit", "10",
+                "by", "properties.plan");
+        List<String> apiTopBreakdown = new ArrayList<>();
+        for (int i = 0; i < top.getList("events").size(); i++) {
+            String e = "events[" + i + "].";
+            for (int v = 0; v < top.getList(e + "breakdown.values").size(); v++) {
+                String value = e + "breakdown.values[" + v + "].";
+                apiTopBreakdown.add(String.join(" ", top.getString(e + "event"), top.getString(value + "value"),
+                        top.getString(value + "events"), top.getString(value + "users")));
+            }
+            for (String bucket : List.of("other", "missing")) {
+                apiTopBreakdown.add(String.join(" ", top.getString(e + "event"), bucket,
+                        top.getString(e + "breakdown." + bucket + ".events"), top.getString(e + "breakdown." + bucket + ".users")));
+            }
+        }
+        // Viewed: free twice (u-2, u-3), pro once, three without a plan; Bought: pro once, once without.
+        assertEquals(List.of("Viewed free 2 2", "Viewed pro 1 1", "Viewed other 0 0", "Viewed missing 3 3",
+                "Bought pro 1 1", "Bought other 0 0", "Bought missing 1 1"), apiTopBreakdown);
+        assertEquals(apiTopBreakdown, cells(dom, "top-breakdown"), "top events by value");
     }
 
     private static Instant at(LocalDate day, int hour) {
