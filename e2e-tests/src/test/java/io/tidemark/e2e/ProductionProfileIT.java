@@ -58,6 +58,29 @@ class ProductionProfileIT {
         }
     }
 
+    @Test
+    void ingestInProductionWithTheExamplesPlaceholderKeyRefusesToStart() throws Exception {
+        try (ServiceProcess ingest = ServiceProcess.start("ingest-service", List.of(
+                "tidemark.ingest.sources.web.write-keys=CHANGE-ME-web-write-key", "quarkus.profile=prod"))) {
+            OptionalInt exit = ingest.awaitExit(Duration.ofSeconds(90));
+            assertTrue(exit.isPresent(), "ingest kept running with the example's placeholder key");
+            assertNotEquals(0, exit.getAsInt());
+            assertTrue(ingest.logText().contains("tidemark.ingest.sources.web.write-keys"), "the log names the setting");
+        }
+    }
+
+    @Test
+    void martInProductionWithTheDemoTokenRefusesToStart() throws Exception {
+        try (ServiceProcess mart = ServiceProcess.start("mart-service", List.of("quarkus.profile=prod",
+                "tidemark.mart.tokens.stolen.token=dev-read-token",
+                "tidemark.mart.export.every=off", "tidemark.mart.export.root=target/prod-profile-marts"))) {
+            OptionalInt exit = mart.awaitExit(Duration.ofSeconds(90));
+            assertTrue(exit.isPresent(), "mart kept running with the README's demo token");
+            assertNotEquals(0, exit.getAsInt());
+            assertTrue(mart.logText().contains("tidemark.mart.tokens.stolen.token"), "the log names the setting");
+        }
+    }
+
     private static int track(ServiceProcess ingest, String writeKey) throws Exception {
         String basic = Base64.getEncoder().encodeToString((writeKey + ":").getBytes(StandardCharsets.UTF_8));
         String body = "{\"messageId\":\"" + UUID.randomUUID() + "\",\"userId\":\"u\",\"event\":\"Profile Checked\"}";

@@ -6,6 +6,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,13 +26,16 @@ final class ServiceProcess implements AutoCloseable {
     private final int managementPort;
     private final Process process;
     private final Path log;
+    /** Where this life's output starts in the appended log. */
+    private final long logStart;
 
-    private ServiceProcess(String name, int port, int managementPort, Process process, Path log) {
+    private ServiceProcess(String name, int port, int managementPort, Process process, Path log, long logStart) {
         this.name = name;
         this.port = port;
         this.managementPort = managementPort;
         this.process = process;
         this.log = log;
+        this.logStart = logStart;
     }
 
     /** Starts {@code <root>/<module>/target/quarkus-app/quarkus-run.jar} with extra system properties. */
@@ -55,11 +59,12 @@ final class ServiceProcess implements AutoCloseable {
         properties.forEach(p -> command.add("-D" + p));
         command.addAll(List.of("-jar", jar.toString()));
         // Appended, so a service restarted by a test keeps the log of its previous life.
+        long logStart = Files.exists(log) ? Files.size(log) : 0;
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         // A test JVM that is killed must not leave its services running.
         Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
-        return new ServiceProcess(module, port, managementPort, process, log);
+        return new ServiceProcess(module, port, managementPort, process, log, logStart);
     }
 
     URI uri(String path) {
@@ -120,8 +125,10 @@ final class ServiceProcess implements AutoCloseable {
                 ? OptionalInt.of(process.exitValue()) : OptionalInt.empty();
     }
 
+    /** What this process wrote, not its predecessors in the same log. */
     String logText() throws IOException {
-        return Files.readString(log);
+        byte[] all = Files.readAllBytes(log);
+        return new String(all, (int) logStart, all.length - (int) logStart, StandardCharsets.UTF_8);
     }
 
     private static int freePort() throws IOException {

@@ -1,11 +1,15 @@
 package io.tidemark.ingest.service;
 
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.runtime.configuration.ConfigUtils;
 import io.tidemark.ingest.config.IngestConfig;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -14,11 +18,52 @@ import java.util.Optional;
 public class WriteKeyAuthenticator {
 
     private static final String BASIC = "basic ";
+    /** How the deployment examples (deploy/k8s/base/*-secrets.properties-example) mark a key to replace. */
+    static final String PLACEHOLDER_PREFIX = "CHANGE-ME";
+    /** The demo source's key, which only the {@code local} and {@code test} profiles define. */
+    static final String DEMO_WRITE_KEY = "dev-write-key";
+
+    private final Map<String, List<String>> writeKeysBySource = new HashMap<>();
     private final Map<String, String> sourceByWriteKey = new HashMap<>();
 
     public WriteKeyAuthenticator(IngestConfig config) {
-        config.sources().forEach((source, settings) ->
-                settings.writeKeys().forEach(key -> sourceByWriteKey.put(key, source)));
+        config.sources().forEach((source, settings) -> {
+            writeKeysBySource.put(source, settings.writeKeys());
+            settings.writeKeys().forEach(key -> sourceByWriteKey.put(key, source));
+        });
+    }
+
+    /**
+     * A key anyone can read (the example's placeholder, the README's demo key) or a blank one would let
+     * anybody write to the source: the service refuses to start instead, naming the setting. The demo
+     * key is fine only where the profile that defines it is active (the local stack, tests).
+     */
+    void check(@Observes StartupEvent event) {
+        boolean demoKeyAllowed = ConfigUtils.isProfileActive("local") || ConfigUtils.isProfileActive("test");
+        refusal(writeKeysBySource, demoKeyAllowed).ifPresent(reason -> {
+            throw new IllegalStateException(reason);
+        });
+    }
+
+    /** Why these write keys must not be served, if they must not. */
+    static Optional<String> refusal(Map<String, List<String>> writeKeysBySource, boolean demoKeyAllowed) {
+        for (Map.Entry<String, List<String>> source : writeKeysBySource.entrySet()) {
+            String setting = "tidemark.ingest.sources." + source.getKey() + ".write-keys";
+            for (String key : source.getValue()) {
+                if (key.isBlank()) {
+                    return Optional.of(setting + " holds a blank write key");
+                }
+                if (key.startsWith(PLACEHOLDER_PREFIX)) {
+                    return Optional.of(setting + " still holds the example's placeholder " + PLACEHOLDER_PREFIX
+                            + "...: set a real write key in the deployment's secret");
+                }
+                if (key.equals(DEMO_WRITE_KEY) && !demoKeyAllowed) {
+                    return Optional.of(setting + " holds the local demo key " + DEMO_WRITE_KEY
+                            + ", which the README publishes: set a key of your own");
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     /**

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 public class WriteKeyAuthenticatorTest {
 
@@ -40,6 +41,31 @@ public class WriteKeyAuthenticatorTest {
         assertEquals(Optional.empty(), authenticator.source("Basic %%%", null));
         assertEquals(Optional.empty(), authenticator.source("Bearer key-web-1", null));
         assertEquals(Optional.empty(), authenticator.source(basic(""), null));
+    }
+
+    @Test
+    void theExamplesPlaceholderKeyRefusesTheStartNamingTheSetting() {
+        Optional<String> refusal = WriteKeyAuthenticator.refusal(
+                Map.of("web", List.of("key-web-1", "CHANGE-ME-web-write-key")), true);
+        assertTrue(refusal.orElseThrow().contains("tidemark.ingest.sources.web.write-keys"), refusal.get());
+    }
+
+    @Test
+    void aBlankKeyRefusesTheStart() {
+        assertTrue(WriteKeyAuthenticator.refusal(Map.of("web", List.of(" ")), true).isPresent());
+    }
+
+    @Test
+    void theDemoKeyRefusesTheStartOutsideTheProfilesThatDefineIt() {
+        Map<String, List<String>> demo = Map.of("dev", List.of("dev-write-key"));
+        assertTrue(WriteKeyAuthenticator.refusal(demo, false).orElseThrow().contains("tidemark.ingest.sources.dev.write-keys"));
+        assertEquals(Optional.empty(), WriteKeyAuthenticator.refusal(demo, true));
+    }
+
+    @Test
+    void realKeysStart() {
+        assertEquals(Optional.empty(), WriteKeyAuthenticator.refusal(
+                Map.of("web", List.of("k8Jx2-real"), "ios", List.of("another-key")), false));
     }
 
     public static IngestConfig config(Map<String, List<String>> keysBySource) {
