@@ -1,0 +1,159 @@
+package io.tidemark.k8s;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The services' Dockerfiles agree with what the build packages and with the Deployments that run them.
+ * No OCI builder is reachable where this runs, so the images themselves are not built here.
+ */
+class ContainerImagesTest {
+
+    private static final List<String> SERVICES = List.of("ingest-service", "dedup-service", "mart-service");
+
+    @Test
+    void everyJvmImageCopiesOnlyWhatThePackageHoldsAndStartsWhereTheConfigIsMounted() throws Exception {
+        List<String> problems = new ArrayList<>();
+        for (String service : SERVICES) {
+            Path module = RenderedManifests.root().resolve(service);
+            Dockerfile jvm = Dockerfile.read(module.resolve("src/main/docker/Dockerfile.jvm"));
+            for (String source : jvm.copySources()) {
+                if (!matchesSomething(module, source)) {
+                    problems.add(service + ": Dockerfile.jvm copies " + source + ", which the package does not hold");
+                }
+            }
+            if (!"/deployments".equals(jvm.last("WORKDIR"))) {
+                problems.add(service + ": Dockerfile.jvm does not start in /deployments, where config/ is mounted");
+            }
+            boolean shipsOptions = Files.isRegularFile(module.resolve("src/main/jvm/jvm.options"));
+            List<String> entrypoint = jvm.entrypoint();
+            if (shipsOptions && !entrypoint.equals(List.of("java", "@/deployments/jvm.options", "-jar", "/deployments/quarkus-run.jar"))) {
+                problems.add(service + ": ships jvm.options but its image starts " + entrypoint);
+            }
+            if (shipsOptions && !jvm.copySources().contains("target/quarkus-app/jvm.options")) {
+                problems.add(service + ": ships jvm.options but its image does not copy it");
+            }
+        }
+        assertEquals(List.of(), problems);
+    }
+
+    @Test
+    void everyNativeImageRunsTheRunnerWhereTheConfigIsMounted() throws Exception {
+        List<String> problems = new ArrayList<>();
+        for (String service : SERVICES) {
+            Dockerfile nativeImage = Dockerfile.read(RenderedManifests.root().resolve(service).resolve("src/main/docker/Dockerfile.native"));
+            if (!nativeImage.copySources().equals(List.of("target/*-runner"))) {
+                problems.add(service + ": Dockerfile.native copies " + nativeImage.copySources() + ", not the native runner");
+            }
+            if (!"/deployments".equals(nativeImage.last("WORKDIR"))) {
+                problems.add(service + ": Dockerfile.native does not start in /deployments, where config/ is mounted");
+            }
+        }
+        assertEquals(List.of(), problems);
+    }
+
+    @Test
+    void eachDeploymentRunsItsImageAsTheImageDoesAndExposesItsPorts() throws Exception {
+        List<String> problems = new ArrayList<>();
+        int deployments = 0;
+        for (Path kustomization : RenderedManifests.kustomizations()) {
+            for (var object : RenderedManifests.render(kustomization)) {
+                if (!object.path("kind").asText().equals("Deployment")) {
+                    continue;
+                }
+                Deployment deployment = RenderedManifests.YAML.treeToValue(object, Deployment.class);
+                for (Container container : deployment.getSpec().getTemplate().getSpec().getContainers()) {
+                    deployments++;
+                    Path module = RenderedManifests.root().resolve(container.getName());
+                    for (String kind : List.of("jvm", "native")) {
+                        Dockerfile image = Dockerfile.read(module.resolve("src/main/docker/Dockerfile." + kind));
+                        Set<String> declared = container.getPorts().stream().map(ContainerPort::getContainerPort)
+                                .map(String::valueOf).collect(Collectors.toCollection(TreeSet::new));
+                        if (!declared.equals(new TreeSet<>(image.exposed()))) {
+                            problems.add(kustomization + ": " + container.getName() + " declares ports " + declared
+                                    + ", Dockerfile." + kind + " exposes " + image.exposed());
+                        }
+                    }
+                    Dockerfile jvm = Dockerfile.read(module.resolve("src/main/docker/Dockerfile.jvm"));
+                    if (!container.getCommand().isEmpty() && !container.getCommand().equals(jvm.entrypoint())) {
+                        problems.add(kustomization + ": " + container.getName() + " runs " + container.getCommand()
+                                + ", its JVM image " + jvm.entrypoint());
+                    }
+                    if (!"/deployments".equals(container.getWorkingDir())) {
+                        problems.add(kustomization + ": " + container.getName() + " does not work in /deployments");
+                    }
+                }
+            }
+        }
+        assertTrue(deployments > 0);
+        assertEquals(List.of(), problems);
+    }
+
+    private static boolean matchesSomething(Path module, String source) throws IOException {
+        PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + source.replaceAll("/$", ""));
+        try (Stream<Path> files = Files.walk(module.resolve("target"), 2)) {
+            return files.map(module::relativize).anyMatch(matcher::matches);
+        }
+    }
+
+    /** The few Dockerfile instructions these checks need; continuation lines joined. */
+    record Dockerfile(List<String[]> instructions) {
+
+        static Dockerfile read(Path file) throws IOException {
+            assertTrue(Files.isRegularFile(file), file + " is missing");
+            String text = Files.readString(file).replaceAll("\\\\\\n", " ");
+            List<String[]> instructions = new ArrayList<>();
+            for (String line : text.split("\n")) {
+                String trimmed = line.strip();
+                if (!trimmed.isEmpty() && !trimmed.startsWith("#")) {
+                    instructions.add(trimmed.split("\\s+", 2));
+                }
+            }
+            return new Dockerfile(instructions);
+        }
+
+        String last(String instruction) {
+            return instructions.stream().filter(i -> i[0].equals(instruction)).reduce((a, b) -> b).map(i -> i[1]).orElse(null);
+        }
+
+        /** The exec form of ENTRYPOINT. */
+        List<String> entrypoint() throws IOException {
+            String json = last("ENTRYPOINT");
+            return json == null ? List.of() : Arrays.asList(new ObjectMapper().readValue(json, String[].class));
+        }
+
+        List<String> exposed() {
+            String ports = last("EXPOSE");
+            return ports == null ? List.of() : List.of(ports.split("\\s+"));
+        }
+
+        /** Sources of every COPY, without its --flags and its destination. */
+        List<String> copySources() {
+            List<String> sources = new ArrayList<>();
+            instructions.stream().filter(i -> i[0].equals("COPY")).forEach(i -> {
+                List<String> words = Arrays.stream(i[1].split("\\s+")).filter(w -> !w.startsWith("--")).toList();
+                sources.addAll(words.subList(0, words.size() - 1));
+            });
+            return sources;
+        }
+    }
+}
