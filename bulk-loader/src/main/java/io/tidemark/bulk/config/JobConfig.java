@@ -1,0 +1,109 @@
+package io.tidemark.bulk.config;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One load job, read from its mapping file ({@code <job>.yaml}): where the rows come from, how a row
+ * becomes a Segment event, where the events go, and how windows and the watermark behave.
+ * Secrets are never in the file: it names the environment variables that hold them.
+ */
+public record JobConfig(String job, Source source, Mapping mapping, Ingest ingest, Window window, Watermark watermark) {
+
+    public JobConfig {
+        require(job != null && !job.isBlank(), "job", "is required");
+        require(source != null, "source", "is required");
+        require(mapping != null, "mapping", "is required");
+        ingest = ingest == null ? new Ingest(null, null, null, null, null, null) : ingest;
+        window = window == null ? new Window(null, null, null) : window;
+        watermark = watermark == null ? new Watermark(null, null, null) : watermark;
+    }
+
+    /** The table (or query) the rows come from. {@code query} must contain {@code :from} and {@code :to}. */
+    public record Source(String jdbcUrl, String user, String passwordEnv, String query, String table, List<String> key,
+            String version, Integer fetchSize) {
+
+        public Source {
+            require(jdbcUrl != null && jdbcUrl.startsWith("jdbc:"), "source.jdbc-url", "must be a jdbc: URL");
+            require(query != null && !query.isBlank(), "source.query", "is required");
+            require(table != null && !table.isBlank(), "source.table", "is required: it names the rows in messageIds");
+            require(key != null && !key.isEmpty(), "source.key", "needs at least one primary key column");
+            fetchSize = fetchSize == null ? 1000 : fetchSize;
+            require(fetchSize > 0, "source.fetch-size", "must be positive");
+        }
+    }
+
+    /**
+     * Columns to event fields. {@code event} is a fixed name, {@code event-column} takes it from a column.
+     * Every other column becomes a property (traits for identify and group) under its own name, unless
+     * renamed or excluded.
+     */
+    public record Mapping(String type, String event, String eventColumn, String userId, String anonymousId,
+            String timestamp, Map<String, String> rename, List<String> exclude, Map<String, Object> context,
+            Map<String, String> contextColumns) {
+
+        public Mapping {
+            type = type == null ? "track" : type;
+            require(List.of("track", "identify", "page", "screen", "group").contains(type), "mapping.type",
+                    "must be track, identify, page, screen or group");
+            require(!"track".equals(type) || event != null || eventColumn != null, "mapping.event",
+                    "a track event needs event or event-column");
+            require(event == null || eventColumn == null, "mapping.event", "give event or event-column, not both");
+            require(userId != null || anonymousId != null, "mapping.user-id", "name a user-id or anonymous-id column");
+            require(timestamp != null, "mapping.timestamp", "name the column holding the event time");
+            rename = rename == null ? Map.of() : Map.copyOf(rename);
+            exclude = exclude == null ? List.of() : List.copyOf(exclude);
+            context = context == null ? Map.of() : context;
+            contextColumns = contextColumns == null ? Map.of() : Map.copyOf(contextColumns);
+        }
+    }
+
+    /** ingest's bulk import: a chunk is sent when it has {@code chunk-rows} rows or {@code chunk-bytes} bytes. */
+    public record Ingest(String url, String writeKeyEnv, Integer chunkRows, Integer chunkBytes, Integer maxAttempts,
+            Duration timeout) {
+
+        public Ingest {
+            url = url == null ? "http://127.0.0.1:8080" : url.replaceAll("/+$", "");
+            writeKeyEnv = writeKeyEnv == null ? "TIDEMARK_WRITE_KEY" : writeKeyEnv;
+            chunkRows = chunkRows == null ? 10_000 : chunkRows;
+            // Well under ingest's 1 GB import limit, and small enough that a failed chunk is cheap to resend.
+            chunkBytes = chunkBytes == null ? 4 * 1024 * 1024 : chunkBytes;
+            maxAttempts = maxAttempts == null ? 5 : maxAttempts;
+            timeout = timeout == null ? Duration.ofMinutes(5) : timeout;
+            require(chunkRows > 0 && chunkBytes > 0 && maxAttempts > 0, "ingest", "chunk-rows, chunk-bytes and max-attempts must be positive");
+        }
+    }
+
+    /**
+     * Windows without {@code --from/--to}: from the watermark (or {@code start} before the first run) to now
+     * minus {@code lag}, in steps of {@code step}; the watermark advances after each step.
+     */
+    public record Window(Instant start, Duration lag, Duration step) {
+
+        public Window {
+            // Rows stamped by transactions still open when the window closes commit later with an older
+            // updated_at: the lag must exceed the source's longest write transaction.
+            lag = lag == null ? Duration.ofMinutes(5) : lag;
+            step = step == null ? Duration.ofDays(1) : step;
+            require(!lag.isNegative() && !step.isNegative() && !step.isZero(), "window", "lag must be >= 0, step > 0");
+        }
+    }
+
+    /** The pipeline's Cassandra, where {@code bulk_watermarks} lives. */
+    public record Watermark(String contactPoints, String localDatacenter, String keyspace) {
+
+        public Watermark {
+            contactPoints = contactPoints == null ? "127.0.0.1:9042" : contactPoints;
+            localDatacenter = localDatacenter == null ? "datacenter1" : localDatacenter;
+            keyspace = keyspace == null ? "tidemark" : keyspace;
+        }
+    }
+
+    private static void require(boolean condition, String field, String reason) {
+        if (!condition) {
+            throw new JobConfigException(field + ": " + reason);
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package io.tidemark.bulk.mapping;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.Map;
+
+/** A source value as JSON of the same kind: numbers stay numbers, booleans booleans, times ISO-8601 strings. */
+final class JsonValues {
+
+    private static final JsonNodeFactory NODES = JsonNodeFactory.withExactBigDecimals(true);
+
+    private JsonValues() {
+    }
+
+    static JsonNode of(Object value) {
+        if (value == null) {
+            return NODES.nullNode();
+        }
+        if (value instanceof JsonNode node) {
+            return node;
+        }
+        if (value instanceof Boolean b) {
+            return NODES.booleanNode(b);
+        }
+        if (value instanceof Long || value instanceof Integer || value instanceof Short || value instanceof Byte) {
+            return NODES.numberNode(((Number) value).longValue());
+        }
+        if (value instanceof BigDecimal decimal) {
+            return NODES.numberNode(decimal);
+        }
+        if (value instanceof Double || value instanceof Float) {
+            double d = ((Number) value).doubleValue();
+            // JSON has no NaN or infinity; the text keeps what the database said.
+            return Double.isFinite(d) ? NODES.numberNode(d) : NODES.textNode(Double.toString(d));
+        }
+        if (value instanceof Instant instant) {
+            return NODES.textNode(instant.toString());
+        }
+        if (value instanceof Collection<?> list) {
+            ArrayNode array = NODES.arrayNode();
+            list.forEach(element -> array.add(of(element)));
+            return array;
+        }
+        if (value instanceof Map<?, ?> map) {
+            ObjectNode object = NODES.objectNode();
+            map.forEach((k, v) -> object.set(String.valueOf(k), of(v)));
+            return object;
+        }
+        // LocalDate, LocalTime, UUID, String: their toString is the ISO or canonical form.
+        return NODES.textNode(value.toString());
+    }
+}

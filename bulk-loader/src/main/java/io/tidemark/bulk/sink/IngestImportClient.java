@@ -1,0 +1,83 @@
+package io.tidemark.bulk.sink;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tidemark.bulk.config.JobConfig;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Sends NDJSON chunks to ingest's {@code POST /bulk/v1/import} with the source's write key. A chunk
+ * refused for now (429 busy or rate-limited, 503 Kafka unavailable, a dropped connection) is sent
+ * again after {@code Retry-After}: its messageIds make a resend store nothing twice.
+ */
+public final class IngestImportClient {
+
+    static final String PATH = "/bulk/v1/import";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long MAX_PAUSE_SECONDS = 60;
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final URI uri;
+    private final String authorization;
+    private final JobConfig.Ingest config;
+    private final Consumer<String> progress;
+
+    public IngestImportClient(JobConfig.Ingest config, String writeKey, Consumer<String> progress) {
+        this.uri = URI.create(config.url() + PATH);
+        this.authorization = "Basic " + Base64.getEncoder().encodeToString((writeKey + ":").getBytes(StandardCharsets.UTF_8));
+        this.config = config;
+        this.progress = progress;
+    }
+
+    /** Sends one chunk and answers once ingest acknowledged it; throws when it could not be stored. */
+    public ImportAnswer send(byte[] ndjson) throws IngestUnavailableException, InterruptedException {
+        String lastProblem = "";
+        for (int attempt = 1; attempt <= config.maxAttempts(); attempt++) {
+            long pauseSeconds = Math.min(MAX_PAUSE_SECONDS, 1L << Math.min(attempt - 1, 5));
+            try {
+                HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(config.timeout())
+                        .header("Authorization", authorization).header("Content-Type", "application/x-ndjson")
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(ndjson)).build(), HttpResponse.BodyHandlers.ofString());
+                int status = response.statusCode();
+                if (status == 200) {
+                    return answer(response.body());
+                }
+                lastProblem = status + " " + response.body();
+                if (status != 429 && status != 503 && status != 408 && status < 500) {
+                    throw new IngestUnavailableException("ingest refused the chunk: " + lastProblem);
+                }
+                pauseSeconds = response.headers().firstValueAsLong("Retry-After").orElse(pauseSeconds);
+            } catch (IOException e) {
+                lastProblem = e.toString();
+            }
+            if (attempt < config.maxAttempts()) {
+                progress.accept("ingest: " + lastProblem.strip() + "; sending the chunk again in " + pauseSeconds + " s");
+                Thread.sleep(Math.min(MAX_PAUSE_SECONDS, Math.max(1, pauseSeconds)) * 1000);
+            }
+        }
+        throw new IngestUnavailableException("ingest did not store a chunk after " + config.maxAttempts()
+                + " attempts: " + lastProblem.strip());
+    }
+
+    private static ImportAnswer answer(String body) throws IOException {
+        JsonNode json = JSON.readTree(body);
+        List<ImportAnswer.RejectedLine> rejected = new ArrayList<>();
+        for (JsonNode line : json.path("rejected")) {
+            rejected.add(new ImportAnswer.RejectedLine(line.path("line").asLong(), line.path("field").asText(null),
+                    line.path("reason").asText(null)));
+        }
+        return new ImportAnswer(json.path("lines").asLong(), json.path("accepted").asLong(),
+                json.path("rejectedCount").asLong(), rejected);
+    }
+}

@@ -1,0 +1,62 @@
+package io.tidemark.bulk.config;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class JobConfigReaderTest {
+
+    private static final Path JOBS = Path.of("src/test/resources/jobs");
+
+    @Test
+    void aJobNameIsFoundInTheJobsDirectoryAndEveryFieldIsRead() {
+        JobConfig config = JobConfigReader.read(JobConfigReader.locate("orders", JOBS));
+        assertEquals("orders", config.job());
+        assertEquals(List.of("id"), config.source().key());
+        assertEquals("updated_at", config.source().version());
+        assertEquals(500, config.source().fetchSize());
+        assertEquals("SHOP_DB_PASSWORD", config.source().passwordEnv());
+        assertEquals("Order Completed", config.mapping().event());
+        assertEquals(Map.of("id", "order_id"), config.mapping().rename());
+        assertEquals(Map.of("ip", "client_ip"), config.mapping().contextColumns());
+        assertEquals("http://127.0.0.1:8080", config.ingest().url(), "a trailing slash is dropped");
+        assertEquals(2000, config.ingest().chunkRows());
+        assertEquals("TIDEMARK_WRITE_KEY", config.ingest().writeKeyEnv());
+        assertEquals(Instant.parse("2026-01-01T00:00:00Z"), config.window().start());
+        assertEquals(Duration.ofHours(6), config.window().step());
+        assertEquals("127.0.0.1:9042", config.watermark().contactPoints());
+    }
+
+    @Test
+    void aMisspeltKeyIsAnErrorNamingIt(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("bad.yaml");
+        Files.writeString(file, Files.readString(JOBS.resolve("orders.yaml")).replace("user-id:", "userid:"));
+        JobConfigException e = assertThrows(JobConfigException.class, () -> JobConfigReader.read(file));
+        assertTrue(e.getMessage().contains("userid"), e.getMessage());
+    }
+
+    @Test
+    void aMappingWithoutEventTimeIsRefusedNamingTheField(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("bad.yaml");
+        Files.writeString(file, Files.readString(JOBS.resolve("orders.yaml")).replace("  timestamp: created_at\n", ""));
+        JobConfigException e = assertThrows(JobConfigException.class, () -> JobConfigReader.read(file));
+        assertTrue(e.getMessage().contains("mapping.timestamp"), e.getMessage());
+    }
+
+    @Test
+    void anUnknownJobSaysWhereItWasLookedFor() {
+        JobConfigException e = assertThrows(JobConfigException.class, () -> JobConfigReader.locate("nope", JOBS));
+        assertTrue(e.getMessage().contains("nope.yaml"), e.getMessage());
+    }
+}

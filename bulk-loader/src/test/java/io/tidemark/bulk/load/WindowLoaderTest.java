@@ -1,0 +1,156 @@
+package io.tidemark.bulk.load;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.tidemark.bulk.config.JobConfig;
+import io.tidemark.bulk.config.JobConfigReader;
+import io.tidemark.bulk.mapping.EventMapper;
+import io.tidemark.bulk.sink.IngestImportClient;
+import io.tidemark.bulk.source.RowSource;
+import io.tidemark.bulk.source.SourceRow;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A window through a stand-in for ingest's bulk import that answers as ingest does: chunks, per-line refusals, 503. */
+class WindowLoaderTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Instant FROM = Instant.parse("2026-11-01T00:00:00Z");
+    private static final Instant TO = Instant.parse("2026-11-02T00:00:00Z");
+
+    private final List<List<JsonNode>> requests = new CopyOnWriteArrayList<>();
+    private final AtomicInteger unavailableAnswers = new AtomicInteger();
+    private HttpServer ingest;
+    private JobConfig config;
+
+    @BeforeEach
+    void startIngest() throws IOException {
+        ingest = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        ingest.createContext("/bulk/v1/import", this::answer);
+        ingest.start();
+        JobConfig orders = JobConfigReader.read(Path.of("src/test/resources/jobs/orders.yaml"));
+        config = new JobConfig(orders.job(), orders.source(), orders.mapping(), new JobConfig.Ingest(
+                "http://127.0.0.1:" + ingest.getAddress().getPort(), null, 4, null, 3, null), orders.window(), orders.watermark());
+    }
+
+    @AfterEach
+    void stopIngest() {
+        ingest.stop(0);
+    }
+
+    /** Refuses lines whose userId is "refused" (field userId), as ingest's validator would. */
+    private void answer(HttpExchange exchange) throws IOException {
+        if (unavailableAnswers.getAndDecrement() > 0) {
+            exchange.getResponseHeaders().add("Retry-After", "0");
+            exchange.sendResponseHeaders(503, -1);
+            exchange.close();
+            return;
+        }
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+            lines.add(JSON.readTree(line));
+        }
+        requests.add(lines);
+        ObjectNode body = JSON.createObjectNode().put("success", true).put("lines", lines.size());
+        ArrayNode rejected = JSON.createArrayNode();
+        for (int i = 0; i < lines.size(); i++) {
+            if ("refused".equals(lines.get(i).path("userId").asText())) {
+                rejected.addObject().put("line", i + 1).put("field", "userId").put("reason", "not welcome");
+            }
+        }
+        body.put("accepted", lines.size() - rejected.size()).put("rejectedCount", rejected.size()).set("rejected", rejected);
+        byte[] bytes = JSON.writeValueAsBytes(body);
+        exchange.sendResponseHeaders(200, bytes.length);
+        exchange.getResponseBody().write(bytes);
+        exchange.close();
+    }
+
+    private static RowSource rows(int count) {
+        return new RowSource() {
+            @Override
+            public long read(Instant from, Instant to, RowHandler handler) throws Exception {
+                for (int i = 1; i <= count; i++) {
+                    Map<String, Object> values = new LinkedHashMap<>();
+                    values.put("id", (long) i);
+                    values.put("customer_id", i == 3 ? null : i == 6 ? "refused" : "c-" + i);
+                    values.put("anon_id", null);
+                    values.put("created_at", from.plusSeconds(i));
+                    values.put("updated_at", from.plusSeconds(i));
+                    if (!handler.accept(new SourceRow(i, values))) {
+                        return i;
+                    }
+                }
+                return count;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    private LoadReport load(int count, IngestImportClient sink, int sample) throws Exception {
+        LoadReport report = new LoadReport("orders");
+        WindowLoader loader = new WindowLoader(config.ingest(), new EventMapper(config), rows(count), sink, line -> { },
+                report, 0, sample);
+        loader.load(FROM, TO);
+        return report;
+    }
+
+    @Test
+    void rowsGoInBoundedChunksAndRefusalsAreReportedByKey() throws Exception {
+        LoadReport report = load(10, new IngestImportClient(config.ingest(), "key", line -> { }), 0);
+        assertEquals(List.of(4, 4, 1), requests.stream().map(List::size).toList(), "9 mappable rows in chunks of 4");
+        JsonNode summary = report.toJson();
+        assertEquals(10, summary.get("rowsRead").asLong());
+        assertEquals(8, summary.get("accepted").asLong());
+        assertEquals(2, summary.get("refused").asLong());
+        assertEquals("partial", summary.get("status").asText());
+        assertEquals("3", summary.at("/refusedKeys/0/key").asText());
+        assertEquals("mapping", summary.at("/refusedKeys/0/stage").asText());
+        assertEquals("userId", summary.at("/refusedKeys/0/field").asText());
+        assertEquals("6", summary.at("/refusedKeys/1/key").asText());
+        assertEquals("ingest", summary.at("/refusedKeys/1/stage").asText());
+        assertFalse(summary.get("refusedKeysCapped").asBoolean());
+    }
+
+    @Test
+    void aChunkIngestCannotTakeNowIsSentAgain() throws Exception {
+        unavailableAnswers.set(1);
+        LoadReport report = load(2, new IngestImportClient(config.ingest(), "key", line -> { }), 0);
+        assertEquals(1, requests.size());
+        assertEquals(2, report.accepted());
+        assertEquals(LoadReport.Status.SUCCESS, report.status());
+    }
+
+    @Test
+    void aDryRunSendsNothingAndKeepsTheFirstEvents() throws Exception {
+        LoadReport report = load(10, null, 2);
+        assertTrue(requests.isEmpty());
+        JsonNode summary = report.toJson();
+        assertEquals(2, summary.get("sample").size());
+        assertEquals("c-1", summary.at("/sample/0/userId").asText());
+        assertEquals(2, summary.get("rowsRead").asLong(), "reading stops once the sample is full");
+    }
+}

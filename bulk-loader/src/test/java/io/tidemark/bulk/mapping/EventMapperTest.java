@@ -1,0 +1,120 @@
+package io.tidemark.bulk.mapping;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tidemark.bulk.config.JobConfig;
+import io.tidemark.bulk.config.JobConfigReader;
+import io.tidemark.bulk.source.SourceRow;
+import org.junit.jupiter.api.Test;
+
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class EventMapperTest {
+
+    private static final JobConfig ORDERS = JobConfigReader.read(Path.of("src/test/resources/jobs/orders.yaml"));
+    private static final Instant CREATED = Instant.parse("2026-11-01T10:15:30.123456Z");
+    private static final Instant UPDATED = Instant.parse("2026-11-03T08:00:00Z");
+
+    private final EventMapper mapper = new EventMapper(ORDERS);
+
+    private static SourceRow order(Object id, Object customer, Object anon, Object created, Instant updated) {
+        Map<String, Object> values = new LinkedHashMap<>();
+        values.put("id", id);
+        values.put("customer_id", customer);
+        values.put("anon_id", anon);
+        values.put("total", new BigDecimal("129.90"));
+        values.put("paid", true);
+        values.put("items", 3L);
+        values.put("delivery", LocalDate.parse("2026-11-05"));
+        values.put("note", null);
+        values.put("created_at", created);
+        values.put("updated_at", updated);
+        values.put("client_ip", "10.0.0.7");
+        return new SourceRow(1, values);
+    }
+
+    @Test
+    void columnsBecomePropertiesWithTheirNamesAndJsonTypes() throws Exception {
+        MappedRow.Event mapped = assertInstanceOf(MappedRow.Event.class, mapper.map(order(42L, 7L, null, CREATED, UPDATED)));
+        JsonNode event = new ObjectMapper().readTree(new ObjectMapper().writeValueAsString(mapped.event()));
+        assertEquals("42", mapped.key());
+        assertEquals("track", event.get("type").asText());
+        assertEquals("Order Completed", event.get("event").asText());
+        assertEquals("7", event.get("userId").asText());
+        assertFalse(event.has("anonymousId"));
+        assertEquals("2026-11-01T10:15:30.123456Z", event.get("timestamp").asText());
+        JsonNode properties = event.get("properties");
+        assertEquals(42, properties.get("order_id").asLong(), "renamed, still a number");
+        assertTrue(properties.get("order_id").isIntegralNumber());
+        assertTrue(properties.get("total").isNumber());
+        assertTrue(new ObjectMapper().writeValueAsString(mapped.event()).contains("\"total\":129.90"), "exact, not a double");
+        assertTrue(properties.get("paid").isBoolean());
+        assertEquals(3, properties.get("items").asInt());
+        assertEquals("2026-11-05", properties.get("delivery").asText());
+        assertTrue(properties.get("note").isNull(), "a null column stays, as null");
+        assertFalse(properties.has("updated_at"), "excluded");
+        assertFalse(properties.has("created_at"), "it is the timestamp");
+        assertFalse(properties.has("customer_id"), "it is the userId");
+        assertFalse(properties.has("client_ip"), "it is a context field");
+        assertEquals("10.0.0.7", event.at("/context/ip").asText());
+        assertEquals("shop-db", event.at("/context/app/name").asText());
+        assertEquals("tidemark-bulk-loader", event.at("/context/library/name").asText());
+        assertEquals(mapped.messageId(), event.get("messageId").asText());
+    }
+
+    @Test
+    void theSameRowVersionAlwaysGetsTheSameMessageIdAndANewVersionAnother() {
+        String first = ((MappedRow.Event) mapper.map(order(42L, 7L, null, CREATED, UPDATED))).messageId();
+        String again = ((MappedRow.Event) new EventMapper(ORDERS).map(order(42L, 7L, null, CREATED, UPDATED))).messageId();
+        String otherRow = ((MappedRow.Event) mapper.map(order(43L, 7L, null, CREATED, UPDATED))).messageId();
+        String updated = ((MappedRow.Event) mapper.map(order(42L, 7L, null, CREATED, UPDATED.plusSeconds(1)))).messageId();
+        assertEquals(first, again);
+        assertNotEquals(first, otherRow);
+        assertNotEquals(first, updated);
+        assertEquals(first, MessageIds.of("orders", "orders", List.of("42"), UPDATED.toString()));
+    }
+
+    @Test
+    void aRowWithoutAnyUserIsUnmappableByKey() {
+        MappedRow.Unmappable bad = assertInstanceOf(MappedRow.Unmappable.class, mapper.map(order(9L, null, " ", CREATED, UPDATED)));
+        assertEquals("9", bad.key());
+        assertEquals("userId", bad.field());
+    }
+
+    @Test
+    void anUnreadableOrMissingTimeIsUnmappableByKey() {
+        MappedRow.Unmappable text = assertInstanceOf(MappedRow.Unmappable.class,
+                mapper.map(order(10L, 7L, null, "yesterday noon", UPDATED)));
+        assertEquals("10", text.key());
+        assertEquals("timestamp", text.field());
+        MappedRow.Unmappable missing = assertInstanceOf(MappedRow.Unmappable.class, mapper.map(order(11L, 7L, null, null, UPDATED)));
+        assertEquals("timestamp", missing.field());
+    }
+
+    @Test
+    void aTimeAsTextWithAnOffsetIsRead() {
+        MappedRow.Event mapped = assertInstanceOf(MappedRow.Event.class,
+                mapper.map(order(12L, null, "anon-1", "2026-11-01T12:00:00+02:00", UPDATED)));
+        assertEquals("2026-11-01T10:00:00Z", mapped.event().get("timestamp").asText());
+        assertEquals("anon-1", mapped.event().get("anonymousId").asText());
+    }
+
+    @Test
+    void aNullKeyIsReportedByRowNumber() {
+        MappedRow.Unmappable bad = assertInstanceOf(MappedRow.Unmappable.class, mapper.map(order(null, 7L, null, CREATED, UPDATED)));
+        assertEquals("row 1", bad.key());
+        assertEquals("key", bad.field());
+    }
+}
