@@ -111,6 +111,11 @@ final class SdkPipeline implements AutoCloseable {
         return rows.anonymousIds(source, days);
     }
 
+    /** The properties (JSON text) stored with each messageId on {@code days}. */
+    Map<String, String> storedProperties(Collection<LocalDate> days) {
+        return rows.properties(source, days);
+    }
+
     /** Events per day from mart's API, after an export of this source. */
     Map<LocalDate, Long> dailyEvents(LocalDate from, LocalDate to) throws Exception {
         HTTP.send(HttpRequest.newBuilder(mart.uri("/api/v1/exports?source=" + source))

@@ -32,7 +32,7 @@ final class StoredRows implements AutoCloseable {
                 .withConfigLoader(DriverConfigLoader.programmaticBuilder()
                         .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(20)).build())
                 .build();
-        partition = session.prepare("SELECT message_id, event_time, anonymous_id FROM tidemark.events_by_day "
+        partition = session.prepare("SELECT message_id, event_time, anonymous_id, properties FROM tidemark.events_by_day "
                 + "WHERE source = ? AND event_date = ? AND bucket = ?");
     }
 
@@ -49,6 +49,13 @@ final class StoredRows implements AutoCloseable {
         Map<String, String> ids = new HashMap<>();
         scan(source, days, (day, row) -> ids.put(row.getString("message_id"), row.getString("anonymous_id")));
         return ids;
+    }
+
+    /** The properties (JSON text) stored with each messageId of {@code source} on {@code days}. */
+    Map<String, String> properties(String source, Collection<LocalDate> days) {
+        Map<String, String> properties = new HashMap<>();
+        scan(source, days, (day, row) -> properties.put(row.getString("message_id"), row.getString("properties")));
+        return properties;
     }
 
     private void scan(String source, Collection<LocalDate> days, BiConsumer<LocalDate, Row> each) {
