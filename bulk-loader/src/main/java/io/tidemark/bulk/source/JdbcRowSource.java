@@ -62,10 +62,14 @@ public final class JdbcRowSource implements RowSource {
         Connection connection = DriverManager.getConnection(source.jdbcUrl(), properties);
         try {
             connection.setAutoCommit(false);
-            connection.setReadOnly(true);
         } catch (SQLException e) {
             connection.close();
             throw e;
+        }
+        try {
+            connection.setReadOnly(true);
+        } catch (SQLException e) {
+            // Only a hint: DuckDB fixes it when connecting, and an in-memory database over files is never written.
         }
         return new JdbcRowSource(connection, query, source.fetchSize());
     }
