@@ -13,12 +13,17 @@ import java.io.ByteArrayOutputStream;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 
 /**
  * Loads one window: rows stream from the cursor through the mapper into NDJSON chunks of bounded
- * size, each sent to ingest and answered before the next is built, so memory holds one chunk. It
- * returns only when ingest acknowledged every chunk; any failure leaves the window to be run again.
+ * size. One chunk is in flight to ingest while the next is built, so reading and sending overlap and
+ * memory holds two chunks. It returns only when ingest acknowledged every chunk; any failure leaves
+ * the window to be run again.
  */
 public final class WindowLoader {
 
@@ -32,6 +37,12 @@ public final class WindowLoader {
     private final LoadReport report;
     private final double maxRowsPerSecond;
     private final int sample;
+    /** Sends chunks one at a time beside the reading thread; daemon, so it never holds the JVM open. */
+    private final ExecutorService sender = Executors.newSingleThreadExecutor(task -> {
+        Thread thread = new Thread(task, "ingest-sender");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     /** {@code sink} null is a dry run: the first {@code sample} events are kept in the report, nothing is sent. */
     public WindowLoader(JobConfig.Ingest ingest, EventMapper mapper, RowSource source, IngestImportClient sink,
@@ -70,21 +81,29 @@ public final class WindowLoader {
             return true;
         });
         report.read(read);
-        if (sink != null && !chunk.keys.isEmpty()) {
-            chunk.send();
+        if (sink != null) {
+            if (!chunk.keys.isEmpty()) {
+                chunk.send();
+            }
+            chunk.settle();
         }
         progress.accept(String.format("window [%s, %s): %d rows read, %d accepted, %d refused", from, to, read,
                 chunk.accepted, chunk.refused));
         return chunk.accepted;
     }
 
-    /** The chunk being built, and what the window's earlier chunks came to. */
+    /** A chunk sent and not yet answered, with the key of each of its lines. */
+    private record InFlight(List<String> keys, CompletableFuture<ImportAnswer> answer) {
+    }
+
+    /** The chunk being built, the one in flight, and what the window's earlier chunks came to. */
     private final class Chunk {
         final Instant from;
         final Instant to;
         final Instant started = Instant.now();
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        final List<String> keys = new ArrayList<>();
+        List<String> keys = new ArrayList<>();
+        InFlight inFlight;
         long sent;
         long accepted;
         long refused;
@@ -101,25 +120,50 @@ public final class WindowLoader {
             keys.add(event.key());
         }
 
+        /** Waits for the chunk in flight, then sends this one without waiting for its answer. */
         void send() throws Exception {
+            settle();
             pace(sent + keys.size());
-            ImportAnswer answer = sink.send(bytes.toByteArray());
-            if (answer.accepted() + answer.rejectedCount() != keys.size()) {
+            byte[] body = bytes.toByteArray();
+            inFlight = new InFlight(keys, CompletableFuture.supplyAsync(() -> {
+                try {
+                    return sink.send(body);
+                } catch (IngestUnavailableException | InterruptedException e) {
+                    throw new CompletionException(e);
+                }
+            }, sender));
+            sent += keys.size();
+            bytes.reset();
+            keys = new ArrayList<>();
+        }
+
+        /** Waits for the chunk in flight, if any, and reports its refused lines by key. */
+        void settle() throws Exception {
+            if (inFlight == null) {
+                return;
+            }
+            List<String> lineKeys = inFlight.keys();
+            ImportAnswer answer;
+            try {
+                answer = inFlight.answer().join();
+            } catch (CompletionException e) {
+                throw e.getCause() instanceof Exception cause ? cause : e;
+            } finally {
+                inFlight = null;
+            }
+            if (answer.accepted() + answer.rejectedCount() != lineKeys.size()) {
                 throw new IngestUnavailableException("ingest answered for " + (answer.accepted() + answer.rejectedCount())
-                        + " lines of a chunk of " + keys.size());
+                        + " lines of a chunk of " + lineKeys.size());
             }
             for (ImportAnswer.RejectedLine line : answer.rejected()) {
-                report.list(new LoadReport.RefusedRow(keys.get((int) line.line() - 1), "ingest", line.field(), line.reason()));
+                report.list(new LoadReport.RefusedRow(lineKeys.get((int) line.line() - 1), "ingest", line.field(), line.reason()));
             }
             report.refusedByIngest(answer.rejectedCount(), answer.rejected().size());
             report.accepted(answer.accepted());
-            sent += keys.size();
             accepted += answer.accepted();
             refused += answer.rejectedCount();
             progress.accept(String.format("window [%s, %s): %d rows sent, %d accepted, %d refused", from, to, sent,
                     accepted, refused));
-            bytes.reset();
-            keys.clear();
         }
 
         /** Holds the rate at {@code max-rows-per-second}, so a load cannot crowd out the source or ingest. */

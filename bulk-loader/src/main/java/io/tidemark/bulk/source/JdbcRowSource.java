@@ -85,10 +85,14 @@ public final class JdbcRowSource implements RowSource {
                 statement.setObject(i + 1, bound.atOffset(ZoneOffset.UTC));
             }
             try (ResultSet rows = statement.executeQuery()) {
-                ResultSetMetaData meta = rows.getMetaData();
+                Column[] columns = columns(rows.getMetaData());
                 while (rows.next()) {
                     number++;
-                    if (!handler.accept(new SourceRow(number, values(rows, meta)))) {
+                    Map<String, Object> values = new LinkedHashMap<>();
+                    for (int i = 0; i < columns.length; i++) {
+                        values.put(columns[i].label(), value(rows, i + 1, columns[i].kind()));
+                    }
+                    if (!handler.accept(new SourceRow(number, values))) {
                         break;
                     }
                 }
@@ -99,39 +103,62 @@ public final class JdbcRowSource implements RowSource {
         return number;
     }
 
-    private static Map<String, Object> values(ResultSet rows, ResultSetMetaData meta) throws SQLException {
-        Map<String, Object> values = new LinkedHashMap<>();
-        for (int i = 1; i <= meta.getColumnCount(); i++) {
-            values.put(meta.getColumnLabel(i), value(rows, meta, i));
+    /** How a column is read, decided once per result set rather than once per value. */
+    private enum Kind { INSTANT, LOCAL_TIMESTAMP, DATE, TIME, JSON, ARRAY, PLAIN }
+
+    private record Column(String label, Kind kind) {
+    }
+
+    private static Column[] columns(ResultSetMetaData meta) throws SQLException {
+        Column[] columns = new Column[meta.getColumnCount()];
+        for (int i = 1; i <= columns.length; i++) {
+            int type = meta.getColumnType(i);
+            String typeName = meta.getColumnTypeName(i);
+            Kind kind;
+            if (type == Types.TIMESTAMP_WITH_TIMEZONE || "timestamptz".equalsIgnoreCase(typeName)) {
+                kind = Kind.INSTANT;
+            } else if (type == Types.TIMESTAMP) {
+                kind = Kind.LOCAL_TIMESTAMP;
+            } else if (type == Types.DATE) {
+                kind = Kind.DATE;
+            } else if (type == Types.TIME) {
+                kind = Kind.TIME;
+            } else if ("json".equalsIgnoreCase(typeName) || "jsonb".equalsIgnoreCase(typeName)) {
+                kind = Kind.JSON;
+            } else if (type == Types.ARRAY) {
+                kind = Kind.ARRAY;
+            } else {
+                kind = Kind.PLAIN;
+            }
+            columns[i - 1] = new Column(meta.getColumnLabel(i), kind);
         }
-        return values;
+        return columns;
     }
 
     /** The column as a plain Java value whose JSON type is obvious; times become instants in UTC. */
-    private static Object value(ResultSet rows, ResultSetMetaData meta, int i) throws SQLException {
-        int type = meta.getColumnType(i);
-        String typeName = meta.getColumnTypeName(i);
-        Object value;
-        if (type == Types.TIMESTAMP_WITH_TIMEZONE || "timestamptz".equalsIgnoreCase(typeName)) {
-            OffsetDateTime time = rows.getObject(i, OffsetDateTime.class);
-            value = time == null ? null : time.toInstant();
-        } else if (type == Types.TIMESTAMP) {
-            // A time without zone is read as UTC, whatever zone this JVM or the database session has.
-            LocalDateTime time = rows.getObject(i, LocalDateTime.class);
-            value = time == null ? null : time.toInstant(ZoneOffset.UTC);
-        } else if (type == Types.DATE) {
-            value = rows.getObject(i, LocalDate.class);
-        } else if (type == Types.TIME) {
-            value = rows.getObject(i, LocalTime.class);
-        } else if ("json".equalsIgnoreCase(typeName) || "jsonb".equalsIgnoreCase(typeName)) {
-            String text = rows.getString(i);
-            value = text == null ? null : parseJson(text);
-        } else if (type == Types.ARRAY) {
-            Array array = rows.getArray(i);
-            value = array == null ? null : list((Object[]) array.getArray());
-        } else {
-            value = plain(rows.getObject(i));
-        }
+    private static Object value(ResultSet rows, int i, Kind kind) throws SQLException {
+        Object value = switch (kind) {
+            case INSTANT -> {
+                OffsetDateTime time = rows.getObject(i, OffsetDateTime.class);
+                yield time == null ? null : time.toInstant();
+            }
+            case LOCAL_TIMESTAMP -> {
+                // A time without zone is read as UTC, whatever zone this JVM or the database session has.
+                LocalDateTime time = rows.getObject(i, LocalDateTime.class);
+                yield time == null ? null : time.toInstant(ZoneOffset.UTC);
+            }
+            case DATE -> rows.getObject(i, LocalDate.class);
+            case TIME -> rows.getObject(i, LocalTime.class);
+            case JSON -> {
+                String text = rows.getString(i);
+                yield text == null ? null : parseJson(text);
+            }
+            case ARRAY -> {
+                Array array = rows.getArray(i);
+                yield array == null ? null : list((Object[]) array.getArray());
+            }
+            case PLAIN -> plain(rows.getObject(i));
+        };
         return rows.wasNull() ? null : value;
     }
 
