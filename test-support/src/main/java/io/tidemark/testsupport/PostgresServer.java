@@ -1,4 +1,4 @@
-package io.tidemark.e2e;
+package io.tidemark.testsupport;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -18,14 +18,14 @@ import java.util.stream.Stream;
 import static org.awaitility.Awaitility.await;
 
 /**
- * A PostgreSQL cluster of one test: Debian's server binaries ({@code apt-get install postgresql}),
+ * A PostgreSQL cluster of one test or benchmark: Debian's server binaries ({@code apt-get install postgresql}),
  * {@code initdb} into a temporary directory and {@code postgres} on a free port, stopped by its PID.
  * PostgreSQL refuses to run as root, so as root it runs as the package's {@code postgres} user.
  */
-final class PostgresServer implements AutoCloseable {
+public final class PostgresServer implements AutoCloseable {
 
-    static final String USER = "tidemark";
-    static final String PASSWORD = "bulk-" + Long.toHexString(System.nanoTime());
+    public static final String USER = "tidemark";
+    public static final String PASSWORD = "bulk-" + Long.toHexString(System.nanoTime());
     private static final Path DEBIAN_VERSIONS = Path.of("/usr/lib/postgresql");
 
     private final Path dir;
@@ -38,7 +38,7 @@ final class PostgresServer implements AutoCloseable {
         this.process = process;
     }
 
-    static PostgresServer start() throws Exception {
+    public static PostgresServer start() throws Exception {
         Path bin = binaries();
         Path dir = Files.createTempDirectory("tidemark-pg-");
         boolean root = "root".equals(System.getProperty("user.name"));
@@ -110,11 +110,11 @@ final class PostgresServer implements AutoCloseable {
         }
     }
 
-    String jdbcUrl(String database) {
+    public String jdbcUrl(String database) {
         return "jdbc:postgresql://127.0.0.1:" + port + "/" + database;
     }
 
-    Connection connect(String database) throws SQLException {
+    public Connection connect(String database) throws SQLException {
         return DriverManager.getConnection(jdbcUrl(database), USER, PASSWORD);
     }
 
