@@ -86,13 +86,13 @@ class BulkLoadEndToEndIT {
         assertEquals(3, dry.get("sample").size(), dry.toString());
         assertTrue(dry.at("/sample/0/properties/total").isNumber(), dry.toString());
 
-        JsonNode daily = loadOrders(0, "--from", first.toString(), "--to", first.plusDays(20).toString(), "--step", "P1D");
-        assertEquals(20, daily.get("windows").asInt());
-        assertEquals(rowsUpdatedIn(first, first.plusDays(20)), daily.get("accepted").asLong(), daily.toString());
+        JsonNode daily = loadOrders(0, "--from", first.toString(), "--to", first.plusDays(10).toString(), "--step", "P1D");
+        assertEquals(10, daily.get("windows").asInt());
+        assertEquals(rowsUpdatedIn(first, first.plusDays(10)), daily.get("accepted").asLong(), daily.toString());
 
-        // Halfway through a 20-day window, SIGKILL: some chunks are stored, the rest never sent.
-        String[] killed = {"--from", first.plusDays(20).toString(), "--to", first.plusDays(40).toString()};
-        long killedWindowRows = rowsUpdatedIn(first.plusDays(20), first.plusDays(40));
+        // A third of the way through a 30-day window, SIGKILL: some chunks are stored, the rest never sent.
+        String[] killed = {"--from", first.plusDays(10).toString(), "--to", first.plusDays(40).toString()};
+        long killedWindowRows = rowsUpdatedIn(first.plusDays(10), first.plusDays(40));
         BulkLoaderProcess run = BulkLoaderProcess.start(environment, args(killed, "--chunk-rows", "200",
                 "--max-rows-per-second", "1500"));
         await().atMost(RUN_PATIENCE).pollInterval(Duration.ofMillis(50)).until(() -> sent(run.progress()) >= killedWindowRows / 3);

@@ -123,6 +123,9 @@ final class LoadCommand implements Callable<Integer> {
                 report.plan(from, to);
                 for (Windows.Window window : Windows.split(from, to, step)) {
                     loader.load(window.from(), window.to());
+                    if (dryRun) {
+                        break; // the first window's sample is what a dry run is for
+                    }
                     report.windowDone(window.to());
                 }
             } else {
