@@ -19,7 +19,12 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.strimzi.api.kafka.model.kafka.Kafka;
+import io.strimzi.api.kafka.model.nodepool.KafkaNodePool;
 import io.strimzi.api.kafka.model.topic.KafkaTopic;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,15 +57,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class KubernetesManifestsTest {
 
     /** The API types the manifests may use; a kind not listed here fails the test until it is added. */
-    private static final Map<String, Class<?>> TYPES = Map.of(
-            "v1/Namespace", Namespace.class,
-            "v1/ConfigMap", ConfigMap.class,
-            "v1/Secret", Secret.class,
-            "v1/Service", Service.class,
-            "v1/PersistentVolumeClaim", PersistentVolumeClaim.class,
-            "apps/v1/Deployment", Deployment.class,
-            "policy/v1/PodDisruptionBudget", PodDisruptionBudget.class,
-            "autoscaling/v2/HorizontalPodAutoscaler", HorizontalPodAutoscaler.class);
+    private static final Map<String, Class<?>> TYPES = Map.ofEntries(
+            Map.entry("v1/Namespace", Namespace.class),
+            Map.entry("v1/ConfigMap", ConfigMap.class),
+            Map.entry("v1/Secret", Secret.class),
+            Map.entry("v1/Service", Service.class),
+            Map.entry("v1/PersistentVolumeClaim", PersistentVolumeClaim.class),
+            Map.entry("apps/v1/Deployment", Deployment.class),
+            Map.entry("batch/v1/Job", Job.class),
+            Map.entry("policy/v1/PodDisruptionBudget", PodDisruptionBudget.class),
+            Map.entry("autoscaling/v2/HorizontalPodAutoscaler", HorizontalPodAutoscaler.class),
+            Map.entry("networking.k8s.io/v1/Ingress", Ingress.class),
+            Map.entry("networking.k8s.io/v1/NetworkPolicy", NetworkPolicy.class),
+            Map.entry("kafka.strimzi.io/v1beta2/Kafka", Kafka.class),
+            Map.entry("kafka.strimzi.io/v1beta2/KafkaNodePool", KafkaNodePool.class),
+            Map.entry("kafka.strimzi.io/v1beta2/KafkaTopic", KafkaTopic.class));
 
     /** Environment variables that name a configuration property (SmallRye Config reads every env var). */
     private static final Pattern PROPERTY_VARIABLE = Pattern.compile("(TIDEMARK|QUARKUS|KAFKA|MP|SMALLRYE)_.*");
@@ -73,11 +84,8 @@ class KubernetesManifestsTest {
 
     @BeforeAll
     static void render() throws Exception {
-        List<Path> kustomizations = RenderedManifests.kustomizations();
-        assertFalse(kustomizations.isEmpty(), "no kustomization under " + RenderedManifests.k8sDir());
-        for (Path kustomization : kustomizations) {
-            RENDERED.put(kustomization, RenderedManifests.render(kustomization));
-        }
+        RENDERED.putAll(RenderedManifests.all());
+        assertFalse(RENDERED.isEmpty(), "no kustomization under " + RenderedManifests.k8sDir());
     }
 
     @Test
@@ -86,6 +94,10 @@ class KubernetesManifestsTest {
         RENDERED.forEach((kustomization, objects) -> objects.forEach(object -> {
             String type = object.path("apiVersion").asText() + "/" + object.path("kind").asText();
             Class<?> model = TYPES.get(type);
+            if (type.equals(K8ssandraClusterSchema.TYPE)) {
+                K8ssandraClusterSchema.problems(object).forEach(p -> problems.add(kustomization + ": " + name(object) + p));
+                return;
+            }
             if (model == null) {
                 problems.add(kustomization + ": " + name(object) + ": no model for " + type + " in this test");
                 return;
@@ -115,8 +127,8 @@ class KubernetesManifestsTest {
     @Test
     void everyProbeAndServiceNamesAPortOfItsContainers() {
         List<String> problems = new ArrayList<>();
-        forEachDeployment((kustomization, deployment) -> {
-            PodSpec pod = deployment.getSpec().getTemplate().getSpec();
+        forEachWorkload((kustomization, workload) -> {
+            PodSpec pod = workload.template().getSpec();
             for (Container container : pod.getContainers()) {
                 String where = kustomization + ": " + container.getName();
                 for (Probe probe : Stream.of(container.getStartupProbe(), container.getReadinessProbe(),
@@ -127,7 +139,8 @@ class KubernetesManifestsTest {
                         problems.add(where + ": a probe names port " + describe(port) + ", which the container does not declare");
                     }
                 }
-                String scraped = deployment.getSpec().getTemplate().getMetadata().getAnnotations().get("prometheus.io/port");
+                Map<String, String> annotations = workload.template().getMetadata().getAnnotations();
+                String scraped = annotations == null ? null : annotations.get("prometheus.io/port");
                 if (scraped != null && !hasPort(container, new IntOrString(Integer.parseInt(scraped)))) {
                     problems.add(where + ": prometheus.io/port " + scraped + " is not a container port");
                 }
@@ -155,9 +168,9 @@ class KubernetesManifestsTest {
     @Test
     void everyVolumeMountHasAVolumeAndEveryVolumeItsSource() {
         List<String> problems = new ArrayList<>();
-        forEachDeployment((kustomization, deployment) -> {
+        forEachWorkload((kustomization, workload) -> {
             List<ObjectNode> objects = RENDERED.get(kustomization);
-            PodSpec pod = deployment.getSpec().getTemplate().getSpec();
+            PodSpec pod = workload.template().getSpec();
             Set<String> volumes = Set.copyOf(pod.getVolumes().stream().map(Volume::getName).toList());
             for (Container container : pod.getContainers()) {
                 for (VolumeMount mount : container.getVolumeMounts()) {
@@ -189,9 +202,9 @@ class KubernetesManifestsTest {
     @Test
     void everySecretAndConfigMapAPodReadsIsRendered() {
         List<String> problems = new ArrayList<>();
-        forEachDeployment((kustomization, deployment) -> {
+        forEachWorkload((kustomization, workload) -> {
             List<ObjectNode> objects = RENDERED.get(kustomization);
-            for (Container container : deployment.getSpec().getTemplate().getSpec().getContainers()) {
+            for (Container container : workload.template().getSpec().getContainers()) {
                 for (EnvFromSource from : container.getEnvFrom()) {
                     if (from.getConfigMapRef() != null && !exists(objects, "ConfigMap", from.getConfigMapRef().getName())) {
                         problems.add(kustomization + ": " + container.getName() + " reads ConfigMap " + from.getConfigMapRef().getName());
@@ -206,9 +219,15 @@ class KubernetesManifestsTest {
                             && !exists(objects, "Secret", source.getSecretKeyRef().getName())) {
                         problems.add(kustomization + ": " + env.getName() + " reads Secret " + source.getSecretKeyRef().getName());
                     }
-                    if (source != null && source.getConfigMapKeyRef() != null
-                            && !exists(objects, "ConfigMap", source.getConfigMapKeyRef().getName())) {
-                        problems.add(kustomization + ": " + env.getName() + " reads ConfigMap " + source.getConfigMapKeyRef().getName());
+                    if (source != null && source.getConfigMapKeyRef() != null) {
+                        String map = source.getConfigMapKeyRef().getName();
+                        String key = source.getConfigMapKeyRef().getKey();
+                        if (!exists(objects, "ConfigMap", map)) {
+                            problems.add(kustomization + ": " + env.getName() + " reads ConfigMap " + map);
+                        } else if (typed(objects, ConfigMap.class).stream().noneMatch(c -> c.getMetadata().getName().equals(map)
+                                && c.getData() != null && c.getData().containsKey(key))) {
+                            problems.add(kustomization + ": " + env.getName() + " reads key " + key + " of ConfigMap " + map);
+                        }
                     }
                 }
             }
@@ -300,7 +319,7 @@ class KubernetesManifestsTest {
     @Test
     void everyContainerImageHasATag() {
         List<String> untagged = new ArrayList<>();
-        forEachDeployment((kustomization, deployment) -> deployment.getSpec().getTemplate().getSpec().getContainers()
+        forEachWorkload((kustomization, workload) -> workload.template().getSpec().getContainers()
                 .stream().map(Container::getImage).filter(image -> !image.matches(".+:[A-Za-z0-9_.-]+$") || image.endsWith(":latest"))
                 .forEach(image -> untagged.add(kustomization + ": " + image)));
         assertEquals(List.of(), untagged);
@@ -335,25 +354,19 @@ class KubernetesManifestsTest {
     }
 
     private static <T> List<T> typed(List<ObjectNode> objects, Class<T> type) {
-        String kind = type.getSimpleName();
-        return objects.stream().filter(o -> o.path("kind").asText().equals(kind)).map(o -> {
-            try {
-                return RenderedManifests.YAML.treeToValue(o, type);
-            } catch (Exception e) {
-                throw new IllegalStateException(name(o), e);
-            }
-        }).toList();
+        return RenderedManifests.typed(objects, type);
     }
 
-    private interface DeploymentCheck {
-        void check(Path kustomization, Deployment deployment);
+    private interface WorkloadCheck {
+        void check(Path kustomization, Workload workload);
     }
 
-    private static void forEachDeployment(DeploymentCheck check) {
-        RENDERED.forEach((kustomization, objects) -> typed(objects, Deployment.class).forEach(d -> check.check(kustomization, d)));
+    /** Every Deployment and Job, by its pod template. */
+    private static void forEachWorkload(WorkloadCheck check) {
+        RENDERED.forEach((kustomization, objects) -> Workload.all(objects).forEach(w -> check.check(kustomization, w)));
     }
 
     private static String name(JsonNode object) {
-        return object.path("kind").asText() + " " + object.path("metadata").path("name").asText();
+        return RenderedManifests.name(object);
     }
 }

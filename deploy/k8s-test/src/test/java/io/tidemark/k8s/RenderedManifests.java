@@ -6,11 +6,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -27,11 +31,52 @@ final class RenderedManifests {
         return root().resolve("deploy/k8s");
     }
 
-    /** Every directory under deploy/k8s that holds a kustomization (the base and any overlay). */
+    private static Map<Path, List<ObjectNode>> rendered;
+
+    /**
+     * Every directory under deploy/k8s that holds a kustomization (the base, the overlays and their parts);
+     * components are left out: they cannot be built alone and are rendered inside the overlays that use them.
+     */
     static List<Path> kustomizations() throws IOException {
         try (Stream<Path> files = Files.walk(k8sDir())) {
             return files.filter(f -> f.getFileName().toString().equals("kustomization.yaml"))
-                    .map(Path::getParent).sorted().toList();
+                    .filter(f -> !isComponent(f)).map(Path::getParent).sorted().toList();
+        }
+    }
+
+    /** Every kustomization rendered, once per test run (each render starts kubectl). */
+    static synchronized Map<Path, List<ObjectNode>> all() throws IOException, InterruptedException {
+        if (rendered == null) {
+            Map<Path, List<ObjectNode>> all = new LinkedHashMap<>();
+            for (Path kustomization : kustomizations()) {
+                all.put(kustomization, render(kustomization));
+            }
+            rendered = Collections.unmodifiableMap(all);
+        }
+        return rendered;
+    }
+
+    /** The objects of one kind parsed as their model type (named after the kind). */
+    static <T> List<T> typed(List<ObjectNode> objects, Class<T> type) {
+        String kind = type.getSimpleName();
+        return objects.stream().filter(o -> o.path("kind").asText().equals(kind)).map(o -> {
+            try {
+                return YAML.treeToValue(o, type);
+            } catch (IOException e) {
+                throw new IllegalStateException(name(o), e);
+            }
+        }).toList();
+    }
+
+    static String name(JsonNode object) {
+        return object.path("kind").asText() + " " + object.path("metadata").path("name").asText();
+    }
+
+    private static boolean isComponent(Path kustomization) {
+        try {
+            return YAML.readTree(kustomization.toFile()).path("kind").asText().equals("Component");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
