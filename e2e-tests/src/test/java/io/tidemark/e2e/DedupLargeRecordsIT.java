@@ -1,0 +1,156 @@
+package io.tidemark.e2e;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tidemark.event.CollectedEvent;
+import io.tidemark.event.EventCodec;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A backlog of near-maximal events (about 30 KB each, as ingest accepts them) piles up while
+ * Cassandra is down: dedup-service, run with its shipped JVM options (a fixed 512 MB heap, exit on
+ * OutOfMemoryError), must hold only what its byte bounds allow, stay alive, and store every event
+ * exactly once when Cassandra is back. Bounded by record counts alone, it held thousands of such
+ * records per partition and died, and a restarted dedup would re-read the same backlog and die again.
+ */
+class DedupLargeRecordsIT {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int EVENTS = 20_000;
+    /** Characters of the one big property: the encoded event stays under ingest's 32 KB limit. */
+    private static final int BLOB_CHARS = 30_000;
+    private static final int INGEST_MAX_EVENT_BYTES = 32 * 1024;
+    /** How long dedup gets to pull what its bounds allow while Cassandra is away. */
+    private static final Duration FILL = Duration.ofSeconds(60);
+    private static final Duration DRAIN_PATIENCE = Duration.ofMinutes(10);
+    private static final Pattern OLD_GEN = Pattern.compile(
+            "^jvm_memory_used_bytes\\{[^}]*area=\"heap\"[^}]*id=\"PS Old Gen\"[^}]*} ([0-9.E+]+)", Pattern.MULTILINE);
+
+    @Test
+    void aBacklogOfMaximalEventsDuringAnOutageIsStoredOnceWithoutRunningOutOfMemory() throws Exception {
+        String source = "dedup-large-" + UUID.randomUUID().toString().substring(0, 8);
+        Instant time = Instant.now().truncatedTo(ChronoUnit.DAYS).minus(1, ChronoUnit.DAYS).plus(12, ChronoUnit.HOURS);
+        LocalDate day = LocalDate.ofInstant(time, ZoneOffset.UTC);
+        List<String> ids = DedupDuplicatesIT.ids("large", EVENTS);
+
+        try (PrivateStack stack = PrivateStack.start();
+                RawTopic topic = RawTopic.create(stack.kafkaBootstrap());
+                StoredRows stored = new StoredRows("127.0.0.1", stack.cassandraPort())) {
+            List<String> properties = new ArrayList<>(topic.dedupProperties());
+            properties.add("quarkus.cassandra.contact-points=127.0.0.1:" + stack.cassandraPort());
+            ServiceProcess dedup = ServiceProcess.start("dedup-service", properties);
+            long peakRss = 0;
+            long peakOldGen = 0;
+            try {
+                dedup.awaitReady(HTTP);
+                stack.stopCassandra();
+                DedupDuplicatesIT.await(() -> ServiceProcess.status(HTTP, dedup.managementUri("/q/health/ready")) == 503,
+                        "dedup reports not ready without Cassandra");
+
+                for (int i = 0; i < ids.size(); i++) {
+                    CollectedEvent event = large(source, ids.get(i), time.plusMillis(i));
+                    if (i == 0) {
+                        int size = EventCodec.encode(event).length;
+                        assertTrue(size > BLOB_CHARS && size <= INGEST_MAX_EVENT_BYTES, "an event ingest accepts, near its limit: " + size);
+                    }
+                    topic.send(event);
+                }
+                topic.flush();
+
+                Instant until = Instant.now().plus(FILL);
+                while (Instant.now().isBefore(until)) {
+                    assertTrue(dedup.isAlive(), "dedup is alive while the backlog waits for Cassandra; see its log:\n"
+                            + tail(dedup.logText()));
+                    peakRss = Math.max(peakRss, rssBytes(dedup.pid()));
+                    peakOldGen = Math.max(peakOldGen, oldGenBytes(dedup).orElse(0));
+                    Thread.sleep(1000);
+                }
+                System.out.printf("dedup while the backlog waits: peak RSS %d MB, peak old generation %d MB%n",
+                        peakRss >> 20, peakOldGen >> 20);
+
+                stack.startCassandra();
+                await("dedup consumed every record").atMost(DRAIN_PATIENCE).pollInterval(Duration.ofSeconds(2))
+                        .until(() -> {
+                            assertTrue(dedup.isAlive(), "dedup is alive while it drains the backlog");
+                            return topic.allConsumed();
+                        });
+                assertTrue(dedup.isAlive(), "dedup never exited");
+            } finally {
+                dedup.close();
+            }
+
+            assertEquals(DedupDuplicatesIT.once(ids), StoredRows.counts(stored.rows(source, List.of(day))),
+                    "rows per messageId");
+        }
+    }
+
+    /** A valid track event whose properties carry one big string, as a customer may send within 32 KB. */
+    private static CollectedEvent large(String source, String messageId, Instant time) {
+        CollectedEvent small = RawTopic.event(source, messageId, time);
+        ObjectNode properties = JSON.createObjectNode();
+        StringBuilder blob = new StringBuilder(BLOB_CHARS);
+        while (blob.length() < BLOB_CHARS) {
+            blob.append(messageId);
+        }
+        properties.put("blob", blob.substring(0, BLOB_CHARS));
+        return new CollectedEvent(small.v(), small.source(), small.messageId(), small.type(), small.event(), small.name(),
+                small.userId(), small.anonymousId(), small.groupId(), small.previousId(), properties, small.traits(),
+                small.context(), small.integrations(), small.timestamp(), small.originalTimestamp(), small.sentAt(),
+                small.receivedAt(), small.flags());
+    }
+
+    private static long rssBytes(long pid) throws IOException {
+        Path status = Path.of("/proc", Long.toString(pid), "status");
+        if (!Files.exists(status)) {
+            return 0;
+        }
+        for (String line : Files.readAllLines(status)) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        }
+        return 0;
+    }
+
+    /** Old generation in use: where records waiting longer than a young collection end up. */
+    private static OptionalLong oldGenBytes(ServiceProcess dedup) {
+        try {
+            URI metrics = dedup.managementUri("/q/metrics");
+            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(metrics).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            Matcher used = OLD_GEN.matcher(response.body());
+            return used.find() ? OptionalLong.of((long) Double.parseDouble(used.group(1))) : OptionalLong.empty();
+        } catch (IOException | InterruptedException busy) {
+            // A dedup busy collecting garbage may not answer in time; RSS is still sampled.
+            return OptionalLong.empty();
+        }
+    }
+
+    private static String tail(String log) {
+        return log.substring(Math.max(0, log.length() - 4000));
+    }
+}
