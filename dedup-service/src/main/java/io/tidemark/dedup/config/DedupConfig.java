@@ -69,6 +69,20 @@ public interface DedupConfig {
         int maxPending();
 
         /**
+         * Payload bytes in one batch at most (a batch always takes one record): with {@code depth}, what
+         * one raw partition has in flight, decoded, whatever the size of its events.
+         */
+        @WithDefault("1048576")
+        long maxBatchBytes();
+
+        /**
+         * Payload bytes of one raw partition buffered while every batch slot is busy; then the consumer
+         * waits. Like {@code max-pending}, but for events near ingest's 32 KB limit.
+         */
+        @WithDefault("1048576")
+        long maxPendingBytes();
+
+        /**
          * How long the first record of a batch may wait for more before a batch smaller than
          * {@code max-batch-size} is cut. A batch fans out into a Cassandra request per claim partition
          * and per index partition it touches, so batches of a few records cost nearly a request each.

@@ -26,8 +26,12 @@ import java.util.concurrent.TimeUnit;
  * {@code depth} batches in flight. Every
  * record is acknowledged only when its batch is stored; the throttled commit strategy commits a
  * partition's offsets only up to its oldest unacknowledged record, so offsets stay in order even
- * though batches finish out of order. Memory is bounded: once {@code max-pending} records wait, the
- * connector is held back (and, its own queue full, pauses the Kafka consumer).
+ * though batches finish out of order. Memory is bounded by bytes as well as by records: once
+ * {@code max-pending} records or {@code max-pending-bytes} of payload wait, the connector is held back
+ * (and, its own queue full, pauses the Kafka consumer), and a batch holds at most {@code max-batch-size}
+ * records and {@code max-batch-bytes} of payload (but always one record), so at most
+ * {@code depth x max-batch-bytes} are in flight. Counts alone let events near ingest's 32 KB limit fill
+ * the heap: 2,000 records in flight and waiting per partition are 66 MB of payload before decoding.
  *
  * <p>Without the linger, batches at moderate rates held a few records each and, grouped by Cassandra
  * partition, cost about a Cassandra request per record.
@@ -47,11 +51,15 @@ final class PartitionPipeline<T> {
     private final int depth;
     private final int maxBatchSize;
     private final int maxPending;
+    private final long maxBatchBytes;
+    private final long maxPendingBytes;
     private final long lingerNanos;
     /** The connector's context for this partition; the burst of one poll lands before a batch is cut. */
     private final Context context;
 
     private final ArrayDeque<KafkaRecord<String, byte[]>> pending = new ArrayDeque<>();
+    /** Payload bytes of {@code pending}. */
+    private long pendingBytes;
     private final List<CompletableFuture<Void>> waitingForRoom = new ArrayList<>();
     private boolean claiming;
     private int inFlight;
@@ -65,6 +73,8 @@ final class PartitionPipeline<T> {
         this.depth = config.depth();
         this.maxBatchSize = config.maxBatchSize();
         this.maxPending = config.maxPending();
+        this.maxBatchBytes = config.maxBatchBytes();
+        this.maxPendingBytes = config.maxPendingBytes();
         this.lingerNanos = config.linger().toNanos();
         this.context = Vertx.currentContext();
     }
@@ -77,7 +87,8 @@ final class PartitionPipeline<T> {
                 oldestPendingAt = System.nanoTime();
             }
             pending.add(record);
-            if (pending.size() >= maxPending) {
+            pendingBytes += bytes(record);
+            if (!roomForMore()) {
                 room = new CompletableFuture<>();
                 waitingForRoom.add(room);
             }
@@ -116,7 +127,7 @@ final class PartitionPipeline<T> {
             if (claiming || inFlight >= depth || pending.isEmpty()) {
                 return;
             }
-            if (pending.size() < maxBatchSize && context != null) {
+            if (pending.size() < maxBatchSize && pendingBytes < maxBatchBytes && context != null) {
                 long lingerLeft = lingerNanos - (System.nanoTime() - oldestPendingAt);
                 if (lingerLeft > 0) {
                     if (!lingerTimerSet) {
@@ -132,12 +143,17 @@ final class PartitionPipeline<T> {
                 }
             }
             batch = new ArrayList<>(Math.min(maxBatchSize, pending.size()));
-            while (batch.size() < maxBatchSize && !pending.isEmpty()) {
-                batch.add(pending.poll());
+            long batchBytes = 0;
+            while (batch.size() < maxBatchSize && !pending.isEmpty()
+                    && (batch.isEmpty() || batchBytes + bytes(pending.peek()) <= maxBatchBytes)) {
+                KafkaRecord<String, byte[]> next = pending.poll();
+                batchBytes += bytes(next);
+                pendingBytes -= bytes(next);
+                batch.add(next);
             }
             claiming = true;
             inFlight++;
-            if (pending.size() < maxPending && !waitingForRoom.isEmpty()) {
+            if (roomForMore() && !waitingForRoom.isEmpty()) {
                 released = new ArrayList<>(waitingForRoom);
                 waitingForRoom.clear();
             }
@@ -156,6 +172,16 @@ final class PartitionPipeline<T> {
                 scheduleCut();
             }, failure -> fail(batch, failure));
         }, failure -> fail(batch, failure));
+    }
+
+    /** Whether the connector may hand over another record; called holding the lock. */
+    private boolean roomForMore() {
+        return pending.size() < maxPending && pendingBytes < maxPendingBytes;
+    }
+
+    private static long bytes(KafkaRecord<String, byte[]> record) {
+        byte[] payload = record.getPayload();
+        return payload == null ? 0 : payload.length;
     }
 
     /**
