@@ -70,9 +70,10 @@ public interface DedupConfig {
 
         /**
          * Payload bytes in one batch at most (a batch always takes one record): with {@code depth}, what
-         * one raw partition has in flight, decoded, whatever the size of its events.
+         * one raw partition has in flight, decoded, whatever the size of its events. Small because a
+         * decoded event can take many times its bytes.
          */
-        @WithDefault("1048576")
+        @WithDefault("524288")
         long maxBatchBytes();
 
         /**
