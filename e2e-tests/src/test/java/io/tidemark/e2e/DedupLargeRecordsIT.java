@@ -20,8 +20,13 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalLong;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -47,8 +52,52 @@ class DedupLargeRecordsIT {
     /** How long dedup gets to pull what its bounds allow while Cassandra is away. */
     private static final Duration FILL = Duration.ofSeconds(60);
     private static final Duration DRAIN_PATIENCE = Duration.ofMinutes(10);
-    private static final Pattern OLD_GEN = Pattern.compile(
-            "^jvm_memory_used_bytes\\{[^}]*area=\"heap\"[^}]*id=\"PS Old Gen\"[^}]*} ([0-9.E+]+)", Pattern.MULTILINE);
+    private static final Pattern HEAP_POOL = Pattern.compile(
+            "^jvm_memory_used_bytes\\{[^}]*area=\"heap\"[^}]*id=\"([^\"]+)\"[^}]*} ([0-9.E+]+)", Pattern.MULTILINE);
+    /** The old generation right after the last full collection: what was really alive, not garbage. */
+    private static final Pattern LIVE_AFTER_FULL_GC = Pattern.compile(
+            "^jvm_gc_live_data_size_bytes(?:\\{[^}]*})? ([0-9.E+]+)", Pattern.MULTILINE);
+    private static final String LIVE = "live after a full collection";
+
+    /** Peaks of dedup's memory, sampled every second in the background; printed per phase. */
+    private static final class MemoryPeaks implements AutoCloseable {
+        private final ServiceProcess dedup;
+        private final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
+        private final AtomicLong rss = new AtomicLong();
+        private final AtomicLong heap = new AtomicLong();
+        private final AtomicLong oldGen = new AtomicLong();
+        private final AtomicLong live = new AtomicLong();
+
+        MemoryPeaks(ServiceProcess dedup) {
+            this.dedup = dedup;
+            sampler.scheduleAtFixedRate(this::sample, 0, 1, TimeUnit.SECONDS);
+        }
+
+        private void sample() {
+            try {
+                rss.accumulateAndGet(rssBytes(dedup.pid()), Math::max);
+                Map<String, Long> pools = heapPools(dedup);
+                heap.accumulateAndGet(pools.entrySet().stream().filter(pool -> !pool.getKey().equals(LIVE))
+                        .mapToLong(Map.Entry::getValue).sum(), Math::max);
+                oldGen.accumulateAndGet(pools.getOrDefault("PS Old Gen", 0L), Math::max);
+                live.accumulateAndGet(pools.getOrDefault(LIVE, 0L), Math::max);
+            } catch (IOException | RuntimeException gone) {
+                // The process may be gone or busy; the next sample tries again.
+            }
+        }
+
+        /** Prints and resets the peaks since the last call. */
+        void report(String phase) {
+            System.out.printf("dedup %s: peak RSS %d MB, peak heap used %d MB, peak old generation %d MB, "
+                    + "peak old generation live after a full collection %d MB%n", phase, rss.getAndSet(0) >> 20,
+                    heap.getAndSet(0) >> 20, oldGen.getAndSet(0) >> 20, live.getAndSet(0) >> 20);
+        }
+
+        @Override
+        public void close() {
+            sampler.shutdownNow();
+        }
+    }
 
     @Test
     void aBacklogOfMaximalEventsDuringAnOutageIsStoredOnceWithoutRunningOutOfMemory() throws Exception {
@@ -63,8 +112,7 @@ class DedupLargeRecordsIT {
             List<String> properties = new ArrayList<>(topic.dedupProperties());
             properties.add("quarkus.cassandra.contact-points=127.0.0.1:" + stack.cassandraPort());
             ServiceProcess dedup = ServiceProcess.start("dedup-service", properties);
-            long peakRss = 0;
-            long peakOldGen = 0;
+            MemoryPeaks peaks = new MemoryPeaks(dedup);
             try {
                 dedup.awaitReady(HTTP);
                 stack.stopCassandra();
@@ -85,21 +133,21 @@ class DedupLargeRecordsIT {
                 while (Instant.now().isBefore(until)) {
                     assertTrue(dedup.isAlive(), "dedup is alive while the backlog waits for Cassandra; see its log:\n"
                             + tail(dedup.logText()));
-                    peakRss = Math.max(peakRss, rssBytes(dedup.pid()));
-                    peakOldGen = Math.max(peakOldGen, oldGenBytes(dedup).orElse(0));
                     Thread.sleep(1000);
                 }
-                System.out.printf("dedup while the backlog waits: peak RSS %d MB, peak old generation %d MB%n",
-                        peakRss >> 20, peakOldGen >> 20);
+                peaks.report("while the backlog waits for Cassandra");
 
                 stack.startCassandra();
                 await("dedup consumed every record").atMost(DRAIN_PATIENCE).pollInterval(Duration.ofSeconds(2))
                         .until(() -> {
-                            assertTrue(dedup.isAlive(), "dedup is alive while it drains the backlog");
+                            assertTrue(dedup.isAlive(), "dedup is alive while it drains the backlog; see its log:\n"
+                                    + tail(dedup.logText()));
                             return topic.allConsumed();
                         });
+                peaks.report("while it drains the backlog");
                 assertTrue(dedup.isAlive(), "dedup never exited");
             } finally {
+                peaks.close();
                 dedup.close();
             }
 
@@ -136,17 +184,29 @@ class DedupLargeRecordsIT {
         return 0;
     }
 
-    /** Old generation in use: where records waiting longer than a young collection end up. */
-    private static OptionalLong oldGenBytes(ServiceProcess dedup) {
+    /**
+     * Bytes in use per heap pool (eden, survivors, old generation) from dedup's metrics, and under
+     * {@link #LIVE} the old generation after the last full collection; the old generation is where
+     * records waiting longer than a young collection end up.
+     */
+    private static Map<String, Long> heapPools(ServiceProcess dedup) throws IOException {
         try {
             URI metrics = dedup.managementUri("/q/metrics");
             HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(metrics).timeout(Duration.ofSeconds(5)).build(),
                     HttpResponse.BodyHandlers.ofString());
-            Matcher used = OLD_GEN.matcher(response.body());
-            return used.find() ? OptionalLong.of((long) Double.parseDouble(used.group(1))) : OptionalLong.empty();
-        } catch (IOException | InterruptedException busy) {
-            // A dedup busy collecting garbage may not answer in time; RSS is still sampled.
-            return OptionalLong.empty();
+            Map<String, Long> pools = new HashMap<>();
+            Matcher used = HEAP_POOL.matcher(response.body());
+            while (used.find()) {
+                pools.put(used.group(1), (long) Double.parseDouble(used.group(2)));
+            }
+            Matcher live = LIVE_AFTER_FULL_GC.matcher(response.body());
+            if (live.find()) {
+                pools.put(LIVE, (long) Double.parseDouble(live.group(1)));
+            }
+            return pools;
+        } catch (InterruptedException stopped) {
+            Thread.currentThread().interrupt();
+            return Map.of();
         }
     }
 
