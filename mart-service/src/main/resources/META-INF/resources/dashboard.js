@@ -84,6 +84,7 @@ function fillHead(id, names) {
   const tr = document.createElement('tr');
   names.forEach((name) => {
     const th = document.createElement('th');
+    th.scope = 'col';
     th.textContent = name;
     tr.appendChild(th);
   });
@@ -159,6 +160,7 @@ function showBreakdown(daily) {
     return;
   }
   $('breakdown-title').textContent = 'Events per day by ' + daily.by;
+  $('breakdown-caption').textContent = 'Events per day by ' + daily.by + ': the top values, other and missing';
   const series = breakdownSeries(daily.days);
   fillHead('breakdown', ['Date', ...series.map((s) => s.label)]);
   fillCells('breakdown', daily.days.map((d) => [d.date, ...series.map((s) => s.pick(d.breakdown).events)]),
@@ -209,6 +211,7 @@ function chooseRevisionDay(daily, wanted) {
 async function loadRevisions(source) {
   const day = $('revision-day').value;
   const revisions = await api('/api/v1/metrics/revisions?source=' + encodeURIComponent(source) + '&date=' + day);
+  $('revisions-caption').textContent = 'Every export of ' + day;
   const summary = $('revision-summary');
   summary.replaceChildren();
   const part = (text, cls) => {
@@ -241,7 +244,14 @@ async function loadRevisions(source) {
 }
 
 function showRetention(retention) {
-  fillHead('retention', ['Cohort', 'Users', ...Array.from({ length: retention.periods + 1 }, (_, k) => 'Day ' + k)]);
+  const unit = retention.period === 'week' ? 'Week' : 'Day';
+  const first = retention.period === 'week' ? 'ISO week (UTC)' : 'day';
+  $('retention-title').textContent = 'Retention by first-seen ' + (retention.period === 'week' ? 'week' : 'day');
+  $('retention-note').textContent = 'Share of each cohort active k ' + unit.toLowerCase() + 's later (UTC); – for a '
+    + unit.toLowerCase() + ' not begun.';
+  $('retention-caption').textContent = 'Share of each first-seen ' + first + ' cohort active 0 to ' + retention.periods
+    + ' ' + unit.toLowerCase() + 's later';
+  fillHead('retention', ['Cohort', 'Users', ...Array.from({ length: retention.periods + 1 }, (_, k) => unit + ' ' + k)]);
   fillCells('retention', retention.cohorts.map((c) => [c.start, c.users, ...c.share.map(percent)]),
     (i) => (i === 0 ? 'ret-cohort' : i === 1 ? 'ret-users' : 'ret-share'));
 }
@@ -260,6 +270,37 @@ async function loadFunnel(source, from, to) {
   ['funnel-step', 'funnel-event', 'funnel-users', 'funnel-from-previous', 'funnel-from-start', 'funnel-median']);
 }
 
+async function loadRetention(source, from, to) {
+  const periods = $('periods').value.trim() || '7';
+  showRetention(await api('/api/v1/metrics/retention?source=' + encodeURIComponent(source) + '&from=' + from + '&to=' + to
+    + '&period=' + $('period').value + '&periods=' + encodeURIComponent(periods)));
+}
+
+// The query this view answers, for the address bar and the "Link to this view" link; never the token.
+function viewLink() {
+  const state = new URLSearchParams();
+  state.set('source', $('source').value);
+  state.set('from', $('from').value);
+  state.set('to', $('to').value);
+  const optional = [['by', $('by').value.trim()], ['day', $('revision-day').value], ['steps', $('steps').value.trim()],
+    ['within', $('within').value.trim()], ['period', $('period').value], ['periods', $('periods').value.trim()]];
+  const defaults = { within: '1d', period: 'day', periods: '7' };
+  optional.filter(([key, value]) => value && value !== defaults[key]).forEach(([key, value]) => state.set(key, value));
+  return '?' + state;
+}
+
+function remember() {
+  const link = viewLink();
+  $('permalink').href = link;
+  history.replaceState(null, '', link);
+}
+
+// Announced through the status line (aria-live) and marked busy for assistive technology.
+function busy(what) {
+  $('main').setAttribute('aria-busy', 'true');
+  $('status').textContent = 'Loading ' + what + '…';
+}
+
 async function load(wantedDay) {
   const source = $('source').value;
   const from = $('from').value;
@@ -269,14 +310,14 @@ async function load(wantedDay) {
   if (!source) {
     throw new Error('no source has events yet');
   }
+  busy('the numbers of ' + source);
   const query = 'source=' + encodeURIComponent(source);
   const range = '&from=' + from + '&to=' + to;
-  const [daily, active, top, lateness, retention] = await Promise.all([
+  const [daily, active, top, lateness] = await Promise.all([
     api('/api/v1/metrics/daily?' + query + range + (by ? '&by=' + encodeURIComponent(by) : '')),
     api('/api/v1/metrics/active-users?' + query + '&date=' + to),
     api('/api/v1/metrics/top-events?' + query + range + '&limit=10' + (by ? '&by=' + encodeURIComponent(by) : '')),
     api('/api/v1/metrics/lateness?' + query + range),
-    api('/api/v1/metrics/retention?' + query + range + '&period=day'),
   ]);
   $('freshness').textContent = daily.exportedThrough
     ? 'Numbers include every event stored before ' + daily.exportedThrough + ' (UTC days).'
@@ -291,25 +332,33 @@ async function load(wantedDay) {
   showBreakdown(daily);
   showTopBreakdown(top);
   showLateness(lateness, daily);
-  showRetention(retention);
   chooseRevisionDay(daily, wantedDay);
-  await Promise.all([loadRevisions(source), loadFunnel(source, from, to)]);
+  await Promise.all([loadRevisions(source), loadFunnel(source, from, to), loadRetention(source, from, to)]);
   shown = { source, from, to };
+  $('main').setAttribute('aria-busy', 'false');
+  $('status').textContent = 'Showing ' + source + ', ' + from + ' to ' + to + '.';
   document.body.dataset.loaded = source + ' ' + from + ' ' + to;
-  const state = new URLSearchParams({ source, from, to });
-  if (by) {
-    state.set('by', by);
-  }
-  if ($('steps').value.trim()) {
-    state.set('steps', $('steps').value.trim());
-  }
-  history.replaceState(null, '', '?' + state);
+  remember();
 }
 
 function showError(error) {
   $('error').textContent = error.message;
   $('error').hidden = false;
+  $('main').setAttribute('aria-busy', 'false');
+  $('status').textContent = 'Not loaded.';
   document.body.dataset.loaded = 'error';
+}
+
+// A panel's own form reloads that panel only, then records the view in the link.
+function reloadPanel(what, loader) {
+  if (shown) {
+    busy(what);
+    loader(shown).then(() => {
+      $('main').setAttribute('aria-busy', 'false');
+      $('status').textContent = 'Showing ' + what + '.';
+      remember();
+    }).catch(showError);
+  }
 }
 
 async function start() {
@@ -322,16 +371,18 @@ async function start() {
   $('by').value = params.get('by') || '';
   $('steps').value = params.get('steps') || '';
   $('within').value = params.get('within') || '1d';
+  $('period').value = params.get('period') === 'week' ? 'week' : 'day';
+  $('periods').value = params.get('periods') || '7';
   $('revision-day').addEventListener('change', () => {
-    if (shown) {
-      loadRevisions(shown.source).catch(showError);
-    }
+    reloadPanel('the revisions of ' + $('revision-day').value, (v) => loadRevisions(v.source));
   });
   $('funnel-form').addEventListener('submit', (event) => {
     event.preventDefault();
-    if (shown) {
-      loadFunnel(shown.source, shown.from, shown.to).catch(showError);
-    }
+    reloadPanel('the funnel', (v) => loadFunnel(v.source, v.from, v.to));
+  });
+  $('retention-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    reloadPanel('the retention grid', (v) => loadRetention(v.source, v.from, v.to));
   });
   $('controls').addEventListener('submit', (event) => {
     event.preventDefault();

@@ -198,6 +198,109 @@ class DashboardPageTest {
         assertEquals(apiTopBreakdown, cells(dom, "top-breakdown"), "top events by value");
     }
 
+    @Test
+    void aDeepLinkSetsEveryPanelAndThePageIsLabelledForScreenReaders() throws Exception {
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        LocalDate d1 = today.minusDays(10);
+        LocalDate d2 = today.minusDays(9);
+        LocalDate d3 = today.minusDays(1);
+        StoredEvents events = new StoredEvents(session);
+        events.store(at(d1, 8), at(d1, 8).plusSeconds(60), "Viewed", "u-1", "{\"plan\":\"pro\"}", null);
+        events.store(at(d1, 9), at(d1, 9).plusSeconds(60), "Bought", "u-1", null, null);
+        events.store(at(d2, 8), at(d2, 8).plusSeconds(60), "Viewed", "u-2", "{\"plan\":\"free\"}", null);
+        events.store(at(d2, 13), at(d2, 13).plusSeconds(60), "Bought", "u-2", null, null);
+        events.store(at(d3, 8), at(d3, 8).plusSeconds(60), "Viewed", "u-1", null, null);
+        events.export();
+        // A late event for d2 after its first report: d2 has two revisions, d1 one (the default would be d2).
+        events.store(at(d2, 9), at(d3, 9), "Viewed", "u-3", null, null);
+        events.export();
+
+        String from = d1.toString();
+        String to = d3.toString();
+        String query = "source=" + events.source + "&from=" + from + "&to=" + to + "&by=properties.plan&day=" + d1
+                + "&steps=Viewed,Bought&within=2h&period=week&periods=3";
+        String dom = render(page + "?" + query + "#token=" + TOKEN);
+        assertTrue(dom.contains("data-loaded=\"" + events.source + " " + from + " " + to + "\""), dom);
+
+        // The link to this view holds the same query (and never the token).
+        Matcher link = Pattern.compile("id=\"permalink\" href=\"\\?([^\"]*)\"").matcher(dom);
+        assertTrue(link.find(), dom);
+        assertEquals(parameters(query), parameters(link.group(1).replace("&amp;", "&")));
+        assertTrue(!link.group(1).contains(TOKEN), link.group(1));
+
+        assertTrue(dom.contains("<h2 id=\"breakdown-title\">Events per day by properties.plan</h2>"), dom);
+        JsonPath revisions = api("/api/v1/metrics/revisions", events.source, "date", from);
+        assertEquals(1, revisions.getList("revisions").size());
+        assertEquals(List.of("1 " + revisions.getString("revisions[0].exportedAt") + " 2 1 0 0"), cells(dom, "revisions"),
+                "the linked day's revisions, not the default revised day's");
+        assertTrue(dom.contains("<caption id=\"revisions-caption\">Every export of " + from + "</caption>"), dom);
+
+        JsonPath retention = api("/api/v1/metrics/retention", events.source, "from", from, "to", to, "period", "week",
+                "periods", "3");
+        List<String> apiRetention = new ArrayList<>();
+        for (int i = 0; i < retention.getList("cohorts").size(); i++) {
+            String c = "cohorts[" + i + "].";
+            List<String> row = new ArrayList<>(List.of(retention.getString(c + "start"), retention.getString(c + "users")));
+            List<Float> shares = retention.getList(c + "share", Float.class);
+            shares.forEach(share -> row.add(share == null ? "–" : String.format(Locale.ROOT, "%.1f%%", share * 100)));
+            apiRetention.add(String.join(" ", row));
+        }
+        assertEquals(apiRetention, cells(dom, "retention"), "weekly retention grid");
+        assertTrue(dom.contains("<th scope=\"col\">Cohort</th><th scope=\"col\">Users</th><th scope=\"col\">Week 0</th>"
+                + "<th scope=\"col\">Week 1</th><th scope=\"col\">Week 2</th><th scope=\"col\">Week 3</th></tr>"), dom);
+
+        JsonPath funnel = api("/api/v1/metrics/funnel", events.source, "from", from, "to", to, "steps", "Viewed,Bought",
+                "within", "2h");
+        // u-1 buys an hour after viewing, u-2 five hours after: only u-1 within 2h.
+        assertEquals(List.of(3, 1), funnel.getList("steps.users"));
+        assertEquals(List.of("1 Viewed 3 – – –", "2 Bought 1 33.3% 33.3% 3600 s"), cells(dom, "funnel"), "funnel table");
+
+        // Every form control has a label: around it, pointing at it, or an aria-label.
+        Matcher control = Pattern.compile("<(input|select)\\b[^>]*>").matcher(dom);
+        int controls = 0;
+        while (control.find()) {
+            controls++;
+            String before = dom.substring(0, control.start());
+            Matcher id = Pattern.compile("\\bid=\"([^\"]+)\"").matcher(control.group());
+            boolean wrapped = before.lastIndexOf("<label") > before.lastIndexOf("</label>");
+            boolean pointed = id.find() && dom.contains("<label for=\"" + id.group(1) + "\"");
+            assertTrue(wrapped || pointed || control.group().contains("aria-label="), "no label: " + control.group());
+        }
+        assertEquals(10, controls, "token, source, from, to, split by, revision day, period, periods, steps, within");
+        // Every table has a caption and column headers with a scope.
+        Matcher table = Pattern.compile("<table id=\"([^\"]+)\">\\s*<caption[^>]*>([^<]+)</caption>").matcher(dom);
+        int captioned = 0;
+        while (table.find()) {
+            captioned++;
+        }
+        assertEquals(8, captioned, "captioned tables in " + dom);
+        assertEquals(8, count(dom, "<table "));
+        assertEquals(0, count(dom, "<th>"), "headers without scope");
+        // Charts have a text alternative; loading and errors are announced.
+        assertEquals(2, count(dom, "<canvas id=\"[^\"]+\" role=\"img\" aria-label=\"[^\"]+\""));
+        assertTrue(dom.contains("role=\"status\" aria-live=\"polite\""), dom);
+        assertTrue(dom.contains("id=\"error\" class=\"error\" role=\"alert\""), dom);
+        assertTrue(dom.contains("aria-busy=\"false\""), "loaded: not busy");
+    }
+
+    private static java.util.Map<String, String> parameters(String query) {
+        java.util.Map<String, String> parameters = new java.util.TreeMap<>();
+        for (String pair : query.split("&")) {
+            String[] parts = pair.split("=", 2);
+            parameters.put(parts[0], java.net.URLDecoder.decode(parts[1], StandardCharsets.UTF_8));
+        }
+        return parameters;
+    }
+
+    private static int count(String dom, String regex) {
+        Matcher match = Pattern.compile(regex).matcher(dom);
+        int found = 0;
+        while (match.find()) {
+            found++;
+        }
+        return found;
+    }
+
     private static Instant at(LocalDate day, int hour) {
         return day.atTime(hour, 0).toInstant(ZoneOffset.UTC);
     }
