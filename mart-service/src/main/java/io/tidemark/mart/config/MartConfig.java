@@ -133,6 +133,11 @@ public interface MartConfig {
         /** Only these sources are exported; all sources when absent. */
         Optional<Set<String>> sources();
 
+        /** Whether this service exports (and mirrors) the source: all, unless {@code sources} names some. */
+        default boolean exports(String source) {
+            return sources().map(allowed -> allowed.contains(source)).orElse(true);
+        }
+
         /** A day larger than this is split into files near this size. */
         @WithDefault("268435456")
         long targetFileBytes();
@@ -148,6 +153,32 @@ public interface MartConfig {
         /** Cassandra page size while reading a day. */
         @WithDefault("5000")
         int pageSize();
+
+        Lease lease();
+
+        /**
+         * Test only: a pause before each day's export, so a test can kill a replica in the middle of a
+         * source. Absent in every shipped profile.
+         */
+        Optional<Duration> dayDelay();
+
+        /** The per-source export lease that lets several replicas share the exports (tidemark.mart_export_leases). */
+        interface Lease {
+
+            /**
+             * How long a lease lives without renewal: the longest a dead replica's source waits for
+             * another replica. It must exceed {@code renew-every} by several Cassandra timeouts.
+             */
+            @WithDefault("60s")
+            Duration ttl();
+
+            /** How often a replica renews the lease of the source it exports. */
+            @WithDefault("15s")
+            Duration renewEvery();
+
+            /** This replica's name in the lease table; the host name plus a random suffix when absent. */
+            Optional<String> owner();
+        }
     }
 
     /**
@@ -164,6 +195,7 @@ public interface MartConfig {
 
         @WithDefault("local")
         Kind kind();
+
 
         S3 s3();
 

@@ -9,6 +9,7 @@ import io.tidemark.mart.model.DayChange;
 import io.tidemark.mart.model.ExportSummary;
 import io.tidemark.mart.model.ExportedDay;
 import io.tidemark.mart.repository.ChangeLedger;
+import io.tidemark.mart.repository.ExportLease;
 import io.tidemark.mart.repository.ExportLedger;
 import io.tidemark.mart.repository.RevisionLedger;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -24,12 +25,19 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.Lock;
 
 /**
  * Exports every (source, day) that changed since its last export, periodically and on demand.
  * All cycles run on one dedicated worker thread: DuckDB and the ledger calls block, and one
- * thread also means a scheduled and an on-demand cycle never rewrite the same day at once.
+ * thread also means a scheduled and an on-demand cycle never rewrite the same day at once. Across
+ * replicas, a source is exported only under its {@link ExportLease}, renewed while the source is
+ * exported: two replicas never write one day at once (mart-service/README.md, "Several replicas").
  */
 @ApplicationScoped
 public class ExportCycle {
@@ -41,6 +49,8 @@ public class ExportCycle {
     private final DayExporter exporter;
     private final MirrorSync mirror;
     private final RevisionLedger revisions;
+    private final ExportLease lease;
+    private final SourceLocks locks;
     private final MartConfig.Export config;
     private final AtomicReference<Instant> running = new AtomicReference<>();
     private final ExecutorService worker = Executors.newSingleThreadExecutor(task -> {
@@ -48,10 +58,18 @@ public class ExportCycle {
         thread.setDaemon(true);
         return thread;
     });
+    // Renewals run beside the export, which may block in one day for longer than a renewal period.
+    private final ScheduledExecutorService renewer = Executors.newSingleThreadScheduledExecutor(task -> {
+        Thread thread = new Thread(task, "mart-export-lease");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     public ExportCycle(ChangeLedger changes, ExportLedger exports, DayExporter exporter, MirrorSync mirror,
-            RevisionLedger revisions, MartConfig config) {
+            RevisionLedger revisions, ExportLease lease, SourceLocks locks, MartConfig config) {
         this.changes = changes;
+        this.lease = lease;
+        this.locks = locks;
         this.revisions = revisions;
         this.mirror = mirror;
         this.exports = exports;
@@ -117,51 +135,108 @@ public class ExportCycle {
                 .sorted().toList();
         List<ExportSummary.Day> exported = new ArrayList<>();
         List<ExportSummary.Failure> failed = new ArrayList<>();
+        List<String> leasedElsewhere = new ArrayList<>();
         long rows = 0;
         for (String source : sources) {
-            exporter.removeLeftovers(source);
-            Map<LocalDate, ExportedDay> done = exports.days(source);
-            boolean complete = true;
-            if (mirror.enabled()) {
-                try {
-                    // Before exporting: days another writer (or this one before its disk was lost) put in
-                    // the bucket are answered from there, and are not re-read from Cassandra.
-                    mirror.sync(source);
-                } catch (Exception e) {
-                    LOG.errorf(e, "mirroring source %s from the bucket failed", source);
-                    failed.add(new ExportSummary.Failure(source, null, "mirror: " + e.getMessage()));
-                    complete = false;
-                }
+            if (!lease.acquire(source)) {
+                // Another replica exports it now; its commits reach this one through the mirror refresh.
+                leasedElsewhere.add(source);
+                continue;
             }
-            // The change counts are read before any row of their days: whatever the export reads is at
-            // least that new, so recording them as covered never claims a change the files lack.
-            for (DayChange change : changes.changedDays(source)) {
-                LocalDate day = change.date();
-                if (!change.isNewerThan(done.get(day))) {
-                    continue;
-                }
+            AtomicBoolean lost = new AtomicBoolean();
+            long every = config.lease().renewEvery().toMillis();
+            ScheduledFuture<?> renewal = renewer.scheduleAtFixedRate(() -> {
                 try {
-                    DayExporter.Result result = exporter.export(source, day);
-                    Instant exportedAt = Instant.now();
-                    // Before the export ledger: a crash in between re-exports the day and records one revision
-                    // twice, never none.
-                    revisions.record(source, day, exportedAt, result.rows(), result.users());
-                    exports.record(source, change, exportedAt, result.rows(), result.files(), result.bytes());
-                    exported.add(new ExportSummary.Day(source, day.toString(), result.rows(), result.files(),
-                            result.bytes()));
-                    rows += result.rows();
-                } catch (Exception e) {
-                    // The day keeps its old files and its old ledger entry, so the next cycle retries it.
-                    LOG.errorf(e, "export of source %s day %s failed", source, day);
-                    failed.add(new ExportSummary.Failure(source, day.toString(), e.getMessage()));
-                    complete = false;
+                    if (!lost.get() && !lease.renew(source)) {
+                        lost.set(true);
+                    }
+                } catch (RuntimeException e) {
+                    // Not lost yet: the lease lives its TTL, and the next renewal may reach Cassandra.
+                    LOG.warnf(e, "renewing the export lease of source %s failed", source);
                 }
-            }
-            if (complete) {
-                exports.markExportedThrough(source, startedAt);
+            }, every, every, TimeUnit.MILLISECONDS);
+            Lock local = locks.of(source);
+            local.lock();
+            try {
+                rows += exportSource(source, startedAt, lost, exported, failed);
+            } finally {
+                local.unlock();
+                renewal.cancel(false);
+                if (!lost.get()) {
+                    try {
+                        lease.release(source);
+                    } catch (RuntimeException e) {
+                        LOG.warnf(e, "releasing the export lease of source %s failed; it runs out by itself", source);
+                    }
+                }
             }
         }
-        return new ExportSummary(startedAt, Instant.now(), sources.size(), rows, exported, failed);
+        return new ExportSummary(startedAt, Instant.now(), sources.size(), rows, exported, failed, leasedElsewhere);
+    }
+
+    /** Exports the source's changed days while this replica holds its lease; returns the rows written. */
+    private long exportSource(String source, Instant startedAt, AtomicBoolean lost, List<ExportSummary.Day> exported,
+            List<ExportSummary.Failure> failed) {
+        long rows = 0;
+        exporter.removeLeftovers(source);
+        Map<LocalDate, ExportedDay> done = exports.days(source);
+        boolean complete = true;
+        if (mirror.enabled()) {
+            try {
+                // Before exporting: days another writer (or this one before its disk was lost) put in
+                // the bucket are answered from there, and are not re-read from Cassandra.
+                mirror.sync(source);
+            } catch (Exception e) {
+                LOG.errorf(e, "mirroring source %s from the bucket failed", source);
+                failed.add(new ExportSummary.Failure(source, null, "mirror: " + e.getMessage()));
+                complete = false;
+            }
+        }
+        // The change counts are read before any row of their days: whatever the export reads is at
+        // least that new, so recording them as covered never claims a change the files lack.
+        for (DayChange change : changes.changedDays(source)) {
+            LocalDate day = change.date();
+            if (!change.isNewerThan(done.get(day))) {
+                continue;
+            }
+            if (lost.get()) {
+                // Another replica may hold the source now; it exports what is left.
+                LOG.warnf("export lease of source %s lost; leaving its remaining days to the replica that holds it", source);
+                failed.add(new ExportSummary.Failure(source, day.toString(), "export lease lost"));
+                return rows;
+            }
+            try {
+                pauseForTests();
+                DayExporter.Result result = exporter.export(source, day);
+                Instant exportedAt = Instant.now();
+                // Before the export ledger: a crash in between re-exports the day and records one revision
+                // twice, never none.
+                revisions.record(source, day, exportedAt, result.rows(), result.users());
+                exports.record(source, change, exportedAt, result.rows(), result.files(), result.bytes());
+                exported.add(new ExportSummary.Day(source, day.toString(), result.rows(), result.files(),
+                        result.bytes()));
+                rows += result.rows();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failed.add(new ExportSummary.Failure(source, day.toString(), "interrupted"));
+                return rows;
+            } catch (Exception e) {
+                // The day keeps its old files and its old ledger entry, so the next cycle retries it.
+                LOG.errorf(e, "export of source %s day %s failed", source, day);
+                failed.add(new ExportSummary.Failure(source, day.toString(), e.getMessage()));
+                complete = false;
+            }
+        }
+        if (complete && !lost.get()) {
+            exports.markExportedThrough(source, startedAt);
+        }
+        return rows;
+    }
+
+    private void pauseForTests() throws InterruptedException {
+        if (config.dayDelay().isPresent()) {
+            Thread.sleep(config.dayDelay().get().toMillis());
+        }
     }
 
     /**
@@ -186,12 +261,12 @@ public class ExportCycle {
         });
     }
 
-    /** Whether this service exports (and mirrors) the source: all, unless {@code export.sources} names some. */
     private boolean exported(String source) {
-        return config.sources().map(allowed -> allowed.contains(source)).orElse(true);
+        return config.exports(source);
     }
 
     void stop(@Observes ShutdownEvent event) {
         worker.shutdownNow();
+        renewer.shutdownNow();
     }
 }
