@@ -196,6 +196,13 @@ public interface MartConfig {
         @WithDefault("local")
         Kind kind();
 
+        /**
+         * With {@code kind=s3}: how often this replica reads the export ledger (one partition per
+         * source) and fetches from the bucket the days another replica exported; a Quarkus scheduler
+         * period, "off" disables it.
+         */
+        @WithDefault("5s")
+        String refreshEvery();
 
         S3 s3();
 
