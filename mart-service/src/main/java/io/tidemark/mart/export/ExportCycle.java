@@ -51,6 +51,7 @@ public class ExportCycle {
     private final RevisionLedger revisions;
     private final ExportLease lease;
     private final SourceLocks locks;
+    private final MirrorReadiness readiness;
     private final MartConfig.Export config;
     private final AtomicReference<Instant> running = new AtomicReference<>();
     private final ExecutorService worker = Executors.newSingleThreadExecutor(task -> {
@@ -66,8 +67,9 @@ public class ExportCycle {
     });
 
     public ExportCycle(ChangeLedger changes, ExportLedger exports, DayExporter exporter, MirrorSync mirror,
-            RevisionLedger revisions, ExportLease lease, SourceLocks locks, MartConfig config) {
+            RevisionLedger revisions, ExportLease lease, SourceLocks locks, MirrorReadiness readiness, MartConfig config) {
         this.changes = changes;
+        this.readiness = readiness;
         this.lease = lease;
         this.locks = locks;
         this.revisions = revisions;
@@ -248,13 +250,14 @@ public class ExportCycle {
             return;
         }
         worker.submit(() -> {
-            // Any failure is retried by the next export cycle, which mirrors every source it exports.
+            // Any failure is retried by the mirror refresh, which then reports the replica ready.
             try {
                 for (String source : mirror.sources()) {
                     if (exported(source)) {
                         mirror.sync(source);
                     }
                 }
+                readiness.filled();
             } catch (Exception e) {
                 LOG.errorf(e, "mirroring from the bucket at start failed");
             }

@@ -33,12 +33,14 @@ public class MirrorRefresh {
     private final ChangeLedger changes;
     private final ExportLedger exports;
     private final SourceLocks locks;
+    private final MirrorReadiness readiness;
     private final MartConfig.Export config;
     /** Per source, the ledger (day, exportedAt) this mirror was last brought up to date with. */
     private final ConcurrentMap<String, Map<LocalDate, Instant>> seen = new ConcurrentHashMap<>();
 
     public MirrorRefresh(MirrorSync mirror, ChangeLedger changes, ExportLedger exports, SourceLocks locks,
-            MartConfig config) {
+            MirrorReadiness readiness, MartConfig config) {
+        this.readiness = readiness;
         this.mirror = mirror;
         this.changes = changes;
         this.exports = exports;
@@ -53,10 +55,14 @@ public class MirrorRefresh {
         if (!mirror.enabled()) {
             return;
         }
+        boolean all = true;
         for (String source : changes.sources()) {
             if (config.exports(source)) {
-                refresh(source);
+                all &= refresh(source);
             }
+        }
+        if (all) {
+            readiness.filled();
         }
     }
 

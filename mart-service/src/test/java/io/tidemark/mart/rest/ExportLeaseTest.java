@@ -9,6 +9,7 @@ import io.tidemark.mart.config.MartConfig;
 import io.tidemark.mart.export.DayExporter;
 import io.tidemark.mart.export.ExportCycle;
 import io.tidemark.mart.export.MartSwapLock;
+import io.tidemark.mart.export.MirrorReadiness;
 import io.tidemark.mart.export.MirrorSync;
 import io.tidemark.mart.export.SourceLocks;
 import io.tidemark.mart.model.ExportSummary;
@@ -70,6 +71,9 @@ class ExportLeaseTest {
     @Inject
     RevisionLedger revisions;
 
+    @Inject
+    MirrorReadiness readiness;
+
     @Test
     void aSourceIsExportedOnlyByTheReplicaHoldingItsLeaseEvenPastTheTtl() throws Exception {
         StoredEvents events = new StoredEvents(session);
@@ -77,7 +81,7 @@ class ExportLeaseTest {
         events.store("2024-03-02T10:00:00Z", "Viewed", "u2", null);
         events.store("2024-03-03T10:00:00Z", "Viewed", "u3", null);
         ExportCycle second = new ExportCycle(changes, exports, exporter, mirror, revisions,
-                new ExportLease(session, config, "second-replica"), new SourceLocks(), config);
+                new ExportLease(session, config, "second-replica"), new SourceLocks(), readiness, config);
 
         // The first replica stalls in its first day's swap while holding the lease.
         Lock swaps = swapLock.swapping();
