@@ -5,7 +5,7 @@ import com.datastax.oss.quarkus.runtime.api.session.QuarkusCqlSession;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -27,7 +27,7 @@ import static org.hamcrest.Matchers.equalTo;
  */
 @QuarkusTest
 @QuarkusTestResource(TempMartRoot.class)
-@QuarkusTestResource(value = S3ProxyServer.class, restrictToAnnotatedClass = true)
+@QuarkusTestResource(value = S3ProxyResource.class, restrictToAnnotatedClass = true)
 class S3MirrorRefreshTest {
 
     private static final String SOURCE = "mart-refresh-" + UUID.randomUUID().toString().substring(0, 8);
@@ -36,15 +36,14 @@ class S3MirrorRefreshTest {
     @Inject
     QuarkusCqlSession session;
 
-    @ConfigProperty(name = "tidemark.mart.store.s3.endpoint")
-    URI endpoint;
-
     @Test
     void eachGenerationAnotherReplicaCommitsIsServedWithinSecondsWithoutAnExport() throws Exception {
         session.execute(SimpleStatement.newInstance(
                 "INSERT INTO tidemark.changed_days (source, event_date, changed_at) VALUES (?, ?, ?)",
                 SOURCE, LocalDate.parse(DAY), Instant.now()));
-        try (S3Client s3 = S3ProxyServer.client(endpoint)) {
+        // Read at run time: the property exists only where this class's S3Proxy runs.
+        URI endpoint = ConfigProvider.getConfig().getValue("tidemark.mart.store.s3.endpoint", URI.class);
+        try (S3Client s3 = S3ProxyResource.client(endpoint)) {
             SeededBucket.putDay(s3, SOURCE, DAY, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", row("08", "m-1", "u-1"));
             committed(1);
             await().atMost(Duration.ofSeconds(20)).until(() -> events() == 1);

@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The marts in a real S3-compatible server (S3Proxy, a separate process): uploaded, replaced whole, mirrored back. */
 @QuarkusTest
 @QuarkusTestResource(TempMartRoot.class)
-@QuarkusTestResource(value = S3ProxyServer.class, restrictToAnnotatedClass = true)
+@QuarkusTestResource(value = S3ProxyResource.class, restrictToAnnotatedClass = true)
 class S3StoreTest {
 
     @Inject
@@ -54,7 +54,7 @@ class S3StoreTest {
         events.store("2026-11-02T08:00:00Z", "Viewed", "u-1", null);
         assertEquals(2, events.export());
 
-        try (S3Client s3 = S3ProxyServer.client(endpoint())) {
+        try (S3Client s3 = S3ProxyResource.client(endpoint())) {
             String day1 = "marts/source=" + events.source + "/event_date=2026-11-01/";
             String day2 = "marts/source=" + events.source + "/event_date=2026-11-02/";
             List<String> first = keys(s3, day1);
@@ -64,7 +64,7 @@ class S3StoreTest {
             assertTrue(first.stream().anyMatch(k -> k.matches(".*/_distinct_users-g[0-9a-f]{32}\\.rollup")), first.toString());
             assertTrue(first.stream().anyMatch(k -> k.matches(".*/_lateness-g[0-9a-f]{32}\\.rollup")), first.toString());
             assertEquals(2, eventRows(s3, first));
-            assertTrue(s3.getObjectAsBytes(r -> r.bucket(S3ProxyServer.BUCKET)
+            assertTrue(s3.getObjectAsBytes(r -> r.bucket(S3ProxyResource.BUCKET)
                     .key("marts/source=" + events.source + "/_manifests/event_date=2026-11-01.json")).asUtf8String()
                     .contains(first.get(0).replaceAll(".*-g([0-9a-f]{32}).*", "$1")));
 
@@ -120,7 +120,7 @@ class S3StoreTest {
     }
 
     private static List<String> keys(S3Client s3, String prefix) {
-        return s3.listObjectsV2Paginator(r -> r.bucket(S3ProxyServer.BUCKET).prefix(prefix)).contents().stream()
+        return s3.listObjectsV2Paginator(r -> r.bucket(S3ProxyResource.BUCKET).prefix(prefix)).contents().stream()
                 .map(S3Object::key).sorted().toList();
     }
 
@@ -129,7 +129,7 @@ class S3StoreTest {
         String key = keys.stream().filter(k -> k.endsWith(".parquet")).findFirst().orElseThrow();
         Path file = Files.createTempFile("tidemark-s3-object-", ".parquet");
         try {
-            Files.write(file, s3.getObjectAsBytes(r -> r.bucket(S3ProxyServer.BUCKET).key(key)).asByteArray());
+            Files.write(file, s3.getObjectAsBytes(r -> r.bucket(S3ProxyResource.BUCKET).key(key)).asByteArray());
             try (Connection duck = new org.duckdb.DuckDBDriver().connect("jdbc:duckdb:", new Properties());
                     Statement sql = duck.createStatement();
                     ResultSet rows = sql.executeQuery("SELECT count(*) FROM read_parquet('" + file + "')")) {

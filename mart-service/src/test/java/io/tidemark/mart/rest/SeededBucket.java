@@ -24,12 +24,12 @@ public class SeededBucket implements QuarkusTestResourceLifecycleManager {
     static final String SOURCE = "mart-seeded-" + UUID.randomUUID().toString().substring(0, 8);
     static final String DAY = "2026-11-05";
 
-    private final S3ProxyServer server = new S3ProxyServer();
+    private final S3ProxyResource server = new S3ProxyResource();
 
     @Override
     public Map<String, String> start() {
         Map<String, String> config = new HashMap<>(server.start());
-        try (S3Client s3 = S3ProxyServer.client(URI.create(config.get("tidemark.mart.store.s3.endpoint")))) {
+        try (S3Client s3 = S3ProxyResource.client(URI.create(config.get("tidemark.mart.store.s3.endpoint")))) {
             putDay(s3, SOURCE, DAY, "0123456789abcdef0123456789abcdef", "(TIMESTAMPTZ '" + DAY + " 08:00:00+00', 'm-1', 'track', 'Viewed', 'u-1', NULL),"
                     + "(TIMESTAMPTZ '" + DAY + " 09:00:00+00', 'm-2', 'track', 'Viewed', 'u-2', NULL),"
                     + "(TIMESTAMPTZ '" + DAY + " 10:00:00+00', 'm-3', 'track', 'Bought', 'u-1', NULL)");
@@ -58,11 +58,11 @@ public class SeededBucket implements QuarkusTestResourceLifecycleManager {
                     + "AS user_hash FROM day ORDER BY 1) TO '" + rollup + "' (FORMAT parquet)");
         }
         String dayKey = "marts/source=" + source + "/event_date=" + day + "/";
-        s3.putObject(r -> r.bucket(S3ProxyServer.BUCKET).key(dayKey + "part-00000-g" + generation + ".parquet"),
+        s3.putObject(r -> r.bucket(S3ProxyResource.BUCKET).key(dayKey + "part-00000-g" + generation + ".parquet"),
                 RequestBody.fromFile(part));
-        s3.putObject(r -> r.bucket(S3ProxyServer.BUCKET).key(dayKey + "_distinct_users-g" + generation + ".rollup"),
+        s3.putObject(r -> r.bucket(S3ProxyResource.BUCKET).key(dayKey + "_distinct_users-g" + generation + ".rollup"),
                 RequestBody.fromFile(rollup));
-        s3.putObject(r -> r.bucket(S3ProxyServer.BUCKET)
+        s3.putObject(r -> r.bucket(S3ProxyResource.BUCKET)
                         .key("marts/source=" + source + "/_manifests/event_date=" + day + ".json"),
                 RequestBody.fromString("{\"generation\":\"" + generation + "\",\"files\":"
                         + "[\"part-00000.parquet\",\"_distinct_users.rollup\"]}"));

@@ -1,11 +1,4 @@
-package io.tidemark.mart.rest;
-
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.s3.S3Client;
+package io.tidemark.testsupport;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -22,28 +15,31 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * A real S3-compatible server for the store's tests: S3Proxy (from Maven Central, copied by the
- * build) on its filesystem backend, run as a separate process on a free port and stopped by its PID.
+ * A real S3-compatible server for tests: S3Proxy (from Maven Central, its jar copied by the using
+ * module's build to {@code tidemark.test.s3proxy.jar}) on its filesystem backend, run as a separate
+ * process on a free port with one bucket, and stopped by its PID.
  */
-public class S3ProxyServer implements QuarkusTestResourceLifecycleManager {
+public final class S3ProxyServer {
 
-    static final String BUCKET = "tidemark-marts";
-    static final String ACCESS_KEY = "test-access";
-    static final String SECRET_KEY = "test-secret";
+    public static final String BUCKET = "tidemark-marts";
+    public static final String ACCESS_KEY = "test-access";
+    public static final String SECRET_KEY = "test-secret";
 
     private Path dir;
     private Process process;
+    private URI endpoint;
 
-    @Override
+    /** Starts the server; answers mart's settings for its bucket ({@code tidemark.mart.store.*}). */
     public Map<String, String> start() {
         try {
             dir = Files.createTempDirectory("tidemark-s3proxy-");
-            Files.createDirectories(dir.resolve("data"));
+            // The filesystem backend's buckets are the directories under its base directory.
+            Files.createDirectories(dir.resolve("data").resolve(BUCKET));
             int port;
             try (ServerSocket socket = new ServerSocket(0)) {
                 port = socket.getLocalPort();
             }
-            URI endpoint = URI.create("http://127.0.0.1:" + port);
+            endpoint = URI.create("http://127.0.0.1:" + port);
             Files.writeString(dir.resolve("s3proxy.conf"), String.join("\n",
                     "s3proxy.endpoint=" + endpoint,
                     "s3proxy.authorization=aws-v2-or-v4",
@@ -55,10 +51,9 @@ public class S3ProxyServer implements QuarkusTestResourceLifecycleManager {
             process = new ProcessBuilder(List.of(java, "-Xmx256m", "-jar", jar().toString(),
                     "--properties", dir.resolve("s3proxy.conf").toString()))
                     .redirectErrorStream(true).redirectOutput(dir.resolve("s3proxy.log").toFile()).start();
+            // A test JVM that is killed must not leave the server running.
+            Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
             awaitPort(port);
-            try (S3Client s3 = client(endpoint)) {
-                s3.createBucket(request -> request.bucket(BUCKET));
-            }
             return Map.of("tidemark.mart.store.kind", "s3",
                     "tidemark.mart.store.s3.endpoint", endpoint.toString(),
                     "tidemark.mart.store.s3.bucket", BUCKET,
@@ -70,11 +65,8 @@ public class S3ProxyServer implements QuarkusTestResourceLifecycleManager {
         }
     }
 
-    static S3Client client(URI endpoint) {
-        return S3Client.builder().httpClientBuilder(UrlConnectionHttpClient.builder()).region(Region.US_EAST_1)
-                .endpointOverride(endpoint).forcePathStyle(true)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
-                .build();
+    public URI endpoint() {
+        return endpoint;
     }
 
     private static Path jar() {
@@ -106,7 +98,7 @@ public class S3ProxyServer implements QuarkusTestResourceLifecycleManager {
         throw new IllegalStateException("S3Proxy did not listen on " + port + " within 60 s, see " + dir.resolve("s3proxy.log"));
     }
 
-    @Override
+    /** Stops the server by its PID and removes its files. */
     public void stop() {
         if (process != null) {
             process.destroy();
@@ -117,6 +109,9 @@ public class S3ProxyServer implements QuarkusTestResourceLifecycleManager {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        if (dir == null) {
+            return;
         }
         try (Stream<Path> paths = Files.walk(dir)) {
             for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {

@@ -1,0 +1,38 @@
+package io.tidemark.mart.rest;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.tidemark.testsupport.S3ProxyServer;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+
+import java.net.URI;
+import java.util.Map;
+
+/** The store's tests run against a real S3-compatible server ({@link S3ProxyServer}, shared with e2e). */
+public class S3ProxyResource implements QuarkusTestResourceLifecycleManager {
+
+    static final String BUCKET = S3ProxyServer.BUCKET;
+
+    private final S3ProxyServer server = new S3ProxyServer();
+
+    @Override
+    public Map<String, String> start() {
+        return server.start();
+    }
+
+    static S3Client client(URI endpoint) {
+        return S3Client.builder().httpClientBuilder(UrlConnectionHttpClient.builder()).region(Region.US_EAST_1)
+                .endpointOverride(endpoint).forcePathStyle(true)
+                .credentialsProvider(StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY)))
+                .build();
+    }
+
+    @Override
+    public void stop() {
+        server.stop();
+    }
+}
