@@ -254,7 +254,14 @@ public class ExportCycle {
             try {
                 for (String source : mirror.sources()) {
                     if (exported(source)) {
-                        mirror.sync(source);
+                        // Not beside the mirror refresh of the same source, which would fetch the same days again.
+                        Lock local = locks.of(source);
+                        local.lock();
+                        try {
+                            mirror.sync(source);
+                        } finally {
+                            local.unlock();
+                        }
                     }
                 }
                 readiness.filled();
