@@ -235,6 +235,36 @@ class OverlayManifestsTest {
     }
 
     @Test
+    void martRunsSeveralReplicasOnlyOnABucketAndProdDoes() {
+        List<String> problems = new ArrayList<>();
+        rendered.forEach((kustomization, objects) -> {
+            for (Deployment mart : RenderedManifests.typed(objects, Deployment.class)) {
+                if (!mart.getMetadata().getName().equals("mart-service")) {
+                    continue;
+                }
+                boolean bucket = mart.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
+                        .anyMatch(e -> e.getName().equals("TIDEMARK_MART_STORE_KIND") && "s3".equals(e.getValue()));
+                int replicas = mart.getSpec().getReplicas();
+                String strategy = mart.getSpec().getStrategy().getType();
+                boolean volume = mart.getSpec().getTemplate().getSpec().getVolumes().stream()
+                        .anyMatch(v -> v.getPersistentVolumeClaim() != null);
+                // A local store is one replica's own disk: a second replica, or a rolling overlap, would not see it.
+                if (!bucket && (replicas != 1 || !"Recreate".equals(strategy))) {
+                    problems.add(kustomization + ": mart without a bucket runs " + replicas + " replicas with " + strategy);
+                }
+                if (bucket && (replicas < 2 || !"RollingUpdate".equals(strategy) || volume)) {
+                    problems.add(kustomization + ": mart on a bucket runs " + replicas + " replicas with " + strategy
+                            + (volume ? " and a persistent volume" : ""));
+                }
+                if (kustomization.endsWith(Path.of("overlays", "prod")) && !bucket) {
+                    problems.add(kustomization + ": prod's mart has no bucket");
+                }
+            }
+        });
+        assertEquals(List.of(), problems);
+    }
+
+    @Test
     void prodKeepsThreeCopiesOfEveryRecordAndRow() {
         List<ObjectNode> prod = rendered.get(RenderedManifests.k8sDir().resolve("overlays/prod"));
         List<KafkaNodePool> pools = RenderedManifests.typed(prod, KafkaNodePool.class);
