@@ -75,11 +75,15 @@ class ConnectionCapTest {
         assertThat(liveness(), startsWith("HTTP/1.1 200"));
     }
 
-    /** The status line of GET /q/health/live on a new connection; "" when the server closed it unanswered. */
+    /**
+     * The status line of a GET of a source's SDK settings (public, 200 for a known key) on a new
+     * connection; "" when the server closed it unanswered.
+     */
     private String liveness() throws IOException {
         try (Socket socket = new Socket(server.getHost(), server.getPort())) {
             socket.setSoTimeout(5000);
-            socket.getOutputStream().write("GET /q/health/live HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+            socket.getOutputStream().write(("GET /v1/projects/ingest-test-key/settings HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Connection: close\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             InputStream in = socket.getInputStream();
             String answer = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
