@@ -107,8 +107,7 @@ class DedupLargeRecordsIT {
         List<String> ids = DedupDuplicatesIT.ids("large", EVENTS);
 
         try (PrivateStack stack = PrivateStack.start();
-                RawTopic topic = RawTopic.create(stack.kafkaBootstrap());
-                StoredRows stored = new StoredRows("127.0.0.1", stack.cassandraPort())) {
+                RawTopic topic = RawTopic.create(stack.kafkaBootstrap())) {
             List<String> properties = new ArrayList<>(topic.dedupProperties());
             properties.add("quarkus.cassandra.contact-points=127.0.0.1:" + stack.cassandraPort());
             ServiceProcess dedup = ServiceProcess.start("dedup-service", properties);
@@ -151,8 +150,11 @@ class DedupLargeRecordsIT {
                 dedup.close();
             }
 
-            assertEquals(DedupDuplicatesIT.once(ids), StoredRows.counts(stored.rows(source, List.of(day))),
-                    "rows per messageId");
+            // A session opened after the outage: one from before it can still be reconnecting.
+            try (StoredRows stored = new StoredRows("127.0.0.1", stack.cassandraPort())) {
+                assertEquals(DedupDuplicatesIT.once(ids), StoredRows.counts(stored.rows(source, List.of(day))),
+                        "rows per messageId");
+            }
         }
     }
 

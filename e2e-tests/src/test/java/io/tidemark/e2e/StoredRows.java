@@ -1,6 +1,7 @@
 package io.tidemark.e2e;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.DriverException;
 import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
 import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
@@ -11,10 +12,14 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.function.BiConsumer;
+import java.util.Objects;
+
+import static org.awaitility.Awaitility.await;
 
 /** Reads what dedup stored in the event-time index: how many rows each messageId has, on which day, for whom. */
 final class StoredRows implements AutoCloseable {
@@ -22,6 +27,12 @@ final class StoredRows implements AutoCloseable {
     /** One stored row. */
     record Stored(LocalDate day, Instant eventTime) {
     }
+
+    /**
+     * How long a read keeps trying while the driver reconnects after a restart of Cassandra; it also
+     * bounds one whole read, and the largest (20,000 rows of 30 KB) takes well under a minute.
+     */
+    private static final Duration RECONNECT_PATIENCE = Duration.ofMinutes(5);
 
     private final CqlSession session;
     private final PreparedStatement partition;
@@ -37,39 +48,53 @@ final class StoredRows implements AutoCloseable {
     }
 
     /** Every row of {@code source} on {@code days}, grouped by messageId (every bucket of each day). */
-    Map<String, java.util.List<Stored>> rows(String source, Collection<LocalDate> days) {
-        Map<String, java.util.List<Stored>> rows = new HashMap<>();
-        scan(source, days, (day, row) -> rows.computeIfAbsent(row.getString("message_id"), id -> new java.util.ArrayList<>())
-                .add(new Stored(day, row.getInstant("event_time"))));
-        return rows;
+    Map<String, List<Stored>> rows(String source, Collection<LocalDate> days) {
+        return collect(source, days, (rows, day, row) -> rows.computeIfAbsent(row.getString("message_id"),
+                id -> new ArrayList<>()).add(new Stored(day, row.getInstant("event_time"))));
     }
 
     /** The anonymousId stored with each messageId of {@code source} on {@code days}; null where it has none. */
     Map<String, String> anonymousIds(String source, Collection<LocalDate> days) {
-        Map<String, String> ids = new HashMap<>();
-        scan(source, days, (day, row) -> ids.put(row.getString("message_id"), row.getString("anonymous_id")));
-        return ids;
+        return collect(source, days, (ids, day, row) -> ids.put(row.getString("message_id"), row.getString("anonymous_id")));
     }
 
     /** The properties (JSON text) stored with each messageId of {@code source} on {@code days}. */
     Map<String, String> properties(String source, Collection<LocalDate> days) {
-        Map<String, String> properties = new HashMap<>();
-        scan(source, days, (day, row) -> properties.put(row.getString("message_id"), row.getString("properties")));
-        return properties;
+        return collect(source, days, (properties, day, row) -> properties.put(row.getString("message_id"),
+                row.getString("properties")));
     }
 
-    private void scan(String source, Collection<LocalDate> days, BiConsumer<LocalDate, Row> each) {
+    /** Adds one stored row to what a read collects. */
+    private interface Collector<V> {
+        void add(Map<String, V> into, LocalDate day, Row row);
+    }
+
+    /**
+     * Reads every bucket of {@code days} into a fresh map, again from the start when the driver fails
+     * on the way: tests read with a session opened before they stopped and restarted Cassandra, and
+     * its first requests after the restart can meet a channel the node closed ("Unexpected error on
+     * channel") while the driver is still reconnecting.
+     */
+    private <V> Map<String, V> collect(String source, Collection<LocalDate> days, Collector<V> collector) {
+        return await("a read of " + source + " while the driver reconnects").atMost(RECONNECT_PATIENCE)
+                .pollDelay(Duration.ZERO).pollInterval(Duration.ofSeconds(1)).ignoreExceptionsInstanceOf(DriverException.class)
+                .until(() -> readOnce(source, days, collector), Objects::nonNull);
+    }
+
+    private <V> Map<String, V> readOnce(String source, Collection<LocalDate> days, Collector<V> collector) {
+        Map<String, V> into = new HashMap<>();
         for (LocalDate day : days) {
             for (short bucket = 0; bucket < EventIndexLayout.BUCKETS_PER_DAY; bucket++) {
                 for (Row row : session.execute(partition.bind(source, day, bucket).setPageSize(5000))) {
-                    each.accept(day, row);
+                    collector.add(into, day, row);
                 }
             }
         }
+        return into;
     }
 
     /** How many rows each messageId has, sorted by messageId: the shape {@code DedupDuplicatesIT.once} expects. */
-    static Map<String, Integer> counts(Map<String, java.util.List<Stored>> rows) {
+    static Map<String, Integer> counts(Map<String, List<Stored>> rows) {
         Map<String, Integer> counts = new java.util.TreeMap<>();
         rows.forEach((id, stored) -> counts.put(id, stored.size()));
         return counts;
