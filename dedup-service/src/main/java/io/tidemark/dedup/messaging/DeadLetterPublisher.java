@@ -3,6 +3,7 @@ package io.tidemark.dedup.messaging;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import io.tidemark.event.DeadLetterHeaders;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.reactive.messaging.Channel;
@@ -14,9 +15,6 @@ import java.nio.charset.StandardCharsets;
 @ApplicationScoped
 public class DeadLetterPublisher {
 
-    static final String REASON_HEADER = "tidemark-reason";
-    static final String ORIGIN_HEADER = "tidemark-origin";
-
     private final MutinyEmitter<byte[]> emitter;
 
     public DeadLetterPublisher(@Channel("events-dead-letter") MutinyEmitter<byte[]> emitter) {
@@ -25,8 +23,8 @@ public class DeadLetterPublisher {
 
     public Uni<Void> publish(String key, byte[] value, String reason, String origin) {
         RecordHeaders headers = new RecordHeaders();
-        headers.add(REASON_HEADER, reason.getBytes(StandardCharsets.UTF_8));
-        headers.add(ORIGIN_HEADER, origin.getBytes(StandardCharsets.UTF_8));
+        headers.add(DeadLetterHeaders.REASON, reason.getBytes(StandardCharsets.UTF_8));
+        headers.add(DeadLetterHeaders.ORIGIN, origin.getBytes(StandardCharsets.UTF_8));
         Message<byte[]> message = Message.of(value == null ? new byte[0] : value).addMetadata(
                 OutgoingKafkaRecordMetadata.<String>builder().withKey(key).withHeaders(headers).build());
         return emitter.sendMessage(message);

@@ -145,7 +145,7 @@ class RawEventConsumerTest {
                 deadLetters.poll(Duration.ofMillis(200)).forEach(parked::add);
             }
             ConsumerRecord<String, byte[]> mine = parked.stream().filter(r -> key.equals(r.key())).findFirst().orElseThrow();
-            String reason = new String(mine.headers().lastHeader(DeadLetterPublisher.REASON_HEADER).value(), StandardCharsets.UTF_8);
+            String reason = new String(mine.headers().lastHeader("tidemark-reason").value(), StandardCharsets.UTF_8);
             assertTrue(reason.startsWith("not a Tidemark event"), reason);
         }
     }

@@ -3,6 +3,7 @@ package io.tidemark.ingest.messaging;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
+import io.tidemark.event.DeadLetterHeaders;
 import io.tidemark.kafka.ChannelSender;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -15,16 +16,12 @@ import java.util.List;
 
 /**
  * Parks events of a batch that were refused on {@code tidemark.events.dead-letter}, as received, with
- * the reason, the field and the source in headers (the header names dedup-service uses too). A batch
+ * the reason, the field and the source in {@link DeadLetterHeaders}. A batch
  * may hold thousands of bad events, so they go through {@link ChannelSender} like accepted ones.
  */
 @ApplicationScoped
 public class DeadLetterPublisher {
 
-    public static final String REASON_HEADER = "tidemark-reason";
-    public static final String ORIGIN_HEADER = "tidemark-origin";
-    public static final String SOURCE_HEADER = "tidemark-source";
-    public static final String FIELD_HEADER = "tidemark-field";
     static final String ORIGIN = "ingest-service";
     static final String CHANNEL = "events-dead-letter";
 
@@ -46,11 +43,11 @@ public class DeadLetterPublisher {
         byte[] origin = ORIGIN.getBytes(StandardCharsets.UTF_8);
         List<ProducerRecord<String, byte[]>> records = refused.stream().map(r -> {
             RecordHeaders headers = new RecordHeaders();
-            headers.add(REASON_HEADER, r.reason().getBytes(StandardCharsets.UTF_8));
-            headers.add(ORIGIN_HEADER, origin);
-            headers.add(SOURCE_HEADER, sourceBytes);
+            headers.add(DeadLetterHeaders.REASON, r.reason().getBytes(StandardCharsets.UTF_8));
+            headers.add(DeadLetterHeaders.ORIGIN, origin);
+            headers.add(DeadLetterHeaders.SOURCE, sourceBytes);
             if (r.field() != null) {
-                headers.add(FIELD_HEADER, r.field().getBytes(StandardCharsets.UTF_8));
+                headers.add(DeadLetterHeaders.FIELD, r.field().getBytes(StandardCharsets.UTF_8));
             }
             return new ProducerRecord<>(topic, null, r.key(), r.value(), headers);
         }).toList();

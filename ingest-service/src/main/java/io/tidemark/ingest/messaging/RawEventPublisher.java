@@ -4,6 +4,7 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import io.tidemark.event.CollectedEvent;
+import io.tidemark.event.EventCodec;
 import io.tidemark.kafka.ChannelSender;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -44,7 +45,7 @@ public class RawEventPublisher {
     public Encoded encode(List<CollectedEvent> events) {
         // Encoding is CPU work on the caller's thread; the producer thread only enqueues.
         List<ProducerRecord<String, byte[]>> records = events.stream()
-                .map(e -> new ProducerRecord<>(topic, e.kafkaKey(), RawEventEncoder.encode(e))).toList();
+                .map(e -> new ProducerRecord<>(topic, e.kafkaKey(), EventCodec.encode(e))).toList();
         long bytes = 0;
         for (ProducerRecord<String, byte[]> record : records) {
             bytes += record.value().length + (record.key() == null ? 0 : record.key().length());

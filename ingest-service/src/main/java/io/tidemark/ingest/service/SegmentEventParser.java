@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.tidemark.event.CollectedEvent;
 import io.tidemark.event.EventFlag;
 import io.tidemark.event.EventType;
+import io.tidemark.event.Iso8601;
 import io.tidemark.ingest.config.IngestConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 

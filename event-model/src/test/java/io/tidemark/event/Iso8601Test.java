@@ -1,4 +1,4 @@
-package io.tidemark.ingest.service;
+package io.tidemark.event;
 
 import org.junit.jupiter.api.Test;
 
