@@ -32,7 +32,14 @@ final class StoredRows implements AutoCloseable {
      * How long a read keeps trying while the driver reconnects after a restart of Cassandra; it also
      * bounds one whole read, and the largest (20,000 rows of 30 KB) takes well under a minute.
      */
-    private static final Duration RECONNECT_PATIENCE = Duration.ofMinutes(5);
+    private static final Duration RECONNECT_PATIENCE = Duration.ofMinutes(3);
+
+    /**
+     * Rows per page: a page is built whole in Cassandra's heap, and rows near ingest's 32 KB limit
+     * (DedupLargeRecordsIT) made pages of 5,000 rows 150 MB, which ended the test's Cassandra with an
+     * OutOfMemoryError in the middle of the read.
+     */
+    private static final int PAGE_ROWS = 200;
 
     private final CqlSession session;
     private final PreparedStatement partition;
@@ -85,7 +92,7 @@ final class StoredRows implements AutoCloseable {
         Map<String, V> into = new HashMap<>();
         for (LocalDate day : days) {
             for (short bucket = 0; bucket < EventIndexLayout.BUCKETS_PER_DAY; bucket++) {
-                for (Row row : session.execute(partition.bind(source, day, bucket).setPageSize(5000))) {
+                for (Row row : session.execute(partition.bind(source, day, bucket).setPageSize(PAGE_ROWS))) {
                     collector.add(into, day, row);
                 }
             }
