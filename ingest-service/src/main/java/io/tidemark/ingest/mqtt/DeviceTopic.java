@@ -1,4 +1,4 @@
-package io.tidemark.ingest.messaging;
+package io.tidemark.ingest.mqtt;
 
 import java.util.Arrays;
 import java.util.Optional;

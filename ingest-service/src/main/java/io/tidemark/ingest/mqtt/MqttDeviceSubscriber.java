@@ -1,4 +1,4 @@
-package io.tidemark.ingest.messaging;
+package io.tidemark.ingest.mqtt;
 
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.quarkus.runtime.ShutdownEvent;

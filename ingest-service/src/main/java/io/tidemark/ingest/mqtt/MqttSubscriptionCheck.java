@@ -1,4 +1,4 @@
-package io.tidemark.ingest.messaging;
+package io.tidemark.ingest.mqtt;
 
 import io.smallrye.health.api.Wellness;
 import io.tidemark.ingest.config.MqttConfig;

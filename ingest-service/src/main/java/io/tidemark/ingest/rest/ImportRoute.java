@@ -8,7 +8,7 @@ import io.tidemark.ingest.config.IngestConfig;
 import io.tidemark.ingest.model.ImportSummary;
 import io.tidemark.ingest.model.Problem;
 import io.tidemark.ingest.service.EventImporter;
-import io.tidemark.ingest.service.ImportStoppedException;
+import io.tidemark.ingest.service.rejection.ImportStoppedException;
 import io.tidemark.ingest.service.WriteKeyAuthenticator;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;

@@ -2,12 +2,12 @@ package io.tidemark.ingest.rest;
 
 import io.tidemark.ingest.model.Problem;
 import io.tidemark.ingest.config.IngestConfig;
-import io.tidemark.ingest.service.EventNotStoredException;
-import io.tidemark.ingest.service.EventTooLargeException;
-import io.tidemark.ingest.service.InvalidEventException;
-import io.tidemark.ingest.service.MalformedRequestException;
-import io.tidemark.ingest.service.RateLimitExceededException;
-import io.tidemark.ingest.service.UnknownWriteKeyException;
+import io.tidemark.ingest.service.rejection.EventNotStoredException;
+import io.tidemark.ingest.service.rejection.EventTooLargeException;
+import io.tidemark.ingest.service.rejection.InvalidEventException;
+import io.tidemark.ingest.service.rejection.MalformedRequestException;
+import io.tidemark.ingest.service.rejection.RateLimitExceededException;
+import io.tidemark.ingest.service.rejection.UnknownWriteKeyException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;

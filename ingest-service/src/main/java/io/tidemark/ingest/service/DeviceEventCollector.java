@@ -18,6 +18,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import io.tidemark.ingest.service.rejection.EventNotStoredException;
+import io.tidemark.ingest.service.rejection.InvalidEventException;
+import io.tidemark.ingest.service.rejection.MalformedRequestException;
+import io.tidemark.ingest.service.rejection.RateLimitExceededException;
 
 /**
  * Stores what a device published over MQTT through the same write-key check, validation, receive-time
@@ -95,12 +99,11 @@ public class DeviceEventCollector {
         return Uni.createFrom().deferred(() -> store(source, payload, receivedAt, started))
                 .onItem().transform(stored -> Outcome.STORED)
                 .onFailure(MalformedRequestException.class).recoverWithUni(e -> {
-                    metrics.rejected(source, "malformed", 1);
-                    return park(source, payload, ((MalformedRequestException) e).field(), e.getMessage());
+                    MalformedRequestException malformed = metrics.refused(source, 1, (MalformedRequestException) e);
+                    return park(source, payload, malformed.field(), malformed.getMessage());
                 })
                 .onFailure(InvalidEventException.class).recoverWithUni(e -> {
-                    metrics.rejected(source, "invalid", 1);
-                    InvalidEventException invalid = (InvalidEventException) e;
+                    InvalidEventException invalid = metrics.refused(source, 1, (InvalidEventException) e);
                     return park(source, payload, invalid.field(), invalid.getMessage());
                 })
                 .onFailure().recoverWithUni(e -> {

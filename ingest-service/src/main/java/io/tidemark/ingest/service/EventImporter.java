@@ -27,6 +27,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import io.tidemark.ingest.service.rejection.EventNotStoredException;
+import io.tidemark.ingest.service.rejection.ImportStoppedException;
+import io.tidemark.ingest.service.rejection.RateLimitExceededException;
 
 /**
  * Bulk import: a newline-delimited JSON stream, one Segment event (with its {@code type}) per line,

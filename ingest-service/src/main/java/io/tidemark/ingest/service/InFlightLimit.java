@@ -5,6 +5,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import java.util.concurrent.atomic.AtomicLong;
+import io.tidemark.ingest.service.rejection.ProducerSaturatedException;
 
 /**
  * Counts events, and the bytes of their encoded records, handed to Kafka and not yet acknowledged.

@@ -14,6 +14,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import io.tidemark.ingest.service.rejection.EventNotStoredException;
+import io.tidemark.ingest.service.rejection.EventTooLargeException;
+import io.tidemark.ingest.service.rejection.InvalidEventException;
+import io.tidemark.ingest.service.rejection.MalformedRequestException;
+import io.tidemark.ingest.service.rejection.ProducerSaturatedException;
+import io.tidemark.ingest.service.rejection.RateLimitExceededException;
+import io.tidemark.ingest.service.rejection.UnknownWriteKeyException;
 
 /**
  * Per-source collection metrics (Prometheus at {@code /q/metrics}): events accepted, events rejected
@@ -105,6 +112,38 @@ public class IngestMetrics {
         accepted.computeIfAbsent(source, s -> Counter.builder("tidemark.ingest.events.accepted")
                 .description("Events acknowledged by Kafka and answered 2xx").tag("source", s).register(registry))
                 .increment(events);
+    }
+
+    /**
+     * Counts {@code events} refused for the reason {@code refusal} stands for, and hands it back to be
+     * thrown: the one way the request path counts a refusal.
+     */
+    public <E extends RuntimeException> E refused(String source, int events, E refusal) {
+        rejected(source, reasonOf(refusal), events);
+        return refusal;
+    }
+
+    /** The {@code reason} tag of a refusal; an exception no rule names counts as {@code failed}. */
+    static String reasonOf(RuntimeException refusal) {
+        if (refusal instanceof EventTooLargeException) {
+            return "too-large";
+        }
+        if (refusal instanceof InvalidEventException) {
+            return "invalid";
+        }
+        if (refusal instanceof MalformedRequestException) {
+            return "malformed";
+        }
+        if (refusal instanceof RateLimitExceededException) {
+            return "rate-limited";
+        }
+        if (refusal instanceof UnknownWriteKeyException) {
+            return "unauthorized";
+        }
+        if (refusal instanceof EventNotStoredException || refusal instanceof ProducerSaturatedException) {
+            return "unavailable";
+        }
+        return "failed";
     }
 
     public void rejected(String source, String reason, int events) {

@@ -5,6 +5,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
+import io.tidemark.ingest.service.rejection.EventNotStoredException;
 
 /**
  * Remembers that Kafka just failed to acknowledge, so that the requests right after it are answered

@@ -13,6 +13,7 @@ import java.time.format.DateTimeParseException;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.UUID;
+import io.tidemark.ingest.service.rejection.InvalidEventException;
 
 /** Reads one Segment Tracking API message into a {@link CollectedEvent}, or says which field is wrong. */
 @ApplicationScoped
@@ -104,7 +105,11 @@ public class SegmentEventParser {
     }
 
     static Instant optionalTime(JsonNode message, String field) {
-        JsonNode node = message.get(field);
+        return optionalTimeValue(message.get(field), field);
+    }
+
+    /** The instant {@code node} holds as the value of {@code field}; null when it is absent or null. */
+    static Instant optionalTimeValue(JsonNode node, String field) {
         if (node == null || node.isNull()) {
             return null;
         }

@@ -5,6 +5,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import java.util.HashMap;
 import java.util.Map;
+import io.tidemark.ingest.service.rejection.RateLimitExceededException;
 
 /** Applies each source's configured events-per-second limit; sources without one are not limited. */
 @ApplicationScoped

@@ -10,6 +10,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import io.tidemark.ingest.service.rejection.MalformedRequestException;
 
 /**
  * Reads request bodies into JSON. A batch is read as a token stream so that each event's size in

@@ -3,10 +3,8 @@ package io.tidemark.ingest.mqtt;
 import io.tidemark.ingest.ManagementPort;
 
 import java.time.Duration;
-import java.time.Instant;
 
 import static io.restassured.RestAssured.given;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Reads {@code tidemark_ingest_device_messages_total} from the running service's Prometheus endpoint. */
 final class DeviceMetrics {
@@ -29,18 +27,8 @@ final class DeviceMetrics {
     }
 
     static void awaitAbove(String source, String outcome, double before, Duration timeout) {
-        Instant deadline = Instant.now().plus(timeout);
-        double now = value(source, outcome);
-        while (now <= before && Instant.now().isBefore(deadline)) {
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-            now = value(source, outcome);
-        }
-        assertTrue(now > before, "device messages source=" + source + " outcome=" + outcome + " went from " + before
-                + " to " + now);
+        org.awaitility.Awaitility.await("device messages source=" + source + " outcome=" + outcome + " above " + before)
+                .atMost(timeout).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(200))
+                .until(() -> value(source, outcome), now -> now > before);
     }
 }

@@ -1,4 +1,4 @@
-package io.tidemark.ingest.messaging;
+package io.tidemark.ingest.mqtt;
 
 import org.junit.jupiter.api.Test;
 

@@ -10,7 +10,6 @@ import io.tidemark.event.EventType;
 import io.tidemark.ingest.ManagementPort;
 import io.tidemark.ingest.TopicTail;
 import io.tidemark.ingest.config.MqttConfig;
-import io.tidemark.ingest.messaging.MqttDeviceSubscriber;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
@@ -200,16 +199,8 @@ class MqttDeviceIngestTest {
     }
 
     static void awaitSubscribed(MqttDeviceSubscriber subscriber) {
-        Instant deadline = Instant.now().plus(WAIT);
-        while (!subscriber.subscribed() && Instant.now().isBefore(deadline)) {
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-        }
-        assertTrue(subscriber.subscribed(), "ingest subscribed to the broker within " + WAIT);
+        org.awaitility.Awaitility.await("ingest subscribed to the broker").atMost(WAIT).pollDelay(Duration.ZERO)
+                .pollInterval(Duration.ofMillis(100)).until(subscriber::subscribed);
     }
 
     private static String header(ConsumerRecord<String, byte[]> record, String name) {

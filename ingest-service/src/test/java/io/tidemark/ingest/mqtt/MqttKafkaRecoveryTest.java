@@ -8,7 +8,6 @@ import io.tidemark.event.EventCodec;
 import io.tidemark.ingest.FreePort;
 import io.tidemark.ingest.TopicTail;
 import io.tidemark.ingest.config.MqttConfig;
-import io.tidemark.ingest.messaging.MqttDeviceSubscriber;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;

@@ -6,7 +6,6 @@ import io.quarkus.test.junit.TestProfile;
 import io.tidemark.ingest.FreePort;
 import io.tidemark.ingest.ManagementPort;
 import io.tidemark.ingest.config.MqttConfig;
-import io.tidemark.ingest.messaging.MqttDeviceSubscriber;
 import io.vertx.mqtt.messages.MqttPublishMessage;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;

@@ -5,7 +5,6 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.tidemark.ingest.TopicTail;
 import io.tidemark.ingest.config.MqttConfig;
-import io.tidemark.ingest.messaging.MqttDeviceSubscriber;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;

@@ -7,6 +7,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import io.tidemark.ingest.service.rejection.EventNotStoredException;
 
 class KafkaOutageTest {
 

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import io.tidemark.ingest.service.rejection.MalformedRequestException;
 
 class TrackingRequestReaderTest {
 

@@ -1,4 +1,4 @@
-package io.tidemark.ingest.service;
+package io.tidemark.ingest.service.rejection;
 
 /** Kafka did not acknowledge an event in time; the client must retry, nothing was promised. */
 public class EventNotStoredException extends RuntimeException {

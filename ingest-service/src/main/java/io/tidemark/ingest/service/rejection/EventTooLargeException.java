@@ -1,4 +1,4 @@
-package io.tidemark.ingest.service;
+package io.tidemark.ingest.service.rejection;
 
 /** An event above Segment's size limit (32 KB per event), or a batch that would grow past its own. */
 public class EventTooLargeException extends InvalidEventException {

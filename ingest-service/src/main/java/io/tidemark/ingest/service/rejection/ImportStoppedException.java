@@ -1,4 +1,4 @@
-package io.tidemark.ingest.service;
+package io.tidemark.ingest.service.rejection;
 
 /**
  * An import that stopped part-way. Lines before {@code firstUnstoredLine} are stored; sending the

@@ -1,4 +1,4 @@
-package io.tidemark.ingest.service;
+package io.tidemark.ingest.service.rejection;
 
 /** An event that breaks the Tracking API's rules; names the field and the reason. */
 public class InvalidEventException extends RuntimeException {

@@ -1,4 +1,4 @@
-package io.tidemark.ingest.service;
+package io.tidemark.ingest.service.rejection;
 
 /** A body that is not the JSON the endpoint expects (unreadable JSON, or no batch array). */
 public class MalformedRequestException extends RuntimeException {

@@ -1,4 +1,4 @@
-package io.tidemark.ingest.service;
+package io.tidemark.ingest.service.rejection;
 
 /** Too many events or bytes wait for Kafka's acknowledgement; the client must retry later, nothing was accepted. */
 public class ProducerSaturatedException extends RuntimeException {

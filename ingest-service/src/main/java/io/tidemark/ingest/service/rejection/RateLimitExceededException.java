@@ -1,4 +1,4 @@
-package io.tidemark.ingest.service;
+package io.tidemark.ingest.service.rejection;
 
 /** A source sent more events than its rate limit allows; the client should retry after the given time. */
 public class RateLimitExceededException extends RuntimeException {

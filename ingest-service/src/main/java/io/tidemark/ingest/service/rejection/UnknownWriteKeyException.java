@@ -1,4 +1,4 @@
-package io.tidemark.ingest.service;
+package io.tidemark.ingest.service.rejection;
 
 /** A call without a write key that names a configured source. */
 public class UnknownWriteKeyException extends RuntimeException {
