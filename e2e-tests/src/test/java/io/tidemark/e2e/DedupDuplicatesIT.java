@@ -15,7 +15,6 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * dedup-service as a process on the real broker and database: copies in one batch, in later
@@ -90,12 +89,9 @@ class DedupDuplicatesIT {
         await(topic::allConsumed, "dedup consumed every record");
     }
 
-    static void await(Callable<Boolean> condition, String what) throws Exception {
-        Instant deadline = Instant.now().plus(PATIENCE);
-        while (!condition.call()) {
-            assertTrue(Instant.now().isBefore(deadline), "timed out waiting until " + what);
-            Thread.sleep(250);
-        }
+    static void await(Callable<Boolean> condition, String what) {
+        org.awaitility.Awaitility.await(what).atMost(PATIENCE).pollDelay(Duration.ZERO)
+                .pollInterval(Duration.ofMillis(250)).until(condition);
     }
 
     static List<String> ids(String prefix, int count) {

@@ -2,6 +2,7 @@ package io.tidemark.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,8 +31,10 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -171,41 +174,44 @@ class MartExportEndToEndIT {
     /** Exports and compares until dedup has stored everything (it consumes asynchronously) or patience ends. */
     private void awaitDailyEqualsTruth(LocalDate from, LocalDate to) throws Exception {
         String expected = renderTruth(from, to);
-        String actual = "";
-        Instant deadline = Instant.now().plus(PATIENCE);
-        while (Instant.now().isBefore(deadline)) {
-            HttpResponse<String> export = call("POST", "/api/v1/exports?source=" + SOURCE);
-            assertEquals(200, export.statusCode(), export.body());
-            assertEquals(0, JSON.readTree(export.body()).get("failed").size(), export.body());
-            HttpResponse<String> daily = call("GET", "/api/v1/metrics/daily?source=" + SOURCE + "&from=" + from + "&to=" + to);
-            if (daily.statusCode() == 200) {
-                JsonNode body = JSON.readTree(daily.body());
-                StringBuilder text = new StringBuilder();
-                body.get("days").forEach(day -> text.append(day.get("date").asText()).append(" events=")
-                        .append(day.get("events").asLong()).append(" users=").append(day.get("users").asLong()).append('\n'));
-                actual = text.toString();
-                if (actual.equals(expected)) {
-                    assertTrue(body.hasNonNull("exportedThrough"), daily.body());
-                    return;
-                }
-            }
-            Thread.sleep(1000);
+        AtomicReference<String> actual = new AtomicReference<>("");
+        try {
+            await("mart's daily numbers equal the truth").atMost(PATIENCE).pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofSeconds(1)).until(() -> {
+                        HttpResponse<String> export = call("POST", "/api/v1/exports?source=" + SOURCE);
+                        assertEquals(200, export.statusCode(), export.body());
+                        assertEquals(0, JSON.readTree(export.body()).get("failed").size(), export.body());
+                        HttpResponse<String> daily = call("GET", "/api/v1/metrics/daily?source=" + SOURCE + "&from="
+                                + from + "&to=" + to);
+                        if (daily.statusCode() != 200) {
+                            return false;
+                        }
+                        JsonNode body = JSON.readTree(daily.body());
+                        StringBuilder text = new StringBuilder();
+                        body.get("days").forEach(day -> text.append(day.get("date").asText()).append(" events=")
+                                .append(day.get("events").asLong()).append(" users=").append(day.get("users").asLong())
+                                .append('\n'));
+                        actual.set(text.toString());
+                        if (!actual.get().equals(expected)) {
+                            return false;
+                        }
+                        assertTrue(body.hasNonNull("exportedThrough"), daily.body());
+                        return true;
+                    });
+        } catch (ConditionTimeoutException late) {
+            // Said as the difference between the numbers, which says more than the timeout.
+            assertEquals(expected, actual.get());
         }
-        assertEquals(expected, actual);
     }
 
     /** Retries still in dedup may mark their day once more; the baseline is taken when an export finds nothing. */
-    private void awaitNothingLeftToExport() throws Exception {
-        Instant deadline = Instant.now().plus(PATIENCE);
-        while (Instant.now().isBefore(deadline)) {
-            HttpResponse<String> export = call("POST", "/api/v1/exports?source=" + SOURCE);
-            assertEquals(200, export.statusCode(), export.body());
-            if (JSON.readTree(export.body()).get("exported").isEmpty()) {
-                return;
-            }
-            Thread.sleep(1000);
-        }
-        throw new AssertionError("the export never settled");
+    private void awaitNothingLeftToExport() {
+        await("an export finds nothing left to export").atMost(PATIENCE).pollDelay(Duration.ZERO)
+                .pollInterval(Duration.ofSeconds(1)).until(() -> {
+                    HttpResponse<String> export = call("POST", "/api/v1/exports?source=" + SOURCE);
+                    assertEquals(200, export.statusCode(), export.body());
+                    return JSON.readTree(export.body()).get("exported").isEmpty();
+                });
     }
 
     private String renderTruth(LocalDate from, LocalDate to) {

@@ -2,6 +2,7 @@ package io.tidemark.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,7 +22,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
@@ -88,16 +91,17 @@ class OneEventEndToEndIT {
         expected.put(today, new long[] {2, 2});
         expected.put(today.minusDays(5), new long[] {1, 1});
 
-        Map<LocalDate, long[]> actual = Map.of();
-        Instant deadline = Instant.now().plus(PATIENCE);
-        while (Instant.now().isBefore(deadline)) {
-            actual = daily(today.minusDays(5), today);
-            if (same(expected, actual)) {
-                break;
-            }
-            Thread.sleep(500);
+        AtomicReference<Map<LocalDate, long[]>> actual = new AtomicReference<>(Map.of());
+        try {
+            await("mart's daily numbers are the events sent").atMost(PATIENCE).pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(500)).until(() -> {
+                        actual.set(daily(today.minusDays(5), today));
+                        return same(expected, actual.get());
+                    });
+        } catch (ConditionTimeoutException late) {
+            // Said as the difference between the numbers, which says more than the timeout.
+            assertEquals(render(expected), render(actual.get()));
         }
-        assertEquals(render(expected), render(actual));
     }
 
     private static void track(String messageId, String userId, Instant timestamp) throws Exception {

@@ -88,14 +88,9 @@ class RawEventConsumerTest {
         return List.of(found);
     }
 
-    private static <T> T eventually(Supplier<T> probe, java.util.function.Predicate<T> done) throws InterruptedException {
-        Instant deadline = Instant.now().plus(PATIENCE);
-        T value = probe.get();
-        while (!done.test(value) && Instant.now().isBefore(deadline)) {
-            Thread.sleep(200);
-            value = probe.get();
-        }
-        return value;
+    private static <T> T eventually(Supplier<T> probe, java.util.function.Predicate<T> done) {
+        return org.awaitility.Awaitility.await().atMost(PATIENCE).pollDelay(Duration.ZERO)
+                .pollInterval(Duration.ofMillis(200)).until(probe::get, done::test);
     }
 
     @Test
