@@ -1,10 +1,10 @@
 package io.tidemark.e2e;
 
 import com.segment.analytics.kotlin.core.RequestFactory;
+import io.tidemark.testsupport.FreePort;
 
 import java.io.IOException;
 import java.net.HttpURLConnection;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,9 +37,7 @@ final class AppNetwork extends RequestFactory {
     AppNetwork() throws IOException {
         // Offline, a connection goes to a port that was free a moment ago: it is refused at once, as on
         // a phone without a network, where a request fails fast rather than hanging until a timeout.
-        try (ServerSocket reserved = new ServerSocket(0)) {
-            unreachable = "127.0.0.1:" + reserved.getLocalPort();
-        }
+        unreachable = "127.0.0.1:" + FreePort.next();
     }
 
     void goOffline() {

@@ -1,5 +1,7 @@
 package io.tidemark.e2e;
 
+import io.tidemark.testsupport.PrivateStack;
+import io.tidemark.testsupport.ServiceProcess;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpClient;
@@ -43,9 +45,9 @@ class DedupCassandraOutageIT {
                 StoredRows stored = new StoredRows("127.0.0.1", stack.cassandraPort())) {
             List<String> properties = new ArrayList<>(topic.dedupProperties());
             properties.add("quarkus.cassandra.contact-points=127.0.0.1:" + stack.cassandraPort());
-            ServiceProcess dedup = ServiceProcess.start("dedup-service", properties);
+            ServiceProcess dedup = ServiceProcess.launch("dedup-service", properties);
             try {
-                dedup.awaitReady(HTTP);
+                dedup.awaitReady();
                 for (int i = 0; i < before.size(); i++) {
                     topic.send(RawTopic.event(source, before.get(i), time.plusMillis(i)));
                     if (i % 3 == 0) {

@@ -1,5 +1,6 @@
 package io.tidemark.e2e;
 
+import io.tidemark.testsupport.ServiceProcess;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpClient;
@@ -34,8 +35,8 @@ class DedupCrashIT {
         List<String> ids = DedupDuplicatesIT.ids("k", EVENTS);
 
         try (RawTopic topic = RawTopic.create("localhost:9092"); StoredRows stored = new StoredRows("127.0.0.1", 9042)) {
-            ServiceProcess dedup = ServiceProcess.start("dedup-service", topic.dedupProperties());
-            dedup.awaitReady(HTTP);
+            ServiceProcess dedup = ServiceProcess.launch("dedup-service", topic.dedupProperties());
+            dedup.awaitReady();
             AtomicReference<Throwable> producerFailure = new AtomicReference<>();
             Thread stream = new Thread(() -> {
                 try {
@@ -63,8 +64,8 @@ class DedupCrashIT {
                 dedup.kill();
                 assertTrue(stored.rows(source, List.of(day)).size() < EVENTS, "killed in the middle of the stream");
                 Thread.sleep(1000);
-                dedup = ServiceProcess.start("dedup-service", topic.dedupProperties());
-                dedup.awaitReady(HTTP);
+                dedup = ServiceProcess.launch("dedup-service", topic.dedupProperties());
+                dedup.awaitReady();
                 stream.join();
                 assertEquals(null, producerFailure.get());
                 DedupDuplicatesIT.awaitConsumed(topic);

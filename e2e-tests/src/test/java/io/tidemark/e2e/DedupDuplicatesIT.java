@@ -1,5 +1,6 @@
 package io.tidemark.e2e;
 
+import io.tidemark.testsupport.ServiceProcess;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpClient;
@@ -80,8 +81,8 @@ class DedupDuplicatesIT {
     }
 
     private static ServiceProcess start(RawTopic topic) throws Exception {
-        ServiceProcess dedup = ServiceProcess.start("dedup-service", topic.dedupProperties());
-        dedup.awaitReady(HTTP);
+        ServiceProcess dedup = ServiceProcess.launch("dedup-service", topic.dedupProperties());
+        dedup.awaitReady();
         return dedup;
     }
 

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tidemark.event.CollectedEvent;
 import io.tidemark.event.EventCodec;
+import io.tidemark.testsupport.PrivateStack;
+import io.tidemark.testsupport.ServiceProcess;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -110,10 +112,10 @@ class DedupLargeRecordsIT {
                 RawTopic topic = RawTopic.create(stack.kafkaBootstrap())) {
             List<String> properties = new ArrayList<>(topic.dedupProperties());
             properties.add("quarkus.cassandra.contact-points=127.0.0.1:" + stack.cassandraPort());
-            ServiceProcess dedup = ServiceProcess.start("dedup-service", properties);
+            ServiceProcess dedup = ServiceProcess.launch("dedup-service", properties);
             MemoryPeaks peaks = new MemoryPeaks(dedup);
             try {
-                dedup.awaitReady(HTTP);
+                dedup.awaitReady();
                 stack.stopCassandra();
                 DedupDuplicatesIT.await(() -> ServiceProcess.status(HTTP, dedup.managementUri("/q/health/ready")) == 503,
                         "dedup reports not ready without Cassandra");

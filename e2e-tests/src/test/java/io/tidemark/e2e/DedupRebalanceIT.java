@@ -1,5 +1,6 @@
 package io.tidemark.e2e;
 
+import io.tidemark.testsupport.ServiceProcess;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpClient;
@@ -94,9 +95,9 @@ class DedupRebalanceIT {
     }
 
     private static ServiceProcess started(RawTopic topic, List<ServiceProcess> instances) throws Exception {
-        ServiceProcess instance = ServiceProcess.start("dedup-service", topic.dedupProperties());
+        ServiceProcess instance = ServiceProcess.launch("dedup-service", topic.dedupProperties());
         instances.add(instance);
-        instance.awaitReady(HTTP);
+        instance.awaitReady();
         return instance;
     }
 

@@ -6,6 +6,7 @@ import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tidemark.testsupport.S3ProxyServer;
+import io.tidemark.testsupport.ServiceProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -84,7 +85,7 @@ class MartScaleOutEndToEndIT {
             marts.add(startMart(i, "replica-" + i));
         }
         for (ServiceProcess service : services) {
-            service.awaitReady(HTTP);
+            service.awaitReady();
         }
     }
 
@@ -102,7 +103,7 @@ class MartScaleOutEndToEndIT {
     }
 
     private static ServiceProcess start(String module, List<String> properties) throws Exception {
-        ServiceProcess service = ServiceProcess.start(module, properties);
+        ServiceProcess service = ServiceProcess.launch(module, properties);
         services.add(service);
         return service;
     }
@@ -158,7 +159,7 @@ class MartScaleOutEndToEndIT {
 
             // The killed replica comes back on its old disk: ready only once its mirror holds the bucket.
             marts.set(killed, startMart(killed, "replica-" + killed + "-restarted"));
-            marts.get(killed).awaitReady(HTTP);
+            marts.get(killed).awaitReady();
             assertEquals(render(first, today), daily(marts.get(killed), first, today),
                     "the restarted replica answers the truth as soon as it is ready");
             alive.add(killed);

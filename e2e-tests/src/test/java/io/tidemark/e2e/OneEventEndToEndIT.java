@@ -2,6 +2,7 @@ package io.tidemark.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tidemark.testsupport.ServiceProcess;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -55,12 +56,12 @@ class OneEventEndToEndIT {
                 + java.nio.file.Files.createDirectories(java.nio.file.Path.of("target", "e2e-marts", SOURCE)).toAbsolutePath(),
                 "tidemark.mart.export.sources=" + SOURCE, "tidemark.mart.export.every=off"));
         for (ServiceProcess service : services) {
-            service.awaitReady(HTTP);
+            service.awaitReady();
         }
     }
 
     private static ServiceProcess start(String module, List<String> properties) throws Exception {
-        ServiceProcess service = ServiceProcess.start(module, properties);
+        ServiceProcess service = ServiceProcess.launch(module, properties);
         services.add(service);
         return service;
     }

@@ -1,5 +1,6 @@
 package io.tidemark.e2e;
 
+import io.tidemark.testsupport.ServiceProcess;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpClient;
@@ -27,9 +28,9 @@ class ProductionProfileIT {
     @Test
     void ingestInProductionRefusesTheDemoWriteKey() throws Exception {
         String key = "prod-key-" + UUID.randomUUID();
-        try (ServiceProcess ingest = ServiceProcess.start("ingest-service",
+        try (ServiceProcess ingest = ServiceProcess.launch("ingest-service",
                 List.of("tidemark.ingest.sources.prod-src.write-keys=" + key, "quarkus.profile=prod"))) {
-            ingest.awaitReady(HTTP);
+            ingest.awaitReady();
             assertEquals(401, track(ingest, "dev-write-key"), "the demo key must not open a production ingest");
             assertEquals(200, track(ingest, key), "the configured key is accepted");
         }
@@ -37,9 +38,9 @@ class ProductionProfileIT {
 
     @Test
     void thePackagedIngestServesHealthMetricsAndItsApiDocumentOnlyOnTheManagementPort() throws Exception {
-        try (ServiceProcess ingest = ServiceProcess.start("ingest-service",
+        try (ServiceProcess ingest = ServiceProcess.launch("ingest-service",
                 List.of("tidemark.ingest.sources.prod-src.write-keys=prod-key-" + UUID.randomUUID(), "quarkus.profile=prod"))) {
-            ingest.awaitReady(HTTP);
+            ingest.awaitReady();
             for (String path : List.of("/q/health/ready", "/q/metrics", "/q/openapi")) {
                 assertEquals(404, ServiceProcess.status(HTTP, ingest.uri(path)), path + " on the public port");
                 assertEquals(200, ServiceProcess.status(HTTP, ingest.managementUri(path)), path + " on the management port");
@@ -49,7 +50,7 @@ class ProductionProfileIT {
 
     @Test
     void martInProductionWithoutReadTokensRefusesToStart() throws Exception {
-        try (ServiceProcess mart = ServiceProcess.start("mart-service", List.of("quarkus.profile=prod",
+        try (ServiceProcess mart = ServiceProcess.launch("mart-service", List.of("quarkus.profile=prod",
                 "tidemark.mart.export.every=off", "tidemark.mart.export.root=target/prod-profile-marts"))) {
             OptionalInt exit = mart.awaitExit(Duration.ofSeconds(90));
             assertTrue(exit.isPresent(), "mart kept running without any read token");
@@ -60,7 +61,7 @@ class ProductionProfileIT {
 
     @Test
     void ingestInProductionWithTheExamplesPlaceholderKeyRefusesToStart() throws Exception {
-        try (ServiceProcess ingest = ServiceProcess.start("ingest-service", List.of(
+        try (ServiceProcess ingest = ServiceProcess.launch("ingest-service", List.of(
                 "tidemark.ingest.sources.web.write-keys=CHANGE-ME-web-write-key", "quarkus.profile=prod"))) {
             OptionalInt exit = ingest.awaitExit(Duration.ofSeconds(90));
             assertTrue(exit.isPresent(), "ingest kept running with the example's placeholder key");
@@ -71,7 +72,7 @@ class ProductionProfileIT {
 
     @Test
     void martInProductionWithTheDemoTokenRefusesToStart() throws Exception {
-        try (ServiceProcess mart = ServiceProcess.start("mart-service", List.of("quarkus.profile=prod",
+        try (ServiceProcess mart = ServiceProcess.launch("mart-service", List.of("quarkus.profile=prod",
                 "tidemark.mart.tokens.stolen.token=dev-read-token",
                 "tidemark.mart.export.every=off", "tidemark.mart.export.root=target/prod-profile-marts"))) {
             OptionalInt exit = mart.awaitExit(Duration.ofSeconds(90));

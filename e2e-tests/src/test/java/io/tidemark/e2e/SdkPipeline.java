@@ -2,6 +2,8 @@ package io.tidemark.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tidemark.testsupport.PrivateStack;
+import io.tidemark.testsupport.ServiceProcess;
 
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -68,7 +70,7 @@ final class SdkPipeline implements AutoCloseable {
                         "tidemark.mart.export.sources=" + pipeline.source, "tidemark.mart.export.every=off");
             }
             for (ServiceProcess service : pipeline.services) {
-                service.awaitReady(HTTP);
+                service.awaitReady();
             }
             return pipeline;
         } catch (Exception | AssertionError e) {
@@ -80,7 +82,7 @@ final class SdkPipeline implements AutoCloseable {
     private ServiceProcess run(String module, List<String> servers, String... properties) throws Exception {
         List<String> all = new ArrayList<>(servers);
         all.addAll(List.of(properties));
-        ServiceProcess service = ServiceProcess.start(module, all);
+        ServiceProcess service = ServiceProcess.launch(module, all);
         services.add(service);
         return service;
     }

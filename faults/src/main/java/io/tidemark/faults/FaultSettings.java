@@ -1,6 +1,10 @@
 package io.tidemark.faults;
 
+import io.tidemark.testsupport.PrivateStack;
+
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Ports, durations and load shape of a fault run. Short mode (CI, ./mvnw verify) keeps every
@@ -47,5 +51,11 @@ record FaultSettings(
 
     private static Duration millis(String key, int fallback) {
         return Duration.ofMillis(integer(key, fallback));
+    }
+
+    /** The suite's own stack under faults/target/stack on these ports (not started). */
+    PrivateStack privateStack(Path root) {
+        return PrivateStack.of(root, root.resolve("faults/target/stack"), new PrivateStack.Ports(kafkaPort(),
+                kafkaControllerPort(), cassandraPort(), cassandraStoragePort(), cassandraJmxPort()), List.of());
     }
 }

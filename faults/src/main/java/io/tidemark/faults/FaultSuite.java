@@ -2,6 +2,8 @@ package io.tidemark.faults;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tidemark.testsupport.PrivateStack;
+import io.tidemark.testsupport.ServiceProcess;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -39,7 +41,7 @@ final class FaultSuite {
 
     /** Runs the scenarios on the private stack, started here and released at the end. */
     List<ScenarioResult> run(List<Scenario> scenarios) throws Exception {
-        try (PrivateStack stack = PrivateStack.of(root, settings)) {
+        try (PrivateStack stack = settings.privateStack(root)) {
             stack.ensureFresh();
             return runOn(stack, scenarios);
         }
@@ -96,7 +98,7 @@ final class FaultSuite {
         Log.info("stopping the load; retrying what is in flight for up to " + settings.drain().toSeconds() + " s");
         load.stopAndDrain();
         for (String module : List.of(Pipeline.INGEST, Pipeline.DEDUP, Pipeline.MART)) {
-            if (!pipeline.service(module).alive()) {
+            if (!pipeline.service(module).isAlive()) {
                 notes.add(module + " exited on its own during the scenario (restarted for the check)");
             }
         }
@@ -176,7 +178,7 @@ final class FaultSuite {
 
     private void killAndRestart(ServiceProcess service) throws Exception {
         Log.info("kill -9 " + service.module() + " (pid " + service.pid() + ")");
-        service.kill9();
+        service.kill();
         Thread.sleep(settings.processDown().toMillis());
         service.start();
         Log.info(service.module() + " restarted (pid " + service.pid() + ")");

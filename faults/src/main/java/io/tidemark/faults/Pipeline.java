@@ -1,5 +1,8 @@
 package io.tidemark.faults;
 
+import io.tidemark.testsupport.PrivateStack;
+import io.tidemark.testsupport.ServiceProcess;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -57,7 +60,8 @@ final class Pipeline implements AutoCloseable {
                 default -> throw new IllegalArgumentException("unknown service " + module);
             }
             props.addAll(overrides.getOrDefault(module, List.of()));
-            services.put(module, new ServiceProcess(root, module, props, settings.serviceHeap(), logDir));
+            services.put(module, ServiceProcess.of(root, module).properties(props).heap(settings.serviceHeap()).profile(null)
+                    .log(logDir, module + ".log").copyTo(root.resolve("faults/target/apps")).build());
         }
         return new Pipeline(services);
     }
@@ -73,7 +77,7 @@ final class Pipeline implements AutoCloseable {
     /** Starts any service that is not running (after a fault that took one down). */
     void restartDead() throws IOException, InterruptedException {
         for (ServiceProcess service : services.values()) {
-            if (!service.alive()) {
+            if (!service.isAlive()) {
                 Log.info(service.module() + " is not running; starting it again");
                 service.start();
             }

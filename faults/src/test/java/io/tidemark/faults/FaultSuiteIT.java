@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import io.tidemark.testsupport.PrivateStack;
 import org.junit.jupiter.api.Test;
 
 /**

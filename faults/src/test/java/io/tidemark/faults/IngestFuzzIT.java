@@ -38,6 +38,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import io.tidemark.testsupport.PrivateStack;
+import io.tidemark.testsupport.ServiceProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -121,7 +123,7 @@ class IngestFuzzIT {
         sampler = Executors.newSingleThreadScheduledExecutor();
         sampler.scheduleAtFixedRate(() -> {
             maxRssKb.accumulateAndGet(ingest.rssKb(), Math::max);
-            if (!ingest.alive()) {
+            if (!ingest.isAlive()) {
                 ingestExited.set(true);
             }
         }, 0, 500, TimeUnit.MILLISECONDS);
@@ -380,7 +382,7 @@ class IngestFuzzIT {
     }
 
     private static void assertAliveWithinMemory(ServiceProcess ingest) {
-        assertTrue(ingest.alive() && !ingestExited.get(), "ingest exited");
+        assertTrue(ingest.isAlive() && !ingestExited.get(), "ingest exited");
         assertTrue(maxRssKb.get() / 1024 < RSS_LIMIT_MB, "ingest RSS grew to " + maxRssKb.get() / 1024 + " MB");
     }
 

@@ -1,5 +1,7 @@
 package io.tidemark.faults;
 
+import io.tidemark.testsupport.PrivateStack;
+
 import java.nio.file.Path;
 
 /**
@@ -19,7 +21,7 @@ final class SharedPrivateStack {
 
     static synchronized PrivateStack get(FaultSettings settings) {
         if (stack == null) {
-            stack = PrivateStack.of(root(), settings);
+            stack = settings.privateStack(root());
             stack.ensureFresh();
             PrivateStack started = stack;
             Runtime.getRuntime().addShutdownHook(new Thread(started::close, "release-private-stack"));

@@ -1,7 +1,6 @@
 package io.tidemark.testsupport;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserPrincipal;
@@ -55,7 +54,7 @@ public final class PostgresServer implements AutoCloseable {
         run(root, dir.resolve("initdb.log"), bin.resolve("initdb").toString(), "-D", dir.resolve("data").toString(),
                 "-U", USER, "--pwfile=" + passwordFile, "--auth-host=scram-sha-256", "--auth-local=trust",
                 "-E", "UTF8", "--no-locale");
-        int port = freePort();
+        int port = FreePort.next();
         Process process = new ProcessBuilder(command(root, bin.resolve("postgres").toString(), "-D", dir.resolve("data").toString(),
                 "-p", Integer.toString(port), "-k", dir.toString(), "-c", "listen_addresses=127.0.0.1",
                 // A throwaway cluster: durability costs time and buys nothing here.
@@ -156,9 +155,4 @@ public final class PostgresServer implements AutoCloseable {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

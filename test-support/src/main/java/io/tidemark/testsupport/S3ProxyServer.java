@@ -3,7 +3,6 @@ package io.tidemark.testsupport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Files;
@@ -35,11 +34,7 @@ public final class S3ProxyServer {
             dir = Files.createTempDirectory("tidemark-s3proxy-");
             // The filesystem backend's buckets are the directories under its base directory.
             Files.createDirectories(dir.resolve("data").resolve(BUCKET));
-            int port;
-            try (ServerSocket socket = new ServerSocket(0)) {
-                port = socket.getLocalPort();
-            }
-            endpoint = URI.create("http://127.0.0.1:" + port);
+            endpoint = URI.create("http://127.0.0.1:" + FreePort.next());
             Files.writeString(dir.resolve("s3proxy.conf"), String.join("\n",
                     "s3proxy.endpoint=" + endpoint,
                     "s3proxy.authorization=aws-v2-or-v4",
@@ -53,7 +48,7 @@ public final class S3ProxyServer {
                     .redirectErrorStream(true).redirectOutput(dir.resolve("s3proxy.log").toFile()).start();
             // A test JVM that is killed must not leave the server running.
             Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
-            awaitPort(port);
+            awaitPort(endpoint.getPort());
             return Map.of("tidemark.mart.store.kind", "s3",
                     "tidemark.mart.store.s3.endpoint", endpoint.toString(),
                     "tidemark.mart.store.s3.bucket", BUCKET,

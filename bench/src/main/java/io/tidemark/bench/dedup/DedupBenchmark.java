@@ -9,6 +9,7 @@ import io.tidemark.bench.Figure;
 import io.tidemark.event.CollectedEvent;
 import io.tidemark.event.EventCodec;
 import io.tidemark.event.EventIndexLayout;
+import io.tidemark.testsupport.ServiceProcess;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -129,13 +130,16 @@ public final class DedupBenchmark implements Benchmark {
                 ctx.report(Figure.alone(AREA, "dedup RSS under load (max)", copiesDrain.maxRssKb() / 1024d, "MB", null));
 
                 double rate = Math.max(10, uniqueRate / 2);
-                try (IngestProcess ingest = IngestProcess.start(ctx.root(), Map.of(
-                        "kafka.bootstrap.servers", ctx.kafkaBootstrap(),
-                        "mp.messaging.outgoing.events-raw.topic", raw,
-                        "tidemark.ingest.sources." + latencySource + ".write-keys", WRITE_KEY))) {
+                // The harness runs one ingest for everybody; the probe needs one writing to the topic dedup
+                // reads, launched exactly as the harness launches services.
+                try (ServiceProcess ingest = ServiceProcess.of(ctx.root(), "ingest-service").properties(List.of(
+                        "kafka.bootstrap.servers=" + ctx.kafkaBootstrap(),
+                        "mp.messaging.outgoing.events-raw.topic=" + raw,
+                        "tidemark.ingest.sources." + latencySource + ".write-keys=" + WRITE_KEY))
+                        .log(ctx.root().resolve("bench/target"), "dedup-bench-ingest.log").start()) {
                     System.out.printf("  latency: %.0f events/s (half of dedup's 0%%-copies rate) for %s after %s%n",
                             rate, latencyRun, latencyWarmUp);
-                    LatencyProbe.Result latency = LatencyProbe.run(ingest.uri(), WRITE_KEY, latencySource,
+                    LatencyProbe.Result latency = LatencyProbe.run(ingest.uri(""), WRITE_KEY, latencySource,
                             ctx.kafkaBootstrap(), clean, rate, latencyWarmUp, latencyRun);
                     System.out.printf("  latency: %d sent, %d acknowledged, %d seen stored%n", latency.sent(),
                             latency.acked(), latency.stored());

@@ -1,6 +1,6 @@
 package io.tidemark.ingest.mqtt;
 
-import io.tidemark.ingest.FreePort;
+import io.tidemark.testsupport.FreePort;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -33,7 +33,7 @@ final class MosquittoBroker implements AutoCloseable {
 
     static MosquittoBroker start() {
         Path binary = binary();
-        int port = FreePort.pick();
+        int port = FreePort.next();
         try {
             Path dir = Files.createDirectories(Path.of("target", "mosquitto", String.valueOf(port))).toAbsolutePath();
             Path conf = dir.resolve("mosquitto.conf");

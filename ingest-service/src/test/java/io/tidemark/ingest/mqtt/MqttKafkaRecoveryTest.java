@@ -5,7 +5,7 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.tidemark.event.CollectedEvent;
 import io.tidemark.event.EventCodec;
-import io.tidemark.ingest.FreePort;
+import io.tidemark.testsupport.FreePort;
 import io.tidemark.ingest.TopicTail;
 import io.tidemark.ingest.config.MqttConfig;
 import jakarta.inject.Inject;
@@ -42,7 +42,7 @@ class MqttKafkaRecoveryTest {
     public static class KafkaComesLater implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("kafka.bootstrap.servers", "127.0.0.1:" + FreePort.pick());
+            return Map.of("kafka.bootstrap.servers", "127.0.0.1:" + FreePort.next());
         }
 
         @Override
@@ -75,7 +75,7 @@ class MqttKafkaRecoveryTest {
         DeviceMetrics.awaitAbove(MqttDeviceIngestTest.SOURCE, "retry", retriedBefore, WAIT);
 
         int port = Integer.parseInt(bootstrap.substring(bootstrap.lastIndexOf(':') + 1));
-        try (PrivateKafka kafka = PrivateKafka.start(port, FreePort.pick())) {
+        try (PrivateKafka kafka = PrivateKafka.start(port, FreePort.next())) {
             List<ConsumerRecord<String, byte[]>> mine = readFromStart(TopicTail.RAW,
                     MqttDeviceIngestTest.SOURCE + ":" + messageId);
             assertFalse(mine.isEmpty(), "the event reached the Kafka that came back");

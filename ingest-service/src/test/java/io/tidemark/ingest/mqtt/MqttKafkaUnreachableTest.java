@@ -3,7 +3,7 @@ package io.tidemark.ingest.mqtt;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import io.tidemark.ingest.FreePort;
+import io.tidemark.testsupport.FreePort;
 import io.tidemark.ingest.ManagementPort;
 import io.tidemark.ingest.config.MqttConfig;
 import io.vertx.mqtt.messages.MqttPublishMessage;
@@ -35,7 +35,7 @@ class MqttKafkaUnreachableTest {
     public static class NoKafka implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("kafka.bootstrap.servers", "127.0.0.1:" + FreePort.pick());
+            return Map.of("kafka.bootstrap.servers", "127.0.0.1:" + FreePort.next());
         }
 
         @Override

@@ -3,7 +3,7 @@ package io.tidemark.ingest.rest;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import io.tidemark.ingest.FreePort;
+import io.tidemark.testsupport.FreePort;
 import io.tidemark.ingest.ManagementPort;
 import org.junit.jupiter.api.Test;
 
@@ -26,7 +26,7 @@ class KafkaUnreachableTest {
     public static class NoBroker implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("kafka.bootstrap.servers", "127.0.0.1:" + FreePort.pick());
+            return Map.of("kafka.bootstrap.servers", "127.0.0.1:" + FreePort.next());
         }
     }
 

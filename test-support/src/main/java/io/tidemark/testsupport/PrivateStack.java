@@ -1,0 +1,205 @@
+package io.tidemark.testsupport;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+
+/**
+ * A Kafka and a Cassandra of one test JVM or suite, on ports and in a directory of their own, run by
+ * {@code deploy/local/stack} for this JVM (the launcher's reaper stops them should the JVM die). A test
+ * that stops a server stops this one, never the shared stack other builds use.
+ */
+public final class PrivateStack implements AutoCloseable {
+
+    public static final String KAFKA = "kafka";
+    public static final String CASSANDRA = "cassandra";
+
+    private static final Duration STACK_TIMEOUT = Duration.ofMinutes(5);
+
+    /** The servers' ports. */
+    public record Ports(int kafka, int kafkaController, int cassandra, int cassandraStorage, int cassandraJmx) {
+
+        /** Ports free right now. */
+        public static Ports free() {
+            return new Ports(FreePort.next(), FreePort.next(), FreePort.next(), FreePort.next(), FreePort.next());
+        }
+    }
+
+    private final Path root;
+    private final Path dir;
+    private final Ports ports;
+    private final String opts;
+    private final long ownerPid = ProcessHandle.current().pid();
+
+    private PrivateStack(Path root, Path dir, Ports ports, List<String> launcherOptions) {
+        this.root = root;
+        this.dir = dir;
+        this.ports = ports;
+        List<String> opts = new ArrayList<>(List.of(
+                "-Dtidemark.stack.kafka.port=" + ports.kafka(),
+                "-Dtidemark.stack.kafka.controller.port=" + ports.kafkaController(),
+                "-Dtidemark.stack.cassandra.native.port=" + ports.cassandra(),
+                "-Dtidemark.stack.cassandra.storage.port=" + ports.cassandraStorage(),
+                "-Dtidemark.stack.cassandra.jmx.port=" + ports.cassandraJmx()));
+        opts.addAll(launcherOptions);
+        this.opts = String.join(" ", opts);
+    }
+
+    /**
+     * A stack of the repository at {@code root}, with its data under {@code dir}; not started.
+     * {@code launcherOptions} are the launcher's system properties, e.g. a server's heap.
+     */
+    public static PrivateStack of(Path root, Path dir, Ports ports, List<String> launcherOptions) {
+        return new PrivateStack(root, dir, ports, launcherOptions);
+    }
+
+    /**
+     * A small stack for one test (a 256 MB Kafka, a 512 MB Cassandra) on free ports, under
+     * {@code target/private-stack-<id>} of the repository at {@code -Dtidemark.root}; started.
+     */
+    public static PrivateStack start() {
+        Path root = Path.of(System.getProperty("tidemark.root", "..")).toAbsolutePath().normalize();
+        Path dir = Path.of("target", "private-stack-" + UUID.randomUUID().toString().substring(0, 8)).toAbsolutePath();
+        PrivateStack stack = of(root, dir, Ports.free(),
+                List.of("-Dtidemark.stack.kafka.heap=256m", "-Dtidemark.stack.cassandra.heap=512m"));
+        stack.ensure();
+        return stack;
+    }
+
+    public String kafkaBootstrap() {
+        return "127.0.0.1:" + ports.kafka();
+    }
+
+    public String cassandraContact() {
+        return "127.0.0.1:" + ports.cassandra();
+    }
+
+    public int cassandraPort() {
+        return ports.cassandra();
+    }
+
+    /** Starts whatever part does not answer (all at first, a stopped one later), with topics and schema. */
+    public void ensure() {
+        run("ensure", "--owner-pid", Long.toString(ownerPid));
+    }
+
+    /**
+     * Starts from empty data: a record an earlier run left unconsumed would otherwise be the first
+     * thing the next run reads.
+     */
+    public void ensureFresh() {
+        stop(KAFKA);
+        stop(CASSANDRA);
+        Path data = dir.resolve("data");
+        if (Files.exists(data)) {
+            try (Stream<Path> paths = Files.walk(data)) {
+                for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(path);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot empty " + data, e);
+            }
+        }
+        ensure();
+    }
+
+    /**
+     * Stops one server ({@link #KAFKA} or {@link #CASSANDRA}) as an operator would: SIGTERM, SIGKILL
+     * after a minute; nothing happens when it does not run.
+     */
+    public void stop(String part) {
+        Optional<ProcessHandle> server = process(part);
+        if (server.isEmpty() || !server.get().isAlive()) {
+            return;
+        }
+        server.get().destroy();
+        try {
+            try {
+                server.get().onExit().get(60, TimeUnit.SECONDS);
+            } catch (TimeoutException slow) {
+                server.get().destroyForcibly();
+                server.get().onExit().get(30, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while stopping " + part, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException(part + " did not stop", e);
+        }
+    }
+
+    public void stopCassandra() {
+        stop(CASSANDRA);
+    }
+
+    /** Starts Cassandra again on the same data; {@link #ensure} reuses the answering Kafka. */
+    public void startCassandra() {
+        ensure();
+    }
+
+    public void stopKafka() {
+        stop(KAFKA);
+    }
+
+    /** Starts Kafka again on the same data; {@link #ensure} reuses the answering Cassandra. */
+    public void startKafka() {
+        ensure();
+    }
+
+    private Optional<ProcessHandle> process(String part) {
+        Path pidFile = dir.resolve("run/" + part + ".pid");
+        if (!Files.exists(pidFile)) {
+            return Optional.empty();
+        }
+        try {
+            return ProcessHandle.of(Long.parseLong(Files.readString(pidFile, StandardCharsets.US_ASCII).strip()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Releases this JVM's hold: the launcher stops the servers it started for it. */
+    @Override
+    public void close() {
+        run("release", "--owner-pid", Long.toString(ownerPid));
+    }
+
+    private void run(String... args) {
+        List<String> command = new ArrayList<>(List.of("bash", root.resolve("deploy/local/stack").toString()));
+        command.addAll(List.of(args));
+        Path log = dir.resolve("stack.log");
+        try {
+            Files.createDirectories(dir);
+            ProcessBuilder builder = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            builder.environment().put("TIDEMARK_LOCAL_DIR", dir.toString());
+            builder.environment().put("TIDEMARK_STACK_OPTS", opts);
+            Process process = builder.start();
+            if (!process.waitFor(STACK_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new IllegalStateException("stack " + String.join(" ", args) + " did not finish; see " + log);
+            }
+            if (process.exitValue() != 0) {
+                throw new IllegalStateException("stack " + String.join(" ", args) + " failed with exit code "
+                        + process.exitValue() + "; see " + log);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run deploy/local/stack; see " + log, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while running deploy/local/stack", e);
+        }
+    }
+}
