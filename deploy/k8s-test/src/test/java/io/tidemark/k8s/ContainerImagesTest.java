@@ -1,6 +1,5 @@
 package io.tidemark.k8s;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -12,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -112,48 +110,6 @@ class ContainerImagesTest {
         PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + source.replaceAll("/$", ""));
         try (Stream<Path> files = Files.walk(module.resolve("target"), 2)) {
             return files.map(module::relativize).anyMatch(matcher::matches);
-        }
-    }
-
-    /** The few Dockerfile instructions these checks need; continuation lines joined. */
-    record Dockerfile(List<String[]> instructions) {
-
-        static Dockerfile read(Path file) throws IOException {
-            assertTrue(Files.isRegularFile(file), file + " is missing");
-            String text = Files.readString(file).replaceAll("\\\\\\n", " ");
-            List<String[]> instructions = new ArrayList<>();
-            for (String line : text.split("\n")) {
-                String trimmed = line.strip();
-                if (!trimmed.isEmpty() && !trimmed.startsWith("#")) {
-                    instructions.add(trimmed.split("\\s+", 2));
-                }
-            }
-            return new Dockerfile(instructions);
-        }
-
-        String last(String instruction) {
-            return instructions.stream().filter(i -> i[0].equals(instruction)).reduce((a, b) -> b).map(i -> i[1]).orElse(null);
-        }
-
-        /** The exec form of ENTRYPOINT. */
-        List<String> entrypoint() throws IOException {
-            String json = last("ENTRYPOINT");
-            return json == null ? List.of() : Arrays.asList(new ObjectMapper().readValue(json, String[].class));
-        }
-
-        List<String> exposed() {
-            String ports = last("EXPOSE");
-            return ports == null ? List.of() : List.of(ports.split("\\s+"));
-        }
-
-        /** Sources of every COPY, without its --flags and its destination. */
-        List<String> copySources() {
-            List<String> sources = new ArrayList<>();
-            instructions.stream().filter(i -> i[0].equals("COPY")).forEach(i -> {
-                List<String> words = Arrays.stream(i[1].split("\\s+")).filter(w -> !w.startsWith("--")).toList();
-                sources.addAll(words.subList(0, words.size() - 1));
-            });
-            return sources;
         }
     }
 }
