@@ -35,8 +35,9 @@ public class WriteKeyAuthenticator {
 
     /**
      * A key anyone can read (the example's placeholder, the README's demo key) or a blank one would let
-     * anybody write to the source: the service refuses to start instead, naming the setting. The demo
-     * key is fine only where the profile that defines it is active (the local stack, tests).
+     * anybody write to the source, and no source at all would refuse every event: the service refuses to
+     * start instead, naming the setting. The demo key is fine only where the profile that defines it is
+     * active (the local stack, tests).
      */
     void check(@Observes StartupEvent event) {
         boolean demoKeyAllowed = ConfigUtils.isProfileActive("local") || ConfigUtils.isProfileActive("test");
@@ -47,6 +48,10 @@ public class WriteKeyAuthenticator {
 
     /** Why these write keys must not be served, if they must not. */
     static Optional<String> refusal(Map<String, List<String>> writeKeysBySource, boolean demoKeyAllowed) {
+        if (writeKeysBySource.isEmpty()) {
+            return Optional.of("no source is configured: set tidemark.ingest.sources.<source>.write-keys in the "
+                    + "deployment's secret");
+        }
         for (Map.Entry<String, List<String>> source : writeKeysBySource.entrySet()) {
             String setting = "tidemark.ingest.sources." + source.getKey() + ".write-keys";
             for (String key : source.getValue()) {

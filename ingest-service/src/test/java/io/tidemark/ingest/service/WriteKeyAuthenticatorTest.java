@@ -51,6 +51,11 @@ public class WriteKeyAuthenticatorTest {
     }
 
     @Test
+    void noSourceRefusesTheStartNamingTheSetting() {
+        assertTrue(WriteKeyAuthenticator.refusal(Map.of(), true).orElseThrow().contains("tidemark.ingest.sources."));
+    }
+
+    @Test
     void aBlankKeyRefusesTheStart() {
         assertTrue(WriteKeyAuthenticator.refusal(Map.of("web", List.of(" ")), true).isPresent());
     }
