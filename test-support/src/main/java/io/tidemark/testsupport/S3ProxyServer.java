@@ -64,6 +64,16 @@ public final class S3ProxyServer {
         return endpoint;
     }
 
+    /** The keys of the bucket's objects: the filesystem backend keeps each as a file under the bucket's directory. */
+    public List<String> keys() {
+        Path bucket = dir.resolve("data").resolve(BUCKET);
+        try (Stream<Path> files = Files.walk(bucket)) {
+            return files.filter(Files::isRegularFile).map(f -> bucket.relativize(f).toString()).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private static Path jar() {
         Path jar = Path.of(System.getProperty("tidemark.test.s3proxy.jar", "target/s3proxy/s3proxy.jar"));
         if (!Files.isRegularFile(jar)) {
