@@ -153,8 +153,9 @@ final class PodLaunch {
         // The environment, lowest precedence first: the image's ENV, the Services' links, envFrom, env.
         Map<String, String> env = new LinkedHashMap<>();
         env.put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
-        env.put("HOSTNAME", deployment.getMetadata().getName() + "-5d4c8b9f7-" + root.getFileName().toString()
-                .replaceAll("[^a-z0-9]", "").substring(0, 5));
+        // A pod's name: the Deployment's, its ReplicaSet's hash and a suffix of its own (fixed here, so that the same
+        // Deployment in two overlays gets the same environment).
+        env.put("HOSTNAME", deployment.getMetadata().getName() + "-5d4c8b9f7-x2k9q");
         env.putAll(image.env());
         if (pod.getEnableServiceLinks() == null || pod.getEnableServiceLinks()) {
             env.putAll(serviceLinks(objects, deployment.getMetadata().getNamespace()));
