@@ -117,7 +117,8 @@ class DeploymentsStartAsPodsIT {
             System.getProperty("tidemark.test.cassandra.datacenter", "datacenter1"));
     private static final List<String> KUSTOMIZATIONS = List.of("base", "overlays/dev", "overlays/prod");
     private static final String PLACEHOLDER = "CHANGE-ME";
-    private static final Duration PIPELINE_PATIENCE = Duration.ofSeconds(90);
+    /** dedup may first work through a backlog of the raw topic: in a clean build its consumer group starts at the beginning. */
+    private static final Duration PIPELINE_PATIENCE = Duration.ofSeconds(150);
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Path WORK = Path.of("target", "pods").toAbsolutePath();
@@ -165,6 +166,7 @@ class DeploymentsStartAsPodsIT {
         }
 
         List<PodProcess> running = new ArrayList<>();
+        List<String> late;
         try {
             for (PodLaunch launch : distinct.values()) {
                 running.add(PodProcess.start(launch, launch.root().resolveSibling(launch.root().getFileName() + ".log")));
@@ -185,9 +187,6 @@ class DeploymentsStartAsPodsIT {
                     continue;
                 }
                 Path dayDir = eventLandsOnMartsVolume(overlay.getKey(), ingest, mart, martSource.get(mart));
-                if (mart.onVolume(mart.containerPath(dayDir)).isEmpty()) {
-                    throw new AssertionError(overlay.getKey() + ": the marts are not on a volume");
-                }
                 if ("s3".equals(mart.env().get("TIDEMARK_MART_STORE_KIND"))) {
                     String prefix = "source=" + martSource.get(mart) + "/" + dayDir.getFileName() + "/";
                     List<String> uploaded = bucket.keys().stream().filter(k -> k.contains(prefix) && k.endsWith(".parquet")).toList();
@@ -196,14 +195,14 @@ class DeploymentsStartAsPodsIT {
                 }
             }
         } finally {
-            List<String> late = stopAll(running);
-            List<String> written = new ArrayList<>();
-            for (PodLaunch launch : distinct.values()) {
-                written.addAll(writtenOutsideVolumes(launch));
-            }
-            assertEquals(List.of(), late, "every pod ends within its terminationGracePeriodSeconds");
-            assertEquals(List.of(), written, "nothing is written outside the volumes (readOnlyRootFilesystem)");
+            late = stopAll(running);
         }
+        List<String> written = new ArrayList<>();
+        for (PodLaunch launch : distinct.values()) {
+            written.addAll(writtenOutsideVolumes(launch));
+        }
+        assertEquals(List.of(), late, "every pod ends within its terminationGracePeriodSeconds");
+        assertEquals(List.of(), written, "nothing is written outside the volumes (readOnlyRootFilesystem)");
     }
 
     @Test
