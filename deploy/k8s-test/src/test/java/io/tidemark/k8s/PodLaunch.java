@@ -16,10 +16,10 @@ import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.tidemark.testsupport.FreePort;
 
 import java.io.IOException;
 import java.io.Reader;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -254,7 +254,7 @@ final class PodLaunch {
                         + port.getContainerPort() + ", which " + (setters.isEmpty() ? "no" : "more than one")
                         + " port property of its application.properties sets " + setters);
             }
-            int local = freePort();
+            int local = FreePort.next();
             String variable = ServiceProperties.envForm(setters.get(0));
             overrides.add(variable + "=" + local + " (container port " + port.getName() + " " + port.getContainerPort()
                     + ", which " + setters.get(0) + " sets" + (env.containsKey(variable) ? "; rendered " + env.get(variable) : "") + ")");
@@ -568,11 +568,5 @@ final class PodLaunch {
 
     private static List<String> words(String text) {
         return Stream.of(text.trim().split("\\s+")).filter(w -> !w.isEmpty()).toList();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }
