@@ -55,6 +55,7 @@ public class DayExporter {
     private final MartLayout layout;
     private final DayPublisher publisher;
     private final RevisionLedger revisions;
+    private final WeekUserRollups weeks;
 
     public DayExporter(EventIndexReader reader, DuckDbEngine engine, MartSwapLock lock, MartConfig config,
             DayPublisher publisher, RevisionLedger revisions) {
@@ -65,6 +66,7 @@ public class DayExporter {
         this.lock = lock;
         this.config = config.export();
         this.layout = new MartLayout(config.export().root());
+        this.weeks = new WeekUserRollups(layout);
     }
 
     /** Blocking: reads Cassandra and runs DuckDB on the calling (export worker) thread. */
@@ -105,6 +107,7 @@ public class DayExporter {
                     }
                 }
                 swap(source, day, staging, !files.isEmpty(), summary);
+                rebuildWeek(duck, source, day);
                 return new Result(rows, users, files.size(), bytes);
             } finally {
                 try (Statement sql = duck.createStatement()) {
@@ -127,14 +130,31 @@ public class DayExporter {
             summarize(duck, "read_parquet([" + String.join(", ", eventFiles.stream()
                     .map(file -> "'" + literal(file) + "'").toList()) + "])", summary, source, day);
             swap(source, day, staging, true, summary);
+            rebuildWeek(duck, source, day);
         } finally {
             Files.deleteIfExists(summary);
         }
     }
 
     /** Removes a day the bucket no longer has. */
-    void remove(String source, LocalDate day) throws IOException {
+    void remove(String source, LocalDate day) throws IOException, SQLException {
         swap(source, day, null, false, null);
+        try (DuckDBConnection duck = engine.connect()) {
+            rebuildWeek(duck, source, day);
+        }
+    }
+
+    /**
+     * The week rollup of the day's ISO week, made again from the days now in place. A failure does
+     * not fail the day, which is already swapped in: the week's readers find no file of the days'
+     * fingerprint and read the days instead, until the next export of a day of that week.
+     */
+    private void rebuildWeek(DuckDBConnection duck, String source, LocalDate day) {
+        try {
+            weeks.rebuild(duck, lock.swapping(), source, day);
+        } catch (SQLException | IOException | RuntimeException e) {
+            LOG.warnf(e, "source %s week of %s: week user rollup not rebuilt; the week is read day by day", source, day);
+        }
     }
 
     /**

@@ -33,6 +33,7 @@ public record MartLayout(Path root) {
      * lateness of a year of days reads kilobytes. Beside the events for the same reason as the user rollup.
      */
     public static final String LATENESS_ROLLUP = "_lateness.rollup";
+    static final String WEEKLY = "_weekly";
 
     /** The only file names a day holds besides its manifest: numbered event parts and the rollups. */
     private static final Pattern DAY_FILE = Pattern.compile("part-\\d{5}\\.parquet|"
@@ -59,6 +60,14 @@ public record MartLayout(Path root) {
     /** The day's arrival-delay histogram, present for every day exported since it exists. */
     public Path latenessRollup(String source, LocalDate day) {
         return dayDir(source, day).resolve(LATENESS_ROLLUP);
+    }
+
+    /**
+     * The directory of the user rollup of the ISO week starting on {@code monday} ({@link WeekUserRollups}):
+     * outside the day directories, because it depends on seven of them.
+     */
+    public Path weekDir(String source, LocalDate monday) {
+        return root.resolve(WEEKLY).resolve("source=" + source).resolve("week=" + monday);
     }
 
     /** One row per exported day, (events, users), so daily numbers need no scan of the events. */

@@ -92,23 +92,26 @@ public class RetentionQueries {
             // Listing and query under one read lock: a swap in between would leave the list naming gone files.
             reading.lock();
             try {
-                Optional<String> seen = UserDays.select(layout, source, since, activityEnd);
+                Optional<String> seen = period == Period.WEEK
+                        ? UserDays.selectByWeek(layout, source, since, activityEnd)
+                        : UserDays.select(layout, source, since, activityEnd);
                 if (seen.isPresent()) {
                     String user = UserKeyHash.COLUMN;
                     String firstSeen = event.isEmpty()
                             ? "SELECT " + user + ", min(event_date) AS first_day FROM seen GROUP BY " + user
                             : firstDoneFrom(source, since, cohortsEnd);
                     String trunc = "date_trunc('" + period.json() + "', %s)::DATE";
+                    // The cohorts' users are joined to their own activity rows first, so the distinct (user,
+                    // period) pairs are counted over the cohorts' rows only, not over every user's.
                     String sql = "WITH seen AS (" + seen.get() + "), "
                             + "firsts AS (" + firstSeen + "), "
                             + "cohort AS (SELECT " + user + ", " + trunc.formatted("first_day") + " AS cohort FROM firsts "
-                            + "WHERE first_day BETWEEN DATE '" + first + "' AND DATE '" + cohortsEnd + "'), "
-                            + "active AS (SELECT DISTINCT " + user + ", " + trunc.formatted("event_date") + " AS period FROM seen) "
+                            + "WHERE first_day BETWEEN DATE '" + first + "' AND DATE '" + cohortsEnd + "') "
                             + "SELECT cohort, -1 AS k, count(*) AS users FROM cohort GROUP BY cohort "
-                            + "UNION ALL SELECT c.cohort, datediff('day', c.cohort, a.period) // " + period.days + " AS k, "
-                            + "count(*) AS users FROM cohort c JOIN active a ON a." + user + " = c." + user
-                            + " AND a.period >= c.cohort AND a.period <= c.cohort + " + (long) periods * period.days
-                            + " GROUP BY ALL";
+                            + "UNION ALL SELECT c.cohort, datediff('day', c.cohort, " + trunc.formatted("s.event_date") + ") // "
+                            + period.days + " AS k, count(DISTINCT s." + user + ") AS users FROM cohort c JOIN seen s ON s."
+                            + user + " = c." + user + " AND s.event_date >= c.cohort AND s.event_date < c.cohort + "
+                            + (long) (periods + 1) * period.days + " GROUP BY ALL";
                     pool.run(source, sql, event.map(List::of).orElse(List.of()), rows -> {
                         while (rows.next()) {
                             long[] cohort = counts.computeIfAbsent(rows.getObject("cohort", LocalDate.class),

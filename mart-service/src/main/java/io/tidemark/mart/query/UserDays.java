@@ -2,9 +2,11 @@ package io.tidemark.mart.query;
 
 import io.tidemark.mart.export.MartLayout;
 import io.tidemark.mart.export.UserKeyHash;
+import io.tidemark.mart.export.WeekUserRollups;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.DayOfWeek;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,9 +24,35 @@ final class UserDays {
 
     /** The SELECT of the pairs of [from, to]; empty when no day of it has files. The caller holds the read lock. */
     static Optional<String> select(MartLayout layout, String source, LocalDate from, LocalDate to) {
+        return select(layout, source, from, to, false);
+    }
+
+    /**
+     * As {@link #select}, but each ISO week wholly inside [from, to] whose {@link WeekUserRollups week
+     * rollup} is current comes as one pair (user_hash, the week's Monday) per user of the week: for
+     * questions by week, whose answer is the same and whose read is about a seventh. Weeks without a
+     * current file, and the partial weeks at either end, come day by day.
+     */
+    static Optional<String> selectByWeek(MartLayout layout, String source, LocalDate from, LocalDate to) {
+        return select(layout, source, from, to, true);
+    }
+
+    private static Optional<String> select(MartLayout layout, String source, LocalDate from, LocalDate to,
+            boolean byWeek) {
+        WeekUserRollups weeks = new WeekUserRollups(layout);
+        List<String> parts = new ArrayList<>();
         List<String> rollups = new ArrayList<>();
         List<String> eventFiles = new ArrayList<>();
         for (LocalDate day = from; !day.isAfter(to); day = day.plusDays(1)) {
+            if (byWeek && day.getDayOfWeek() == DayOfWeek.MONDAY && !day.plusDays(6).isAfter(to)) {
+                Optional<Path> week = weeks.current(source, day);
+                if (week.isPresent()) {
+                    parts.add("SELECT " + UserKeyHash.COLUMN + ", DATE '" + day + "' AS event_date FROM read_parquet('"
+                            + MartSql.quoted(week.get().toString()) + "')");
+                    day = day.plusDays(6);
+                    continue;
+                }
+            }
             Path rollup = layout.usersRollup(source, day);
             if (Files.isRegularFile(rollup)) {
                 rollups.add(rollup.toString());
@@ -32,7 +60,6 @@ final class UserDays {
                 eventFiles.addAll(QueryPool.eventFiles(layout.dayDir(source, day)));
             }
         }
-        List<String> parts = new ArrayList<>();
         if (!rollups.isEmpty()) {
             parts.add("SELECT " + UserKeyHash.COLUMN + ", event_date FROM " + MartSql.scan(rollups));
         }

@@ -3,20 +3,35 @@ package io.tidemark.mart.rest;
 import com.datastax.oss.quarkus.runtime.api.session.QuarkusCqlSession;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.tidemark.mart.export.MartLayout;
+import io.tidemark.mart.export.WeekUserRollups;
 import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.DayOfWeek;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.temporal.TemporalAdjusters;
 import java.util.List;
+import java.util.Optional;
 
 import static io.restassured.RestAssured.given;
 import static io.tidemark.mart.rest.StoredEvents.TOKEN;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Cohorts by first-seen period from the user rollups, and who came back k periods later. */
 @QuarkusTest
@@ -25,6 +40,9 @@ class RetentionResourceTest {
 
     @Inject
     QuarkusCqlSession session;
+
+    @ConfigProperty(name = "tidemark.mart.export.root")
+    Path root;
 
     private StoredEvents events;
     // A Monday weeks ago, so every period asked below has begun.
@@ -74,6 +92,59 @@ class RetentionResourceTest {
     }
 
     @Test
+    void aLateEventReExportsItsDayAndTheWeekRollupFollows() throws Exception {
+        Path week = currentWeek().orElseThrow();
+        assertEquals(4, weekUsers(week), "u-old, u-1, u-2 and anon-3 in the week of d0");
+
+        // u-4, first seen in the second week so far, turns out to have come in the first.
+        at(3, "Viewed", "u-4", null);
+        assertEquals(1, events.export());
+
+        Path rebuilt = currentWeek().orElseThrow();
+        assertNotEquals(week, rebuilt);
+        assertFalse(Files.exists(week), "the week's file of the old day is gone");
+        assertEquals(5, weekUsers(rebuilt));
+        retention("from", day(2), "to", day(7), "period", "week", "periods", "1")
+                .body("cohorts[0].users", equalTo(4)).body("cohorts[0].active", equalTo(List.of(4, 2)))
+                .body("cohorts[1].users", equalTo(0)).body("cohorts[1].active", equalTo(List.of(0, 0)));
+        // Daily cohorts read the day rollups and agree.
+        retention("from", day(3), "to", day(3), "period", "day", "periods", "5")
+                .body("cohorts[0].users", equalTo(1)).body("cohorts[0].active", equalTo(List.of(1, 0, 0, 0, 0, 1)));
+    }
+
+    @Test
+    void aWeekRollupMadeBeforeADayWasExportedAgainIsNeverRead() throws Exception {
+        Path week = currentWeek().orElseThrow();
+        Path kept = Files.copy(week, Files.createTempFile("week-", ".rollup"), StandardCopyOption.REPLACE_EXISTING);
+        at(3, "Viewed", "u-4", null);
+        assertEquals(1, events.export());
+        // As if the exporter had died between the day's swap and the week's rebuild: the old week file is back.
+        Path rebuilt = currentWeek().orElseThrow();
+        Files.delete(rebuilt);
+        Files.move(kept, week);
+        assertTrue(currentWeek().isEmpty(), "the old file does not match the days now");
+        retention("from", day(2), "to", day(7), "period", "week", "periods", "1")
+                .body("cohorts[0].users", equalTo(4)).body("cohorts[0].active", equalTo(List.of(4, 2)))
+                .body("cohorts[1].users", equalTo(0));
+
+        // The same stale file under the name of the days now would be read: the check above is what keeps it out.
+        Files.move(week, rebuilt);
+        retention("from", day(2), "to", day(7), "period", "week", "periods", "1")
+                .body("cohorts[0].users", equalTo(3)).body("cohorts[1].users", equalTo(1));
+    }
+
+    @Test
+    void weeksWithoutARollupAreReadDayByDayWithTheSameAnswer() throws Exception {
+        Files.delete(currentWeek().orElseThrow());
+        weeklyCohortsAreIsoWeeks();
+        // The next export of a day of that week makes its file again.
+        at(4, "Viewed", "u-1", null);
+        assertEquals(1, events.export());
+        assertEquals(4, weekUsers(currentWeek().orElseThrow()));
+        weeklyCohortsAreIsoWeeks();
+    }
+
+    @Test
     void withACohortEventUsersEnterOnTheDayTheyFirstDidIt() {
         retention("from", day(0), "to", day(3), "periods", "1", "event", "Signed Up")
                 .body("event", equalTo("Signed Up"))
@@ -93,6 +164,21 @@ class RetentionResourceTest {
         badRequest("periods", "from", day(0), "to", day(1), "periods", "0");
         badRequest("periods", "from", day(0), "to", day(1), "periods", "61");
         badRequest("to", "from", day(1), "to", day(0));
+    }
+
+    private Optional<Path> currentWeek() {
+        return new WeekUserRollups(new MartLayout(root)).current(events.source, d0);
+    }
+
+    /** Rows of a week file, read as plain Parquet; one per user. */
+    private static long weekUsers(Path week) throws Exception {
+        try (Connection duck = DriverManager.getConnection("jdbc:duckdb:"); Statement sql = duck.createStatement();
+                ResultSet rows = sql.executeQuery("SELECT count(*), count(DISTINCT user_hash) FROM read_parquet('"
+                        + week + "')")) {
+            rows.next();
+            assertEquals(rows.getLong(1), rows.getLong(2), "one row per user");
+            return rows.getLong(1);
+        }
     }
 
     private void at(int dayOffset, String event, String userId, String anonymousId) {
