@@ -6,6 +6,7 @@ import io.smallrye.config.WithDefault;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -34,6 +35,20 @@ public interface MartConfig {
     int maxBreakdownValues();
 
     Export export();
+
+    Breakdown breakdown();
+
+    /** Breakdowns ({@code by=}). */
+    interface Breakdown {
+
+        /**
+         * The {@code by=} paths whose per-day (value, events, distinct users) every export writes into
+         * the day's breakdown rollup, so a breakdown by one of them without {@code event} reads a few rows
+         * per day instead of every event's JSON. Other paths are answered from the event files.
+         */
+        @WithDefault("context.os.name,context.device.type")
+        List<String> rollupPaths();
+    }
 
     Lateness lateness();
 

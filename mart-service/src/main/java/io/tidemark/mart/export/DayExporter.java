@@ -2,6 +2,7 @@ package io.tidemark.mart.export;
 
 import com.datastax.oss.driver.api.core.cql.Row;
 import io.tidemark.mart.config.MartConfig;
+import io.tidemark.mart.query.BreakdownPath;
 import io.tidemark.mart.repository.DuckDbEngine;
 import io.tidemark.mart.repository.EventIndexReader;
 import io.tidemark.mart.repository.RevisionLedger;
@@ -55,6 +56,7 @@ public class DayExporter {
     private final MartLayout layout;
     private final DayPublisher publisher;
     private final RevisionLedger revisions;
+    private final List<BreakdownPath> breakdownPaths;
     private final WeekUserRollups weeks;
 
     public DayExporter(EventIndexReader reader, DuckDbEngine engine, MartSwapLock lock, MartConfig config,
@@ -66,6 +68,7 @@ public class DayExporter {
         this.lock = lock;
         this.config = config.export();
         this.layout = new MartLayout(config.export().root());
+        this.breakdownPaths = config.breakdown().rollupPaths().stream().map(BreakdownPath::parse).toList();
         this.weeks = new WeekUserRollups(layout);
     }
 
@@ -87,6 +90,7 @@ public class DayExporter {
                             + table + " WHERE " + UserKeyHash.USER + " IS NOT NULL ORDER BY " + UserKeyHash.COLUMN,
                             staging.resolve(MartLayout.USERS_ROLLUP));
                     copy(duck, LatenessRollup.selectFrom(table), staging.resolve(MartLayout.LATENESS_ROLLUP));
+                    BreakdownRollup.write(duck, table, breakdownPaths, staging.resolve(MartLayout.BREAKDOWN_ROLLUP));
                 }
                 long bytes = 0;
                 for (Path file : files) {
@@ -103,6 +107,9 @@ public class DayExporter {
                         files.forEach(file -> names.add(file.getFileName().toString()));
                         names.add(MartLayout.USERS_ROLLUP);
                         names.add(MartLayout.LATENESS_ROLLUP);
+                        if (Files.exists(staging.resolve(MartLayout.BREAKDOWN_ROLLUP))) {
+                            names.add(MartLayout.BREAKDOWN_ROLLUP);
+                        }
                         publisher.publish(source, day, staging, names);
                     }
                 }

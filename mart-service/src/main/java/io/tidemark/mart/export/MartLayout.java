@@ -33,11 +33,17 @@ public record MartLayout(Path root) {
      * lateness of a year of days reads kilobytes. Beside the events for the same reason as the user rollup.
      */
     public static final String LATENESS_ROLLUP = "_lateness.rollup";
+    /**
+     * The day's (path, value, events, users) for the configured breakdown paths ({@link BreakdownRollup}):
+     * a few rows per path, so a breakdown of months reads kilobytes. Beside the events for the same
+     * reason as the user rollup.
+     */
+    public static final String BREAKDOWN_ROLLUP = "_breakdowns.rollup";
     static final String WEEKLY = "_weekly";
 
     /** The only file names a day holds besides its manifest: numbered event parts and the rollups. */
     private static final Pattern DAY_FILE = Pattern.compile("part-\\d{5}\\.parquet|"
-            + Pattern.quote(USERS_ROLLUP) + "|" + Pattern.quote(LATENESS_ROLLUP));
+            + Pattern.quote(USERS_ROLLUP) + "|" + Pattern.quote(LATENESS_ROLLUP) + "|" + Pattern.quote(BREAKDOWN_ROLLUP));
 
     public Path sourceDir(String source) {
         return root.resolve("source=" + source);
@@ -60,6 +66,11 @@ public record MartLayout(Path root) {
     /** The day's arrival-delay histogram, present for every day exported since it exists. */
     public Path latenessRollup(String source, LocalDate day) {
         return dayDir(source, day).resolve(LATENESS_ROLLUP);
+    }
+
+    /** The day's breakdown rollup, present for every day exported since it exists. */
+    public Path breakdownRollup(String source, LocalDate day) {
+        return dayDir(source, day).resolve(BREAKDOWN_ROLLUP);
     }
 
     /**

@@ -67,7 +67,7 @@ public final class BreakdownPath {
      * JSON. Text that is not valid JSON has no value rather than failing the query; a JSON null, a
      * missing key or a missing column has none either; objects and arrays are their JSON text.
      */
-    String expression() {
+    public String expression() {
         if (jsonPath == null) {
             return sqlColumn;
         }
@@ -75,7 +75,7 @@ public final class BreakdownPath {
     }
 
     /** The parameters {@link #expression()} binds, in order. */
-    List<Object> parameters() {
+    public List<Object> parameters() {
         return jsonPath == null ? List.of() : List.of(jsonPath);
     }
 }

@@ -67,6 +67,7 @@ class MartLayoutTest {
         assertEquals(staging.resolve("part-00003.parquet"), MartLayout.mirroredFile(staging, "part-00003.parquet"));
         assertEquals(staging.resolve(MartLayout.USERS_ROLLUP), MartLayout.mirroredFile(staging, MartLayout.USERS_ROLLUP));
         assertEquals(staging.resolve(MartLayout.LATENESS_ROLLUP), MartLayout.mirroredFile(staging, MartLayout.LATENESS_ROLLUP));
+        assertEquals(staging.resolve(MartLayout.BREAKDOWN_ROLLUP), MartLayout.mirroredFile(staging, MartLayout.BREAKDOWN_ROLLUP));
     }
 
     @Test

@@ -5,12 +5,22 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.ValidatableResponse;
+import io.tidemark.mart.export.MartLayout;
 import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.List;
 
 import static io.restassured.RestAssured.given;
@@ -21,6 +31,7 @@ import static org.hamcrest.Matchers.hasItems;
 import static org.hamcrest.Matchers.hasKey;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.not;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Breakdowns (by=) of the daily and top-events APIs over events with properties and context. */
 @QuarkusTest
@@ -29,6 +40,9 @@ class BreakdownResourceTest {
 
     @Inject
     QuarkusCqlSession session;
+
+    @ConfigProperty(name = "tidemark.mart.export.root")
+    Path root;
 
     @TestHTTPResource(value = "/", management = true)
     URL management;
@@ -75,6 +89,59 @@ class BreakdownResourceTest {
                 .body("days[1].breakdown.values[1].events", equalTo(0)).body("days[1].breakdown.values[1].users", equalTo(0))
                 .body("days[1].breakdown.other.events", equalTo(1)).body("days[1].breakdown.other.users", equalTo(1))
                 .body("days[1].breakdown.missing.events", equalTo(1)).body("days[1].breakdown.missing.users", equalTo(1));
+    }
+
+    @Test
+    void eachDaysBreakdownRollupHoldsItsValuesWithDistinctUsers() throws Exception {
+        // properties.plan and context.os.name are the test profile's rollup paths; value NULL is missing.
+        assertEquals(List.of("context.os.name|Android|1|1", "context.os.name|iOS|2|1", "context.os.name|null|3|3",
+                "properties.plan|free|1|1", "properties.plan|pro|3|2", "properties.plan|null|2|2"),
+                rollupRows("2026-11-01"));
+        assertEquals(List.of("context.os.name|null|4|3", "properties.plan|free|2|1", "properties.plan|team|1|1",
+                "properties.plan|null|1|1"), rollupRows("2026-11-02"));
+    }
+
+    @Test
+    void aLateEventReExportsItsDaysRollupAndOtherCountsAUserOfTwoOtherValuesOnce() throws Exception {
+        // u-1 on 2026-11-02 again, with pro and with free: pro 4, free 4 over the range.
+        store("2026-11-02T09:00:00Z", "Viewed", "u-1", "{\"plan\":\"pro\"}", null);
+        store("2026-11-02T09:10:00Z", "Viewed", "u-1", "{\"plan\":\"free\"}", null);
+        assertEquals(1, events.export());
+        assertEquals(List.of("context.os.name|null|6|3", "properties.plan|free|3|2", "properties.plan|pro|1|1",
+                "properties.plan|team|1|1", "properties.plan|null|1|1"), rollupRows("2026-11-02"));
+        // The tie goes to free; on 2026-11-02 other is team and pro, both only u-1's: two events, one user.
+        daily("by", "properties.plan", "values", "1")
+                .body("days[0].breakdown.values[0].value", equalTo("free"))
+                .body("days[0].breakdown.values[0].events", equalTo(1)).body("days[0].breakdown.values[0].users", equalTo(1))
+                .body("days[0].breakdown.other.events", equalTo(3)).body("days[0].breakdown.other.users", equalTo(2))
+                .body("days[0].breakdown.missing.events", equalTo(2)).body("days[0].breakdown.missing.users", equalTo(2))
+                .body("days[1].breakdown.values[0].events", equalTo(3)).body("days[1].breakdown.values[0].users", equalTo(2))
+                .body("days[1].breakdown.other.events", equalTo(2)).body("days[1].breakdown.other.users", equalTo(1))
+                .body("days[1].breakdown.missing.events", equalTo(1)).body("days[1].breakdown.missing.users", equalTo(1));
+    }
+
+    @Test
+    void daysWithoutABreakdownRollupAreReadFromTheirEventsWithTheSameAnswer() throws Exception {
+        // As if 2026-11-01 had been exported before breakdown rollups existed.
+        Files.delete(new MartLayout(root).breakdownRollup(events.source, LocalDate.parse("2026-11-01")));
+        dailySplitsEachDayByTheRangesTopValuesWithOtherAndMissing();
+        daily("by", "context.os.name")
+                .body("days[0].breakdown.values.value", equalTo(List.of("iOS", "Android")))
+                .body("days[0].breakdown.values.users", equalTo(List.of(1, 1)))
+                .body("days[0].breakdown.missing.events", equalTo(3)).body("days[1].breakdown.missing.users", equalTo(3));
+    }
+
+    @Test
+    void aDayWithoutEventsHasTheTopValuesAsZerosAndEmptyBuckets() {
+        given().auth().oauth2(TOKEN).queryParam("source", events.source).queryParam("from", "2026-11-02")
+                .queryParam("to", "2026-11-03").queryParam("by", "properties.plan")
+                .when().get("/api/v1/metrics/daily")
+                .then().statusCode(200)
+                .body("days[0].breakdown.values.value", equalTo(List.of("free", "team")))
+                .body("days[1].events", equalTo(0))
+                .body("days[1].breakdown.values.events", equalTo(List.of(0, 0)))
+                .body("days[1].breakdown.other.events", equalTo(0)).body("days[1].breakdown.missing.events", equalTo(0))
+                .body("days[1].breakdown.missing.users", equalTo(0));
     }
 
     @Test
@@ -159,6 +226,19 @@ class BreakdownResourceTest {
                     .body("paths.'" + path + "'.get.parameters.find { it.name == 'by' }.description",
                             containsString("context.os.name"));
         }
+    }
+
+    /** The day's breakdown rollup as path|value|events|users, in file order. */
+    private List<String> rollupRows(String day) throws Exception {
+        List<String> rows = new ArrayList<>();
+        try (Connection duck = DriverManager.getConnection("jdbc:duckdb:"); Statement sql = duck.createStatement();
+                ResultSet result = sql.executeQuery("SELECT path, value, events, users FROM read_parquet('"
+                        + new MartLayout(root).breakdownRollup(events.source, LocalDate.parse(day)) + "')")) {
+            while (result.next()) {
+                rows.add(result.getString(1) + "|" + result.getString(2) + "|" + result.getLong(3) + "|" + result.getLong(4));
+            }
+        }
+        return rows;
     }
 
     private void store(String time, String event, String userId, String properties, String context) {

@@ -65,8 +65,10 @@ class ExportResourceTest {
 
         Path day = root.resolve("source=" + events.source).resolve("event_date=2026-11-01");
         try (var files = Files.list(day)) {
-            // One event file, and beside it the day's user and lateness rollups (not *.parquet, so no event glob reads them).
-            assertEquals(List.of(MartLayout.USERS_ROLLUP, MartLayout.LATENESS_ROLLUP, "part-00000.parquet"),
+            // One event file, and beside it the day's breakdown, user and lateness rollups (not *.parquet, so no
+            // event glob reads them).
+            assertEquals(List.of(MartLayout.BREAKDOWN_ROLLUP, MartLayout.USERS_ROLLUP, MartLayout.LATENESS_ROLLUP,
+                    "part-00000.parquet"),
                     files.map(f -> f.getFileName().toString()).sorted().toList());
         }
         Path file = day.resolve("part-00000.parquet");

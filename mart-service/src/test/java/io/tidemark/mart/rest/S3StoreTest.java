@@ -59,10 +59,11 @@ class S3StoreTest {
             String day2 = "marts/source=" + events.source + "/event_date=2026-11-02/";
             List<String> first = keys(s3, day1);
             List<String> second = keys(s3, day2);
-            assertEquals(3, first.size(), first.toString());
+            assertEquals(4, first.size(), first.toString());
             assertTrue(first.stream().anyMatch(k -> k.matches(".*/part-00000-g[0-9a-f]{32}\\.parquet")), first.toString());
             assertTrue(first.stream().anyMatch(k -> k.matches(".*/_distinct_users-g[0-9a-f]{32}\\.rollup")), first.toString());
             assertTrue(first.stream().anyMatch(k -> k.matches(".*/_lateness-g[0-9a-f]{32}\\.rollup")), first.toString());
+            assertTrue(first.stream().anyMatch(k -> k.matches(".*/_breakdowns-g[0-9a-f]{32}\\.rollup")), first.toString());
             assertEquals(2, eventRows(s3, first));
             assertTrue(s3.getObjectAsBytes(r -> r.bucket(S3ProxyResource.BUCKET)
                     .key("marts/source=" + events.source + "/_manifests/event_date=2026-11-01.json")).asUtf8String()
@@ -72,7 +73,7 @@ class S3StoreTest {
             assertEquals(1, events.export());
 
             List<String> rewritten = keys(s3, day1);
-            assertEquals(3, rewritten.size(), "the old generation is gone: " + rewritten);
+            assertEquals(4, rewritten.size(), "the old generation is gone: " + rewritten);
             assertTrue(rewritten.stream().noneMatch(first::contains), rewritten + " vs " + first);
             assertEquals(3, eventRows(s3, rewritten));
             assertEquals(second, keys(s3, day2), "an untouched day keeps its objects");
