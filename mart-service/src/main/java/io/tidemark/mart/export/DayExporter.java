@@ -24,9 +24,11 @@ import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.stream.Stream;
 
@@ -114,7 +116,6 @@ public class DayExporter {
                     }
                 }
                 swap(source, day, staging, !files.isEmpty(), summary);
-                rebuildWeek(duck, source, day);
                 return new Result(rows, users, files.size(), bytes);
             } finally {
                 try (Statement sql = duck.createStatement()) {
@@ -137,30 +138,40 @@ public class DayExporter {
             summarize(duck, "read_parquet([" + String.join(", ", eventFiles.stream()
                     .map(file -> "'" + literal(file) + "'").toList()) + "])", summary, source, day);
             swap(source, day, staging, true, summary);
-            rebuildWeek(duck, source, day);
         } finally {
             Files.deleteIfExists(summary);
         }
     }
 
     /** Removes a day the bucket no longer has. */
-    void remove(String source, LocalDate day) throws IOException, SQLException {
+    void remove(String source, LocalDate day) throws IOException {
         swap(source, day, null, false, null);
-        try (DuckDBConnection duck = engine.connect()) {
-            rebuildWeek(duck, source, day);
-        }
     }
 
     /**
-     * The week rollup of the day's ISO week, made again from the days now in place. A failure does
-     * not fail the day, which is already swapped in: the week's readers find no file of the days'
-     * fingerprint and read the days instead, until the next export of a day of that week.
+     * Makes the week user rollups of the ISO weeks of {@code days} (days just swapped in or removed)
+     * again from the days now in place: once per week, however many of its days changed, so a first
+     * export of a year makes 53 weeks, not 365. Blocking; the caller holds the source's export lock.
+     * A failure fails no day, which is already swapped in: the week's readers find no file of the
+     * days' fingerprint and read the days instead, until a day of that week is exported again.
      */
-    private void rebuildWeek(DuckDBConnection duck, String source, LocalDate day) {
-        try {
-            weeks.rebuild(duck, lock.swapping(), source, day);
-        } catch (SQLException | IOException | RuntimeException e) {
-            LOG.warnf(e, "source %s week of %s: week user rollup not rebuilt; the week is read day by day", source, day);
+    public void rebuildWeeks(String source, Collection<LocalDate> days) {
+        Set<LocalDate> mondays = new TreeSet<>();
+        days.forEach(day -> mondays.add(WeekUserRollups.monday(day)));
+        if (mondays.isEmpty()) {
+            return;
+        }
+        try (DuckDBConnection duck = engine.connect()) {
+            for (LocalDate monday : mondays) {
+                try {
+                    weeks.rebuild(duck, lock.swapping(), source, monday);
+                } catch (SQLException | IOException | RuntimeException e) {
+                    LOG.warnf(e, "source %s week of %s: week user rollup not made; the week is read day by day",
+                            source, monday);
+                }
+            }
+        } catch (SQLException e) {
+            LOG.warnf(e, "source %s: week user rollups not made; their weeks are read day by day", source);
         }
     }
 

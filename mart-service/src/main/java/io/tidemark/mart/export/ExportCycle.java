@@ -159,9 +159,12 @@ public class ExportCycle {
             }, every, every, TimeUnit.MILLISECONDS);
             Lock local = locks.of(source);
             local.lock();
+            List<LocalDate> swapped = new ArrayList<>();
             try {
-                rows += exportSource(source, startedAt, lost, exported, failed);
+                rows += exportSource(source, startedAt, lost, exported, failed, swapped);
             } finally {
+                // After the source, not after each day: a week's rollup is made once however many of its days changed.
+                exporter.rebuildWeeks(source, swapped);
                 local.unlock();
                 renewal.cancel(false);
                 if (!lost.get()) {
@@ -178,7 +181,7 @@ public class ExportCycle {
 
     /** Exports the source's changed days while this replica holds its lease; returns the rows written. */
     private long exportSource(String source, Instant startedAt, AtomicBoolean lost, List<ExportSummary.Day> exported,
-            List<ExportSummary.Failure> failed) {
+            List<ExportSummary.Failure> failed, List<LocalDate> swapped) {
         long rows = 0;
         exporter.removeLeftovers(source);
         Map<LocalDate, ExportedDay> done = exports.days(source);
@@ -210,6 +213,7 @@ public class ExportCycle {
             try {
                 pauseForTests();
                 DayExporter.Result result = exporter.export(source, day);
+                swapped.add(day);
                 Instant exportedAt = Instant.now();
                 // Before the export ledger: a crash in between re-exports the day and records one revision
                 // twice, never none.

@@ -65,19 +65,24 @@ public class MirrorSync {
         for (MartBucket.Entry manifest : bucket.list(MartLayout.manifestsKey(source))) {
             remote.put(MartLayout.manifestDay(manifest.key()), manifest);
         }
-        int changed = 0;
-        for (Map.Entry<LocalDate, MartBucket.Entry> day : remote.entrySet()) {
-            if (fetch(source, day.getKey(), day.getValue())) {
-                changed++;
+        List<LocalDate> changed = new ArrayList<>();
+        try {
+            for (Map.Entry<LocalDate, MartBucket.Entry> day : remote.entrySet()) {
+                if (fetch(source, day.getKey(), day.getValue())) {
+                    changed.add(day.getKey());
+                }
             }
-        }
-        for (LocalDate day : mirroredDays(source)) {
-            if (!remote.containsKey(day)) {
-                exporter.remove(source, day);
-                changed++;
+            for (LocalDate day : mirroredDays(source)) {
+                if (!remote.containsKey(day)) {
+                    exporter.remove(source, day);
+                    changed.add(day);
+                }
             }
+        } finally {
+            // The week rollups are local: each mirror makes them from the days it holds, as the exporter does.
+            exporter.rebuildWeeks(source, changed);
         }
-        return changed;
+        return changed.size();
     }
 
     private boolean fetch(String source, LocalDate day, MartBucket.Entry manifestObject) throws IOException, SQLException {

@@ -29,7 +29,7 @@ import java.util.stream.Collectors;
 
 /**
  * The distinct users of one ISO week (Monday to Sunday, UTC) of a source, one {@link UserKeyHash}
- * per row, made from the week's per-day user rollups: {@code <root>/_weekly/source=<id>/week=<monday>/users-<fingerprint>.rollup}.
+ * per row (unsorted: only read whole), made from the week's per-day user rollups: {@code <root>/_weekly/source=<id>/week=<monday>/users-<fingerprint>.rollup}.
  *
  * <p>A week depends on seven day directories, each swapped in on its own, so its file cannot ride
  * along with one day's rename. Instead its name carries a fingerprint of the day rollups it was made
@@ -60,12 +60,12 @@ public record WeekUserRollups(MartLayout layout) {
     }
 
     /**
-     * Makes the week of {@code day} again if the file of its current fingerprint is missing, and
-     * removes the week's other files. Called by the exporter after a day's swap, under the source's
-     * export lock (so no day of the week changes meanwhile); blocking.
+     * Makes the week starting on {@code monday} again if the file of its current fingerprint is missing, and
+     * removes the week's other files. Called by the exporter once a cycle or a mirror sync has swapped
+     * in the source's days, under the source's export lock (so no day of the week changes meanwhile);
+     * blocking.
      */
-    void rebuild(DuckDBConnection duck, Lock swapping, String source, LocalDate day) throws SQLException, IOException {
-        LocalDate monday = monday(day);
+    void rebuild(DuckDBConnection duck, Lock swapping, String source, LocalDate monday) throws SQLException, IOException {
         Path dir = layout.weekDir(source, monday);
         Optional<Path> target = fingerprint(source, monday).map(print -> file(source, monday, print));
         Path written = null;
@@ -81,7 +81,7 @@ public record WeekUserRollups(MartLayout layout) {
             written = dir.resolve("_" + UUID.randomUUID() + ".tmp");
             try (Statement sql = duck.createStatement()) {
                 sql.execute("COPY (SELECT DISTINCT " + UserKeyHash.COLUMN + " FROM read_parquet(["
-                        + String.join(", ", rollups) + "]) ORDER BY " + UserKeyHash.COLUMN + ") TO '"
+                        + String.join(", ", rollups) + "])) TO '"
                         + DayExporter.literal(written) + "' (FORMAT parquet, COMPRESSION zstd)");
             }
         }
