@@ -55,6 +55,8 @@ public class MartBenchmark implements Benchmark {
     /** mart-service's per-day distinct-user rollup, beside the day's event files. */
     private static final String USERS_ROLLUP = "_distinct_users.rollup";
     private static final int RETENTION_WEEKS = 12;
+    /** mart-service's default breakdown rollup paths, and the plan the breakdown figure splits by. */
+    private static final String BREAKDOWN_ROLLUP_PATHS = "context.os.name,context.device.type,properties.plan";
     /** mart-service's tidemark.mart.retention.lookback-days default. */
     private static final int RETENTION_LOOKBACK_DAYS = 90;
     /** properties.plan of the generated events by share; the rest (1 %) have no plan: the breakdown's missing. */
@@ -85,8 +87,10 @@ public class MartBenchmark implements Benchmark {
             System.out.printf("  generated %d events over %d days for %s (%d not yet arrived, left out)%n",
                     generated.written(), DAYS, source, generated.notYetArrived());
 
+            // properties.plan is what the breakdown below asks for, so its rollup is written beside the default paths.
             URI mart = ctx.service("mart-service", Map.of("tidemark.mart.export.root", root.toString(),
-                    "tidemark.mart.export.sources", source, "tidemark.mart.export.every", "off"));
+                    "tidemark.mart.export.sources", source, "tidemark.mart.export.every", "off",
+                    "tidemark.mart.breakdown.rollup-paths", BREAKDOWN_ROLLUP_PATHS));
             long start = System.nanoTime();
             JsonNode summary = JSON.readTree(call(mart, "POST", "/api/v1/exports?source=" + source, Duration.ofHours(1)));
             double seconds = (System.nanoTime() - start) / 1e9;
