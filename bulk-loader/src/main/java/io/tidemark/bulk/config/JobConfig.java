@@ -16,7 +16,7 @@ public record JobConfig(String job, Source source, Mapping mapping, Ingest inges
         require(job != null && !job.isBlank(), "job", "is required");
         require(source != null, "source", "is required");
         require(mapping != null, "mapping", "is required");
-        ingest = ingest == null ? new Ingest(null, null, null, null, null, null) : ingest;
+        ingest = ingest == null ? new Ingest(null, null, null, null, null, null, null) : ingest;
         window = window == null ? new Window(null, null, null) : window;
         watermark = watermark == null ? new Watermark(null, null, null) : watermark;
     }
@@ -60,9 +60,12 @@ public record JobConfig(String job, Source source, Mapping mapping, Ingest inges
         }
     }
 
-    /** ingest's bulk import: a chunk is sent when it has {@code chunk-rows} rows or {@code chunk-bytes} bytes. */
+    /**
+     * ingest's bulk import: a chunk is sent when it has {@code chunk-rows} rows or {@code chunk-bytes} bytes;
+     * at most {@code in-flight-chunks} chunks are sent and not yet answered at once.
+     */
     public record Ingest(String url, String writeKeyEnv, Integer chunkRows, Integer chunkBytes, Integer maxAttempts,
-            Duration timeout) {
+            Duration timeout, Integer inFlightChunks) {
 
         public Ingest {
             url = url == null ? "http://127.0.0.1:8080" : url.replaceAll("/+$", "");
@@ -72,7 +75,10 @@ public record JobConfig(String job, Source source, Mapping mapping, Ingest inges
             chunkBytes = chunkBytes == null ? 4 * 1024 * 1024 : chunkBytes;
             maxAttempts = maxAttempts == null ? 5 : maxAttempts;
             timeout = timeout == null ? Duration.ofMinutes(5) : timeout;
-            require(chunkRows > 0 && chunkBytes > 0 && maxAttempts > 0, "ingest", "chunk-rows, chunk-bytes and max-attempts must be positive");
+            // ingest runs two imports at once (tidemark.ingest.importing.max-concurrent) and answers a third 429.
+            inFlightChunks = inFlightChunks == null ? 2 : inFlightChunks;
+            require(chunkRows > 0 && chunkBytes > 0 && maxAttempts > 0 && inFlightChunks > 0, "ingest",
+                    "chunk-rows, chunk-bytes, max-attempts and in-flight-chunks must be positive");
         }
     }
 

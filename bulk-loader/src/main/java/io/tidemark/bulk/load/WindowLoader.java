@@ -1,33 +1,35 @@
 package io.tidemark.bulk.load;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tidemark.bulk.config.JobConfig;
 import io.tidemark.bulk.mapping.EventMapper;
 import io.tidemark.bulk.mapping.MappedRow;
-import io.tidemark.bulk.sink.ImportAnswer;
 import io.tidemark.bulk.sink.IngestImportClient;
-import io.tidemark.bulk.sink.IngestUnavailableException;
 import io.tidemark.bulk.source.RowSource;
+import io.tidemark.bulk.source.SourceRow;
 
-import java.io.ByteArrayOutputStream;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
- * Loads one window: rows stream from the cursor through the mapper into NDJSON chunks of bounded
- * size. One chunk is in flight to ingest while the next is built, so reading and sending overlap and
- * memory holds two chunks. It returns only when ingest acknowledged every chunk; any failure leaves
- * the window to be run again.
+ * Loads one window as a pipeline: the cursor is read on the calling thread (a JDBC result set is
+ * sequential), every {@code chunk-rows} rows are handed as one batch to a pool that maps and encodes
+ * them, and the encoded chunks are sent on a second pool while later batches are read and mapped.
+ * At most {@code in-flight-chunks} batches are being sent and one per mapping thread is being mapped
+ * or waits to be sent: memory is bounded by the chunk size whatever the window's size. Answers are settled in the order
+ * the batches were read (progress counts only grow), and the window returns only when every batch
+ * was answered; any failure leaves the window to be run again, which is safe because each row's
+ * messageId is the same every time. Nothing here depends on the order ingest stores the chunks in.
  */
 public final class WindowLoader {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final JobConfig.Ingest ingest;
     private final EventMapper mapper;
@@ -37,12 +39,11 @@ public final class WindowLoader {
     private final LoadReport report;
     private final double maxRowsPerSecond;
     private final int sample;
-    /** Sends chunks one at a time beside the reading thread; daemon, so it never holds the JVM open. */
-    private final ExecutorService sender = Executors.newSingleThreadExecutor(task -> {
-        Thread thread = new Thread(task, "ingest-sender");
-        thread.setDaemon(true);
-        return thread;
-    });
+    /** Maps and encodes batches: CPU work, so one thread per processor the JVM may use. */
+    private final int mappingThreads = Runtime.getRuntime().availableProcessors();
+    private final ExecutorService mapping = Executors.newFixedThreadPool(mappingThreads, daemonThreads("bulk-mapper"));
+    /** Waits for ingest's answers: one thread per chunk that may be in flight. */
+    private final ExecutorService sending;
 
     /** {@code sink} null is a dry run: the first {@code sample} events are kept in the report, nothing is sent. */
     public WindowLoader(JobConfig.Ingest ingest, EventMapper mapper, RowSource source, IngestImportClient sink,
@@ -55,113 +56,127 @@ public final class WindowLoader {
         this.report = report;
         this.maxRowsPerSecond = maxRowsPerSecond;
         this.sample = sample;
+        this.sending = Executors.newFixedThreadPool(ingest.inFlightChunks(), daemonThreads("bulk-sender"));
         if (sink == null) {
             report.dryRun();
         }
     }
 
+    /** Daemon threads: a failed run prints its summary and exits without waiting for chunks still in flight. */
+    private static java.util.concurrent.ThreadFactory daemonThreads(String name) {
+        AtomicInteger count = new AtomicInteger();
+        return task -> {
+            Thread thread = new Thread(task, name + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
     /** Loads [from, to); the rows ingest accepted. */
     public long load(Instant from, Instant to) throws Exception {
-        Chunk chunk = new Chunk(from, to);
+        if (sink == null) {
+            return dryRun(from, to);
+        }
+        Pipeline pipeline = new Pipeline(from, to);
+        long read = source.read(from, to, row -> {
+            pipeline.add(row);
+            return true;
+        });
+        report.read(read);
+        pipeline.finish();
+        progress.accept(String.format("window [%s, %s): %d rows read, %d accepted, %d refused", from, to, read,
+                pipeline.accepted, pipeline.refused));
+        return pipeline.accepted;
+    }
+
+    /** Maps on the reading thread and keeps the first events: a sample is wanted in the source's order, and small. */
+    private long dryRun(Instant from, Instant to) throws Exception {
+        int[] sampled = {0};
         long read = source.read(from, to, row -> {
             MappedRow mapped = mapper.map(row);
             if (mapped instanceof MappedRow.Unmappable bad) {
                 report.refused(new LoadReport.RefusedRow(bad.key(), "mapping", bad.field(), bad.reason()));
                 return true;
             }
-            MappedRow.Event event = (MappedRow.Event) mapped;
-            if (sink == null) {
-                report.sample(event.event());
-                return ++chunk.sampled < sample;
-            }
-            chunk.add(event);
-            if (chunk.keys.size() >= ingest.chunkRows() || chunk.bytes.size() >= ingest.chunkBytes()) {
-                chunk.send();
-            }
-            return true;
+            report.sample(((MappedRow.Event) mapped).event());
+            return ++sampled[0] < sample;
         });
         report.read(read);
-        if (sink != null) {
-            if (!chunk.keys.isEmpty()) {
-                chunk.send();
-            }
-            chunk.settle();
-        }
-        progress.accept(String.format("window [%s, %s): %d rows read, %d accepted, %d refused", from, to, read,
-                chunk.accepted, chunk.refused));
-        return chunk.accepted;
+        progress.accept(String.format("window [%s, %s): %d rows read, dry run", from, to, read));
+        return 0;
     }
 
-    /** A chunk sent and not yet answered, with the key of each of its lines. */
-    private record InFlight(List<String> keys, CompletableFuture<ImportAnswer> answer) {
-    }
-
-    /** The chunk being built, the one in flight, and what the window's earlier chunks came to. */
-    private final class Chunk {
+    /** The batch being read, the batches in flight (oldest first), and what the window's settled batches came to. */
+    private final class Pipeline {
         final Instant from;
         final Instant to;
-        final Instant started = Instant.now();
-        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        List<String> keys = new ArrayList<>();
-        InFlight inFlight;
+        final long started = System.currentTimeMillis();
+        final Deque<CompletableFuture<ChunkEncoder.Settled>> inFlight = new ArrayDeque<>();
+        List<SourceRow> batch;
+        long submitted;
         long sent;
         long accepted;
         long refused;
-        int sampled;
 
-        Chunk(Instant from, Instant to) {
+        Pipeline(Instant from, Instant to) {
             this.from = from;
             this.to = to;
+            this.batch = new ArrayList<>(ingest.chunkRows());
         }
 
-        void add(MappedRow.Event event) throws Exception {
-            bytes.write(JSON.writeValueAsBytes(event.event()));
-            bytes.write('\n');
-            keys.add(event.key());
-        }
-
-        /** Waits for the chunk in flight, then sends this one without waiting for its answer. */
-        void send() throws Exception {
-            settle();
-            pace(sent + keys.size());
-            byte[] body = bytes.toByteArray();
-            inFlight = new InFlight(keys, CompletableFuture.supplyAsync(() -> {
-                try {
-                    return sink.send(body);
-                } catch (IngestUnavailableException | InterruptedException e) {
-                    throw new CompletionException(e);
-                }
-            }, sender));
-            sent += keys.size();
-            bytes.reset();
-            keys = new ArrayList<>();
-        }
-
-        /** Waits for the chunk in flight, if any, and reports its refused lines by key. */
-        void settle() throws Exception {
-            if (inFlight == null) {
-                return;
+        void add(SourceRow row) throws Exception {
+            batch.add(row);
+            if (batch.size() >= ingest.chunkRows()) {
+                submit();
             }
-            List<String> lineKeys = inFlight.keys();
-            ImportAnswer answer;
+        }
+
+        void finish() throws Exception {
+            if (!batch.isEmpty()) {
+                submit();
+            }
+            while (!inFlight.isEmpty()) {
+                settleOldest();
+            }
+        }
+
+        /** Hands the batch to the pools once there is room for it: the cursor waits, memory stays bounded. */
+        void submit() throws Exception {
+            while (inFlight.size() >= ingest.inFlightChunks() + mappingThreads) {
+                settleOldest();
+            }
+            submitted += batch.size();
+            pace(submitted);
+            List<SourceRow> rows = batch;
+            batch = new ArrayList<>(ingest.chunkRows());
+            ChunkEncoder encoder = new ChunkEncoder(mapper, ingest.chunkBytes());
+            inFlight.add(CompletableFuture.supplyAsync(() -> encoder.encode(rows), mapping)
+                    .thenApplyAsync(encoded -> encoded.send(sink), sending));
+        }
+
+        /** Waits for the oldest batch and reports it: refused rows by key, accepted rows counted. */
+        void settleOldest() throws Exception {
+            ChunkEncoder.Settled settled;
             try {
-                answer = inFlight.answer().join();
+                settled = inFlight.removeFirst().join();
             } catch (CompletionException e) {
                 throw e.getCause() instanceof Exception cause ? cause : e;
-            } finally {
-                inFlight = null;
             }
-            if (answer.accepted() + answer.rejectedCount() != lineKeys.size()) {
-                throw new IngestUnavailableException("ingest answered for " + (answer.accepted() + answer.rejectedCount())
-                        + " lines of a chunk of " + lineKeys.size());
+            for (MappedRow.Unmappable bad : settled.unmappable()) {
+                report.refused(new LoadReport.RefusedRow(bad.key(), "mapping", bad.field(), bad.reason()));
             }
-            for (ImportAnswer.RejectedLine line : answer.rejected()) {
-                report.list(new LoadReport.RefusedRow(lineKeys.get((int) line.line() - 1), "ingest", line.field(), line.reason()));
+            refused += settled.unmappable().size();
+            for (ChunkEncoder.Answered chunk : settled.chunks()) {
+                for (var line : chunk.answer().rejected()) {
+                    report.list(new LoadReport.RefusedRow(chunk.keys().get((int) line.line() - 1), "ingest", line.field(),
+                            line.reason()));
+                }
+                report.refusedByIngest(chunk.answer().rejectedCount(), chunk.answer().rejected().size());
+                report.accepted(chunk.answer().accepted());
+                sent += chunk.keys().size();
+                accepted += chunk.answer().accepted();
+                refused += chunk.answer().rejectedCount();
             }
-            report.refusedByIngest(answer.rejectedCount(), answer.rejected().size());
-            report.accepted(answer.accepted());
-            accepted += answer.accepted();
-            refused += answer.rejectedCount();
             progress.accept(String.format("window [%s, %s): %d rows sent, %d accepted, %d refused", from, to, sent,
                     accepted, refused));
         }
@@ -171,8 +186,7 @@ public final class WindowLoader {
             if (maxRowsPerSecond <= 0) {
                 return;
             }
-            long due = started.toEpochMilli() + (long) (rowsAfter * 1000 / maxRowsPerSecond);
-            long wait = due - System.currentTimeMillis();
+            long wait = started + (long) (rowsAfter * 1000 / maxRowsPerSecond) - System.currentTimeMillis();
             if (wait > 0) {
                 Thread.sleep(wait);
             }

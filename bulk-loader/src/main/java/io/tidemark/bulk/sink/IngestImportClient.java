@@ -27,7 +27,12 @@ public final class IngestImportClient {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long MAX_PAUSE_SECONDS = 60;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    /**
+     * One client for the run: its pool keeps a connection per chunk in flight open between chunks. HTTP/1.1
+     * because ingest listens without TLS, where the default HTTP/2 would only add an h2c upgrade attempt.
+     */
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10)).build();
     private final URI uri;
     private final String authorization;
     private final JobConfig.Ingest config;
