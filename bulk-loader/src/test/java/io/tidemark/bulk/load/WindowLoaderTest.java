@@ -26,7 +26,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -41,6 +43,12 @@ class WindowLoaderTest {
 
     private final List<List<JsonNode>> requests = new CopyOnWriteArrayList<>();
     private final AtomicInteger unavailableAnswers = new AtomicInteger();
+    private final AtomicInteger concurrentRequests = new AtomicInteger();
+    private final AtomicInteger mostConcurrentRequests = new AtomicInteger();
+    private final AtomicLong rowsRead = new AtomicLong();
+    private final AtomicLong rowsAnswered = new AtomicLong();
+    private final AtomicLong mostRowsUnanswered = new AtomicLong();
+    private volatile long answerDelayMillis;
     private HttpServer ingest;
     private JobConfig config;
 
@@ -48,6 +56,8 @@ class WindowLoaderTest {
     void startIngest() throws IOException {
         ingest = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         ingest.createContext("/bulk/v1/import", this::answer);
+        // Several handler threads, as ingest answers several imports at once.
+        ingest.setExecutor(Executors.newFixedThreadPool(4));
         ingest.start();
         JobConfig orders = JobConfigReader.read(Path.of("src/test/resources/jobs/orders.yaml"));
         config = new JobConfig(orders.job(), orders.source(), orders.mapping(), new JobConfig.Ingest(
@@ -61,6 +71,23 @@ class WindowLoaderTest {
 
     /** Refuses lines whose userId is "refused" (field userId), as ingest's validator would. */
     private void answer(HttpExchange exchange) throws IOException {
+        mostConcurrentRequests.accumulateAndGet(concurrentRequests.incrementAndGet(), Math::max);
+        try {
+            answerNow(exchange);
+        } finally {
+            concurrentRequests.decrementAndGet();
+        }
+    }
+
+    private void answerNow(HttpExchange exchange) throws IOException {
+        mostRowsUnanswered.accumulateAndGet(rowsRead.get() - rowsAnswered.get(), Math::max);
+        if (answerDelayMillis > 0) {
+            try {
+                Thread.sleep(answerDelayMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         if (unavailableAnswers.getAndDecrement() > 0) {
             exchange.getResponseHeaders().add("Retry-After", "0");
             exchange.sendResponseHeaders(503, -1);
@@ -81,12 +108,13 @@ class WindowLoaderTest {
         }
         body.put("accepted", lines.size() - rejected.size()).put("rejectedCount", rejected.size()).set("rejected", rejected);
         byte[] bytes = JSON.writeValueAsBytes(body);
+        rowsAnswered.addAndGet(lines.size());
         exchange.sendResponseHeaders(200, bytes.length);
         exchange.getResponseBody().write(bytes);
         exchange.close();
     }
 
-    private static RowSource rows(int count) {
+    private RowSource rows(int count) {
         return new RowSource() {
             @Override
             public long read(Instant from, Instant to, RowHandler handler) throws Exception {
@@ -97,6 +125,7 @@ class WindowLoaderTest {
                     values.put("anon_id", null);
                     values.put("created_at", from.plusSeconds(i));
                     values.put("updated_at", from.plusSeconds(i));
+                    rowsRead.incrementAndGet();
                     if (!handler.accept(new SourceRow(i, values))) {
                         return i;
                     }
@@ -136,6 +165,20 @@ class WindowLoaderTest {
         assertEquals("6", summary.at("/refusedKeys/1/key").asText());
         assertEquals("ingest", summary.at("/refusedKeys/1/stage").asText());
         assertFalse(summary.get("refusedKeysCapped").asBoolean());
+    }
+
+    @Test
+    void chunksAreSentConcurrentlyButTheCursorNeverRunsFarAhead() throws Exception {
+        answerDelayMillis = 20;
+        LoadReport report = load(400, new IngestImportClient(config.ingest(), "key", line -> { }), 0);
+        assertEquals(398, report.accepted(), "all but row 3 (no user) and row 6 (refused by ingest)");
+        assertEquals(399, requests.stream().flatMap(List::stream).map(e -> e.get("messageId").asText()).distinct().count());
+        assertEquals(2, mostConcurrentRequests.get(), "in-flight-chunks (2) requests at once, never more");
+        // Rows read and not yet answered: the chunks being sent, one per mapping thread, and the batch being
+        // read; and row 3, which is never sent and so never answered.
+        long bound = (long) (config.ingest().inFlightChunks() + Runtime.getRuntime().availableProcessors() + 1)
+                * config.ingest().chunkRows() + 1;
+        assertTrue(mostRowsUnanswered.get() <= bound, mostRowsUnanswered.get() + " rows read ahead of ingest's answers");
     }
 
     @Test
