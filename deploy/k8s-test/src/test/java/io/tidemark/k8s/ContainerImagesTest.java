@@ -21,12 +21,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The services' Dockerfiles agree with what the build packages and with the Deployments that run them.
+ * The services' and the bulk loader's Dockerfiles agree with what the build packages and with the
+ * Deployments that run them.
  * No OCI builder is reachable where this runs, so the images themselves are not built here.
  */
 class ContainerImagesTest {
 
     private static final List<String> SERVICES = List.of("ingest-service", "dedup-service", "mart-service");
+    private static final String BULK_LOADER = "bulk-loader";
+    private static final String BULK_LOADER_JAR = "/deployments/tidemark-bulk-loader.jar";
 
     @Test
     void everyJvmImageCopiesOnlyWhatThePackageHoldsAndStartsWhereTheConfigIsMounted() throws Exception {
@@ -50,6 +53,40 @@ class ContainerImagesTest {
             if (shipsOptions && !jvm.copySources().contains("target/quarkus-app/jvm.options")) {
                 problems.add(service + ": ships jvm.options but its image does not copy it");
             }
+        }
+        assertEquals(List.of(), problems);
+    }
+
+    @Test
+    void theBulkLoaderImageRunsItsJarWithItsLibrariesOnTheServicesBaseAndPassesArgumentsThrough() throws Exception {
+        List<String> problems = new ArrayList<>();
+        Path module = RenderedManifests.root().resolve(BULK_LOADER);
+        Dockerfile loader = Dockerfile.read(module.resolve("src/main/docker/Dockerfile.jvm"));
+        for (String source : loader.copySources()) {
+            if (!matchesSomething(module, source)) {
+                problems.add("Dockerfile.jvm copies " + source + ", which the package does not hold");
+            }
+        }
+        // The jar's manifest names its libraries as lib/<name>.jar, relative to the jar.
+        if (!loader.copySources().containsAll(List.of("target/lib/", "target/tidemark-bulk-loader.jar"))) {
+            problems.add("Dockerfile.jvm does not copy both the jar and target/lib/: " + loader.copySources());
+        }
+        String serviceBase = Dockerfile.read(RenderedManifests.root().resolve(SERVICES.get(0))
+                .resolve("src/main/docker/Dockerfile.jvm")).last("FROM");
+        if (!serviceBase.equals(loader.last("FROM"))) {
+            problems.add("Dockerfile.jvm starts FROM " + loader.last("FROM") + ", the services from " + serviceBase);
+        }
+        // Exec form ending in the jar, so `docker run <image> load --job …` hands the arguments to the loader.
+        List<String> entrypoint = loader.entrypoint();
+        if (entrypoint.size() < 3 || !entrypoint.get(0).equals("java")
+                || !entrypoint.subList(entrypoint.size() - 2, entrypoint.size()).equals(List.of("-jar", BULK_LOADER_JAR))) {
+            problems.add("Dockerfile.jvm's ENTRYPOINT does not end in -jar " + BULK_LOADER_JAR + ": " + entrypoint);
+        }
+        if (!loader.exposed().isEmpty()) {
+            problems.add("the loader listens on no port, yet Dockerfile.jvm exposes " + loader.exposed());
+        }
+        if (!"/deployments".equals(loader.last("WORKDIR"))) {
+            problems.add("Dockerfile.jvm does not start in /deployments");
         }
         assertEquals(List.of(), problems);
     }
