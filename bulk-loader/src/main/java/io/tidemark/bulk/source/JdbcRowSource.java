@@ -35,6 +35,7 @@ import java.util.Properties;
 public final class JdbcRowSource implements RowSource {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String POSTGRESQL = "jdbc:postgresql:";
 
     private final Connection connection;
     private final WindowQuery query;
@@ -58,6 +59,13 @@ public final class JdbcRowSource implements RowSource {
                 throw new JobConfigException("source.password-env: environment variable " + source.passwordEnv() + " is not set");
             }
             properties.setProperty("password", password);
+        }
+        if (source.jdbcUrl().startsWith(POSTGRESQL)) {
+            // A server-prepared statement from the first execution, so the driver asks for binary results:
+            // times, numbers and numerics cost PostgreSQL no formatting and the driver no parsing (reading
+            // 200,000 orders took half the time). The URL's own prepareThreshold wins, e.g. 0 behind a
+            // transaction-pooling PgBouncer that cannot keep prepared statements.
+            properties.setProperty("prepareThreshold", "-1");
         }
         Connection connection = DriverManager.getConnection(source.jdbcUrl(), properties);
         try {

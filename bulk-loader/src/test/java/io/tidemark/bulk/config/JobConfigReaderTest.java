@@ -33,6 +33,7 @@ class JobConfigReaderTest {
         assertEquals("http://127.0.0.1:8080", config.ingest().url(), "a trailing slash is dropped");
         assertEquals(2000, config.ingest().chunkRows());
         assertEquals("TIDEMARK_WRITE_KEY", config.ingest().writeKeyEnv());
+        assertEquals(2, config.ingest().inFlightChunks(), "ingest runs two imports at once");
         assertEquals(Instant.parse("2026-01-01T00:00:00Z"), config.window().start());
         assertEquals(Duration.ofHours(6), config.window().step());
         assertEquals("127.0.0.1:9042", config.watermark().contactPoints());
