@@ -49,7 +49,8 @@ public final class BulkBenchmark implements Benchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The large window of the flat-memory check (full mode only: it takes about a minute more). */
     private static final int LARGE_ROWS = 2_000_000;
-    private static final String LOADER_HEAP = "-Xmx256m";
+    /** The loader runs with the JVM options it ships (its heap among them); the dry run needs more heap. */
+    private static final String SHIPPED_OPTIONS = "shipped jvm.options";
     private static final Duration RSS_SAMPLE_INTERVAL = Duration.ofMillis(100);
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -80,6 +81,7 @@ public final class BulkBenchmark implements Benchmark {
 
                 // The file baseline holds exactly the events the loader sends: its own dry run maps them.
                 Path file = work.resolve("orders.ndjson");
+                // The sample holds every event in memory, so the dry run overrides the shipped heap.
                 JsonNode dry = loader(ctx, job, "-Xmx1g", concat(window, "--dry-run", "--sample", Integer.toString(rows))).summary();
                 try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
                     for (JsonNode event : dry.get("sample")) {
@@ -97,7 +99,7 @@ public final class BulkBenchmark implements Benchmark {
                 List<Double> peakRss = new ArrayList<>();
                 long refused = 0;
                 for (int round = 1; round <= rounds; round++) {
-                    LoaderRun load = loader(ctx, job, LOADER_HEAP, window);
+                    LoaderRun load = loader(ctx, job, null, window);
                     JsonNode summary = load.summary();
                     long accepted = summary.get("accepted").asLong();
                     refused += summary.get("refused").asLong() + (rows - accepted);
@@ -115,19 +117,19 @@ public final class BulkBenchmark implements Benchmark {
                 ctx.report(new Figure(AREA, "bulk-loader rows/s from PostgreSQL", median(loaderRates), "rows/s",
                         "the same rows read and mapped on one thread (dry run), rows/s", mappedRate, null));
                 ctx.report(Figure.alone(AREA, "rows not accepted", refused, "rows", "0"));
-                String rssAtRows = String.format("bulk-loader peak RSS at %,d rows (%s)", rows, LOADER_HEAP);
+                String rssAtRows = String.format("bulk-loader peak RSS at %,d rows (%s)", rows, SHIPPED_OPTIONS);
                 if (ctx.shortMode()) {
                     ctx.report(Figure.alone(AREA, rssAtRows, median(peakRss), "MB", null));
                 } else {
                     // The same job over ten times the rows: memory must not grow with the window.
                     createOrders(postgres, LARGE_ROWS);
-                    LoaderRun large = loader(ctx, job, LOADER_HEAP, window);
+                    LoaderRun large = loader(ctx, job, null, window);
                     long accepted = large.summary().get("accepted").asLong();
                     refused += LARGE_ROWS - accepted;
                     System.out.printf("  %d rows: bulk-loader %.0f rows/s (%d ms), peak RSS %.0f MB%n", LARGE_ROWS,
                             accepted * 1000.0 / large.summary().get("durationMs").asLong(), large.summary().get("durationMs").asLong(),
                             large.peakRssMb());
-                    ctx.report(new Figure(AREA, String.format("bulk-loader peak RSS at %,d rows (%s)", LARGE_ROWS, LOADER_HEAP),
+                    ctx.report(new Figure(AREA, String.format("bulk-loader peak RSS at %,d rows (%s)", LARGE_ROWS, SHIPPED_OPTIONS),
                             large.peakRssMb(), "MB", rssAtRows, median(peakRss), "ratio <= 1.2 (flat)"));
                     ctx.report(Figure.alone(AREA, String.format("rows not accepted at %,d rows", LARGE_ROWS), LARGE_ROWS - accepted,
                             "rows", "0"));
@@ -193,18 +195,22 @@ public final class BulkBenchmark implements Benchmark {
     private record LoaderRun(JsonNode summary, double peakRssMb) {
     }
 
-    /** One run of the packaged loader; its summary and peak RSS. */
+    /** One run of the packaged loader with its shipped JVM options ({@code heap} overrides theirs if not null). */
     private static LoaderRun loader(BenchContext ctx, Path job, String heap, String... arguments) throws Exception {
         Path jar = ctx.root().resolve("bulk-loader/target/tidemark-bulk-loader.jar");
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: bench/run packages it first");
         }
+        Path options = ctx.root().resolve("bulk-loader/target/jvm.options");
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                heap));
+                "@" + options));
+        if (heap != null) {
+            command.add(heap); // after the argument file, so it wins
+        }
         // e.g. -XX:StartFlightRecording=filename=/tmp/loader.jfr to profile the loader where it is measured.
-        String options = System.getenv("TIDEMARK_BENCH_LOADER_OPTS");
-        if (options != null && !options.isBlank()) {
-            command.addAll(List.of(options.trim().split("\\s+")));
+        String extra = System.getenv("TIDEMARK_BENCH_LOADER_OPTS");
+        if (extra != null && !extra.isBlank()) {
+            command.addAll(List.of(extra.trim().split("\\s+")));
         }
         command.addAll(List.of("-jar", jar.toString(), "load", "--job", job.toString()));
         command.addAll(List.of(arguments));

@@ -82,6 +82,10 @@ class ContainerImagesTest {
                 || !entrypoint.subList(entrypoint.size() - 2, entrypoint.size()).equals(List.of("-jar", BULK_LOADER_JAR))) {
             problems.add("Dockerfile.jvm's ENTRYPOINT does not end in -jar " + BULK_LOADER_JAR + ": " + entrypoint);
         }
+        if (!entrypoint.equals(List.of("java", "@/deployments/jvm.options", "-jar", BULK_LOADER_JAR))
+                || !loader.copySources().contains("target/jvm.options")) {
+            problems.add("Dockerfile.jvm does not start the loader with the jvm.options bench/run measures: " + entrypoint);
+        }
         if (!loader.exposed().isEmpty()) {
             problems.add("the loader listens on no port, yet Dockerfile.jvm exposes " + loader.exposed());
         }
