@@ -28,7 +28,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Lock;
 
@@ -37,7 +36,9 @@ import java.util.concurrent.locks.Lock;
  * All cycles run on one dedicated worker thread: DuckDB and the ledger calls block, and one
  * thread also means a scheduled and an on-demand cycle never rewrite the same day at once. Across
  * replicas, a source is exported only under its {@link ExportLease}, renewed while the source is
- * exported: two replicas never write one day at once (mart-service/README.md, "Several replicas").
+ * exported, and given up ({@link LeaseHold}) as soon as it is taken or can no longer be confirmed, so
+ * another replica takes a source only after its exporter stopped, but for the day it was writing
+ * (mart-service/README.md, "Several replicas").
  */
 @ApplicationScoped
 public class ExportCycle {
@@ -140,20 +141,23 @@ public class ExportCycle {
         List<String> leasedElsewhere = new ArrayList<>();
         long rows = 0;
         for (String source : sources) {
+            long asked = System.nanoTime();
             if (!lease.acquire(source)) {
                 // Another replica exports it now; its commits reach this one through the mirror refresh.
                 leasedElsewhere.add(source);
                 continue;
             }
-            AtomicBoolean lost = new AtomicBoolean();
+            LeaseHold hold = new LeaseHold(config.lease().ttl(), config.lease().renewEvery(), asked, System::nanoTime);
             long every = config.lease().renewEvery().toMillis();
             ScheduledFuture<?> renewal = renewer.scheduleAtFixedRate(() -> {
+                if (hold.lost()) {
+                    return;
+                }
+                long sent = System.nanoTime();
                 try {
-                    if (!lost.get() && !lease.renew(source)) {
-                        lost.set(true);
-                    }
+                    hold.renewed(sent, lease.renew(source));
                 } catch (RuntimeException e) {
-                    // Not lost yet: the lease lives its TTL, and the next renewal may reach Cassandra.
+                    // Not known to be lost yet: the hold runs out by itself if no renewal gets through.
                     LOG.warnf(e, "renewing the export lease of source %s failed", source);
                 }
             }, every, every, TimeUnit.MILLISECONDS);
@@ -161,13 +165,13 @@ public class ExportCycle {
             local.lock();
             List<LocalDate> swapped = new ArrayList<>();
             try {
-                rows += exportSource(source, startedAt, lost, exported, failed, swapped);
+                rows += exportSource(source, startedAt, hold, exported, failed, swapped);
             } finally {
                 // After the source, not after each day: a week's rollup is made once however many of its days changed.
                 exporter.rebuildWeeks(source, swapped);
                 local.unlock();
                 renewal.cancel(false);
-                if (!lost.get()) {
+                if (!hold.lost()) {
                     try {
                         lease.release(source);
                     } catch (RuntimeException e) {
@@ -180,7 +184,7 @@ public class ExportCycle {
     }
 
     /** Exports the source's changed days while this replica holds its lease; returns the rows written. */
-    private long exportSource(String source, Instant startedAt, AtomicBoolean lost, List<ExportSummary.Day> exported,
+    private long exportSource(String source, Instant startedAt, LeaseHold hold, List<ExportSummary.Day> exported,
             List<ExportSummary.Failure> failed, List<LocalDate> swapped) {
         long rows = 0;
         exporter.removeLeftovers(source);
@@ -204,7 +208,7 @@ public class ExportCycle {
             if (!change.isNewerThan(done.get(day))) {
                 continue;
             }
-            if (lost.get()) {
+            if (hold.lost()) {
                 // Another replica may hold the source now; it exports what is left.
                 LOG.warnf("export lease of source %s lost; leaving its remaining days to the replica that holds it", source);
                 failed.add(new ExportSummary.Failure(source, day.toString(), "export lease lost"));
@@ -233,7 +237,7 @@ public class ExportCycle {
                 complete = false;
             }
         }
-        if (complete && !lost.get()) {
+        if (complete && !hold.lost()) {
             exports.markExportedThrough(source, startedAt);
         }
         return rows;
