@@ -1,5 +1,6 @@
 package io.tidemark.mart.export;
 
+import io.tidemark.mart.layout.UserKeyHash;
 import io.tidemark.mart.query.BreakdownPath;
 import org.duckdb.DuckDBConnection;
 

@@ -2,6 +2,9 @@ package io.tidemark.mart.export;
 
 import com.datastax.oss.driver.api.core.cql.Row;
 import io.tidemark.mart.config.MartConfig;
+import io.tidemark.mart.layout.MartLayout;
+import io.tidemark.mart.layout.MartSwapLock;
+import io.tidemark.mart.layout.UserKeyHash;
 import io.tidemark.mart.query.BreakdownPath;
 import io.tidemark.mart.repository.DuckDbEngine;
 import io.tidemark.mart.repository.EventIndexReader;

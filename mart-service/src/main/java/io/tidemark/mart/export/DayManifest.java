@@ -1,6 +1,7 @@
 package io.tidemark.mart.export;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.tidemark.mart.layout.MartLayout;
 
 import java.util.List;
 

@@ -1,6 +1,7 @@
 package io.tidemark.mart.export;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tidemark.mart.layout.MartLayout;
 import io.tidemark.mart.repository.MartBucket;
 import jakarta.enterprise.context.ApplicationScoped;
 

@@ -3,6 +3,7 @@ package io.tidemark.mart.export;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tidemark.event.SourceId;
 import io.tidemark.mart.config.MartConfig;
+import io.tidemark.mart.layout.MartLayout;
 import io.tidemark.mart.repository.MartBucket;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;

@@ -1,5 +1,7 @@
 package io.tidemark.mart.export;
 
+import io.tidemark.mart.layout.MartLayout;
+import io.tidemark.mart.layout.UserKeyHash;
 import org.duckdb.DuckDBConnection;
 
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.tidemark.mart.export;
+package io.tidemark.mart.layout;
 
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -14,13 +14,13 @@ import java.util.regex.Pattern;
  */
 public record MartLayout(Path root) {
 
-    static final String STAGING = "_staging";
-    static final String RETIRED = "_retired";
-    static final String DAILY = "_daily";
-    static final String SUMMARY = "summary.parquet";
-    static final String MANIFESTS = "_manifests";
+    public static final String STAGING = "_staging";
+    public static final String RETIRED = "_retired";
+    public static final String DAILY = "_daily";
+    public static final String SUMMARY = "summary.parquet";
+    public static final String MANIFESTS = "_manifests";
     /** In a mirrored day directory: the manifest of the bucket generation the directory holds. */
-    static final String MANIFEST = "_manifest.json";
+    public static final String MANIFEST = "_manifest.json";
     /**
      * The day's distinct users, one {@link UserKeyHash} per row, sorted. It lives in the day's own
      * directory so the one rename that swaps the day's events in swaps it too: it can never be
@@ -39,7 +39,7 @@ public record MartLayout(Path root) {
      * reason as the user rollup.
      */
     public static final String BREAKDOWN_ROLLUP = "_breakdowns.rollup";
-    static final String WEEKLY = "_weekly";
+    public static final String WEEKLY = "_weekly";
 
     /** The only file names a day holds besides its manifest: numbered event parts and the rollups. */
     private static final Pattern DAY_FILE = Pattern.compile("part-\\d{5}\\.parquet|"
@@ -109,7 +109,7 @@ public record MartLayout(Path root) {
     }
 
     /** The day a manifest key names. */
-    static LocalDate manifestDay(String key) {
+    public static LocalDate manifestDay(String key) {
         String name = key.substring(key.lastIndexOf('/') + 1);
         return LocalDate.parse(name.substring("event_date=".length(), name.length() - ".json".length()));
     }
@@ -119,7 +119,7 @@ public record MartLayout(Path root) {
      * {@code part-00000-g<generation>.parquet}, so a re-export never overwrites an object a reader
      * may be fetching, and still ends in {@code .parquet} for Hive-style readers of the bucket.
      */
-    static String objectName(String file, String generation) {
+    public static String objectName(String file, String generation) {
         int dot = file.indexOf('.', 1);
         return file.substring(0, dot) + "-g" + generation + file.substring(dot);
     }
@@ -130,7 +130,7 @@ public record MartLayout(Path root) {
      * a part or the rollup) is refused before it touches the disk, and the resolved path must still
      * be a direct child of {@code staging}.
      */
-    static Path mirroredFile(Path staging, String name) {
+    public static Path mirroredFile(Path staging, String name) {
         if (name == null || !DAY_FILE.matcher(name).matches()) {
             throw new IllegalArgumentException("the bucket manifest names a file outside the mart layout: " + name);
         }
@@ -146,15 +146,15 @@ public record MartLayout(Path root) {
     }
 
     /** A fresh directory next to the day's, on the same file system, so the final rename is atomic. */
-    Path stagingDir(String source, LocalDate day) {
+    public Path stagingDir(String source, LocalDate day) {
         return sourceDir(source).resolve(STAGING).resolve(day + "-" + UUID.randomUUID());
     }
 
-    Path retiredDir(String source, LocalDate day) {
+    public Path retiredDir(String source, LocalDate day) {
         return sourceDir(source).resolve(RETIRED).resolve(day + "-" + UUID.randomUUID());
     }
 
-    Path duckDbTemp() {
+    public Path duckDbTemp() {
         return root.resolve("_tmp");
     }
 }

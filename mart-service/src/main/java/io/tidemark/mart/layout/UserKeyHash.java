@@ -1,4 +1,4 @@
-package io.tidemark.mart.export;
+package io.tidemark.mart.layout;
 
 /**
  * The 64-bit key by which the per-day user rollups store a user: the low half of the MD5 of the

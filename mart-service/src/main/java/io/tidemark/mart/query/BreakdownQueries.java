@@ -1,8 +1,8 @@
 package io.tidemark.mart.query;
 
 import io.tidemark.mart.export.BreakdownRollup;
-import io.tidemark.mart.export.MartLayout;
-import io.tidemark.mart.export.UserKeyHash;
+import io.tidemark.mart.layout.MartLayout;
+import io.tidemark.mart.layout.UserKeyHash;
 import io.tidemark.mart.model.Breakdown;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -65,7 +65,7 @@ public class BreakdownQueries {
         Map<LocalDate, Map<Long, long[]>> valueCounts = new HashMap<>();
         Map<LocalDate, long[]> other = new HashMap<>();
         Map<LocalDate, long[]> missing = new HashMap<>();
-        pool.query(source, sql, parameters, rows -> {
+        pool.queryUnderReadLock(source, sql, parameters, rows -> {
             while (rows.next()) {
                 LocalDate day = rows.getObject("event_date", LocalDate.class);
                 long[] counts = {rows.getLong("events"), rows.getLong("users")};
@@ -117,7 +117,7 @@ public class BreakdownQueries {
             }
         };
         if (!rollups.isEmpty()) {
-            pool.run(source, "SELECT event_date, " + BreakdownRollup.VALUE + " AS value, " + BreakdownRollup.EVENTS
+            pool.queryWithReadLockHeld(source, "SELECT event_date, " + BreakdownRollup.VALUE + " AS value, " + BreakdownRollup.EVENTS
                     + " AS events, " + BreakdownRollup.USERS + " AS users FROM " + MartSql.scan(rollups) + " WHERE "
                     + BreakdownRollup.PATH + " = ?", List.of(by.by()), collect);
         }
@@ -127,7 +127,7 @@ public class BreakdownQueries {
                 uncovered.add(day);
             }
         }
-        eventRows(source, range, by, uncovered).ifPresent(ev -> pool.run(source, "SELECT event_date, v AS value, "
+        eventRows(source, range, by, uncovered).ifPresent(ev -> pool.queryWithReadLockHeld(source, "SELECT event_date, v AS value, "
                 + "count(*) AS events, count(DISTINCT u) AS users FROM (" + ev + ") GROUP BY ALL", by.parameters(),
                 collect));
 
@@ -166,7 +166,7 @@ public class BreakdownQueries {
             List<Object> parameters = new ArrayList<>(by.parameters());
             parameters.addAll(top);
             String notTop = top.isEmpty() ? "" : " AND v NOT IN (" + String.join(", ", Collections.nCopies(top.size(), "?")) + ")";
-            eventRows(source, range, by, otherOfSeveralValues).ifPresent(ev -> pool.run(source,
+            eventRows(source, range, by, otherOfSeveralValues).ifPresent(ev -> pool.queryWithReadLockHeld(source,
                     "SELECT event_date, count(DISTINCT u) AS users FROM (" + ev + ") WHERE v IS NOT NULL" + notTop
                             + " GROUP BY event_date", parameters, rows -> {
                                 while (rows.next()) {
@@ -229,7 +229,7 @@ public class BreakdownQueries {
         Map<String, TreeMap<Long, Breakdown.Value>> valuesOf = new HashMap<>();
         Map<String, long[]> other = new HashMap<>();
         Map<String, long[]> missing = new HashMap<>();
-        pool.query(source, sql, parameters, rows -> {
+        pool.queryUnderReadLock(source, sql, parameters, rows -> {
             while (rows.next()) {
                 String name = rows.getString("event");
                 long[] counts = {rows.getLong("events"), rows.getLong("users")};

@@ -2,8 +2,8 @@ package io.tidemark.mart.query;
 
 import io.smallrye.mutiny.Uni;
 import io.tidemark.mart.config.MartConfig;
-import io.tidemark.mart.export.MartLayout;
-import io.tidemark.mart.export.UserKeyHash;
+import io.tidemark.mart.layout.MartLayout;
+import io.tidemark.mart.layout.UserKeyHash;
 import io.tidemark.mart.model.Funnel;
 import io.tidemark.mart.repository.ChangeLedger;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -109,7 +109,7 @@ public class FunnelQueries {
             }
             long[] users = new long[steps.size() + 1];
             Double[] medians = new Double[steps.size() + 1];
-            pool.query(source, sql.toString(), parameters, rows -> {
+            pool.queryUnderReadLock(source, sql.toString(), parameters, rows -> {
                 if (rows.next()) {
                     for (int i = 1; i <= steps.size(); i++) {
                         users[i] = rows.getLong("users" + i);

@@ -3,7 +3,7 @@ package io.tidemark.mart.query;
 import io.smallrye.mutiny.Uni;
 import io.tidemark.mart.config.MartConfig;
 import io.tidemark.mart.export.LatenessRollup;
-import io.tidemark.mart.export.MartLayout;
+import io.tidemark.mart.layout.MartLayout;
 import io.tidemark.mart.model.Lateness;
 import io.tidemark.mart.repository.ChangeLedger;
 import io.tidemark.mart.repository.ExportLedger;
@@ -123,7 +123,7 @@ public class LatenessQueries {
                 + upTo(b + " > " + 7 * DAY + " AND " + b + " <= " + 30 * DAY) + " AS d30, "
                 + upTo(b + " > " + 30 * DAY) + " AS later, " + upTo(b + " IS NULL") + " AS unknown "
                 + "FROM " + MartSql.scan(files) + " GROUP BY event_date";
-        pool.run(source, sql, List.of(), rows -> {
+        pool.queryWithReadLockHeld(source, sql, List.of(), rows -> {
             while (rows.next()) {
                 delays.put(rows.getObject("event_date", LocalDate.class), new Lateness.Delays(rows.getLong("h1"),
                         rows.getLong("d1"), rows.getLong("d3"), rows.getLong("d7"), rows.getLong("d30"),
@@ -143,7 +143,7 @@ public class LatenessQueries {
         }
         String sql = "SELECT " + LatenessRollup.BOUND + " AS bound, sum(" + LatenessRollup.EVENTS + ")::BIGINT AS events"
                 + " FROM " + MartSql.scan(files) + " WHERE " + LatenessRollup.BOUND + " IS NOT NULL GROUP BY bound ORDER BY bound";
-        pool.run(source, sql, List.of(), rows -> {
+        pool.queryWithReadLockHeld(source, sql, List.of(), rows -> {
             while (rows.next()) {
                 buckets.add(new LatenessEstimate.Bucket(rows.getLong("bound"), rows.getLong("events")));
             }

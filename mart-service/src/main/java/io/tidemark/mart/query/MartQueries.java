@@ -1,9 +1,9 @@
 package io.tidemark.mart.query;
 
 import io.smallrye.mutiny.Uni;
-import io.tidemark.mart.export.MartLayout;
-import io.tidemark.mart.export.MartSwapLock;
-import io.tidemark.mart.export.UserKeyHash;
+import io.tidemark.mart.layout.MartLayout;
+import io.tidemark.mart.layout.MartSwapLock;
+import io.tidemark.mart.layout.UserKeyHash;
 import io.tidemark.mart.model.ActiveUsers;
 import io.tidemark.mart.model.Breakdown;
 import io.tidemark.mart.model.DailyMetrics;
@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Lock;
 import java.util.function.Supplier;
 
@@ -54,6 +55,11 @@ public class MartQueries {
         this.layout = pool.layout();
     }
 
+    /** One day's events and distinct users. */
+    private record DayCounts(long events, long users) {
+        static final DayCounts NONE = new DayCounts(0, 0);
+    }
+
     public Uni<DailyMetrics> daily(String source, DateRange range, Optional<String> event) {
         return daily(source, range, event, Optional.empty(), 0);
     }
@@ -77,7 +83,7 @@ public class MartQueries {
 
     private DailyMetrics dailyOf(String source, DateRange range, Optional<String> event, Optional<BreakdownPath> by,
             int values, Instant through) {
-        Map<LocalDate, long[]> counts = new HashMap<>();
+        Map<LocalDate, DayCounts> counts = new HashMap<>();
         Set<LocalDate> revised = new HashSet<>();
         // The per-day summaries written with each day, one tiny file per day: all events' numbers, and
         // whether they differ from the day's first export. union_by_name and the column check: days
@@ -85,13 +91,13 @@ public class MartQueries {
         String summaries = "SELECT * FROM read_parquet('" + MartSql.quoted(layout.summaryGlob(source))
                 + "', hive_partitioning = true, hive_types = {'event_date': DATE}, union_by_name = true)"
                 + " WHERE event_date BETWEEN DATE '" + range.from() + "' AND DATE '" + range.to() + "'";
-        query(source, summaries, List.of(), rows -> {
+        pool.queryUnderReadLock(source, summaries, List.of(), rows -> {
             boolean hasFirst = hasColumn(rows, "first_events");
             while (rows.next()) {
                 LocalDate day = rows.getObject("event_date", LocalDate.class);
                 long events = rows.getLong("events");
                 long users = rows.getLong("users");
-                counts.put(day, new long[] {events, users});
+                counts.put(day, new DayCounts(events, users));
                 if (hasFirst && rows.getObject("first_events") != null
                         && (events != rows.getLong("first_events") || users != rows.getLong("first_users"))) {
                     revised.add(day);
@@ -103,18 +109,18 @@ public class MartQueries {
             counts.clear();
             String sql = "SELECT event_date, count(*) AS events, count(DISTINCT " + USER + ") AS users FROM "
                     + scan(source) + " WHERE " + days(range.from(), range.to()) + " AND event = ? GROUP BY event_date";
-            query(source, sql, List.of(event.get()), rows -> {
+            pool.queryUnderReadLock(source, sql, List.of(event.get()), rows -> {
                 while (rows.next()) {
                     counts.put(rows.getObject("event_date", LocalDate.class),
-                            new long[] {rows.getLong("events"), rows.getLong("users")});
+                            new DayCounts(rows.getLong("events"), rows.getLong("users")));
                 }
             });
         }
         Map<LocalDate, Breakdown> split = by.isPresent()
                 ? breakdowns.perDay(source, range, event, by.get(), values) : Map.of();
         List<DailyMetrics.Day> days = range.from().datesUntil(range.to().plusDays(1)).map(day -> {
-            long[] c = counts.getOrDefault(day, new long[2]);
-            return new DailyMetrics.Day(day, c[0], c[1], revised.contains(day), split.get(day));
+            DayCounts c = counts.getOrDefault(day, DayCounts.NONE);
+            return new DailyMetrics.Day(day, c.events(), c.users(), revised.contains(day), split.get(day));
         }).toList();
         return new DailyMetrics(source, range.from(), range.to(), through, by.map(BreakdownPath::by).orElse(null),
                 days);
@@ -131,7 +137,7 @@ public class MartQueries {
             requireKnown(source);
             LocalDate monthStart = date.minusDays(MONTH_DAYS - 1);
             LocalDate weekStart = date.minusDays(WEEK_DAYS - 1);
-            long[] result = new long[3];
+            AtomicReference<ActiveUsers> result = new AtomicReference<>(new ActiveUsers(date, 0, 0, 0));
             Lock reading = lock.reading();
             // Listing and query under one read lock: a swap in between would leave the list naming gone files.
             reading.lock();
@@ -146,17 +152,15 @@ public class MartQueries {
                         + "count(*) FILTER (WHERE last_seen >= DATE '" + weekStart + "') AS wau, count(*) AS mau "
                         + "FROM (SELECT " + UserKeyHash.COLUMN + ", max(event_date) AS last_seen FROM ("
                         + userDays.get() + ") GROUP BY " + UserKeyHash.COLUMN + ")";
-                run(source, sql, List.of(), rows -> {
+                pool.queryWithReadLockHeld(source, sql, List.of(), rows -> {
                     if (rows.next()) {
-                        result[0] = rows.getLong("dau");
-                        result[1] = rows.getLong("wau");
-                        result[2] = rows.getLong("mau");
+                        result.set(new ActiveUsers(date, rows.getLong("dau"), rows.getLong("wau"), rows.getLong("mau")));
                     }
                 });
             } finally {
                 reading.unlock();
             }
-            return new ActiveUsers(date, result[0], result[1], result[2]);
+            return result.get();
         });
     }
 
@@ -184,7 +188,7 @@ public class MartQueries {
                 + " WHERE " + days(range.from(), range.to()) + " AND event IS NOT NULL"
                 + " GROUP BY event ORDER BY count DESC, event LIMIT " + limit;
         List<TopEvents.Event> events = new ArrayList<>();
-        query(source, sql, List.of(), rows -> {
+        pool.queryUnderReadLock(source, sql, List.of(), rows -> {
             while (rows.next()) {
                 events.add(new TopEvents.Event(rows.getString("event"), rows.getLong("count"), rows.getLong("users")));
             }
@@ -219,14 +223,6 @@ public class MartQueries {
 
     private static String days(LocalDate from, LocalDate to) {
         return MartSql.days(from, to);
-    }
-
-    private void query(String source, String sql, List<String> parameters, QueryPool.RowsReader reader) {
-        pool.query(source, sql, parameters, reader);
-    }
-
-    private void run(String source, String sql, List<String> parameters, QueryPool.RowsReader reader) {
-        pool.run(source, sql, parameters, reader);
     }
 
     /** Queries waiting for a free worker. */

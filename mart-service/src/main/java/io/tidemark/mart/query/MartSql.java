@@ -1,6 +1,6 @@
 package io.tidemark.mart.query;
 
-import io.tidemark.mart.export.MartLayout;
+import io.tidemark.mart.layout.MartLayout;
 
 import java.time.LocalDate;
 import java.util.List;

@@ -3,8 +3,8 @@ package io.tidemark.mart.query;
 import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.mutiny.Uni;
 import io.tidemark.mart.config.MartConfig;
-import io.tidemark.mart.export.MartLayout;
-import io.tidemark.mart.export.MartSwapLock;
+import io.tidemark.mart.layout.MartLayout;
+import io.tidemark.mart.layout.MartSwapLock;
 import io.tidemark.mart.repository.DuckDbEngine;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -93,7 +93,7 @@ public class QueryPool {
     }
 
     /** Runs {@code sql} under the read lock; no rows at all when the source has no exported day yet. */
-    public void query(String source, String sql, List<?> parameters, RowsReader reader) {
+    public void queryUnderReadLock(String source, String sql, List<?> parameters, RowsReader reader) {
         Lock reading = lock.reading();
         reading.lock();
         try {
@@ -101,14 +101,14 @@ public class QueryPool {
                 // DuckDB refuses a glob that matches no file; a source not exported yet simply has no rows.
                 return;
             }
-            run(source, sql, parameters, reader);
+            queryWithReadLockHeld(source, sql, parameters, reader);
         } finally {
             reading.unlock();
         }
     }
 
     /** Runs a query with its parameters bound (strings and numbers); the caller holds the read lock. */
-    public void run(String source, String sql, List<?> parameters, RowsReader reader) {
+    public void queryWithReadLockHeld(String source, String sql, List<?> parameters, RowsReader reader) {
         AtomicBoolean cancelled = new AtomicBoolean();
         try (DuckDBConnection duck = engine.connect(); PreparedStatement statement = duck.prepareStatement(sql)) {
             for (int i = 0; i < parameters.size(); i++) {

@@ -2,8 +2,8 @@ package io.tidemark.mart.query;
 
 import io.smallrye.mutiny.Uni;
 import io.tidemark.mart.config.MartConfig;
-import io.tidemark.mart.export.MartLayout;
-import io.tidemark.mart.export.UserKeyHash;
+import io.tidemark.mart.layout.MartLayout;
+import io.tidemark.mart.layout.UserKeyHash;
 import io.tidemark.mart.model.Retention;
 import io.tidemark.mart.repository.ChangeLedger;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -112,7 +112,7 @@ public class RetentionQueries {
                             + period.days + " AS k, count(DISTINCT s." + user + ") AS users FROM cohort c JOIN seen s ON s."
                             + user + " = c." + user + " AND s.event_date >= c.cohort AND s.event_date < c.cohort + "
                             + (long) (periods + 1) * period.days + " GROUP BY ALL";
-                    pool.run(source, sql, event.map(List::of).orElse(List.of()), rows -> {
+                    pool.queryWithReadLockHeld(source, sql, event.map(List::of).orElse(List.of()), rows -> {
                         while (rows.next()) {
                             long[] cohort = counts.computeIfAbsent(rows.getObject("cohort", LocalDate.class),
                                     day -> new long[periods + 2]);

@@ -1,7 +1,7 @@
 package io.tidemark.mart.query;
 
 import io.smallrye.mutiny.Uni;
-import io.tidemark.mart.export.MartLayout;
+import io.tidemark.mart.layout.MartLayout;
 import io.tidemark.mart.model.ExportedDay;
 import io.tidemark.mart.model.Revisions;
 import io.tidemark.mart.repository.ChangeLedger;
@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Lock;
 
 /** A day's revisions from the revision ledger, beside what its summary file serves now. */
@@ -52,31 +53,33 @@ public class RevisionQueries {
             // Pending: the day changed since its files were written, by the same rule the export cycle uses.
             boolean pending = changes.changedDays(source).stream()
                     .anyMatch(change -> change.date().equals(date) && change.isNewerThan(exported));
-            long[] served = served(source, date);
+            Served served = served(source, date);
             return new Revisions(source, date, history.isEmpty() ? null : history.get(0), history,
-                    new Revisions.Now(served[0], served[1], exported == null ? null : exported.exportedAt(), pending));
+                    new Revisions.Now(served.events(), served.users(), exported == null ? null : exported.exportedAt(), pending));
         });
     }
 
-    /** (events, users) of the day's summary file: what the daily API answers for it. */
-    private long[] served(String source, LocalDate date) {
-        long[] served = new long[2];
+    /** What the daily API answers for a day: the events and users of its summary file. */
+    private record Served(long events, long users) {
+    }
+
+    private Served served(String source, LocalDate date) {
+        AtomicReference<Served> served = new AtomicReference<>(new Served(0, 0));
         Lock reading = pool.reading();
         reading.lock();
         try {
             Path summary = layout.summaryFile(source, date);
             if (!Files.isRegularFile(summary)) {
-                return served;
+                return served.get();
             }
-            pool.run(source, "SELECT events, users FROM " + MartSql.scan(List.of(summary.toString())), List.of(), rows -> {
+            pool.queryWithReadLockHeld(source, "SELECT events, users FROM " + MartSql.scan(List.of(summary.toString())), List.of(), rows -> {
                 if (rows.next()) {
-                    served[0] = rows.getLong("events");
-                    served[1] = rows.getLong("users");
+                    served.set(new Served(rows.getLong("events"), rows.getLong("users")));
                 }
             });
         } finally {
             reading.unlock();
         }
-        return served;
+        return served.get();
     }
 }

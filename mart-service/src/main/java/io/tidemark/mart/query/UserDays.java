@@ -1,7 +1,7 @@
 package io.tidemark.mart.query;
 
-import io.tidemark.mart.export.MartLayout;
-import io.tidemark.mart.export.UserKeyHash;
+import io.tidemark.mart.layout.MartLayout;
+import io.tidemark.mart.layout.UserKeyHash;
 import io.tidemark.mart.export.WeekUserRollups;
 
 import java.nio.file.Files;

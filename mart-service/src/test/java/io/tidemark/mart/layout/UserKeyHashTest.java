@@ -1,4 +1,4 @@
-package io.tidemark.mart.export;
+package io.tidemark.mart.layout;
 
 import org.duckdb.DuckDBDriver;
 import org.junit.jupiter.api.Test;

@@ -6,7 +6,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
-import io.tidemark.mart.export.MartSwapLock;
+import io.tidemark.mart.layout.MartSwapLock;
 import io.tidemark.mart.query.MartQueries;
 import io.tidemark.mart.repository.DuckDbEngine;
 import jakarta.inject.Inject;

@@ -8,7 +8,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.tidemark.mart.config.MartConfig;
 import io.tidemark.mart.export.DayExporter;
 import io.tidemark.mart.export.ExportCycle;
-import io.tidemark.mart.export.MartSwapLock;
+import io.tidemark.mart.layout.MartSwapLock;
 import io.tidemark.mart.export.MirrorReadiness;
 import io.tidemark.mart.export.MirrorSync;
 import io.tidemark.mart.export.SourceLocks;

@@ -3,7 +3,7 @@ package io.tidemark.mart.rest;
 import com.datastax.oss.quarkus.runtime.api.session.QuarkusCqlSession;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.tidemark.mart.export.MartLayout;
+import io.tidemark.mart.layout.MartLayout;
 import io.tidemark.mart.export.WeekUserRollups;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
