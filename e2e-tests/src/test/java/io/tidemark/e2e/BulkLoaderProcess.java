@@ -38,8 +38,13 @@ final class BulkLoaderProcess {
         String run = UUID.randomUUID().toString().substring(0, 8);
         Path stdout = logs.resolve(run + ".out.json");
         Path stderr = logs.resolve(run + ".err.log");
+        // As the image and bench/run start it: with the options it ships beside its jar.
+        Path shipped = jar.resolveSibling("jvm.options");
+        if (!Files.isRegularFile(shipped)) {
+            throw new IllegalStateException(shipped + " is missing: package bulk-loader first");
+        }
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx128m", "-jar", jar.toString(), "load"));
+                "@" + shipped, "-jar", jar.toString(), "load"));
         command.addAll(List.of(arguments));
         ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
         builder.environment().putAll(environment);
