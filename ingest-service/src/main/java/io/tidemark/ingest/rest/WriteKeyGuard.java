@@ -15,7 +15,7 @@ import jakarta.enterprise.event.Observes;
  * Refuses a collection call whose HTTP Basic write key is unknown before a byte of its body is read:
  * write keys are public, so anyone may send 500 KB with a made-up key, and it should cost ingest no
  * buffer and no parse. A call with its write key in the body is authenticated once the body is read,
- * still before it is parsed into events (EventCollector).
+ * still before it is parsed into events (RequestAdmission).
  */
 @ApplicationScoped
 public class WriteKeyGuard {
