@@ -15,7 +15,7 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * Each job's watermark in {@code bulk_watermarks} (schema V008): every row whose window column is
+ * Each job's watermark in {@code bulk_watermarks} (cassandra-schema, owner bulk_loader): every row whose window column is
  * before it has been acknowledged by ingest. It moves by compare-and-set from the value the window
  * started at, so two runs of one job that overlap cannot move it backwards or past a gap.
  */

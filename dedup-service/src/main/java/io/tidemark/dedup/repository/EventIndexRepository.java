@@ -77,7 +77,7 @@ public class EventIndexRepository {
      * the rows it covers, so whoever reads the mark finds them.
      *
      * <p>The mark the mart trusts is the counter: {@code changed_at} is this host's clock, and a host
-     * whose clock is behind would write a time the mart's files already cover (V006 gives the whole
+     * whose clock is behind would write a time the mart's files already cover (mart-service/README.md gives the whole
      * case). An increment carries no clock and adds to every other host's, so the count only goes up;
      * one applied twice by a retry costs one more export, nothing else. {@code changed_at} stays for
      * the ledger's other readers (which sources exist) and for a mart that does not know the counter.

@@ -199,7 +199,7 @@ class DeploymentsStartAsPodsIT {
         }
         List<String> written = new ArrayList<>();
         for (PodLaunch launch : distinct.values()) {
-            written.addAll(writtenOutsideVolumes(launch));
+            written.addAll(launch.writtenOutsideVolumes());
         }
         assertEquals(List.of(), late, "every pod ends within its terminationGracePeriodSeconds");
         assertEquals(List.of(), written, "nothing is written outside the volumes (readOnlyRootFilesystem)");
@@ -369,7 +369,7 @@ class DeploymentsStartAsPodsIT {
     private static List<PodLaunch> launches(String kustomization, List<ObjectNode> objects, Path dir) throws IOException {
         List<PodLaunch> launches = new ArrayList<>();
         for (Deployment deployment : RenderedManifests.typed(objects, Deployment.class)) {
-            launches.add(PodLaunch.prepare(kustomization, objects, deployment,
+            launches.add(PodLaunch.prepare(kustomization, objects, Workload.of(deployment),
                     dir.resolve(deployment.getMetadata().getName()), ADDRESSES, VARIABLES));
         }
         assertFalse(launches.isEmpty(), kustomization + " has no Deployment");
@@ -506,17 +506,6 @@ class DeploymentsStartAsPodsIT {
             }
         }
         return late;
-    }
-
-    /** Regular files under the container's root outside its volumes: what a read-only root file system would refuse. */
-    private static List<String> writtenOutsideVolumes(PodLaunch launch) throws IOException {
-        List<Path> volumes = List.copyOf(launch.mounts().values());
-        try (Stream<Path> files = Files.walk(launch.root())) {
-            return files.filter(Files::isRegularFile).filter(f -> !Files.isSymbolicLink(f))
-                    .filter(f -> volumes.stream().noneMatch(f::startsWith))
-                    .filter(f -> !f.getFileName().toString().equals("read-only-root-filesystem"))
-                    .map(f -> launch.name() + " wrote " + launch.containerPath(f)).toList();
-        }
     }
 
     private static String tail(String output) {

@@ -2,7 +2,6 @@ package io.tidemark.k8s;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.LabelSelector;
@@ -19,20 +18,18 @@ import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.strimzi.api.kafka.model.nodepool.KafkaNodePool;
 import io.strimzi.api.kafka.model.nodepool.ProcessRoles;
 import io.strimzi.api.kafka.model.topic.KafkaTopic;
+import io.tidemark.schema.Replication;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,11 +37,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * What refers to something across objects in the overlays (and the base): policies, Ingresses,
  * autoscalers and disruption budgets to pods, Services and Deployments; resources within their limits;
- * the schema Job to every migration; prod at three replicas of everything that stores data.
+ * the schema Job to the release's schema image and its Cassandra's size; prod at three replicas of everything that stores data.
  */
 class OverlayManifestsTest {
 
-    private static final Path SCHEMA_DIR = RenderedManifests.root().resolve("deploy/local/src/main/resources/schema/cassandra");
 
     private static Map<Path, List<ObjectNode>> rendered;
 
@@ -206,31 +202,26 @@ class OverlayManifestsTest {
     }
 
     @Test
-    void theSchemaJobReadsEveryMigrationOfTheOneSchemaDirectory() throws Exception {
-        TreeSet<String> files;
-        try (Stream<Path> list = Files.list(SCHEMA_DIR)) {
-            files = list.map(f -> f.getFileName().toString()).filter(f -> f.matches("V.*\\.cql"))
-                    .collect(Collectors.toCollection(TreeSet::new));
-        }
-        assertTrue(files.size() >= 7, "the migrations of " + SCHEMA_DIR);
+    void theSchemaJobRunsThisReleasesSchemaImageWithAReplicationItsCassandraCanHold() {
         for (String overlay : List.of("dev", "prod")) {
             List<ObjectNode> objects = rendered.get(RenderedManifests.k8sDir().resolve("overlays").resolve(overlay));
             Workload job = Workload.all(objects).stream().filter(w -> w.kind().equals("Job")).findFirst().orElseThrow(
                     () -> new AssertionError(overlay + " has no schema Job"));
-            String mapName = job.template().getSpec().getVolumes().stream().filter(v -> v.getConfigMap() != null)
-                    .map(v -> v.getConfigMap().getName()).findFirst().orElseThrow();
-            ConfigMap map = RenderedManifests.typed(objects, ConfigMap.class).stream()
-                    .filter(c -> c.getMetadata().getName().equals(mapName)).findFirst()
-                    .orElseThrow(() -> new AssertionError(overlay + ": the Job mounts ConfigMap " + mapName + ", which is not rendered"));
-            assertEquals(files, new TreeSet<>(map.getData().keySet()), overlay + ": every V*.cql, listed in "
-                    + SCHEMA_DIR.resolve("kustomization.yaml"));
-            for (String file : files) {
-                assertEquals(Files.readString(SCHEMA_DIR.resolve(file)), map.getData().get(file), overlay + ": " + file);
-            }
-            String replication = job.template().getSpec().getContainers().get(0).getEnv().stream()
-                    .filter(e -> e.getName().equals("KEYSPACE_REPLICATION")).findFirst().orElseThrow().getValue();
-            assertEquals(overlay.equals("prod") ? "{'class': 'NetworkTopologyStrategy', 'dc1': 3}"
-                    : "{'class': 'NetworkTopologyStrategy', 'dc1': 1}", replication, overlay);
+            Container container = job.template().getSpec().getContainers().get(0);
+            assertEquals("cassandra-schema", container.getName(), overlay + ": the container is named after its module");
+            String serviceImage = RenderedManifests.typed(objects, Deployment.class).get(0).getSpec().getTemplate().getSpec()
+                    .getContainers().get(0).getImage();
+            assertEquals("tidemark/cassandra-schema:" + serviceImage.substring(serviceImage.indexOf(':') + 1), container.getImage(),
+                    overlay + ": the schema of the release the services run");
+            Replication replication = Replication.parse(container.getEnv().stream()
+                    .filter(e -> e.getName().equals("TIDEMARK_SCHEMA_REPLICATION")).findFirst().orElseThrow().getValue());
+            // One copy per node up to three: a factor over a data centre's size fails every QUORUM write.
+            Map<String, Integer> expected = new TreeMap<>();
+            ObjectNode cassandra = objects.stream().filter(o -> o.path("kind").asText().equals("K8ssandraCluster")).findFirst()
+                    .orElseThrow(() -> new AssertionError(overlay + " has no K8ssandraCluster"));
+            cassandra.path("spec").path("cassandra").path("datacenters").forEach(dc ->
+                    expected.put(dc.path("metadata").path("name").asText(), Math.min(3, dc.path("size").asInt())));
+            assertEquals(expected, new TreeMap<>(replication.datacenters()), overlay + ": " + replication);
         }
     }
 

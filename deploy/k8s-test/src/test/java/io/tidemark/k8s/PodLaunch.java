@@ -15,7 +15,6 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.tidemark.testsupport.FreePort;
 
 import java.io.IOException;
@@ -42,7 +41,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * How the kubelet would start the container of one rendered Deployment, as a process on this machine: the
+ * How the kubelet would start the container of one rendered Deployment or Job, as a process on this machine: the
  * image's files and every volume under a directory standing for the container's root, the command (or the
  * image's entry point), the environment as the kubelet assembles it, and the few values that must differ
  * here (each one recorded in {@link #overrides()}). See {@link DeploymentsStartAsPodsIT} for the rules.
@@ -59,6 +58,8 @@ final class PodLaunch {
     static final List<String> RUN_JAVA_DEFAULT_OPTIONS = List.of("-XX:MaxRAMPercentage=50.0", "-XX:+UseParallelGC",
             "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20", "-XX:GCTimeRatio=4",
             "-XX:AdaptiveSizePolicyWeight=90", "-XX:+ExitOnOutOfMemoryError");
+    /** A regular file under which nothing can be created: the JVM's /tmp on a read-only root file system. */
+    private static final String READ_ONLY_MARKER = "read-only-root-filesystem";
     /** The {@code $(VAR)} references the kubelet expands in env values, command and args. */
     private static final Pattern REFERENCE = Pattern.compile("\\$\\(([A-Za-z_][A-Za-z0-9_]*)\\)");
 
@@ -99,15 +100,15 @@ final class PodLaunch {
     /**
      * Lays out the container's file system under {@code root} and works out its process.
      *
-     * @param objects      the rendered kustomization the Deployment belongs to (its Secrets, ConfigMaps, Services)
+     * @param objects      the rendered kustomization the workload belongs to (its Secrets, ConfigMaps, Services)
      * @param addresses    cluster addresses (host:port as the manifests name them) and what answers them here
      * @param variables    variables whose rendered value only holds inside the cluster, and their value here
      */
-    static PodLaunch prepare(String kustomization, List<ObjectNode> objects, Deployment deployment, Path root,
+    static PodLaunch prepare(String kustomization, List<ObjectNode> objects, Workload workload, Path root,
                              Map<String, String> addresses, Map<String, String> variables) throws IOException {
-        PodSpec pod = deployment.getSpec().getTemplate().getSpec();
+        PodSpec pod = workload.template().getSpec();
         if (pod.getContainers().size() != 1 || pod.getInitContainers() != null && !pod.getInitContainers().isEmpty()) {
-            throw new AssertionError(kustomization + ": " + deployment.getMetadata().getName()
+            throw new AssertionError(kustomization + ": " + workload.name()
                     + " has other than one container; this test starts one process per pod");
         }
         Container container = pod.getContainers().get(0);
@@ -153,12 +154,11 @@ final class PodLaunch {
         // The environment, lowest precedence first: the image's ENV, the Services' links, envFrom, env.
         Map<String, String> env = new LinkedHashMap<>();
         env.put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
-        // A pod's name: the Deployment's, its ReplicaSet's hash and a suffix of its own (fixed here, so that the same
-        // Deployment in two overlays gets the same environment).
-        env.put("HOSTNAME", deployment.getMetadata().getName() + "-5d4c8b9f7-x2k9q");
+        // A pod's name, fixed here, so that the same workload in two overlays gets the same environment.
+        env.put("HOSTNAME", workload.podName());
         env.putAll(image.env());
         if (pod.getEnableServiceLinks() == null || pod.getEnableServiceLinks()) {
-            env.putAll(serviceLinks(objects, deployment.getMetadata().getNamespace()));
+            env.putAll(serviceLinks(objects, workload.namespace()));
         }
         for (EnvFromSource from : container.getEnvFrom()) {
             String prefix = Objects.requireNonNullElse(from.getPrefix(), "");
@@ -243,8 +243,10 @@ final class PodLaunch {
         Map<String, Integer> localPorts = new LinkedHashMap<>();
         Map<String, String> portVariables = new LinkedHashMap<>();
         Properties shipped = new Properties();
-        try (Reader in = Files.newBufferedReader(moduleDir.resolve("src/main/resources/application.properties"))) {
-            shipped.load(in);
+        if (!container.getPorts().isEmpty()) {
+            try (Reader in = Files.newBufferedReader(moduleDir.resolve("src/main/resources/application.properties"))) {
+                shipped.load(in);
+            }
         }
         for (ContainerPort port : container.getPorts()) {
             List<String> setters = shipped.stringPropertyNames().stream().filter(k -> !k.startsWith("%") && k.endsWith(".port")
@@ -278,7 +280,7 @@ final class PodLaunch {
             tmp = mounts.get("/tmp");
         } else if (readOnlyRoot) {
             // Beneath a regular file nothing can be created, not even by root, as on a read-only file system.
-            Path readOnly = root.resolve("read-only-root-filesystem");
+            Path readOnly = root.resolve(READ_ONLY_MARKER);
             Files.writeString(readOnly, "");
             tmp = readOnly.resolve("tmp");
         } else {
@@ -307,7 +309,7 @@ final class PodLaunch {
         signature.append(mountedFiles);
         probes.forEach(p -> signature.append(p.kind()).append(' ').append(p.path()).append(' ').append(p.port()).append(' ')
                 .append(p.periodSeconds()).append('x').append(p.failureThreshold()).append('\n'));
-        return new PodLaunch(kustomization + "/" + deployment.getMetadata().getName(), module, root, workingDir,
+        return new PodLaunch(kustomization + "/" + workload.name(), module, root, workingDir,
                 List.copyOf(command), env, mounts, localPorts, probes, List.copyOf(overrides), grace, signature.toString());
     }
 
@@ -374,6 +376,17 @@ final class PodLaunch {
     }
 
     /** The container path a local path under this root stands for. */
+    /** Regular files under the container's root outside its volumes: what a read-only root file system would refuse. */
+    List<String> writtenOutsideVolumes() throws IOException {
+        List<Path> volumes = List.copyOf(mounts.values());
+        try (Stream<Path> files = Files.walk(root)) {
+            return files.filter(Files::isRegularFile).filter(f -> !Files.isSymbolicLink(f))
+                    .filter(f -> volumes.stream().noneMatch(f::startsWith))
+                    .filter(f -> !f.getFileName().toString().equals(READ_ONLY_MARKER))
+                    .map(f -> name + " wrote " + containerPath(f)).toList();
+        }
+    }
+
     String containerPath(Path local) {
         if (!local.startsWith(root)) {
             throw new AssertionError(local + " is not under the container's root " + root);

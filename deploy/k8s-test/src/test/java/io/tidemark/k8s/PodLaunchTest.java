@@ -68,6 +68,6 @@ class PodLaunchTest {
         List<ObjectNode> objects = RenderedManifests.all().get(RenderedManifests.k8sDir().resolve(kustomization));
         Deployment found = RenderedManifests.typed(objects, Deployment.class).stream()
                 .filter(d -> d.getMetadata().getName().equals(deployment)).findFirst().orElseThrow();
-        return PodLaunch.prepare(kustomization, objects, found, root, ADDRESSES, VARIABLES);
+        return PodLaunch.prepare(kustomization, objects, Workload.of(found), root, ADDRESSES, VARIABLES);
     }
 }

@@ -2,11 +2,11 @@ package io.tidemark.local;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.DriverException;
-import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
-import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import com.datastax.oss.driver.api.core.cql.Row;
+import io.tidemark.schema.CassandraTarget;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /** The node's CQL port as seen by the launcher's driver session. */
@@ -16,25 +16,13 @@ record CassandraEndpoint(String host, int port, String localDatacenter) {
         return host + ":" + port;
     }
 
+    CassandraTarget target(Duration requestTimeout) {
+        return new CassandraTarget(List.of(new InetSocketAddress(host, port)), localDatacenter, requestTimeout, Optional.empty());
+    }
+
+    /** A session for probes and DDL that names its tables in full: no schema or token metadata to read. */
     CqlSession connect(Duration requestTimeout) {
-        DriverConfigLoader config = DriverConfigLoader.programmaticBuilder()
-                .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, requestTimeout)
-                .withDuration(DefaultDriverOption.CONNECTION_CONNECT_TIMEOUT, requestTimeout)
-                .withDuration(DefaultDriverOption.CONNECTION_INIT_QUERY_TIMEOUT, requestTimeout)
-                .withDuration(DefaultDriverOption.CONTROL_CONNECTION_TIMEOUT, requestTimeout)
-                // The launcher runs DDL and reads system tables by name: it needs no schema or token metadata.
-                .withBoolean(DefaultDriverOption.METADATA_SCHEMA_ENABLED, false)
-                .withBoolean(DefaultDriverOption.METADATA_TOKEN_MAP_ENABLED, false)
-                // Netty's default 2 s quiet period would make every probe's close() take 2 s.
-                .withInt(DefaultDriverOption.NETTY_IO_SHUTDOWN_QUIET_PERIOD, 0)
-                .withInt(DefaultDriverOption.NETTY_ADMIN_SHUTDOWN_QUIET_PERIOD, 0)
-                .withString(DefaultDriverOption.SESSION_NAME, "tidemark-local-stack")
-                .build();
-        return CqlSession.builder()
-                .addContactPoint(new InetSocketAddress(host, port))
-                .withLocalDatacenter(localDatacenter)
-                .withConfigLoader(config)
-                .build();
+        return target(requestTimeout).connect("tidemark-local-stack", false);
     }
 
     /** Ready means a session connects and system.local answers with the release version. */

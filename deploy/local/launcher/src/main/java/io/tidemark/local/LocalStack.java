@@ -1,6 +1,9 @@
 package io.tidemark.local;
 
-import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.DriverException;
+import io.tidemark.schema.CassandraSchema;
+import io.tidemark.schema.Replication;
+import io.tidemark.schema.SchemaException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +17,9 @@ import java.util.Optional;
 
 /** The stack's commands: up, down, status, ensure, release, and the reaper's stop on owner exit. */
 final class LocalStack {
+
+    /** The keyspace the services read and write (they name it in every statement). */
+    private static final String SCHEMA_KEYSPACE = "tidemark";
 
     private final StackLayout layout;
     private final StackSettings settings;
@@ -238,9 +244,12 @@ final class LocalStack {
                 settings.seconds("cassandra.schema.request.timeout.seconds"));
         creator.apply(topics).forEach(line -> out.println("topic " + line));
 
-        List<Migration> plan = SchemaMigrator.plan(layout.cqlDir());
-        try (CqlSession session = cassandra.endpoint().connect(settings.seconds("cassandra.schema.request.timeout.seconds"))) {
-            new SchemaMigrator(session).apply(plan).forEach(line -> out.println("schema " + line));
+        CassandraSchema schema = new CassandraSchema(cassandra.endpoint().target(settings.seconds("cassandra.schema.request.timeout.seconds")));
+        try {
+            schema.apply(SCHEMA_KEYSPACE, Replication.parse(settings.text("cassandra.keyspace.replication")))
+                    .forEach(line -> out.println("schema " + line));
+        } catch (SchemaException | DriverException e) {
+            throw new StackException("schema: " + e.getMessage(), e);
         }
     }
 

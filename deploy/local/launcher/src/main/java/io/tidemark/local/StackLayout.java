@@ -35,10 +35,6 @@ record StackLayout(Path root, Path localDir) {
         return schemaDir().resolve("topics.properties");
     }
 
-    Path cqlDir() {
-        return schemaDir().resolve("cassandra");
-    }
-
     Path targetDir() {
         return moduleDir().resolve("target");
     }

@@ -31,7 +31,7 @@ final class StackVersions {
         if (!Files.isRegularFile(lib.resolve(jar))) {
             throw new StackException(layout.display(lib) + " has no " + jar + ": the server classpath is missing or"
                     + " stale, or deploy/local/*-server/pom.xml disagree with the parent pom's versions."
-                    + " Rebuild with: ./mvnw -q -f deploy/local/pom.xml clean package -DskipTests");
+                    + " Rebuild with: ./mvnw -q clean package -DskipTests -pl deploy/local/kafka-server,deploy/local/cassandra-server,deploy/local/launcher -am");
         }
     }
 }

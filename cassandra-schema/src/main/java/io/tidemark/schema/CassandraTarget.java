@@ -1,0 +1,59 @@
+package io.tidemark.schema;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.CqlSessionBuilder;
+import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
+import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A Cassandra cluster as a short-lived administrative client sees it (the schema runner, the local stack's
+ * launcher): where it is, and how long one request may take; DDL waits for schema agreement.
+ */
+public record CassandraTarget(List<InetSocketAddress> contactPoints, String localDatacenter, Duration requestTimeout,
+        Optional<Credentials> credentials) {
+
+    /** Plain-text authentication, for a cluster that requires it. */
+    public record Credentials(String username, String password) {
+
+        @Override
+        public String toString() {
+            return "Credentials[username=" + username + "]";
+        }
+    }
+
+    public CassandraTarget {
+        contactPoints = List.copyOf(contactPoints);
+    }
+
+    /**
+     * Opens a session named {@code sessionName}. Without {@code schemaMetadata} the driver neither reads nor follows
+     * the schema, which a client that only probes or names tables in full does not need.
+     */
+    public CqlSession connect(String sessionName, boolean schemaMetadata) {
+        DriverConfigLoader config = DriverConfigLoader.programmaticBuilder()
+                .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, requestTimeout)
+                .withDuration(DefaultDriverOption.CONNECTION_CONNECT_TIMEOUT, requestTimeout)
+                .withDuration(DefaultDriverOption.CONNECTION_INIT_QUERY_TIMEOUT, requestTimeout)
+                .withDuration(DefaultDriverOption.CONTROL_CONNECTION_TIMEOUT, requestTimeout)
+                .withDuration(DefaultDriverOption.CONTROL_CONNECTION_AGREEMENT_TIMEOUT, requestTimeout)
+                .withBoolean(DefaultDriverOption.METADATA_SCHEMA_ENABLED, schemaMetadata)
+                .withBoolean(DefaultDriverOption.METADATA_TOKEN_MAP_ENABLED, schemaMetadata)
+                // Netty's default 2 s quiet period would add 2 s to every close().
+                .withInt(DefaultDriverOption.NETTY_IO_SHUTDOWN_QUIET_PERIOD, 0)
+                .withInt(DefaultDriverOption.NETTY_ADMIN_SHUTDOWN_QUIET_PERIOD, 0)
+                // cassandra-migration switches its session to the keyspace (USE) by design.
+                .withBoolean(DefaultDriverOption.REQUEST_WARN_IF_SET_KEYSPACE, false)
+                .withString(DefaultDriverOption.SESSION_NAME, sessionName)
+                .build();
+        CqlSessionBuilder builder = CqlSession.builder()
+                .addContactPoints(contactPoints)
+                .withLocalDatacenter(localDatacenter)
+                .withConfigLoader(config);
+        credentials.ifPresent(c -> builder.withAuthCredentials(c.username(), c.password()));
+        return builder.build();
+    }
+}
