@@ -33,7 +33,7 @@ public class MessageLedger {
      */
     public static final int BUCKETS = 60;
 
-    private static final String FIND = "SELECT message_id, event_time, owner_partition, owner_offset, completed "
+    private static final String FIND = "SELECT message_id, event_time, owner_partition, owner_offset "
             + "FROM tidemark.message_claims WHERE source = ? AND bucket = ? AND message_id IN ?";
     private static final String RECORD = "INSERT INTO tidemark.message_claims (source, bucket, message_id, "
             + "event_time, first_seen, owner_partition, owner_offset) VALUES (?, ?, ?, ?, ?, ?, ?) USING TTL ?";
@@ -52,11 +52,8 @@ public class MessageLedger {
     public record Owner(int partition, long offset) {
     }
 
-    /**
-     * What the ledger holds for a message: the event time its row is stored at and the delivery that
-     * owns it. A claim written before ledger version 5 has no owner, only whether its store finished.
-     */
-    public record Claim(String messageId, Instant eventTime, Owner owner, boolean completed) {
+    /** What the ledger holds for a message: the event time its row is stored at and the delivery that owns it. */
+    public record Claim(String messageId, Instant eventTime, Owner owner) {
     }
 
     /**
@@ -76,7 +73,7 @@ public class MessageLedger {
         for (List<String> chunk : chunks(messageIds)) {
             reading = reading.flatMap(so -> cql.execute(FIND, source, bucket, chunk).map(result -> {
                 for (Row row : result.currentPage()) {
-                    // A claim whose event time expired is gone, whatever cell outlived it.
+                    // Every cell of a claim is written at once with one TTL: a row without its event time is gone.
                     if (!row.isNull("event_time")) {
                         found.put(row.getString("message_id"), claim(row));
                     }
@@ -88,10 +85,8 @@ public class MessageLedger {
     }
 
     private static Claim claim(Row row) {
-        Owner owner = row.isNull("owner_partition") || row.isNull("owner_offset") ? null
-                : new Owner(row.getInt("owner_partition"), row.getLong("owner_offset"));
-        return new Claim(row.getString("message_id"), row.getInstant("event_time"), owner,
-                !row.isNull("completed") && row.getBoolean("completed"));
+        return new Claim(row.getString("message_id"), row.getInstant("event_time"),
+                new Owner(row.getInt("owner_partition"), row.getLong("owner_offset")));
     }
 
     /** Writes claims of one source and {@link #bucket bucket}; each lives for the dedup window. */

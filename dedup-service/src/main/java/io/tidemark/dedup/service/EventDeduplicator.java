@@ -165,9 +165,8 @@ public class EventDeduplicator {
                         MessageLedger.Claim claim = existing.get(delivery.event().messageId());
                         Claimed c = decide(delivery, claim);
                         decided.add(c);
-                        if (c.outcome() != StoreOutcome.DUPLICATE && (claim == null || claim.owner() == null)) {
-                            claims.add(new MessageLedger.Claim(delivery.event().messageId(), c.eventTime(),
-                                    owner(delivery), false));
+                        if (c.outcome() != StoreOutcome.DUPLICATE && claim == null) {
+                            claims.add(new MessageLedger.Claim(delivery.event().messageId(), c.eventTime(), owner(delivery)));
                         }
                     }
                     if (claims.isEmpty()) {
@@ -186,13 +185,9 @@ public class EventDeduplicator {
             // This very record again (a crash or rebalance before its commit): redo the rest.
             return new Claimed(delivery, claim.eventTime(), StoreOutcome.COMPLETED);
         }
-        if (claim.owner() == null && !claim.completed()) {
-            // A claim from before owners were recorded, left unfinished: this copy takes it over.
-            return new Claimed(delivery, claim.eventTime(), StoreOutcome.COMPLETED);
-        }
         // The owner is earlier in this partition, so its store is done (or it would be in flight here).
         // One in another partition (a changed partition count) may still be storing: not remembered.
-        if (claim.owner() == null || claim.owner().partition() == delivery.partition()) {
+        if (claim.owner().partition() == delivery.partition()) {
             recent.add(delivery.event().kafkaKey());
         }
         return new Claimed(delivery, null, StoreOutcome.DUPLICATE);

@@ -168,35 +168,6 @@ class RawEventConsumerTest {
     }
 
     @Test
-    void copyOfAnUnfinishedClaimWithoutOwnerTakesItOverAtTheFirstTime() throws Exception {
-        // What a crash right after a claim of ledger version 4 (before owners) left behind: a claim,
-        // no owner, no row, nothing published.
-        Instant first = Instant.now().minus(2, ChronoUnit.DAYS).truncatedTo(ChronoUnit.MILLIS);
-        Instant copyTime = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-        String messageId = UUID.randomUUID().toString();
-        session.execute(SimpleStatement.newInstance("INSERT INTO tidemark.message_claims (source, bucket, message_id, "
-                + "event_time, first_seen) VALUES (?, ?, ?, ?, ?)", source, MessageLedger.bucket(source, messageId), messageId,
-                first, Instant.now()));
-        try (KafkaConsumer<String, byte[]> cleanTopic = readerAtEnd(CLEAN)) {
-            CollectedEvent copy = event(messageId, copyTime);
-            send(copy);
-
-            List<ConsumerRecord<String, byte[]>> published = readUntil(cleanTopic, copy.kafkaKey());
-            assertEquals(first, EventCodec.decode(published.get(published.size() - 1).value()).timestamp());
-        }
-        assertEquals(1, rowsOf(messageId, EventIndexLayout.eventDay(first)).size());
-        assertEquals(0, rowsOf(messageId, EventIndexLayout.eventDay(copyTime)).size());
-        Row claim = session.execute(SimpleStatement.newInstance("SELECT owner_partition, owner_offset, event_time "
-                + "FROM tidemark.message_claims WHERE source = ? AND bucket = ? AND message_id = ?", source,
-                MessageLedger.bucket(source, messageId), messageId)).one();
-        assertTrue(!claim.isNull("owner_partition") && !claim.isNull("owner_offset"), "the copy owns the claim now");
-        assertEquals(first, claim.getInstant("event_time"));
-        Row changed = session.execute(SimpleStatement.newInstance("SELECT changed_at FROM tidemark.changed_days "
-                + "WHERE source = ? AND event_date = ?", source, EventIndexLayout.eventDay(first))).one();
-        assertTrue(changed != null, "the first day is marked changed");
-    }
-
-    @Test
     void ledgerRowsLiveForTheDedupWindowAndEventRowsForTheirTtl() throws Exception {
         Instant time = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         String messageId = UUID.randomUUID().toString();
