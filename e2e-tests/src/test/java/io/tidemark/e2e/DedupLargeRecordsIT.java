@@ -6,6 +6,7 @@ import io.tidemark.event.CollectedEvent;
 import io.tidemark.event.EventCodec;
 import io.tidemark.testsupport.PrivateStack;
 import io.tidemark.testsupport.ServiceProcess;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -130,11 +131,11 @@ class DedupLargeRecordsIT {
                 }
                 topic.flush();
 
-                Instant until = Instant.now().plus(FILL);
-                while (Instant.now().isBefore(until)) {
-                    assertTrue(dedup.isAlive(), "dedup is alive while the backlog waits for Cassandra; see its log:\n"
-                            + tail(dedup.logText()));
-                    Thread.sleep(1000);
+                try {
+                    await("dedup stays alive while the backlog waits for Cassandra").during(FILL).atMost(FILL.plusSeconds(5))
+                            .pollInterval(Duration.ofSeconds(1)).until(dedup::isAlive);
+                } catch (ConditionTimeoutException e) {
+                    throw new AssertionError("dedup died while the backlog waited for Cassandra; see its log:\n" + tail(dedup.logText()), e);
                 }
                 peaks.report("while the backlog waits for Cassandra");
 

@@ -1,5 +1,6 @@
 package io.tidemark.faults;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -38,8 +39,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import io.tidemark.testsupport.PrivateStack;
 import io.tidemark.testsupport.ServiceProcess;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -313,12 +316,10 @@ class IngestFuzzIT {
         assertEquals(-1, answerWhileFull.status(), "a request while the cap was reached: " + answerWhileFull.text());
 
         // Released: the refused call is sent again as an SDK retries it (same messageIds), then new ones.
-        Instant deadline = Instant.now().plusSeconds(10);
-        RawHttp.Response retried = exchange(port, whileFull.method(), whileFull.path(), whileFull.headers(), whileFull.body());
-        while (retried.status() == -1 && Instant.now().isBefore(deadline)) {
-            Thread.sleep(200);
-            retried = exchange(port, whileFull.method(), whileFull.path(), whileFull.headers(), whileFull.body());
-        }
+        RawHttp.Response retried = await("ingest answers the retried call once the connections are released")
+                .atMost(Duration.ofSeconds(10)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(200))
+                .until(() -> exchange(port, whileFull.method(), whileFull.path(), whileFull.headers(), whileFull.body()),
+                        response -> response.status() != -1);
         assertTrue(retried.status() / 100 == 2, "the retried request after the release got " + retried.status() + " " + retried.text());
         record(whileFull);
         Set<String> ids = new HashSet<>(whileFull.messageIds());
@@ -599,20 +600,21 @@ class IngestFuzzIT {
     }
 
     /** Waits until dedup has consumed everything, then reads the fuzz source's rows from Cassandra. */
-    private static Map<String, List<StoredIndex.StoredRow>> awaitStored(Set<String> ids) throws InterruptedException {
-        Instant deadline = Instant.now().plus(Duration.ofMinutes(3));
+    private static Map<String, List<StoredIndex.StoredRow>> awaitStored(Set<String> ids) {
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
-        Map<String, List<StoredIndex.StoredRow>> stored = Map.of();
-        while (Instant.now().isBefore(deadline)) {
-            long lag = ConsumerLag.rawTopicLag(stack.kafkaBootstrap());
-            stored = StoredIndex.byMessageId(StoredIndex.read(stack.cassandraPort(), List.of(source.id()),
-                    today.minusDays(12), today.plusDays(1)));
-            if (lag == 0 && stored.keySet().containsAll(ids)) {
-                return stored;
-            }
-            Thread.sleep(2000);
+        AtomicReference<Map<String, List<StoredIndex.StoredRow>>> stored = new AtomicReference<>(Map.of());
+        try {
+            await("dedup consumed the raw topic and stored every accepted messageId").atMost(Duration.ofMinutes(3))
+                    .pollDelay(Duration.ZERO).pollInterval(Duration.ofSeconds(2)).until(() -> {
+                        long lag = ConsumerLag.rawTopicLag(stack.kafkaBootstrap());
+                        stored.set(StoredIndex.byMessageId(StoredIndex.read(stack.cassandraPort(), List.of(source.id()),
+                                today.minusDays(12), today.plusDays(1))));
+                        return lag == 0 && stored.get().keySet().containsAll(ids);
+                    });
+        } catch (ConditionTimeoutException e) {
+            // The caller's assertions name what is missing; they read what was stored by then.
         }
-        return stored;
+        return stored.get();
     }
 
     private static synchronized void count(String key) {

@@ -2,15 +2,13 @@ package io.tidemark.testsupport;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -48,7 +46,8 @@ public final class S3ProxyServer {
                     .redirectErrorStream(true).redirectOutput(dir.resolve("s3proxy.log").toFile()).start();
             // A test JVM that is killed must not leave the server running.
             Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
-            awaitPort(endpoint.getPort());
+            Path log = dir.resolve("s3proxy.log");
+            ServerProcess.awaitListening(process, "S3Proxy", endpoint.getPort(), Duration.ofSeconds(60), () -> "see " + log);
             return Map.of("tidemark.mart.store.kind", "s3",
                     "tidemark.mart.store.s3.endpoint", endpoint.toString(),
                     "tidemark.mart.store.s3.bucket", BUCKET,
@@ -82,38 +81,10 @@ public final class S3ProxyServer {
         return jar;
     }
 
-    private void awaitPort(int port) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("S3Proxy exited with " + process.exitValue() + ", see " + dir.resolve("s3proxy.log"));
-            }
-            try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
-                return;
-            } catch (IOException notYet) {
-                try {
-                    Thread.sleep(200);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException(e);
-                }
-            }
-        }
-        throw new IllegalStateException("S3Proxy did not listen on " + port + " within 60 s, see " + dir.resolve("s3proxy.log"));
-    }
-
     /** Stops the server by its PID and removes its files. */
     public void stop() {
         if (process != null) {
-            process.destroy();
-            try {
-                if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            ServerProcess.stop(process, Duration.ofSeconds(10));
         }
         if (dir == null) {
             return;

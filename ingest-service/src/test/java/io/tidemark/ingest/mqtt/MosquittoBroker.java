@@ -1,17 +1,14 @@
 package io.tidemark.ingest.mqtt;
 
 import io.tidemark.testsupport.FreePort;
+import io.tidemark.testsupport.ServerProcess;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -51,7 +48,7 @@ final class MosquittoBroker implements AutoCloseable {
             Process process = new ProcessBuilder(binary.toString(), "-c", conf.toString())
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
             MosquittoBroker broker = new MosquittoBroker(process, port, log);
-            broker.awaitListening();
+            ServerProcess.awaitListening(process, "mosquitto", port, START_TIMEOUT, broker::logText);
             return broker;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -60,24 +57,6 @@ final class MosquittoBroker implements AutoCloseable {
 
     int port() {
         return port;
-    }
-
-    private void awaitListening() {
-        Instant deadline = Instant.now().plus(START_TIMEOUT);
-        while (Instant.now().isBefore(deadline)) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("mosquitto exited with " + process.exitValue() + ": " + logText());
-            }
-            try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
-                return;
-            } catch (IOException notYet) {
-                sleep();
-            }
-        }
-        close();
-        throw new IllegalStateException("mosquitto did not listen on 127.0.0.1:" + port + " within " + START_TIMEOUT
-                + ": " + logText());
     }
 
     private String logText() {
@@ -90,14 +69,7 @@ final class MosquittoBroker implements AutoCloseable {
 
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        ServerProcess.stop(process, Duration.ofSeconds(10));
     }
 
     /** Debian installs the broker in /usr/sbin, which is not on every user's PATH. */
@@ -108,14 +80,5 @@ final class MosquittoBroker implements AutoCloseable {
                 .filter(Files::isExecutable).findFirst()
                 .orElseThrow(() -> new IllegalStateException(
                         "mosquitto is not installed: the MQTT tests need the Debian package mosquitto (.ci/run installs it)"));
-    }
-
-    static void sleep() {
-        try {
-            Thread.sleep(100);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -12,12 +12,12 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -68,11 +68,8 @@ class MqttKafkaUnreachableTest {
 
         // Taking over ingest's session shows what the broker still owes it: the unacknowledged message.
         try (DeviceClient session = DeviceClient.resumingSession(mqtt.clientId(), mqtt.port())) {
-            Instant deadline = Instant.now().plus(WAIT);
-            while (mine(session, messageId).isEmpty() && Instant.now().isBefore(deadline)) {
-                MosquittoBroker.sleep();
-            }
-            List<MqttPublishMessage> again = mine(session, messageId);
+            List<MqttPublishMessage> again = await("the broker sends the unacknowledged message again").atMost(WAIT)
+                    .until(() -> mine(session, messageId), messages -> !messages.isEmpty());
             assertEquals(1, again.size());
             assertTrue(again.get(0).isDup(), "sent again as a duplicate delivery of the unacknowledged message");
             assertEquals(MqttDeviceIngestTest.TOPIC, again.get(0).topicName());

@@ -1,13 +1,12 @@
 package io.tidemark.ingest.mqtt;
 
+import io.tidemark.testsupport.ServerProcess;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -69,7 +68,7 @@ final class PrivateKafka implements AutoCloseable {
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
             PrivateKafka kafka = new PrivateKafka(process, log);
             Runtime.getRuntime().addShutdownHook(new Thread(process::destroy, "stop-private-kafka"));
-            kafka.awaitListening(port);
+            ServerProcess.awaitListening(process, "private Kafka", port, START_TIMEOUT, kafka::logText);
             return kafka;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -90,26 +89,12 @@ final class PrivateKafka implements AutoCloseable {
         }
     }
 
-    private void awaitListening(int port) throws IOException {
-        Instant deadline = Instant.now().plus(START_TIMEOUT);
-        while (Instant.now().isBefore(deadline)) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("private Kafka exited: " + Files.readString(log));
-            }
-            try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
-                return;
-            } catch (IOException notYet) {
-                try {
-                    Thread.sleep(200);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException(e);
-                }
-            }
+    private String logText() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
         }
-        close();
-        throw new IllegalStateException("private Kafka did not listen on " + port + " within " + START_TIMEOUT);
     }
 
     private static String java() {
@@ -118,13 +103,6 @@ final class PrivateKafka implements AutoCloseable {
 
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        ServerProcess.stop(process, Duration.ofSeconds(30));
     }
 }
