@@ -103,7 +103,8 @@ public class DeviceEventCollector {
                     return park(source, payload, malformed.field(), malformed.getMessage());
                 })
                 .onFailure(InvalidEventException.class).recoverWithUni(e -> {
-                    InvalidEventException invalid = metrics.refused(source, 1, (InvalidEventException) e);
+                    // Counted where it was refused, by the events it refused (admission, the envelope).
+                    InvalidEventException invalid = (InvalidEventException) e;
                     return park(source, payload, invalid.field(), invalid.getMessage());
                 })
                 .onFailure().recoverWithUni(e -> {

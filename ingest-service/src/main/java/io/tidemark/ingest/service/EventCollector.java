@@ -57,9 +57,8 @@ public class EventCollector {
     /** A batch envelope of an authenticated source (a {@code /v1/batch} call or an MQTT message). */
     public Uni<TrackingResponse> collectBatch(String source, Channel channel, TrackingRequestReader.Batch batch,
             Instant receivedAt, long started) {
-        Instant batchSentAt = SegmentEventParser.optionalTimeValue(batch.sentAt(), "sentAt");
-        return collectElements(source, channel, batch.elements(), EventNormalizer.BatchDefaults.of(batch), batchSentAt,
-                receivedAt, started);
+        EventNormalizer.Envelope envelope = normalizer.envelope(source, batch);
+        return collectElements(source, channel, batch.elements(), envelope.defaults(), envelope.sentAt(), receivedAt, started);
     }
 
     /**

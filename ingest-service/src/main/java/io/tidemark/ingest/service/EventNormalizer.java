@@ -75,6 +75,19 @@ public class EventNormalizer {
             List<DeadLetterPublisher.Refused> refused) {
     }
 
+    /** What a batch envelope gives each of its events: defaults to merge and the time the batch was sent. */
+    public record Envelope(BatchDefaults defaults, Instant sentAt) {
+    }
+
+    /** Reads a batch's envelope; one that is not valid refuses every event the batch carries, counted here. */
+    public Envelope envelope(String source, TrackingRequestReader.Batch batch) {
+        try {
+            return new Envelope(BatchDefaults.of(batch), SegmentEventParser.optionalTimeValue(batch.sentAt(), "sentAt"));
+        } catch (InvalidEventException e) {
+            throw metrics.refused(source, batch.elements().size(), e);
+        }
+    }
+
     /** One identify, track, page, screen, group or alias call; the endpoint fixes its type. */
     public CollectedEvent single(String source, EventType type, JsonNode message, Instant receivedAt) {
         try {

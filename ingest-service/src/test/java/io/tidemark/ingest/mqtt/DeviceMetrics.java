@@ -6,10 +6,11 @@ import java.time.Duration;
 
 import static io.restassured.RestAssured.given;
 
-/** Reads {@code tidemark_ingest_device_messages_total} from the running service's Prometheus endpoint. */
+/** Reads {@code tidemark_ingest_device_messages_total} and the rejected events from the running service's Prometheus endpoint. */
 final class DeviceMetrics {
 
     private static final String NAME = "tidemark_ingest_device_messages_total{";
+    private static final String REJECTED = "tidemark_ingest_events_rejected_total{";
 
     private DeviceMetrics() {
     }
@@ -20,6 +21,18 @@ final class DeviceMetrics {
         for (String line : body.split("\n")) {
             if (line.startsWith(NAME) && line.contains("source=\"" + source + "\"")
                     && line.contains("outcome=\"" + outcome + "\"") && line.contains("channel=\"mqtt\"")) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return sum;
+    }
+
+    /** {@code tidemark_ingest_events_rejected_total} of a source and reason, whatever the channel. */
+    static double rejected(String source, String reason) {
+        String body = given().when().get(ManagementPort.url("metrics")).then().statusCode(200).extract().asString();
+        double sum = 0;
+        for (String line : body.split("\n")) {
+            if (line.startsWith(REJECTED) && line.contains("source=\"" + source + "\"") && line.contains("reason=\"" + reason + "\"")) {
                 sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
             }
         }

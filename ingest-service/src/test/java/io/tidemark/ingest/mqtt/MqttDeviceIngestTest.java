@@ -116,6 +116,46 @@ class MqttDeviceIngestTest {
     }
 
     @Test
+    void aMessageRefusedWholeIsParkedAndCountedAsRejectedOnce() {
+        String marker = "mqtt-" + UUID.randomUUID();
+        double before = DeviceMetrics.rejected(SOURCE, "invalid");
+        try (TopicTail deadLetters = new TopicTail(TopicTail.DEAD_LETTER); DeviceClient device = DeviceClient.device(mqtt.port())) {
+            // Batch defaults that are not an object refuse the whole batch before any of its events.
+            device.publish(TOPIC, "{\"context\":5,\"batch\":[{\"type\":\"track\",\"messageId\":\"" + marker
+                    + "\",\"userId\":\"sensor-12\",\"event\":\"Tilted\"}]}");
+            List<ConsumerRecord<String, byte[]>> parked = deadLetters.readUntil(
+                    records -> records.stream().anyMatch(r -> value(r).contains(marker)), WAIT).stream()
+                    .filter(r -> value(r).contains(marker)).toList();
+            assertEquals(1, parked.size());
+            assertEquals("context", header(parked.get(0), "tidemark-field"));
+        }
+        assertEquals(before + 1, DeviceMetrics.rejected(SOURCE, "invalid"), "one message of one event, refused once");
+    }
+
+    @Test
+    void aBatchWhoseDefaultsWouldGrowPastTheRequestLimitCountsEachOfItsEventsOnce() {
+        String marker = "mqtt-" + UUID.randomUUID();
+        int events = 30;
+        // 20 KB of context merged into each of 30 events: 600 KB, over the 500 KB a request may hold.
+        String context = "{\"note\":\"" + "x".repeat(20_000) + "\"}";
+        StringBuilder batch = new StringBuilder("{\"context\":" + context + ",\"batch\":[");
+        for (int i = 0; i < events; i++) {
+            batch.append(i == 0 ? "" : ",").append("{\"type\":\"track\",\"messageId\":\"").append(marker).append('-').append(i)
+                    .append("\",\"userId\":\"sensor-13\",\"event\":\"Tilted\"}");
+        }
+        double before = DeviceMetrics.rejected(SOURCE, "too-large");
+        try (TopicTail deadLetters = new TopicTail(TopicTail.DEAD_LETTER); DeviceClient device = DeviceClient.device(mqtt.port())) {
+            device.publish(TOPIC, batch.append("]}").toString());
+            List<ConsumerRecord<String, byte[]>> parked = deadLetters.readUntil(
+                    records -> records.stream().anyMatch(r -> value(r).contains(marker)), WAIT).stream()
+                    .filter(r -> value(r).contains(marker)).toList();
+            assertEquals(1, parked.size(), "the message is parked whole, as received");
+            assertEquals("context", header(parked.get(0), "tidemark-field"));
+        }
+        assertEquals(before + events, DeviceMetrics.rejected(SOURCE, "too-large"), "each of its events refused once");
+    }
+
+    @Test
     void unreadablePayloadIsParkedAsReceivedAndTheNextMessageIsStillStored() {
         String marker = "not-json-" + UUID.randomUUID();
         String messageId = "mqtt-" + UUID.randomUUID();
