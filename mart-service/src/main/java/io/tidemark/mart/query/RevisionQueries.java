@@ -49,10 +49,9 @@ public class RevisionQueries {
                         previous == null ? 0 : entry.users() - previous.users()));
                 previous = entry;
             }
-            ExportedDay exported = exports.days(source).get(date);
+            ExportedDay exported = exports.day(source, date).orElse(null);
             // Pending: the day changed since its files were written, by the same rule the export cycle uses.
-            boolean pending = changes.changedDays(source).stream()
-                    .anyMatch(change -> change.date().equals(date) && change.isNewerThan(exported));
+            boolean pending = changes.changeOfDay(source, date).map(change -> change.isNewerThan(exported)).orElse(false);
             Served served = served(source, date);
             return new Revisions(source, date, history.isEmpty() ? null : history.get(0), history,
                     new Revisions.Now(served.events(), served.users(), exported == null ? null : exported.exportedAt(), pending));

@@ -13,6 +13,7 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -28,6 +29,8 @@ public class ChangeLedger {
     private static final String SOURCES = "SELECT DISTINCT source FROM tidemark.changed_days";
     private static final String DAYS = "SELECT event_date, changed_at FROM tidemark.changed_days WHERE source = ?";
     private static final String COUNTS = "SELECT event_date, changes FROM tidemark.day_changes WHERE source = ?";
+    private static final String DAY = DAYS + " AND event_date = ?";
+    private static final String COUNT = COUNTS + " AND event_date = ?";
     private static final String SOURCE_SEEN = "SELECT source FROM tidemark.changed_days WHERE source = ? LIMIT 1";
 
     private final QuarkusCqlSession session;
@@ -51,12 +54,22 @@ public class ChangeLedger {
      * changes counted here.
      */
     public List<DayChange> changedDays(String source) {
+        return merged(SimpleStatement.newInstance(COUNTS, source), SimpleStatement.newInstance(DAYS, source));
+    }
+
+    /** One day's change, as {@link #changedDays} gives it, if the day ever changed: two single-row reads. */
+    public Optional<DayChange> changeOfDay(String source, LocalDate date) {
+        List<DayChange> change = merged(SimpleStatement.newInstance(COUNT, source, date), SimpleStatement.newInstance(DAY, source, date));
+        return change.stream().findFirst();
+    }
+
+    private List<DayChange> merged(SimpleStatement countQuery, SimpleStatement timeQuery) {
         Map<LocalDate, Long> counts = new TreeMap<>();
-        for (Row row : session.execute(SimpleStatement.newInstance(COUNTS, source).setConsistencyLevel(consistency))) {
+        for (Row row : session.execute(countQuery.setConsistencyLevel(consistency))) {
             counts.put(row.getLocalDate("event_date"), row.getLong("changes"));
         }
         Map<LocalDate, Instant> times = new TreeMap<>();
-        for (Row row : session.execute(SimpleStatement.newInstance(DAYS, source).setConsistencyLevel(consistency))) {
+        for (Row row : session.execute(timeQuery.setConsistencyLevel(consistency))) {
             times.put(row.getLocalDate("event_date"), row.getInstant("changed_at"));
         }
         // A day may be in one table only: marked by a dedup host that does not count yet, or read between

@@ -27,6 +27,7 @@ public class ExportLedger {
     private static final String COLUMNS = "source, event_date, exported_through, covers_changes, covers_changed_at, "
             + "exported_at, rows, files, bytes";
     private static final String OF_SOURCE = "SELECT " + COLUMNS + " FROM tidemark.exported_days WHERE source = ?";
+    private static final String OF_DAY = "SELECT " + COLUMNS + " FROM tidemark.exported_days WHERE source = ? AND event_date = ?";
     private static final String ALL = "SELECT " + COLUMNS + " FROM tidemark.exported_days";
     private static final String RECORD = "INSERT INTO tidemark.exported_days (source, event_date, covers_changes, "
             + "covers_changed_at, exported_at, rows, files, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
@@ -50,6 +51,12 @@ public class ExportLedger {
             }
         }
         return days;
+    }
+
+    /** One exported day of a source, if it was exported. */
+    public Optional<ExportedDay> day(String source, LocalDate date) {
+        Row row = session.execute(SimpleStatement.newInstance(OF_DAY, source, date).setConsistencyLevel(consistency)).one();
+        return row == null || row.isNull("event_date") ? Optional.empty() : Optional.of(day(row));
     }
 
     /** Every exported day of every source (or of one), for operators. */
