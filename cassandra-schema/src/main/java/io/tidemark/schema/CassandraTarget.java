@@ -42,6 +42,9 @@ public record CassandraTarget(List<InetSocketAddress> contactPoints, String loca
                 .withDuration(DefaultDriverOption.CONTROL_CONNECTION_AGREEMENT_TIMEOUT, requestTimeout)
                 .withBoolean(DefaultDriverOption.METADATA_SCHEMA_ENABLED, schemaMetadata)
                 .withBoolean(DefaultDriverOption.METADATA_TOKEN_MAP_ENABLED, schemaMetadata)
+                // A DDL answer waits for the schema refresh it triggers, which the driver delays by this window
+                // (1 s by default, to batch an application's bursts): a script of many DDLs would wait it each time.
+                .withDuration(DefaultDriverOption.METADATA_SCHEMA_WINDOW, Duration.ofMillis(10))
                 // Netty's default 2 s quiet period would add 2 s to every close().
                 .withInt(DefaultDriverOption.NETTY_IO_SHUTDOWN_QUIET_PERIOD, 0)
                 .withInt(DefaultDriverOption.NETTY_ADMIN_SHUTDOWN_QUIET_PERIOD, 0)
