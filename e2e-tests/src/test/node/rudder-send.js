@@ -4,21 +4,19 @@
 // Environment: DATA_PLANE_URL (ingest's base URL), WRITE_KEY, RUN_ID, EVENT_TIMESTAMP (ISO-8601).
 const Analytics = require('@rudderstack/rudder-sdk-node');
 
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) {
-    throw new Error(`${name} is not set`);
-  }
-  return value;
-};
-
-const run = env('RUN_ID');
+// Every setting is required; all missing ones are named at once.
+const settings = ['DATA_PLANE_URL', 'WRITE_KEY', 'RUN_ID', 'EVENT_TIMESTAMP'];
+const unset = settings.filter((name) => !process.env[name]);
+if (unset.length > 0) {
+  throw new Error(`not set: ${unset.join(', ')}`);
+}
+const { DATA_PLANE_URL, WRITE_KEY, RUN_ID: run, EVENT_TIMESTAMP } = process.env;
 // The SDK refuses a timestamp that is not a Date.
-const timestamp = new Date(env('EVENT_TIMESTAMP'));
+const timestamp = new Date(EVENT_TIMESTAMP);
 
 // Its defaults but quicker: POST <dataPlaneUrl>/v1/batch, gzip, HTTP Basic (write key as user name).
-const client = new Analytics(env('WRITE_KEY'), {
-  dataPlaneUrl: env('DATA_PLANE_URL'),
+const client = new Analytics(WRITE_KEY, {
+  dataPlaneUrl: DATA_PLANE_URL,
   flushAt: 20,
   flushInterval: 500,
   errorHandler: (err) => console.error('rudder error:', err.response ? `HTTP ${err.response.status}` : err.message),

@@ -3,23 +3,20 @@
 // Environment: INGEST_HOST, WRITE_KEY, RUN_ID, USER_ID, PAST_TIMESTAMP (ISO-8601), FLUSH_COUNT.
 const { Analytics } = require('@segment/analytics-node');
 
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) {
-    throw new Error(`${name} is not set`);
-  }
-  return value;
-};
-
-const run = env('RUN_ID');
-const userId = env('USER_ID');
-const past = new Date(env('PAST_TIMESTAMP'));
-const flushCount = Number(env('FLUSH_COUNT'));
+// Every setting is required; all missing ones are named at once.
+const unset = ['INGEST_HOST', 'WRITE_KEY', 'RUN_ID', 'USER_ID', 'PAST_TIMESTAMP', 'FLUSH_COUNT']
+  .filter((name) => !process.env[name]);
+if (unset.length > 0) {
+  throw new Error(`not set: ${unset.join(', ')}`);
+}
+const { INGEST_HOST, WRITE_KEY, RUN_ID: run, USER_ID: userId } = process.env;
+const past = new Date(process.env.PAST_TIMESTAMP);
+const flushCount = Number(process.env.FLUSH_COUNT);
 
 // The client's defaults: POST <host>/v1/batch with HTTP Basic (write key as user name).
 const analytics = new Analytics({
-  writeKey: env('WRITE_KEY'),
-  host: env('INGEST_HOST'),
+  writeKey: WRITE_KEY,
+  host: INGEST_HOST,
   flushAt: 50,
   flushInterval: 500,
   maxRetries: 0,
