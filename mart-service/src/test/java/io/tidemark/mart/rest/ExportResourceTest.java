@@ -23,6 +23,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Lock;
@@ -95,6 +96,35 @@ class ExportResourceTest {
             // 06:00:00 + 2047 s = 06:34:07, the last row of the first group; the second starts a second later.
             assertEquals("2048 rows 2026-11-01 06:00:00+00 .. 2026-11-01 06:34:07+00", groups.get(0));
             assertEquals("52 rows 2026-11-01 06:34:08+00 .. 2026-11-01 06:34:59+00", groups.get(1));
+        }
+    }
+
+    @Test
+    void everyColumnIsWrittenAsStoredWhetherItsTextIsAsciiOrNot() throws Exception {
+        StoredEvents events = new StoredEvents(session);
+        Instant at = Instant.parse("2026-11-03T08:00:00.123Z");
+        events.storeEveryColumn(at, "m-ascii", "plain", Set.of("replayed", "clock-skew"));
+        events.storeEveryColumn(at.plusSeconds(1), "m-other", "Zoë 東京 🚀", Set.of());
+        assertEquals(1, events.export());
+
+        Path file = root.resolve("source=" + events.source).resolve("event_date=2026-11-03").resolve("part-00000.parquet");
+        try (Connection duck = DriverManager.getConnection("jdbc:duckdb:"); Statement sql = duck.createStatement()) {
+            sql.execute("SET TimeZone = 'UTC'");
+            List<String> rows = new ArrayList<>();
+            try (ResultSet row = sql.executeQuery("SELECT concat_ws('|', epoch_ms(event_time), message_id, type, event, "
+                    + "user_id, anonymous_id, group_id, previous_id, properties, traits, context, epoch_ms(received_at), "
+                    + "epoch_ms(sent_at), flags::VARCHAR) FROM read_parquet('" + file + "')")) {
+                while (row.next()) {
+                    rows.add(row.getString(1));
+                }
+            }
+            long ms = at.toEpochMilli();
+            assertEquals(List.of(
+                    ms + "|m-ascii|track|plain|plain|plain|plain|plain|{\"k\":\"plain\"}|{\"k\":\"plain\"}|{\"k\":\"plain\"}|"
+                            + (ms + 1000) + "|" + (ms - 1) + "|[clock-skew, replayed]",
+                    (ms + 1000) + "|m-other|track|Zoë 東京 🚀|Zoë 東京 🚀|Zoë 東京 🚀|Zoë 東京 🚀|Zoë 東京 🚀"
+                            + "|{\"k\":\"Zoë 東京 🚀\"}|{\"k\":\"Zoë 東京 🚀\"}|{\"k\":\"Zoë 東京 🚀\"}|"
+                            + (ms + 2000) + "|" + (ms + 999) + "|[]"), rows);
         }
     }
 

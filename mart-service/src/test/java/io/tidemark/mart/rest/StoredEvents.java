@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.temporal.ChronoUnit;
+import java.util.Set;
 import java.util.UUID;
 
 import static io.restassured.RestAssured.given;
@@ -79,6 +80,18 @@ final class StoredEvents {
             }
         }
         writes.forEach(java.util.concurrent.CompletableFuture::join);
+        changed(eventTime);
+    }
+
+    /** Stores one event with a value in every column the export writes: {@code text} in each text column. */
+    void storeEveryColumn(Instant eventTime, String messageId, String text, Set<String> flags) {
+        Instant receivedAt = eventTime.plusSeconds(1);
+        session.execute(SimpleStatement.newInstance("INSERT INTO tidemark.events_by_day (source, event_date, bucket, "
+                        + "event_time, message_id, type, event, user_id, anonymous_id, group_id, previous_id, properties, "
+                        + "traits, context, received_at, sent_at, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                source, EventIndexLayout.eventDay(eventTime), EventIndexLayout.bucket(messageId), eventTime, messageId,
+                "track", text, text, text, text, text, "{\"k\":\"" + text + "\"}", "{\"k\":\"" + text + "\"}",
+                "{\"k\":\"" + text + "\"}", receivedAt, eventTime.minusMillis(1), flags));
         changed(eventTime);
     }
 
