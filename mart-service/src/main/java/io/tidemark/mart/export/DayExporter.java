@@ -90,54 +90,109 @@ public class DayExporter {
         this.weeks = new WeekUserRollups(layout);
     }
 
-    /** Blocking: reads Cassandra and runs DuckDB on the calling (export worker) thread. */
+    /**
+     * A day's rows read from Cassandra into a DuckDB table of their own, not yet written anywhere.
+     * Closing it drops them.
+     */
+    public static final class ReadDay implements AutoCloseable {
+
+        private final String source;
+        private final LocalDate day;
+        private final DuckDBConnection duck;
+        private final String table;
+        private final long rows;
+
+        private ReadDay(String source, LocalDate day, DuckDBConnection duck, String table, long rows) {
+            this.source = source;
+            this.day = day;
+            this.duck = duck;
+            this.table = table;
+            this.rows = rows;
+        }
+
+        public LocalDate day() {
+            return day;
+        }
+
+        @Override
+        public void close() throws SQLException {
+            try (duck; Statement sql = duck.createStatement()) {
+                sql.execute("DROP TABLE IF EXISTS " + table);
+            }
+        }
+    }
+
+    /** Reads then writes one day; blocking, on the calling (export worker) thread. */
     public Result export(String source, LocalDate day) throws SQLException, IOException {
-        Path staging = layout.stagingDir(source, day);
-        Files.createDirectories(staging);
+        try (ReadDay read = read(source, day)) {
+            return write(read);
+        }
+    }
+
+    /**
+     * Reads the day's rows from Cassandra; nothing is written, so a read that is never written (the
+     * lease was lost meanwhile) only has to be closed. Blocking, on the calling thread.
+     */
+    public ReadDay read(String source, LocalDate day) throws SQLException {
         String table = "day_" + UUID.randomUUID().toString().replace("-", "");
-        try (DuckDBConnection duck = engine.connect()) {
+        DuckDBConnection duck = engine.connect();
+        try {
             try (Statement sql = duck.createStatement()) {
                 sql.execute("CREATE TABLE " + table + " (" + TABLE_COLUMNS + ")");
             }
+            return new ReadDay(source, day, duck, table, load(duck, table, source, day));
+        } catch (SQLException | RuntimeException e) {
             try {
-                long rows = load(duck, table, source, day);
-                List<Path> files = rows == 0 ? List.of() : write(duck, table, rows, staging);
-                if (!files.isEmpty()) {
-                    // In the staging directory, so the day's swap renames it in with the events it was made from.
-                    copy(duck, "SELECT DISTINCT " + UserKeyHash.ofEventRow() + " AS " + UserKeyHash.COLUMN + " FROM "
-                            + table + " WHERE " + UserKeyHash.USER + " IS NOT NULL ORDER BY " + UserKeyHash.COLUMN,
-                            staging.resolve(MartLayout.USERS_ROLLUP));
-                    copy(duck, LatenessRollup.selectFrom(table), staging.resolve(MartLayout.LATENESS_ROLLUP));
-                    BreakdownRollup.write(duck, table, breakdownPaths, staging.resolve(MartLayout.BREAKDOWN_ROLLUP));
-                }
-                long bytes = 0;
-                for (Path file : files) {
-                    bytes += Files.size(file);
-                }
-                Path summary = staging.resolveSibling(staging.getFileName() + "-" + MartLayout.SUMMARY);
-                long users = summarize(duck, table, summary, source, day);
-                if (publisher.enabled()) {
-                    // Into the bucket before the local swap: a failed upload leaves both as they were, to retry.
-                    if (files.isEmpty()) {
-                        publisher.withdraw(source, day);
-                    } else {
-                        List<String> names = new ArrayList<>();
-                        files.forEach(file -> names.add(file.getFileName().toString()));
-                        names.add(MartLayout.USERS_ROLLUP);
-                        names.add(MartLayout.LATENESS_ROLLUP);
-                        if (Files.exists(staging.resolve(MartLayout.BREAKDOWN_ROLLUP))) {
-                            names.add(MartLayout.BREAKDOWN_ROLLUP);
-                        }
-                        publisher.publish(source, day, staging, names);
+                new ReadDay(source, day, duck, table, 0).close();
+            } catch (SQLException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    /** Writes a read day aside and swaps it in for the day's old files. Blocking, on the calling thread. */
+    public Result write(ReadDay read) throws SQLException, IOException {
+        String source = read.source;
+        LocalDate day = read.day;
+        DuckDBConnection duck = read.duck;
+        String table = read.table;
+        long rows = read.rows;
+        Path staging = layout.stagingDir(source, day);
+        Files.createDirectories(staging);
+        try {
+            List<Path> files = rows == 0 ? List.of() : write(duck, table, rows, staging);
+            if (!files.isEmpty()) {
+                // In the staging directory, so the day's swap renames it in with the events it was made from.
+                copy(duck, "SELECT DISTINCT " + UserKeyHash.ofEventRow() + " AS " + UserKeyHash.COLUMN + " FROM "
+                        + table + " WHERE " + UserKeyHash.USER + " IS NOT NULL ORDER BY " + UserKeyHash.COLUMN,
+                        staging.resolve(MartLayout.USERS_ROLLUP));
+                copy(duck, LatenessRollup.selectFrom(table), staging.resolve(MartLayout.LATENESS_ROLLUP));
+                BreakdownRollup.write(duck, table, breakdownPaths, staging.resolve(MartLayout.BREAKDOWN_ROLLUP));
+            }
+            long bytes = 0;
+            for (Path file : files) {
+                bytes += Files.size(file);
+            }
+            Path summary = staging.resolveSibling(staging.getFileName() + "-" + MartLayout.SUMMARY);
+            long users = summarize(duck, table, summary, source, day);
+            if (publisher.enabled()) {
+                // Into the bucket before the local swap: a failed upload leaves both as they were, to retry.
+                if (files.isEmpty()) {
+                    publisher.withdraw(source, day);
+                } else {
+                    List<String> names = new ArrayList<>();
+                    files.forEach(file -> names.add(file.getFileName().toString()));
+                    names.add(MartLayout.USERS_ROLLUP);
+                    names.add(MartLayout.LATENESS_ROLLUP);
+                    if (Files.exists(staging.resolve(MartLayout.BREAKDOWN_ROLLUP))) {
+                        names.add(MartLayout.BREAKDOWN_ROLLUP);
                     }
-                }
-                swap(source, day, staging, !files.isEmpty(), summary);
-                return new Result(rows, users, files.size(), bytes);
-            } finally {
-                try (Statement sql = duck.createStatement()) {
-                    sql.execute("DROP TABLE IF EXISTS " + table);
+                    publisher.publish(source, day, staging, names);
                 }
             }
+            swap(source, day, staging, !files.isEmpty(), summary);
+            return new Result(rows, users, files.size(), bytes);
         } finally {
             deleteTree(staging);
             Files.deleteIfExists(staging.resolveSibling(staging.getFileName() + "-" + MartLayout.SUMMARY));

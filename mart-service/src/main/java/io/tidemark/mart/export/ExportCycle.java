@@ -16,13 +16,17 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
+import java.sql.SQLException;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -57,6 +61,12 @@ public class ExportCycle {
     private final AtomicReference<Instant> running = new AtomicReference<>();
     private final ExecutorService worker = Executors.newSingleThreadExecutor(task -> {
         Thread thread = new Thread(task, "mart-export");
+        thread.setDaemon(true);
+        return thread;
+    });
+    // Reads the next day from Cassandra while the worker writes the current one.
+    private final ExecutorService reader = Executors.newSingleThreadExecutor(task -> {
+        Thread thread = new Thread(task, "mart-export-read");
         thread.setDaemon(true);
         return thread;
     });
@@ -203,44 +213,99 @@ public class ExportCycle {
         }
         // The change counts are read before any row of their days: whatever the export reads is at
         // least that new, so recording them as covered never claims a change the files lack.
-        for (DayChange change : changes.changedDays(source)) {
-            LocalDate day = change.date();
-            if (!change.isNewerThan(done.get(day))) {
-                continue;
+        List<DayChange> due = changes.changedDays(source).stream()
+                .filter(change -> change.isNewerThan(done.get(change.date()))).toList();
+        // The next day is read from Cassandra while this one is written: one waits on Cassandra's pages,
+        // the other on DuckDB's sort and compression, so together they take little more than the longer
+        // one. At most two days' rows are held, each in its own DuckDB table (which spills to disk).
+        CompletableFuture<DayExporter.ReadDay> pending = null;
+        try {
+            for (int i = 0; i < due.size(); i++) {
+                DayChange change = due.get(i);
+                LocalDate day = change.date();
+                if (hold.lost()) {
+                    // Another replica may hold the source now; it exports what is left.
+                    LOG.warnf("export lease of source %s lost; leaving its remaining days to the replica that holds it", source);
+                    failed.add(new ExportSummary.Failure(source, day.toString(), "export lease lost"));
+                    return rows;
+                }
+                if (pending == null) {
+                    pending = read(source, day);
+                }
+                try {
+                    pauseForTests();
+                    DayExporter.ReadDay read = await(pending);
+                    pending = null;
+                    DayExporter.Result result;
+                    try (read) {
+                        if (i + 1 < due.size()) {
+                            pending = read(source, due.get(i + 1).date());
+                        }
+                        result = exporter.write(read);
+                    }
+                    swapped.add(day);
+                    Instant exportedAt = Instant.now();
+                    // Before the export ledger: a crash in between re-exports the day and records one revision
+                    // twice, never none.
+                    revisions.record(source, day, exportedAt, result.rows(), result.users());
+                    exports.record(source, change, exportedAt, result.rows(), result.files(), result.bytes());
+                    exported.add(new ExportSummary.Day(source, day.toString(), result.rows(), result.files(),
+                            result.bytes()));
+                    rows += result.rows();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    failed.add(new ExportSummary.Failure(source, day.toString(), "interrupted"));
+                    return rows;
+                } catch (Exception e) {
+                    if (pending != null && pending.isCompletedExceptionally()) {
+                        // This day's own read failed; the next day is read afresh.
+                        pending = null;
+                    }
+                    // The day keeps its old files and its old ledger entry, so the next cycle retries it.
+                    LOG.errorf(e, "export of source %s day %s failed", source, day);
+                    failed.add(new ExportSummary.Failure(source, day.toString(), e.getMessage()));
+                    complete = false;
+                }
             }
-            if (hold.lost()) {
-                // Another replica may hold the source now; it exports what is left.
-                LOG.warnf("export lease of source %s lost; leaving its remaining days to the replica that holds it", source);
-                failed.add(new ExportSummary.Failure(source, day.toString(), "export lease lost"));
-                return rows;
-            }
-            try {
-                pauseForTests();
-                DayExporter.Result result = exporter.export(source, day);
-                swapped.add(day);
-                Instant exportedAt = Instant.now();
-                // Before the export ledger: a crash in between re-exports the day and records one revision
-                // twice, never none.
-                revisions.record(source, day, exportedAt, result.rows(), result.users());
-                exports.record(source, change, exportedAt, result.rows(), result.files(), result.bytes());
-                exported.add(new ExportSummary.Day(source, day.toString(), result.rows(), result.files(),
-                        result.bytes()));
-                rows += result.rows();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                failed.add(new ExportSummary.Failure(source, day.toString(), "interrupted"));
-                return rows;
-            } catch (Exception e) {
-                // The day keeps its old files and its old ledger entry, so the next cycle retries it.
-                LOG.errorf(e, "export of source %s day %s failed", source, day);
-                failed.add(new ExportSummary.Failure(source, day.toString(), e.getMessage()));
-                complete = false;
-            }
+        } finally {
+            discard(pending);
         }
         if (complete && !hold.lost()) {
             exports.markExportedThrough(source, startedAt);
         }
         return rows;
+    }
+
+    private CompletableFuture<DayExporter.ReadDay> read(String source, LocalDate day) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return exporter.read(source, day);
+            } catch (SQLException e) {
+                throw new CompletionException(e);
+            }
+        }, reader);
+    }
+
+    private static DayExporter.ReadDay await(CompletableFuture<DayExporter.ReadDay> reading) throws Exception {
+        try {
+            return reading.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
+    }
+
+    /** Drops a day read ahead that will not be written now; waits for its read to end first. */
+    private static void discard(CompletableFuture<DayExporter.ReadDay> pending) {
+        if (pending == null) {
+            return;
+        }
+        try {
+            pending.join().close();
+        } catch (CompletionException | CancellationException e) {
+            // Its read failed; there is nothing to drop, and the day is not exported now anyway.
+        } catch (SQLException e) {
+            LOG.warnf(e, "dropping a day read ahead failed");
+        }
     }
 
     private void pauseForTests() throws InterruptedException {
@@ -285,6 +350,7 @@ public class ExportCycle {
 
     void stop(@Observes ShutdownEvent event) {
         worker.shutdownNow();
+        reader.shutdownNow();
         renewer.shutdownNow();
     }
 }
