@@ -110,22 +110,11 @@ public class DayExporter {
             this.rows = rows;
         }
 
-        public LocalDate day() {
-            return day;
-        }
-
         @Override
         public void close() throws SQLException {
             try (duck; Statement sql = duck.createStatement()) {
                 sql.execute("DROP TABLE IF EXISTS " + table);
             }
-        }
-    }
-
-    /** Reads then writes one day; blocking, on the calling (export worker) thread. */
-    public Result export(String source, LocalDate day) throws SQLException, IOException {
-        try (ReadDay read = read(source, day)) {
-            return write(read);
         }
     }
 
