@@ -58,6 +58,11 @@ public final class BenchContext {
         return services.rssKb(module);
     }
 
+    /** {@code path} on a harness-started service's management port (health, metrics). */
+    public URI managementUri(String module, String path) {
+        return services.managementUri(module, path);
+    }
+
     public void report(Figure figure) {
         figures.add(figure);
         System.out.printf("  %s / %s = %s%n", figure.area(), figure.metric(), ResultTable.number(figure.value()) + " " + figure.unit());

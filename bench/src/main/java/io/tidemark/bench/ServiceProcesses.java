@@ -54,11 +54,19 @@ final class ServiceProcesses implements AutoCloseable {
     }
 
     long rssKb(String module) {
+        return started(module).rssKb();
+    }
+
+    URI managementUri(String module, String path) {
+        return started(module).managementUri(path);
+    }
+
+    private ServiceProcess started(String module) {
         ServiceProcess service = running.get(module);
         if (service == null) {
             throw new IllegalStateException(module + " was not started by this run");
         }
-        return service.rssKb();
+        return service;
     }
 
     @Override

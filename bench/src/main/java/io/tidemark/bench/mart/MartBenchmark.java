@@ -37,6 +37,8 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -101,6 +103,7 @@ public class MartBenchmark implements Benchmark {
             ctx.report(Figure.alone(AREA, "export rows/s", exported / seconds, "rows/s",
                     "within 10% of 132,000 (earlier run)"));
             ctx.report(Figure.alone(AREA, "export time (" + exported + " rows)", seconds, "s", null));
+            reportExportSteps(ctx);
             long rssAfterExportKb = ctx.rssKb("mart-service");
             reportFiles(ctx, root.resolve("source=" + source));
 
@@ -515,6 +518,31 @@ public class MartBenchmark implements Benchmark {
             }
         }
         return rows;
+    }
+
+    /**
+     * The share of the export's time each step took (mart's tidemark.mart.export.step timers, summed over the
+     * days), and what the rollups issue #16 added (lateness, breakdowns, weeks) cost together: measured in
+     * this run, on these rows, rather than against a figure from another data set.
+     */
+    private static void reportExportSteps(BenchContext ctx) throws Exception {
+        HttpResponse<String> metrics = HTTP.send(HttpRequest.newBuilder(ctx.managementUri("mart-service", "/q/metrics"))
+                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        Map<String, Double> seconds = new TreeMap<>();
+        Matcher step = Pattern.compile("^tidemark_mart_export_step_seconds_sum\\{[^}]*step=\"([a-z]+)\"[^}]*} (\\S+)$",
+                Pattern.MULTILINE).matcher(metrics.body());
+        while (step.find()) {
+            seconds.merge(step.group(1), Double.parseDouble(step.group(2)), Double::sum);
+        }
+        double total = seconds.values().stream().mapToDouble(Double::doubleValue).sum();
+        if (total <= 0) {
+            throw new IllegalStateException("mart reported no export step times: " + seconds);
+        }
+        seconds.forEach((name, s) -> ctx.report(Figure.alone(AREA, "export step " + name + " share", 100 * s / total, "%", null)));
+        double added = seconds.getOrDefault("lateness", 0.0) + seconds.getOrDefault("breakdown", 0.0)
+                + seconds.getOrDefault("weeks", 0.0);
+        ctx.report(Figure.alone(AREA, "export share of the lateness, breakdown and week rollups", 100 * added / total, "%",
+                "< 10% (the export cost the rollups may add)"));
     }
 
     private static String get(URI base, String path) throws Exception {

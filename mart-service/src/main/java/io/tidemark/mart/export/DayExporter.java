@@ -76,10 +76,12 @@ public class DayExporter {
     private final RevisionLedger revisions;
     private final List<BreakdownPath> breakdownPaths;
     private final WeekUserRollups weeks;
+    private final ExportTimings timings;
 
     public DayExporter(EventIndexReader reader, DuckDbEngine engine, MartSwapLock lock, MartConfig config,
-            DayPublisher publisher, RevisionLedger revisions) {
+            DayPublisher publisher, RevisionLedger revisions, ExportTimings timings) {
         this.reader = reader;
+        this.timings = timings;
         this.revisions = revisions;
         this.publisher = publisher;
         this.engine = engine;
@@ -129,7 +131,10 @@ public class DayExporter {
             try (Statement sql = duck.createStatement()) {
                 sql.execute("CREATE TABLE " + table + " (" + TABLE_COLUMNS + ")");
             }
-            return new ReadDay(source, day, duck, table, load(duck, table, source, day));
+            long started = System.nanoTime();
+            long rows = load(duck, table, source, day);
+            timings.record("read", started);
+            return new ReadDay(source, day, duck, table, rows);
         } catch (SQLException | RuntimeException e) {
             try {
                 new ReadDay(source, day, duck, table, 0).close();
@@ -150,14 +155,19 @@ public class DayExporter {
         Path staging = layout.stagingDir(source, day);
         Files.createDirectories(staging);
         try {
+            long step = System.nanoTime();
             List<Path> files = rows == 0 ? List.of() : write(duck, table, rows, staging);
+            step = timings.record("events", step);
             if (!files.isEmpty()) {
                 // In the staging directory, so the day's swap renames it in with the events it was made from.
                 copy(duck, "SELECT DISTINCT " + UserKeyHash.ofEventRow() + " AS " + UserKeyHash.COLUMN + " FROM "
                         + table + " WHERE " + UserKeyHash.USER + " IS NOT NULL ORDER BY " + UserKeyHash.COLUMN,
                         staging.resolve(MartLayout.USERS_ROLLUP));
+                step = timings.record("users", step);
                 copy(duck, LatenessRollup.selectFrom(table), staging.resolve(MartLayout.LATENESS_ROLLUP));
+                step = timings.record("lateness", step);
                 BreakdownRollup.write(duck, table, breakdownPaths, staging.resolve(MartLayout.BREAKDOWN_ROLLUP));
+                step = timings.record("breakdown", step);
             }
             long bytes = 0;
             for (Path file : files) {
@@ -165,6 +175,7 @@ public class DayExporter {
             }
             Path summary = staging.resolveSibling(staging.getFileName() + "-" + MartLayout.SUMMARY);
             long users = summarize(duck, table, summary, source, day);
+            step = timings.record("summary", step);
             if (publisher.enabled()) {
                 // Into the bucket before the local swap: a failed upload leaves both as they were, to retry.
                 if (files.isEmpty()) {
@@ -179,8 +190,10 @@ public class DayExporter {
                     }
                     publisher.publish(source, day, staging, names);
                 }
+                step = timings.record("publish", step);
             }
             swap(source, day, staging, !files.isEmpty(), summary);
+            timings.record("swap", step);
             return new Result(rows, users, files.size(), bytes);
         } finally {
             deleteTree(staging);
@@ -221,6 +234,7 @@ public class DayExporter {
         if (mondays.isEmpty()) {
             return;
         }
+        long started = System.nanoTime();
         try (DuckDBConnection duck = engine.connect()) {
             for (LocalDate monday : mondays) {
                 try {
@@ -233,6 +247,7 @@ public class DayExporter {
         } catch (SQLException e) {
             LOG.warnf(e, "source %s: week user rollups not made; their weeks are read day by day", source);
         }
+        timings.record("weeks", started);
     }
 
     /**
