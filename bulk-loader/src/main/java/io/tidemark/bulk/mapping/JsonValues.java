@@ -1,10 +1,12 @@
 package io.tidemark.bulk.mapping;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.Collection;
@@ -16,6 +18,25 @@ final class JsonValues {
     private static final JsonNodeFactory NODES = JsonNodeFactory.withExactBigDecimals(true);
 
     private JsonValues() {
+    }
+
+    /** Writes the value as {@link #of} would make it, without the node: the common kinds directly. */
+    static void write(Object value, JsonGenerator out) throws IOException {
+        if (value == null) {
+            out.writeNull();
+        } else if (value instanceof String text) {
+            out.writeString(text);
+        } else if (value instanceof Long number) {
+            out.writeNumber(number);
+        } else if (value instanceof BigDecimal decimal) {
+            out.writeNumber(decimal);
+        } else if (value instanceof Boolean b) {
+            out.writeBoolean(b);
+        } else if (value instanceof Instant instant) {
+            InstantText.write(instant, out);
+        } else {
+            out.writeTree(of(value));
+        }
     }
 
     static JsonNode of(Object value) {
@@ -40,7 +61,7 @@ final class JsonValues {
             return Double.isFinite(d) ? NODES.numberNode(d) : NODES.textNode(Double.toString(d));
         }
         if (value instanceof Instant instant) {
-            return NODES.textNode(instant.toString());
+            return NODES.textNode(InstantText.of(instant));
         }
         if (value instanceof Collection<?> list) {
             ArrayNode array = NODES.arrayNode();

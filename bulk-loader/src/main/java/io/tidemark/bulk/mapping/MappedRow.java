@@ -11,6 +11,10 @@ public sealed interface MappedRow {
     record Event(String key, String messageId, ObjectNode event) implements MappedRow {
     }
 
+    /** An event written straight into a request body, so there is no tree of it. */
+    record Written(String key, String messageId) implements MappedRow {
+    }
+
     record Unmappable(String key, String field, String reason) implements MappedRow {
     }
 }
