@@ -18,9 +18,10 @@ import java.util.List;
 import java.util.concurrent.CompletionException;
 
 /**
- * Maps one batch of rows and writes its events as NDJSON request bodies of at most about
- * {@code chunk-bytes} each (a batch of wide rows becomes several), on a pool thread. Each event is
- * streamed into the body through one generator per body, not serialized into a buffer of its own.
+ * Maps rows as they are read and writes their events into NDJSON request bodies of at most
+ * {@code chunk-rows} rows or about {@code chunk-bytes}. Each event is streamed into the body through
+ * one generator per body, neither built as a tree nor serialized into a buffer of its own, so a row
+ * is garbage as soon as it is written: only compact bodies wait for ingest.
  */
 final class ChunkEncoder {
 
@@ -29,10 +30,15 @@ final class ChunkEncoder {
     private static final int FIRST_BUFFER_BYTES = 64 * 1024;
 
     private final EventMapper mapper;
+    private final int chunkRows;
     private final int chunkBytes;
+    private Open open;
+    private int rows;
+    private List<MappedRow.Unmappable> unmappable = new ArrayList<>();
 
-    ChunkEncoder(EventMapper mapper, int chunkBytes) {
+    ChunkEncoder(EventMapper mapper, int chunkRows, int chunkBytes) {
         this.mapper = mapper;
+        this.chunkRows = chunkRows;
         this.chunkBytes = chunkBytes;
     }
 
@@ -44,8 +50,8 @@ final class ChunkEncoder {
     record Answered(List<String> keys, ImportAnswer answer) {
     }
 
-    /** A batch mapped and encoded: its rows that cannot be events, and its bodies. */
-    record Encoded(List<MappedRow.Unmappable> unmappable, List<Body> bodies) {
+    /** A batch mapped and encoded: how many rows were read into it, those that cannot be events, and its bodies. */
+    record Encoded(int rows, List<MappedRow.Unmappable> unmappable, List<Body> bodies) {
 
         /** Sends the bodies one after the other; throws (unchecked) when one could not be stored. */
         Settled send(IngestImportClient sink) {
@@ -71,35 +77,43 @@ final class ChunkEncoder {
     record Settled(List<MappedRow.Unmappable> unmappable, List<Answered> chunks) {
     }
 
-    Encoded encode(List<SourceRow> rows) {
-        List<MappedRow.Unmappable> unmappable = new ArrayList<>();
-        List<Body> bodies = new ArrayList<>();
+    /**
+     * Maps the row and streams its event into the open body. Answers the batch once it holds
+     * {@code chunk-rows} rows or its body {@code chunk-bytes}, else null.
+     */
+    Encoded add(SourceRow row) {
         try {
-            Open open = null;
-            for (SourceRow row : rows) {
-                MappedRow mapped = mapper.map(row);
-                if (mapped instanceof MappedRow.Unmappable bad) {
-                    unmappable.add(bad);
-                    continue;
-                }
-                MappedRow.Event event = (MappedRow.Event) mapped;
-                if (open == null) {
-                    open = new Open();
-                }
-                open.write(event);
-                if (open.size() >= chunkBytes) {
-                    bodies.add(open.close());
-                    open = null;
-                }
+            if (open == null) {
+                open = new Open();
             }
-            if (open != null) {
-                bodies.add(open.close());
+            rows++;
+            MappedRow mapped = mapper.write(row, open.generator);
+            if (mapped instanceof MappedRow.Unmappable bad) {
+                unmappable.add(bad); // nothing of it was written
+            } else {
+                open.ended(mapped.key());
             }
+            return rows >= chunkRows || open.size() >= chunkBytes ? finish() : null;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        rows.clear(); // the rows are events now: let them go before the bodies wait for ingest
-        return new Encoded(unmappable, bodies);
+    }
+
+    /** The batch so far (null if no row was added since the last one); the next row starts another. */
+    Encoded finish() {
+        if (rows == 0) {
+            return null;
+        }
+        try {
+            List<Body> bodies = open.keys.isEmpty() ? List.of() : List.of(open.close());
+            Encoded encoded = new Encoded(rows, unmappable, bodies);
+            open = null;
+            rows = 0;
+            unmappable = new ArrayList<>();
+            return encoded;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** A body being written. */
@@ -114,10 +128,10 @@ final class ChunkEncoder {
             generator.setRootValueSeparator(null);
         }
 
-        void write(MappedRow.Event event) throws IOException {
-            generator.writeTree(event.event());
+        /** The event of the row with this key was written: end its line. */
+        void ended(String key) throws IOException {
             generator.writeRaw('\n');
-            keys.add(event.key());
+            keys.add(key);
         }
 
         /** Bytes written so far (flushing the generator's buffer to count them). */
