@@ -30,7 +30,9 @@ public record JobConfig(String job, Source source, Mapping mapping, Ingest inges
             require(query != null && !query.isBlank(), "source.query", "is required");
             require(table != null && !table.isBlank(), "source.table", "is required: it names the rows in messageIds");
             require(key != null && !key.isEmpty(), "source.key", "needs at least one primary key column");
-            fetchSize = fetchSize == null ? 1000 : fetchSize;
+            // Ten round trips fewer per 10,000 rows: the cursor's thread also maps, so each fetch is time it waits
+            // (bench/run bulk: 0.43 to 0.57 of the file path's rate); the driver holds the fetched rows as bytes, about 1.5 MB.
+            fetchSize = fetchSize == null ? 10_000 : fetchSize;
             require(fetchSize > 0, "source.fetch-size", "must be positive");
         }
     }
