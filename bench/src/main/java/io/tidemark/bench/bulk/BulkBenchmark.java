@@ -112,8 +112,8 @@ public final class BulkBenchmark implements Benchmark {
                 }
                 ctx.report(new Figure(AREA, "bulk-loader rows/s from PostgreSQL", median(loaderRates), "rows/s",
                         "POST /bulk/v1/import events/s of the same events from a file", median(fileRates), "ratio >= 0.8"));
-                // Reading and mapping on the cursor's thread alone (the dry run that wrote the file): the rate
-                // before mapping moved to a pool of its own.
+                // Reading and mapping alone, without ingest (the dry run that wrote the file): how much of the
+                // loader's time is its own, beside what waiting for ingest's answers adds.
                 ctx.report(new Figure(AREA, "bulk-loader rows/s from PostgreSQL", median(loaderRates), "rows/s",
                         "the same rows read and mapped on one thread (dry run), rows/s", mappedRate, null));
                 ctx.report(Figure.alone(AREA, "rows not accepted", refused, "rows", "0"));

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.util.TokenBuffer;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tidemark.bulk.config.JobConfig;
+import io.tidemark.bulk.config.JobConfigException;
 import io.tidemark.bulk.source.SourceRow;
 
 import java.io.IOException;
@@ -19,6 +20,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +45,8 @@ public final class EventMapper {
     private final JsonNode fixedContext;
     /** Columns that fill a field of their own and so are not repeated as properties. */
     private final Set<String> consumed = new HashSet<>();
+    /** Whether a row's property names were checked: every row of a query has the same columns. */
+    private boolean namesChecked;
 
     public EventMapper(JobConfig config) {
         this.job = config.job();
@@ -98,6 +102,10 @@ public final class EventMapper {
     }
 
     private Fields fields(SourceRow row) {
+        if (!namesChecked) {
+            checkPropertyNames(row);
+            namesChecked = true;
+        }
         List<String> keyParts = new ArrayList<>(source.key().size());
         for (String column : source.key()) {
             Object value = row.get(column);
@@ -129,6 +137,25 @@ public final class EventMapper {
         Object version = source.version() == null ? null : row.get(source.version());
         String messageId = MessageIds.of(job, source.table(), keyParts, version == null ? null : text(version));
         return new Fields(key, messageId, eventName, userId, anonymousId, timestamp, null);
+    }
+
+    /**
+     * A rename onto a name the query also returns would write one property twice (a tree kept the last,
+     * silently dropping a column): refused before the first event, naming both columns.
+     */
+    private void checkPropertyNames(SourceRow row) {
+        Map<String, String> columnOf = new HashMap<>();
+        for (String column : row.values().keySet()) {
+            if (consumed.contains(column)) {
+                continue;
+            }
+            String name = mapping.rename().getOrDefault(column, column);
+            String other = columnOf.putIfAbsent(name, column);
+            if (other != null) {
+                throw new JobConfigException("mapping.rename: columns " + other + " and " + column
+                        + " would both be property " + name + "; rename or exclude one of them");
+            }
+        }
     }
 
     private void write(Fields fields, SourceRow row, JsonGenerator out) throws IOException {

@@ -3,6 +3,7 @@ package io.tidemark.bulk.mapping;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tidemark.bulk.config.JobConfig;
+import io.tidemark.bulk.config.JobConfigException;
 import io.tidemark.bulk.config.JobConfigReader;
 import io.tidemark.bulk.source.SourceRow;
 import org.junit.jupiter.api.Test;
@@ -19,6 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class EventMapperTest {
@@ -72,6 +74,14 @@ class EventMapperTest {
         assertEquals("shop-db", event.at("/context/app/name").asText());
         assertEquals("tidemark-bulk-loader", event.at("/context/library/name").asText());
         assertEquals(mapped.messageId(), event.get("messageId").asText());
+    }
+
+    @Test
+    void aRenameOntoAColumnTheQueryAlsoReturnsIsRefusedNamingBoth() {
+        SourceRow row = order(42L, 7L, null, CREATED, UPDATED);
+        row.values().put("order_id", "A-42");
+        JobConfigException e = assertThrows(JobConfigException.class, () -> new EventMapper(ORDERS).map(row));
+        assertTrue(e.getMessage().contains("id") && e.getMessage().contains("order_id"), e.getMessage());
     }
 
     @Test
