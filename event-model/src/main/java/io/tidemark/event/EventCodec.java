@@ -89,13 +89,8 @@ public final class EventCodec {
 
     private static void instant(JsonGenerator json, String field, Instant value, char[] buffer) throws IOException {
         if (value != null) {
-            int length = Iso8601.format(value, buffer);
             json.writeFieldName(field);
-            if (length < 0) {
-                json.writeString(value.toString());
-            } else {
-                json.writeString(buffer, 0, length);
-            }
+            Iso8601.write(value, buffer, json);
         }
     }
 

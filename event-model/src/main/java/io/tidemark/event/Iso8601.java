@@ -1,5 +1,8 @@
 package io.tidemark.event;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+
+import java.io.IOException;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -96,6 +99,19 @@ public final class Iso8601 {
         char[] out = new char[MAX_FORMATTED];
         int length = format(instant, out);
         return length < 0 ? instant.toString() : new String(out, 0, length);
+    }
+
+    /**
+     * Writes {@link Instant#toString()} as a JSON string through {@code buffer} (at least {@link #MAX_FORMATTED}
+     * long, reused by the caller), without a String per instant: the event codec's and the bulk loader's writer.
+     */
+    public static void write(Instant instant, char[] buffer, JsonGenerator json) throws IOException {
+        int length = format(instant, buffer);
+        if (length < 0) {
+            json.writeString(instant.toString());
+        } else {
+            json.writeString(buffer, 0, length);
+        }
     }
 
     /**

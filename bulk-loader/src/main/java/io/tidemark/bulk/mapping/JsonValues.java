@@ -35,13 +35,7 @@ final class JsonValues {
             out.writeBoolean(b);
         } else if (value instanceof Instant instant) {
             // Every row has two or more times: DateTimeFormatter was a seventh of the loader's CPU (JFR).
-            char[] text = new char[Iso8601.MAX_FORMATTED];
-            int length = Iso8601.format(instant, text);
-            if (length < 0) {
-                out.writeString(instant.toString());
-            } else {
-                out.writeString(text, 0, length);
-            }
+            Iso8601.write(instant, new char[Iso8601.MAX_FORMATTED], out);
         } else {
             out.writeTree(of(value));
         }
