@@ -300,9 +300,9 @@ public final class ServiceProcess implements AutoCloseable {
     @Override
     public synchronized void close() throws InterruptedException {
         if (process != null && process.isAlive()) {
-            process.destroy();
-            if (!process.waitFor(20, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor();
+            ServerProcess.stop(process, Duration.ofSeconds(20));
+            if (Thread.interrupted()) {
+                throw new InterruptedException("interrupted while stopping " + module);
             }
         }
     }
