@@ -1,6 +1,8 @@
 package io.tidemark.schema;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.servererrors.InvalidQueryException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.cognitor.cassandra.migration.Database;
@@ -16,6 +18,9 @@ import org.cognitor.cassandra.migration.keyspace.Keyspace;
  * runner started at the same time waits for the first (a lead taken with a lightweight transaction).
  */
 public final class CassandraSchema {
+
+    private static final int TABLE_ARRIVAL_ATTEMPTS = 10;
+    private static final Duration AGREEMENT_POLL = Duration.ofMillis(500);
 
     private final CassandraTarget target;
 
@@ -37,7 +42,7 @@ public final class CassandraSchema {
                         .withKeyspace(new Keyspace(keyspace).with(replication.strategy()))
                         .withTablePrefix(owner.ownerName());
                 try {
-                    Database database = new SessionKeepingDatabase(session, configuration);
+                    Database database = open(session, configuration);
                     int before = database.getVersion();
                     new MigrationTask(database, scripts, true).migrate();
                     int after = database.getVersion();
@@ -50,6 +55,36 @@ public final class CassandraSchema {
             }
         }
         return report;
+    }
+
+    /**
+     * The library creates its history tables and at once prepares statements on them. In a cluster a
+     * node that joined the driver's view late can coordinate that prepare before the new table reached
+     * it (the driver's schema agreement counts only the nodes it saw up when the DDL returned): wait
+     * for agreement and try again; the library's DDL is idempotent.
+     */
+    private static Database open(CqlSession session, MigrationConfiguration configuration) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return new SessionKeepingDatabase(session, configuration);
+            } catch (InvalidQueryException e) {
+                if (attempt >= TABLE_ARRIVAL_ATTEMPTS || !e.getMessage().contains("does not exist")) {
+                    throw e;
+                }
+                awaitSchemaAgreement(session);
+            }
+        }
+    }
+
+    private static void awaitSchemaAgreement(CqlSession session) {
+        for (int check = 0; check < TABLE_ARRIVAL_ATTEMPTS && !session.checkSchemaAgreement(); check++) {
+            try {
+                Thread.sleep(AGREEMENT_POLL.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SchemaException("interrupted while waiting for schema agreement", e);
+            }
+        }
     }
 
     /** The library closes its session when a task ends; one session serves every owner here, closed by its caller. */

@@ -17,7 +17,13 @@ record CassandraEndpoint(String host, int port, String localDatacenter) {
     }
 
     CassandraTarget target(Duration requestTimeout) {
-        return new CassandraTarget(List.of(new InetSocketAddress(host, port)), localDatacenter, requestTimeout, Optional.empty());
+        return target(List.of(this), requestTimeout);
+    }
+
+    /** The nodes as one target: the driver reaches the cluster through whichever of them answers. */
+    static CassandraTarget target(List<CassandraEndpoint> nodes, Duration requestTimeout) {
+        return new CassandraTarget(nodes.stream().map(n -> new InetSocketAddress(n.host(), n.port())).toList(),
+                nodes.get(0).localDatacenter(), requestTimeout, Optional.empty());
     }
 
     /** A session for probes and DDL that names its tables in full: no schema or token metadata to read. */

@@ -1,6 +1,7 @@
 package io.tidemark.local;
 
 import java.io.IOException;
+import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -8,7 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** The Cassandra node: one seed node on 127.0.0.1 with the JVM flags Cassandra's own scripts use on JDK 17. */
+/**
+ * A Cassandra node with the JVM flags Cassandra's own scripts use on JDK 17: alone on 127.0.0.1, or
+ * one of three on 127.0.0.1–3, each a seed with a token of its own, evenly spaced around the ring.
+ */
 final class CassandraNode implements StackPart {
 
     static final String NAME = "cassandra";
@@ -57,7 +61,7 @@ final class CassandraNode implements StackPart {
             "-Dio.netty.allocator.useCacheForAllThreads=true",
             "-Dio.netty.allocator.maxOrder=11");
 
-    /** Start and stop faster; each is safe only because this node is alone in its cluster. */
+    /** Start and stop faster; each is safe only when the node is alone in its cluster. */
     private static final List<String> SINGLE_NODE_OPTIONS = List.of(
             // No peers whose gossip could settle: do not wait for it before opening the CQL port.
             "-Dcassandra.skip_wait_for_gossip_to_settle=0",
@@ -66,13 +70,41 @@ final class CassandraNode implements StackPart {
 
     private final StackLayout layout;
     private final StackSettings settings;
+    private final Topology topology;
+    private final int index;
+    private final String name;
     private final CassandraEndpoint endpoint;
 
-    CassandraNode(StackLayout layout, StackSettings settings) {
+    CassandraNode(StackLayout layout, StackSettings settings, Topology topology, int index) {
         this.layout = layout;
         this.settings = settings;
-        this.endpoint = new CassandraEndpoint(settings.text("cassandra.host"), settings.integer("cassandra.native.port"),
+        this.topology = topology;
+        this.index = index;
+        this.name = Topology.nodeName(NAME, index);
+        this.endpoint = new CassandraEndpoint(host(settings, index), settings.integer("cassandra.native.port"),
                 settings.text("cassandra.local.datacenter"));
+    }
+
+    private static String host(StackSettings settings, int index) {
+        return Topology.nodeHost(settings.text("cassandra.host"), index);
+    }
+
+    /** Local JMX binds to 127.0.0.1 whatever the node's address: each node needs a port of its own. */
+    private String jmxPort() {
+        return Integer.toString(settings.integer("cassandra.jmx.port") + index - 1);
+    }
+
+    /**
+     * One token per node, evenly spaced over Murmur3's range: nodes that start together need not
+     * bootstrap from each other, and each holds a third of the ring before replication.
+     */
+    static String token(Topology topology, int index) {
+        if (!topology.cluster()) {
+            return "0";
+        }
+        BigInteger range = BigInteger.TWO.pow(64);
+        return range.multiply(BigInteger.valueOf(index - 1)).divide(BigInteger.valueOf(topology.nodes()))
+                .subtract(BigInteger.TWO.pow(63)).toString();
     }
 
     CassandraEndpoint endpoint() {
@@ -81,7 +113,7 @@ final class CassandraNode implements StackPart {
 
     @Override
     public String name() {
-        return NAME;
+        return name;
     }
 
     @Override
@@ -95,7 +127,7 @@ final class CassandraNode implements StackPart {
     }
 
     private Path dir() {
-        return layout.dataDir(NAME);
+        return layout.dataDir(name);
     }
 
     private String configUrl() {
@@ -115,7 +147,9 @@ final class CassandraNode implements StackPart {
         command.add(DetachedProcess.java());
         command.addAll(SERVER_OPTIONS);
         command.addAll(JDK17_OPTIONS);
-        command.addAll(SINGLE_NODE_OPTIONS);
+        if (!topology.cluster()) {
+            command.addAll(SINGLE_NODE_OPTIONS);
+        }
         command.addAll(List.of(
                 "-Xms" + heap, "-Xmx" + heap,
                 "-XX:+ExitOnOutOfMemoryError",
@@ -124,7 +158,7 @@ final class CassandraNode implements StackPart {
                 "-Dcassandra.storagedir=" + dir(),
                 "-Dcassandra.logdir=" + layout.logsDir(),
                 "-Dlogback.configurationFile=" + dir().resolve("conf/logback.xml"),
-                "-Dcassandra.jmx.local.port=" + settings.text("cassandra.jmx.port"),
+                "-Dcassandra.jmx.local.port=" + jmxPort(),
                 "-cp", layout.cassandraLib() + "/*",
                 MAIN_CLASS));
         return DetachedProcess.start(command, log(), dir());
@@ -154,10 +188,14 @@ final class CassandraNode implements StackPart {
     }
 
     private void writeConfig() {
+        String storagePort = settings.text("cassandra.storage.port");
         Map<String, String> values = Map.of(
                 "host", endpoint.host(),
                 "native_port", Integer.toString(endpoint.port()),
-                "storage_port", settings.text("cassandra.storage.port"),
+                "storage_port", storagePort,
+                "initial_token", token(topology, index),
+                // Every node is a seed: any one of them lets a restarted node find the ring again.
+                "seeds", String.join(",", topology.each(i -> host(settings, i) + ":" + storagePort)),
                 "cassandra_dir", dir().toString());
         TemplateRenderer.renderTo("cassandra/cassandra.yaml", values, dir().resolve("conf/cassandra.yaml"));
         TemplateRenderer.renderTo("cassandra/logback.xml", Map.of(), dir().resolve("conf/logback.xml"));
@@ -175,11 +213,11 @@ final class CassandraNode implements StackPart {
 
     @Override
     public Path log() {
-        return layout.log(NAME);
+        return layout.log(name);
     }
 
     @Override
     public PidFile pidFile() {
-        return new PidFile(layout.pidFile(NAME));
+        return new PidFile(layout.pidFile(name));
     }
 }

@@ -19,8 +19,13 @@ record KafkaEndpoint(String host, int port) {
     }
 
     Admin admin(Duration requestTimeout) {
+        return admin(bootstrap(), requestTimeout);
+    }
+
+    /** An Admin client for one broker or for a cluster ({@code host:port,host:port,...}). */
+    static Admin admin(String bootstrap, Duration requestTimeout) {
         Properties config = new Properties();
-        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         config.put(AdminClientConfig.CLIENT_ID_CONFIG, "tidemark-local-stack");
         config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) requestTimeout.toMillis());
         config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) requestTimeout.toMillis());

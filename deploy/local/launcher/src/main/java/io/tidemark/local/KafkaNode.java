@@ -1,12 +1,20 @@
 package io.tidemark.local;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** The Kafka broker: one KRaft node, broker and controller, storage formatted on first start. */
+/**
+ * A Kafka node: KRaft broker and controller in one process, storage formatted on first start. Alone it
+ * is its own quorum; in a cluster the three nodes are the static controller quorum, share one cluster
+ * id, and keep three copies of every partition with two in sync before a write counts.
+ */
 final class KafkaNode implements StackPart {
 
     static final String NAME = "kafka";
@@ -15,12 +23,22 @@ final class KafkaNode implements StackPart {
 
     private final StackLayout layout;
     private final StackSettings settings;
+    private final Topology topology;
+    private final int index;
+    private final String name;
     private final KafkaEndpoint endpoint;
 
-    KafkaNode(StackLayout layout, StackSettings settings) {
+    KafkaNode(StackLayout layout, StackSettings settings, Topology topology, int index) {
         this.layout = layout;
         this.settings = settings;
-        this.endpoint = new KafkaEndpoint(settings.text("kafka.host"), settings.integer("kafka.port"));
+        this.topology = topology;
+        this.index = index;
+        this.name = Topology.nodeName(NAME, index);
+        this.endpoint = new KafkaEndpoint(host(settings, index), settings.integer("kafka.port"));
+    }
+
+    private static String host(StackSettings settings, int index) {
+        return Topology.nodeHost(settings.text("kafka.host"), index);
     }
 
     KafkaEndpoint endpoint() {
@@ -29,7 +47,7 @@ final class KafkaNode implements StackPart {
 
     @Override
     public String name() {
-        return NAME;
+        return name;
     }
 
     @Override
@@ -43,7 +61,7 @@ final class KafkaNode implements StackPart {
     }
 
     private Path dir() {
-        return layout.dataDir(NAME);
+        return layout.dataDir(name);
     }
 
     private Path serverProperties() {
@@ -80,10 +98,20 @@ final class KafkaNode implements StackPart {
     }
 
     private void writeConfig() {
+        String controllerPort = settings.text("kafka.controller.port");
+        // One node forms its quorum from a bootstrap address (formatted --standalone); a cluster names
+        // its three voters up front, so that any two of them elect a leader without the third.
+        String quorum = topology.cluster()
+                ? "controller.quorum.voters=" + String.join(",", topology.each(i -> i + "@" + host(settings, i) + ":" + controllerPort))
+                : "controller.quorum.bootstrap.servers=" + endpoint.host() + ":" + controllerPort;
         Map<String, String> values = Map.of(
+                "node_id", Integer.toString(index),
+                "quorum", quorum,
+                "replicas", Integer.toString(topology.nodes()),
+                "min_isr", Integer.toString(minInSyncReplicas(topology)),
                 "host", endpoint.host(),
                 "port", Integer.toString(endpoint.port()),
-                "controller_port", settings.text("kafka.controller.port"),
+                "controller_port", controllerPort,
                 "kafka_dir", dir().toString());
         TemplateRenderer.renderTo("kafka/server.properties", values, serverProperties());
         TemplateRenderer.renderTo("kafka/log4j2.xml", Map.of(), dir().resolve("conf/log4j2.xml"));
@@ -95,10 +123,33 @@ final class KafkaNode implements StackPart {
             return;
         }
         String classpath = layout.kafkaLib() + "/*";
-        String clusterId = DetachedProcess.output(List.of(DetachedProcess.java(), "-cp", classpath, STORAGE_TOOL, "random-uuid"));
-        DetachedProcess.runToCompletion(List.of(DetachedProcess.java(), "-cp", classpath, STORAGE_TOOL,
-                        "format", "-t", clusterId, "-c", serverProperties().toString(), "--standalone"),
-                layout.log(NAME + "-format"), dir(), settings.integer("log.tail.lines"));
+        List<String> format = new ArrayList<>(List.of(DetachedProcess.java(), "-cp", classpath, STORAGE_TOOL,
+                "format", "-t", clusterId(classpath), "-c", serverProperties().toString()));
+        if (!topology.cluster()) {
+            format.add("--standalone");
+        }
+        DetachedProcess.runToCompletion(format, layout.log(name + "-format"), dir(), settings.integer("log.tail.lines"));
+    }
+
+    /** The nodes of a cluster must share one id: the first node to format draws it, the others read it. */
+    private String clusterId(String classpath) {
+        Path file = layout.dataDir(NAME + "-cluster.id");
+        try {
+            if (Files.exists(file)) {
+                return Files.readString(file, StandardCharsets.US_ASCII).strip();
+            }
+            String id = DetachedProcess.output(List.of(DetachedProcess.java(), "-cp", classpath, STORAGE_TOOL, "random-uuid")).strip();
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, id, StandardCharsets.US_ASCII);
+            return id;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Two of three copies in sync before a write counts: one node may fail without losing an acknowledged record. */
+    static int minInSyncReplicas(Topology topology) {
+        return topology.cluster() ? 2 : 1;
     }
 
     @Override
@@ -113,11 +164,11 @@ final class KafkaNode implements StackPart {
 
     @Override
     public Path log() {
-        return layout.log(NAME);
+        return layout.log(name);
     }
 
     @Override
     public PidFile pidFile() {
-        return new PidFile(layout.pidFile(NAME));
+        return new PidFile(layout.pidFile(name));
     }
 }

@@ -23,32 +23,58 @@ final class LocalStack {
 
     private final StackLayout layout;
     private final StackSettings settings;
-    private final KafkaNode kafka;
-    private final CassandraNode cassandra;
+    private final Topology topology;
+    private final List<KafkaNode> kafka;
+    private final List<CassandraNode> cassandra;
     private final List<QuarkusService> services;
     private final Readiness readiness;
     private final ProcessStopper stopper;
     private final PrintStream out;
 
-    LocalStack(StackLayout layout, StackSettings settings, PrintStream out) {
+    LocalStack(StackLayout layout, StackSettings settings, Topology topology, PrintStream out) {
         this.layout = layout;
         this.settings = settings;
-        this.kafka = new KafkaNode(layout, settings);
-        this.cassandra = new CassandraNode(layout, settings);
-        this.services = QuarkusService.MODULES.stream().map(m -> new QuarkusService(m, layout, settings)).toList();
+        this.topology = topology;
+        this.kafka = topology.each(i -> new KafkaNode(layout, settings, topology, i));
+        this.cassandra = topology.each(i -> new CassandraNode(layout, settings, topology, i));
+        String bootstrap = kafkaBootstrap();
+        String contactPoints = String.join(",", cassandra.stream().map(c -> c.endpoint().address()).toList());
+        List<QuarkusService> services = new ArrayList<>();
+        for (String module : QuarkusService.MODULES) {
+            for (int replica = 1; replica <= topology.replicas(module); replica++) {
+                services.add(new QuarkusService(module, replica, layout, settings,
+                        QuarkusService.connections(module, bootstrap, contactPoints)));
+            }
+        }
+        this.services = List.copyOf(services);
         this.readiness = new Readiness(layout, settings);
         this.stopper = new ProcessStopper(settings);
         this.out = out;
     }
 
+    private String kafkaBootstrap() {
+        return String.join(",", kafka.stream().map(k -> k.endpoint().bootstrap()).toList());
+    }
+
     private List<StackPart> infrastructure() {
-        return List.of(kafka, cassandra);
+        List<StackPart> parts = new ArrayList<>(kafka);
+        parts.addAll(cassandra);
+        return parts;
+    }
+
+    private List<StackPart> allParts() {
+        List<StackPart> all = new ArrayList<>(infrastructure());
+        all.addAll(services);
+        return all;
     }
 
     private Optional<StackPart> part(String name) {
-        List<StackPart> all = new ArrayList<>(infrastructure());
-        all.addAll(services);
-        return all.stream().filter(p -> p.name().equals(name)).findFirst();
+        return allParts().stream().filter(p -> p.name().equals(name)).findFirst();
+    }
+
+    private StackPart requirePart(String name) {
+        return part(name).orElseThrow(() -> new StackException("no part named " + name + "; parts: "
+                + String.join(", ", allParts().stream().map(StackPart::name).toList())));
     }
 
     // ---- commands -------------------------------------------------------------------------------
@@ -56,6 +82,7 @@ final class LocalStack {
     /** Kafka, Cassandra, topics, schema and (unless told not to) the three services, kept running. */
     void up(boolean withServices) {
         try (StackLock lock = StackLock.acquire(layout)) {
+            topology.record(layout);
             for (OwnerLease lease : OwnerLease.all(layout)) {
                 stopReaper(lease);
                 lease.delete(layout);
@@ -110,6 +137,7 @@ final class LocalStack {
     /** For builds: reuse Kafka and Cassandra if they answer, else start them and reap them when the owner exits. */
     void ensure(Owner owner) {
         try (StackLock lock = StackLock.acquire(layout)) {
+            topology.record(layout);
             stopOrphanedLeases();
             startInfrastructure(Optional.of(owner));
             prepareTopicsAndSchema();
@@ -135,14 +163,27 @@ final class LocalStack {
      */
     void stopPart(String name) {
         try (StackLock lock = StackLock.acquire(layout)) {
-            StackPart target = part(name).orElseThrow(() -> new StackException("no part named " + name
-                    + "; parts: kafka, cassandra, " + String.join(", ", QuarkusService.MODULES)));
+            StackPart target = requirePart(name);
             List<String> report = stop(List.of(target));
             if (report.isEmpty()) {
                 out.println(name + ": no recorded process of this stack runs; nothing stopped");
             }
             report.forEach(out::println);
         }
+    }
+
+    /**
+     * Freezes (SIGSTOP) or thaws (SIGCONT) one part's recorded process: a node that stops answering
+     * without closing its connections, as in a long GC pause or on a disk that hangs.
+     */
+    void signal(String name, boolean freeze) {
+        StackPart target = requirePart(name);
+        ProcessHandle process = target.pidFile().live(target.markers())
+                .orElseThrow(() -> new StackException(name + ": no recorded process of this stack runs"));
+        String signal = freeze ? "-STOP" : "-CONT";
+        DetachedProcess.runToCompletion(List.of("kill", signal, Long.toString(process.pid())), layout.log("signals"),
+                layout.localDir(), settings.integer("log.tail.lines"));
+        out.println(name + ": " + (freeze ? "frozen" : "thawed") + " (pid " + process.pid() + ")");
     }
 
     /** Run by the reaper once its owner has exited. */
@@ -240,13 +281,16 @@ final class LocalStack {
         } catch (IllegalArgumentException e) {
             throw new StackException(layout.display(layout.topicsFile()) + ": " + e.getMessage(), e);
         }
-        TopicCreator creator = new TopicCreator(kafka.endpoint(), (short) settings.integer("kafka.topic.replication.factor"),
+        short replicas = (short) (topology.cluster() ? topology.nodes() : settings.integer("kafka.topic.replication.factor"));
+        TopicCreator creator = new TopicCreator(kafkaBootstrap(), replicas, KafkaNode.minInSyncReplicas(topology),
                 settings.seconds("cassandra.schema.request.timeout.seconds"));
         creator.apply(topics).forEach(line -> out.println("topic " + line));
 
-        CassandraSchema schema = new CassandraSchema(cassandra.endpoint().target(settings.seconds("cassandra.schema.request.timeout.seconds")));
+        CassandraSchema schema = new CassandraSchema(CassandraEndpoint.target(cassandra.stream().map(CassandraNode::endpoint).toList(),
+                settings.seconds("cassandra.schema.request.timeout.seconds")));
+        String replication = settings.text(topology.cluster() ? "cluster.cassandra.keyspace.replication" : "cassandra.keyspace.replication");
         try {
-            schema.apply(SCHEMA_KEYSPACE, Replication.parse(settings.text("cassandra.keyspace.replication")))
+            schema.apply(SCHEMA_KEYSPACE, Replication.parse(replication))
                     .forEach(line -> out.println("schema " + line));
         } catch (SchemaException | DriverException e) {
             throw new StackException("schema: " + e.getMessage(), e);

@@ -59,7 +59,9 @@ public final class OwnerReaper {
             Sleep.sleep(poll);
         }
         try {
-            new LocalStack(new StackLayout(root, localDir), settings, System.out).reap(owner, ProcessHandle.current().pid());
+            StackLayout layout = new StackLayout(root, localDir);
+            new LocalStack(layout, settings, Topology.recorded(layout, Topology.SINGLE), System.out)
+                    .reap(owner, ProcessHandle.current().pid());
         } catch (StackException e) {
             System.out.println("reaper: " + e.getMessage());
             System.exit(1);

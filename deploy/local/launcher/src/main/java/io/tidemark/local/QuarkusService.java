@@ -12,8 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One of the Tidemark services, run from its Quarkus fast-jar and ready when /q/health/ready on its
- * management port says 200.
+ * One replica of a Tidemark service, run from its Quarkus fast-jar against the stack's brokers and
+ * nodes, and ready when /q/health/ready on its management port says 200. The first replica has the
+ * module's name and ports; a second one ("-2") the ports ten higher.
  */
 final class QuarkusService implements StackPart {
 
@@ -23,22 +24,45 @@ final class QuarkusService implements StackPart {
     /** The JVM options a service ships beside its quarkus-run.jar (see ingest-service/src/main/jvm). */
     private static final String JVM_OPTIONS = "jvm.options";
 
+    private static final int REPLICA_PORT_STEP = 10;
+
     private final String module;
+    private final String name;
     private final StackLayout layout;
     private final StackSettings settings;
     private final int port;
     private final int managementPort;
+    private final List<String> connections;
 
-    QuarkusService(String module, StackLayout layout, StackSettings settings) {
+    /** {@code connections}: the system properties that point it at the stack's Kafka and Cassandra. */
+    QuarkusService(String module, int replica, StackLayout layout, StackSettings settings, List<String> connections) {
         this.module = module;
+        this.name = Topology.nodeName(module, replica);
         this.layout = layout;
         this.settings = settings;
-        this.port = settings.integer("service." + module + ".port");
-        this.managementPort = settings.integer("service." + module + ".management.port");
+        this.port = settings.integer("service." + module + ".port") + (replica - 1) * REPLICA_PORT_STEP;
+        this.managementPort = settings.integer("service." + module + ".management.port") + (replica - 1) * REPLICA_PORT_STEP;
+        this.connections = connections;
+    }
+
+    /** The system properties of a module that point it at these brokers and nodes. */
+    static List<String> connections(String module, String kafkaBootstrap, String cassandraContactPoints) {
+        List<String> properties = new ArrayList<>();
+        if (!module.equals("mart-service")) {
+            properties.add("-Dkafka.bootstrap.servers=" + kafkaBootstrap);
+        }
+        if (!module.equals("ingest-service")) {
+            properties.add("-Dquarkus.cassandra.contact-points=" + cassandraContactPoints);
+        }
+        return properties;
     }
 
     @Override
     public String name() {
+        return name;
+    }
+
+    String module() {
         return module;
     }
 
@@ -62,7 +86,7 @@ final class QuarkusService implements StackPart {
 
     @Override
     public List<String> markers() {
-        return List.of("-jar", jar().toString());
+        return List.of("-Dquarkus.http.port=" + port, "-jar", jar().toString());
     }
 
     @Override
@@ -82,7 +106,9 @@ final class QuarkusService implements StackPart {
                 "-XX:+ExitOnOutOfMemoryError",
                 // The port is passed, not assumed: the launcher waits on this port, whatever the service's defaults say.
                 "-Dquarkus.http.port=" + port,
-                "-Dquarkus.management.port=" + managementPort,
+                "-Dquarkus.management.port=" + managementPort));
+        command.addAll(connections);
+        command.addAll(List.of(
                 // The production build with the demo credentials of the local profile on top.
                 "-Dquarkus.profile=prod,local",
                 "-jar", jar().toString()));
@@ -115,11 +141,11 @@ final class QuarkusService implements StackPart {
 
     @Override
     public Path log() {
-        return layout.log(module);
+        return layout.log(name);
     }
 
     @Override
     public PidFile pidFile() {
-        return new PidFile(layout.pidFile(module));
+        return new PidFile(layout.pidFile(name));
     }
 }

@@ -17,9 +17,16 @@ public final class StackCli {
               release --owner-pid PID   stop now what `ensure` started for PID; nothing otherwise
               stop PART                 stop only that recorded part (kafka, cassandra, ingest-service, ...);
                                         `ensure` or `up` starts it again (fault tests use this)
+              freeze PART | thaw PART   SIGSTOP / SIGCONT that part's recorded process (a GC pause, a hung disk)
+            --cluster                   with up or ensure: 3 Kafka brokers and 3 Cassandra nodes on 127.0.0.1-3
+                                        (RF 3, min.insync.replicas 2, keyspace datacenter1:3), 2 ingest and
+                                        2 dedup replicas (ports +10) and mart; data in <root>/.tidemark-cluster.
+                                        Later commands on that directory remember it (pass --cluster to pick it)
             The stack script turns --owner-parent into --owner-pid of its parent process.
-            Data, logs and PID files: $TIDEMARK_LOCAL_DIR or <root>/.tidemark-local
+            Data, logs and PID files: $TIDEMARK_LOCAL_DIR or <root>/.tidemark-local (.tidemark-cluster with --cluster)
             """;
+
+    private static final List<String> PART_COMMANDS = List.of("stop", "freeze", "thaw");
 
     private StackCli() {
     }
@@ -34,6 +41,7 @@ public final class StackCli {
         String command = null;
         Long ownerPid = null;
         boolean withServices = true;
+        boolean cluster = false;
         String partName = null;
         List<String> rest = new ArrayList<>(List.of(args));
         try {
@@ -44,12 +52,13 @@ public final class StackCli {
                     case "--local-dir" -> localDir = Path.of(value(rest, arg));
                     case "--owner-pid" -> ownerPid = parsePid(value(rest, arg));
                     case "--no-services" -> withServices = false;
+                    case "--cluster" -> cluster = true;
                     case "-h", "--help", "help" -> {
                         System.out.print(USAGE);
                         return 0;
                     }
                     default -> {
-                        if ("stop".equals(command) && partName == null && !arg.startsWith("-")) {
+                        if (command != null && PART_COMMANDS.contains(command) && partName == null && !arg.startsWith("-")) {
                             partName = arg;
                             continue;
                         }
@@ -66,8 +75,8 @@ public final class StackCli {
             if ((command.equals("ensure") || command.equals("release")) && ownerPid == null) {
                 throw new IllegalArgumentException(command + " needs --owner-pid PID (or --owner-parent)");
             }
-            if (command.equals("stop") && partName == null) {
-                throw new IllegalArgumentException("stop needs the name of a part, e.g. stop kafka");
+            if (PART_COMMANDS.contains(command) && partName == null) {
+                throw new IllegalArgumentException(command + " needs the name of a part, e.g. " + command + " kafka");
             }
         } catch (IllegalArgumentException e) {
             System.err.println("stack: " + e.getMessage());
@@ -75,8 +84,14 @@ public final class StackCli {
             return 2;
         }
 
-        StackLayout layout = localDir == null ? StackLayout.of(root) : new StackLayout(root, localDir);
-        LocalStack stack = new LocalStack(layout, StackSettings.load(), System.out);
+        StackLayout layout = localDir == null ? StackLayout.of(root, cluster) : new StackLayout(root, localDir);
+        LocalStack stack;
+        try {
+            stack = new LocalStack(layout, StackSettings.load(), topology(layout, command, cluster), System.out);
+        } catch (StackException e) {
+            System.err.println("stack " + command + " FAILED: " + e.getMessage());
+            return 1;
+        }
         try {
             switch (command) {
                 case "up" -> stack.up(withServices);
@@ -85,6 +100,8 @@ public final class StackCli {
                 case "ensure" -> stack.ensure(Owner.of(ownerPid));
                 case "release" -> stack.release(ownerPid);
                 case "stop" -> stack.stopPart(partName);
+                case "freeze" -> stack.signal(partName, true);
+                case "thaw" -> stack.signal(partName, false);
                 default -> {
                     System.err.println("stack: unknown command " + command);
                     System.err.print(USAGE);
@@ -97,6 +114,21 @@ public final class StackCli {
             System.err.println("stack " + command + " FAILED: " + e.getMessage());
             return 1;
         }
+    }
+
+    /**
+     * A directory runs one topology for its lifetime: the single node's data (one token, one copy)
+     * cannot become a cluster's, so `--cluster` on a single stack's directory is refused, and every
+     * other command follows what the directory recorded.
+     */
+    static Topology topology(StackLayout layout, String command, boolean cluster) {
+        Topology recorded = Topology.recorded(layout, cluster ? Topology.CLUSTER : Topology.SINGLE);
+        boolean starts = command.equals("up") || command.equals("ensure");
+        if (starts && cluster && !recorded.cluster()) {
+            throw new StackException(layout.display(layout.localDir()) + " holds a single-node stack; a cluster needs "
+                    + "a directory of its own (unset TIDEMARK_LOCAL_DIR, or point it elsewhere)");
+        }
+        return recorded;
     }
 
     private static String value(List<String> rest, String option) {

@@ -15,10 +15,11 @@ record StackLayout(Path root, Path localDir) {
         localDir = localDir.toAbsolutePath().normalize();
     }
 
-    static StackLayout of(Path root) {
+    /** A cluster's default directory is not the single stack's: both can exist side by side. */
+    static StackLayout of(Path root, boolean cluster) {
         String override = System.getenv(LOCAL_DIR_ENV);
         Path localDir = override == null || override.isBlank()
-                ? root.resolve(".tidemark-local")
+                ? root.resolve(cluster ? ".tidemark-cluster" : ".tidemark-local")
                 : Path.of(override);
         return new StackLayout(root, localDir);
     }

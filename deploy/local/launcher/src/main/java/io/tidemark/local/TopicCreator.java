@@ -15,29 +15,34 @@ import org.apache.kafka.common.errors.TopicExistsException;
 /** Creates the topics of topics.properties; a topic that exists already is left as it is. */
 final class TopicCreator {
 
-    private final KafkaEndpoint endpoint;
+    private final String bootstrap;
     private final short replicationFactor;
+    private final int minInSyncReplicas;
     private final Duration timeout;
 
-    TopicCreator(KafkaEndpoint endpoint, short replicationFactor, Duration timeout) {
-        this.endpoint = endpoint;
+    TopicCreator(String bootstrap, short replicationFactor, int minInSyncReplicas, Duration timeout) {
+        this.bootstrap = bootstrap;
         this.replicationFactor = replicationFactor;
+        this.minInSyncReplicas = minInSyncReplicas;
         this.timeout = timeout;
     }
 
     /** One line per topic: created, or already there (with a warning when its partition count differs). */
     List<String> apply(List<TopicPlan.Topic> topics) {
         List<String> report = new ArrayList<>();
-        try (Admin admin = endpoint.admin(timeout)) {
+        try (Admin admin = KafkaEndpoint.admin(bootstrap, timeout)) {
+            // Named on the topic as well as the brokers' default: whoever inspects it sees the guarantee.
             List<NewTopic> wanted = topics.stream()
-                    .map(t -> new NewTopic(t.name(), t.partitions(), replicationFactor))
+                    .map(t -> new NewTopic(t.name(), t.partitions(), replicationFactor)
+                            .configs(Map.of("min.insync.replicas", Integer.toString(minInSyncReplicas))))
                     .toList();
             Map<String, KafkaFuture<Void>> created = admin.createTopics(wanted).values();
             List<TopicPlan.Topic> existing = new ArrayList<>();
             for (TopicPlan.Topic topic : topics) {
                 try {
                     created.get(topic.name()).get();
-                    report.add(topic.name() + ": created with " + topic.partitions() + " partition(s)");
+                    report.add(topic.name() + ": created with " + topic.partitions() + " partition(s), " + replicationFactor
+                            + " replica(s), min.insync.replicas " + minInSyncReplicas);
                 } catch (ExecutionException e) {
                     if (!(e.getCause() instanceof TopicExistsException)) {
                         throw new StackException("cannot create topic " + topic.name() + ": " + e.getCause().getMessage(), e);
