@@ -1,7 +1,10 @@
 package io.tidemark.schema;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.DriverException;
 import com.datastax.oss.driver.api.core.servererrors.InvalidQueryException;
+import com.datastax.oss.driver.api.core.servererrors.ReadFailureException;
+import com.datastax.oss.driver.api.core.servererrors.WriteFailureException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +22,7 @@ import org.cognitor.cassandra.migration.keyspace.Keyspace;
  */
 public final class CassandraSchema {
 
-    private static final int TABLE_ARRIVAL_ATTEMPTS = 10;
+    private static final int SETTLE_ATTEMPTS = 10;
     private static final Duration AGREEMENT_POLL = Duration.ofMillis(500);
 
     private final CassandraTarget target;
@@ -37,47 +40,52 @@ public final class CassandraSchema {
         // Schema metadata on: the library asks it whether the keyspace and its history tables exist.
         try (CqlSession session = target.connect("tidemark-schema", true)) {
             for (SchemaOwner owner : SchemaOwner.inOrder()) {
-                MigrationRepository scripts = new MigrationRepository(owner.scriptPath());
                 MigrationConfiguration configuration = new MigrationConfiguration()
                         .withKeyspace(new Keyspace(keyspace).with(replication.strategy()))
                         .withTablePrefix(owner.ownerName());
-                try {
-                    Database database = open(session, configuration);
-                    int before = database.getVersion();
-                    new MigrationTask(database, scripts, true).migrate();
-                    int after = database.getVersion();
-                    // Another runner may have held the lead and applied them meanwhile: say what changed, not who.
-                    report.add(owner.ownerName() + ": " + (after == before
-                            ? "at version " + after + ", up to date" : "version " + before + " -> " + after));
-                } catch (MigrationException e) {
-                    throw new SchemaException(owner.ownerName() + ": " + describe(e), e);
-                }
+                report.add(owner.ownerName() + ": " + migrate(session, owner, configuration));
             }
         }
         return report;
     }
 
     /**
-     * The library creates its history tables and at once prepares statements on them. In a cluster a
-     * node that joined the driver's view late can coordinate that prepare before the new table reached
-     * it (the driver's schema agreement counts only the nodes it saw up when the DDL returned): wait
-     * for agreement and try again; the library's DDL is idempotent.
+     * One owner's scripts, retried while the cluster's schema has not settled. The library creates its
+     * history tables and at once prepares and reads them at QUORUM; on a fresh cluster a node that the
+     * driver saw up late can get there before the new table reached it (the driver's schema agreement
+     * counts only the nodes it saw up when the DDL returned) and answers "does not exist" or fails the
+     * read. Every step is idempotent, so waiting for agreement and starting the owner again is safe.
      */
-    private static Database open(CqlSession session, MigrationConfiguration configuration) {
+    private static String migrate(CqlSession session, SchemaOwner owner, MigrationConfiguration configuration) {
         for (int attempt = 1; ; attempt++) {
             try {
-                return new SessionKeepingDatabase(session, configuration);
-            } catch (InvalidQueryException e) {
-                if (attempt >= TABLE_ARRIVAL_ATTEMPTS || !e.getMessage().contains("does not exist")) {
-                    throw e;
+                Database database = new SessionKeepingDatabase(session, configuration);
+                int before = database.getVersion();
+                new MigrationTask(database, new MigrationRepository(owner.scriptPath()), true).migrate();
+                int after = database.getVersion();
+                // Another runner may have held the lead and applied them meanwhile: say what changed, not who.
+                return after == before ? "at version " + after + ", up to date" : "version " + before + " -> " + after;
+            } catch (MigrationException | DriverException e) {
+                if (attempt >= SETTLE_ATTEMPTS || !schemaNotSettled(e)) {
+                    throw e instanceof MigrationException m ? new SchemaException(owner.ownerName() + ": " + describe(m), m) : e;
                 }
                 awaitSchemaAgreement(session);
             }
         }
     }
 
+    private static boolean schemaNotSettled(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof ReadFailureException || cause instanceof WriteFailureException
+                    || cause instanceof InvalidQueryException && String.valueOf(cause.getMessage()).contains("does not exist")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static void awaitSchemaAgreement(CqlSession session) {
-        for (int check = 0; check < TABLE_ARRIVAL_ATTEMPTS && !session.checkSchemaAgreement(); check++) {
+        for (int check = 0; check < SETTLE_ATTEMPTS && !session.checkSchemaAgreement(); check++) {
             try {
                 Thread.sleep(AGREEMENT_POLL.toMillis());
             } catch (InterruptedException e) {
