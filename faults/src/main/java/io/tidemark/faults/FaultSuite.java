@@ -88,18 +88,23 @@ final class FaultSuite {
         List<String> notes = new ArrayList<>();
         RssSampler rss = new RssSampler(pipeline);
         rss.start();
-        LoadClient load = new LoadClient(pipeline.service(Pipeline.INGEST).uri(""), sources, settings, truth,
-                scenario.code() + runId);
+        LoadClient load = new LoadClient(pipeline.replicas(Pipeline.INGEST).stream().map(s -> s.uri("")).toList(),
+                sources, settings, truth, scenario.code() + runId);
+        Instant loadStarted = Instant.now();
         load.start();
         Thread.sleep(settings.loadBeforeFault().toMillis());
         Log.info("load so far: " + truth.acknowledged().size() + " acknowledged; injecting " + scenario.label());
+        Instant faultStarted = Instant.now();
         inject(scenario, stack, pipeline);
+        Instant healed = Instant.now();
         Thread.sleep(settings.loadAfterFault().toMillis());
+        Instant loadStopping = Instant.now();
         Log.info("stopping the load; retrying what is in flight for up to " + settings.drain().toSeconds() + " s");
         load.stopAndDrain();
-        for (String module : List.of(Pipeline.INGEST, Pipeline.DEDUP, Pipeline.MART)) {
-            if (!pipeline.service(module).isAlive()) {
-                notes.add(module + " exited on its own during the scenario (restarted for the check)");
+        AckRates rates = AckRates.of(truth, loadStarted, faultStarted, healed, loadStopping);
+        for (Map.Entry<String, ServiceProcess> service : pipeline.services().entrySet()) {
+            if (!service.getValue().isAlive()) {
+                notes.add(service.getKey() + " exited on its own during the scenario (restarted for the check)");
             }
         }
         pipeline.restartDead();
@@ -162,7 +167,7 @@ final class FaultSuite {
         }
         return new ScenarioResult(scenario.label(), acked.size(), stored, lost, duplicated, wrongDay,
                 mart.mismatchedDays(), mart.note(), abandoned.size(), abandonedStored, truth.retries.get(),
-                truth.duplicateSends.get(), rss.maxMb(), String.join("; ", notes));
+                truth.duplicateSends.get(), rss.maxMb(), rates, String.join("; ", notes));
     }
 
     private void inject(Scenario scenario, PrivateStack stack, Pipeline pipeline) throws Exception {
@@ -173,6 +178,88 @@ final class FaultSuite {
             case KILL_MART -> killAndRestart(pipeline.service(Pipeline.MART));
             case KAFKA_STOP -> stopAndStart(stack, PrivateStack.KAFKA, settings.kafkaDown());
             case CASSANDRA_STOP -> stopAndStart(stack, PrivateStack.CASSANDRA, settings.cassandraDown());
+            case KILL_LEAD_BROKER -> killAndStart(stack, leadBroker(stack), settings.kafkaDown());
+            case CASSANDRA_NODE_DOWN -> killAndStart(stack, PrivateStack.node(PrivateStack.CASSANDRA, 2), settings.cassandraDown());
+            case CASSANDRA_FREEZE -> freezeAndThaw(stack, PrivateStack.node(PrivateStack.CASSANDRA, 3));
+            case BROKER_FREEZE -> freezeAndThaw(stack, leadBroker(stack));
+            case KILL_BROKER_FREEZE_CASSANDRA -> killBrokerFreezeCassandra(stack);
+            case DEDUP_CLOCK_AHEAD -> clockAhead(pipeline, PrivateStack.node(Pipeline.DEDUP, 2));
+            case ROLLING_RESTART -> rollingRestart(pipeline);
+        }
+    }
+
+    /** The broker that leads most partitions of the raw topic: the one whose loss moves most of ingest's writes. */
+    private static String leadBroker(PrivateStack stack) {
+        int id = KafkaAdmin.leaderOfMostRawPartitions(stack.kafkaBootstrap());
+        return PrivateStack.node(PrivateStack.KAFKA, id);
+    }
+
+    private void killAndStart(PrivateStack stack, String part, Duration down) throws InterruptedException {
+        Log.info("kill -9 " + part + " (pid " + stack.pid(part).orElse(-1L) + ")");
+        stack.kill(part);
+        Log.info(part + " killed; keeping it down for " + down.toSeconds() + " s while the client keeps sending");
+        Thread.sleep(down.toMillis());
+        stack.ensure();
+        Log.info(part + " is back");
+    }
+
+    private void killBrokerFreezeCassandra(PrivateStack stack) throws InterruptedException {
+        String broker = leadBroker(stack);
+        Log.info("kill -9 " + broker + " (pid " + stack.pid(broker).orElse(-1L) + ")");
+        stack.kill(broker);
+        freezeAndThaw(stack, PrivateStack.node(PrivateStack.CASSANDRA, 3));
+        stack.ensure();
+        Log.info(broker + " is back");
+    }
+
+    private void freezeAndThaw(PrivateStack stack, String part) throws InterruptedException {
+        stack.freeze(part);
+        Log.info(part + " frozen (SIGSTOP) for " + settings.freeze().toSeconds() + " s");
+        try {
+            Thread.sleep(settings.freeze().toMillis());
+        } finally {
+            stack.thaw(part);
+        }
+        Log.info(part + " thawed (SIGCONT)");
+    }
+
+    /**
+     * The replica runs with libfaketime preloaded and its wall clock ahead (its monotonic clock
+     * untouched, or the JVM's timers would stall): every timestamp it writes, Cassandra's write times
+     * included, is in the future for the other replica. The library is preloaded through env, which
+     * execs java in its own place; the faketime wrapper would fork, and stopping the wrapper would
+     * leave the JVM running. The multi-threaded variant, since a JVM reads the clock from many threads,
+     * without its fix for monotonic condition waits: with it, the JVM's timed waits crawl and Quarkus
+     * did not finish starting in three minutes; without it, it starts as fast as on the true clock.
+     * Afterwards the plain replica comes back.
+     */
+    private void clockAhead(Pipeline pipeline, String replica) throws InterruptedException {
+        String offset = "+" + settings.clockAhead().toSeconds() + "s";
+        Log.info("restarting " + replica + " with its clock " + offset + " ahead");
+        pipeline.replace(replica, List.of("env", "LD_PRELOAD=" + libfaketime(), "FAKETIME=" + offset,
+                "FAKETIME_DONT_FAKE_MONOTONIC=1", "FAKETIME_FORCE_MONOTONIC_FIX=0"));
+        Thread.sleep(settings.freeze().toMillis());
+        Log.info("restarting " + replica + " on the true clock");
+        pipeline.replace(replica, List.of());
+    }
+
+    /** Debian's libfaketimeMT (package faketime, which deploy/local/prerequisites installs). */
+    private static String libfaketime() {
+        try (java.util.stream.Stream<Path> libs = java.nio.file.Files.find(Path.of("/usr/lib"), 3,
+                (path, attributes) -> path.getFileName().toString().equals("libfaketimeMT.so.1"))) {
+            return libs.findFirst().orElseThrow(() -> new IllegalStateException(
+                    "libfaketimeMT.so.1 is missing under /usr/lib: apt-get install faketime")).toString();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** SIGTERM and start again, one replica after the other, each ready before the next goes. */
+    private static void rollingRestart(Pipeline pipeline) throws InterruptedException {
+        for (Map.Entry<String, ServiceProcess> service : pipeline.services().entrySet()) {
+            Log.info("rolling restart: " + service.getKey());
+            service.getValue().close();
+            service.getValue().start();
         }
     }
 
@@ -203,7 +290,7 @@ final class FaultSuite {
         while (true) {
             long lag = ConsumerLag.rawTopicLag(stack.kafkaBootstrap());
             try {
-                rows = StoredIndex.read(stack.cassandraPort(), sources, from, to);
+                rows = StoredIndex.read(stack.cassandraContact(), sources, from, to);
             } catch (RuntimeException e) {
                 Log.info("cannot read Cassandra yet: " + e.getMessage());
             }
@@ -241,9 +328,7 @@ final class FaultSuite {
         String auth = "Bearer " + Pipeline.READ_TOKEN;
         List<String> detail = new ArrayList<>();
         try {
-            HttpResponse<String> export = http.send(HttpRequest.newBuilder(mart.uri("/api/v1/exports"))
-                    .timeout(Duration.ofMinutes(5)).header("Authorization", auth)
-                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> export = exportNow(mart, auth);
             if (export.statusCode() == 404 || export.statusCode() == 405) {
                 detail.add("no export endpoint (" + export.statusCode() + "), compared the live API");
             } else if (export.statusCode() / 100 != 2) {
@@ -279,6 +364,26 @@ final class FaultSuite {
         }
     }
 
+    /**
+     * Runs an export cycle now. A cycle mart started on its own (every 10 s on the cluster) answers
+     * 429 with Retry-After: wait and ask again, or the comparison would read a view from before the
+     * last acknowledged events.
+     */
+    private HttpResponse<String> exportNow(ServiceProcess mart, String auth) throws IOException, InterruptedException {
+        Instant deadline = Instant.now().plus(Duration.ofMinutes(5));
+        while (true) {
+            HttpResponse<String> export = http.send(HttpRequest.newBuilder(mart.uri("/api/v1/exports"))
+                    .timeout(Duration.ofMinutes(5)).header("Authorization", auth)
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            if (export.statusCode() != 429 || Instant.now().isAfter(deadline)) {
+                return export;
+            }
+            long wait = export.headers().firstValue("Retry-After").filter(v -> v.matches("[0-9]{1,3}"))
+                    .map(Long::parseLong).orElse(2L);
+            Thread.sleep(Duration.ofSeconds(Math.max(1, wait)).toMillis());
+        }
+    }
+
     private static String abbreviate(String text) {
         return text.length() > 200 ? text.substring(0, 200) + "..." : text;
     }
@@ -297,9 +402,7 @@ final class FaultSuite {
         void start() {
             thread = new Thread(() -> {
                 while (running) {
-                    for (String module : List.of(Pipeline.INGEST, Pipeline.DEDUP, Pipeline.MART)) {
-                        maxKb.merge(module, pipeline.service(module).rssKb(), Math::max);
-                    }
+                    pipeline.services().forEach((name, service) -> maxKb.merge(name, service.rssKb(), Math::max));
                     try {
                         Thread.sleep(2000);
                     } catch (InterruptedException e) {

@@ -21,10 +21,20 @@ final class GroundTruth {
     final AtomicLong status429 = new AtomicLong();
     final AtomicLong status5xx = new AtomicLong();
     final AtomicLong refused = new AtomicLong();
+    /** Acknowledged events per second of the wall clock: the rate before, during and after a fault. */
+    private final Map<Long, AtomicLong> acksPerSecond = new ConcurrentHashMap<>();
 
     void acknowledged(String messageId, Expected expected) {
-        acknowledged.put(messageId, expected);
+        if (acknowledged.put(messageId, expected) == null) {
+            acksPerSecond.computeIfAbsent(System.currentTimeMillis() / 1000, k -> new AtomicLong()).incrementAndGet();
+        }
         abandoned.remove(messageId);
+    }
+
+    /** Acknowledgements in the second that starts at {@code epochSecond}. */
+    long acksIn(long epochSecond) {
+        AtomicLong count = acksPerSecond.get(epochSecond);
+        return count == null ? 0 : count.get();
     }
 
     /** Sent, never acknowledged before the client gave up: may or may not be stored, neither is an error. */

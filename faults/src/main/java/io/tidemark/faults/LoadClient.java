@@ -40,7 +40,7 @@ final class LoadClient {
     private record Pending(String messageId, Source source, GroundTruth.Expected expected, ObjectNode body) {
     }
 
-    private final URI ingest;
+    private final List<URI> ingests;
     private final List<Source> sources;
     private final FaultSettings settings;
     private final GroundTruth truth;
@@ -52,8 +52,12 @@ final class LoadClient {
     private volatile Instant drainDeadline = Instant.MAX;
     private final Instant started = Instant.now();
 
-    LoadClient(URI ingest, List<Source> sources, FaultSettings settings, GroundTruth truth, String tag) {
-        this.ingest = ingest;
+    /**
+     * {@code ingests}: the replicas of ingest; each request goes to one of them and its retries move on
+     * to the next, as behind a load balancer that takes a failing backend out.
+     */
+    LoadClient(List<URI> ingests, List<Source> sources, FaultSettings settings, GroundTruth truth, String tag) {
+        this.ingests = List.copyOf(ingests);
         this.sources = sources;
         this.settings = settings;
         this.truth = truth;
@@ -161,7 +165,9 @@ final class LoadClient {
     private Optional<JsonNode> deliver(Source source, String path, ObjectNode body) throws InterruptedException {
         String auth = "Basic " + Base64.getEncoder().encodeToString((source.writeKey() + ":").getBytes(StandardCharsets.UTF_8));
         Duration backoff = MIN_BACKOFF;
+        int first = ThreadLocalRandom.current().nextInt(ingests.size());
         for (int attempt = 0; ; attempt++) {
+            URI ingest = ingests.get((first + attempt) % ingests.size());
             if (attempt > 0) {
                 truth.retries.incrementAndGet();
             }

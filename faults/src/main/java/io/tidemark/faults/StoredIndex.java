@@ -27,14 +27,24 @@ final class StoredIndex {
     private StoredIndex() {
     }
 
-    /** Reads every bucket of every day in [from, to] of the sources; a fresh session each time, so an earlier outage does not linger. */
-    static List<StoredRow> read(int cassandraPort, List<String> sources, LocalDate from, LocalDate to) {
+    /**
+     * Reads every bucket of every day in [from, to] of the sources at QUORUM: on a cluster a row counts
+     * as stored when a majority of its replicas returns it, the promise dedup's writes make; one node
+     * holding a row the others miss is not enough. A fresh session each time, so an earlier outage does
+     * not linger. {@code contactPoints}: host:port,host:port...
+     */
+    static List<StoredRow> read(String contactPoints, List<String> sources, LocalDate from, LocalDate to) {
         DriverConfigLoader config = DriverConfigLoader.programmaticBuilder()
                 .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(20))
                 .withDuration(DefaultDriverOption.CONNECTION_INIT_QUERY_TIMEOUT, Duration.ofSeconds(10))
+                .withString(DefaultDriverOption.REQUEST_CONSISTENCY, "QUORUM")
                 .build();
-        try (CqlSession session = CqlSession.builder()
-                .addContactPoint(new InetSocketAddress("127.0.0.1", cassandraPort))
+        List<InetSocketAddress> nodes = new ArrayList<>();
+        for (String address : contactPoints.split(",")) {
+            int colon = address.lastIndexOf(':');
+            nodes.add(new InetSocketAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))));
+        }
+        try (CqlSession session = CqlSession.builder().addContactPoints(nodes)
                 .withLocalDatacenter("datacenter1").withConfigLoader(config).build()) {
             PreparedStatement select = session.prepare(
                     "SELECT message_id FROM tidemark.events_by_day WHERE source = ? AND event_date = ? AND bucket = ?");

@@ -607,7 +607,7 @@ class IngestFuzzIT {
             await("dedup consumed the raw topic and stored every accepted messageId").atMost(Duration.ofMinutes(3))
                     .pollDelay(Duration.ZERO).pollInterval(Duration.ofSeconds(2)).until(() -> {
                         long lag = ConsumerLag.rawTopicLag(stack.kafkaBootstrap());
-                        stored.set(StoredIndex.byMessageId(StoredIndex.read(stack.cassandraPort(), List.of(source.id()),
+                        stored.set(StoredIndex.byMessageId(StoredIndex.read(stack.cassandraContact(), List.of(source.id()),
                                 today.minusDays(12), today.plusDays(1))));
                         return lag == 0 && stored.get().keySet().containsAll(ids);
                     });

@@ -40,13 +40,15 @@ public final class PrivateStack implements AutoCloseable {
     private final Path root;
     private final Path dir;
     private final Ports ports;
+    private final int nodes;
     private final String opts;
     private final long ownerPid = ProcessHandle.current().pid();
 
-    private PrivateStack(Path root, Path dir, Ports ports, List<String> launcherOptions) {
+    private PrivateStack(Path root, Path dir, Ports ports, int nodes, List<String> launcherOptions) {
         this.root = root;
         this.dir = dir;
         this.ports = ports;
+        this.nodes = nodes;
         List<String> opts = new ArrayList<>(List.of(
                 "-Dtidemark.stack.kafka.port=" + ports.kafka(),
                 "-Dtidemark.stack.kafka.controller.port=" + ports.kafkaController(),
@@ -62,7 +64,29 @@ public final class PrivateStack implements AutoCloseable {
      * {@code launcherOptions} are the launcher's system properties, e.g. a server's heap.
      */
     public static PrivateStack of(Path root, Path dir, Ports ports, List<String> launcherOptions) {
-        return new PrivateStack(root, dir, ports, launcherOptions);
+        return new PrivateStack(root, dir, ports, 1, launcherOptions);
+    }
+
+    /**
+     * As {@link #of}, but the launcher's cluster: three brokers and three Cassandra nodes on
+     * 127.0.0.1–3, each on these ports (Cassandra's JMX on {@code cassandraJmx} + 0, 1, 2).
+     */
+    public static PrivateStack cluster(Path root, Path dir, Ports ports, List<String> launcherOptions) {
+        return new PrivateStack(root, dir, ports, 3, launcherOptions);
+    }
+
+    public int nodes() {
+        return nodes;
+    }
+
+    /** The launcher's name of node {@code index} (1-based) of {@link #KAFKA} or {@link #CASSANDRA}: kafka, kafka-2, ... */
+    public static String node(String part, int index) {
+        return index == 1 ? part : part + "-" + index;
+    }
+
+    /** The loopback address of node {@code index}. */
+    public static String nodeHost(int index) {
+        return "127.0.0." + index;
     }
 
     /**
@@ -78,12 +102,22 @@ public final class PrivateStack implements AutoCloseable {
         return stack;
     }
 
+    /** Every broker, comma-separated. */
     public String kafkaBootstrap() {
-        return "127.0.0.1:" + ports.kafka();
+        return addresses(ports.kafka());
     }
 
+    /** Every Cassandra node, comma-separated. */
     public String cassandraContact() {
-        return "127.0.0.1:" + ports.cassandra();
+        return addresses(ports.cassandra());
+    }
+
+    private String addresses(int port) {
+        List<String> addresses = new ArrayList<>();
+        for (int i = 1; i <= nodes; i++) {
+            addresses.add(nodeHost(i) + ":" + port);
+        }
+        return String.join(",", addresses);
     }
 
     public int cassandraPort() {
@@ -92,7 +126,11 @@ public final class PrivateStack implements AutoCloseable {
 
     /** Starts whatever part does not answer (all at first, a stopped one later), with topics and schema. */
     public void ensure() {
-        run("ensure", "--owner-pid", Long.toString(ownerPid));
+        if (nodes > 1) {
+            run("ensure", "--cluster", "--owner-pid", Long.toString(ownerPid));
+        } else {
+            run("ensure", "--owner-pid", Long.toString(ownerPid));
+        }
     }
 
     /**
@@ -100,8 +138,10 @@ public final class PrivateStack implements AutoCloseable {
      * thing the next run reads.
      */
     public void ensureFresh() {
-        stop(KAFKA);
-        stop(CASSANDRA);
+        for (int i = 1; i <= nodes; i++) {
+            stop(node(KAFKA, i));
+            stop(node(CASSANDRA, i));
+        }
         Path data = dir.resolve("data");
         if (Files.exists(data)) {
             try (Stream<Path> paths = Files.walk(data)) {
@@ -138,6 +178,38 @@ public final class PrivateStack implements AutoCloseable {
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException(part + " did not stop", e);
         }
+    }
+
+    /** SIGKILL of one server (e.g. {@code kafka-2}), as a crash would; nothing happens when it does not run. */
+    public void kill(String part) {
+        Optional<ProcessHandle> server = process(part);
+        if (server.isEmpty() || !server.get().isAlive()) {
+            return;
+        }
+        server.get().destroyForcibly();
+        try {
+            server.get().onExit().get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while killing " + part, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException(part + " did not die", e);
+        }
+    }
+
+    /** SIGSTOP of one server through the launcher: it keeps its sockets and answers nothing, as in a long pause. */
+    public void freeze(String part) {
+        run("freeze", part);
+    }
+
+    /** SIGCONT after {@link #freeze}. */
+    public void thaw(String part) {
+        run("thaw", part);
+    }
+
+    /** The recorded PID of a running server, if any. */
+    public Optional<Long> pid(String part) {
+        return process(part).filter(ProcessHandle::isAlive).map(ProcessHandle::pid);
     }
 
     public void stopCassandra() {

@@ -65,7 +65,7 @@ public final class ServiceProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        List<String> java = new ArrayList<>();
+        List<String> java = new ArrayList<>(builder.commandPrefix);
         java.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // A service that ships JVM options (a java argument file beside its jar) runs with them, as it
         // runs everywhere else; options given here come after them and so win.
@@ -107,6 +107,7 @@ public final class ServiceProcess implements AutoCloseable {
         private final String module;
         private List<String> properties = List.of();
         private List<String> jvmOptions = List.of();
+        private List<String> commandPrefix = List.of();
         private String heap = "256m";
         private String profile = "prod,local";
         private Path logDir = Path.of("target", "service-logs");
@@ -146,6 +147,12 @@ public final class ServiceProcess implements AutoCloseable {
         public Builder log(Path dir, String name) {
             this.logDir = dir;
             this.logName = name;
+            return this;
+        }
+
+        /** Words before {@code java} on the command line: a wrapper such as {@code faketime} that the JVM runs under. */
+        public Builder commandPrefix(List<String> prefix) {
+            this.commandPrefix = List.copyOf(prefix);
             return this;
         }
 
