@@ -10,7 +10,6 @@ import io.tidemark.bulk.sink.IngestImportClient;
 import io.tidemark.bulk.sink.IngestUnavailableException;
 import io.tidemark.bulk.source.SourceRow;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -26,10 +25,9 @@ import java.util.concurrent.CompletionException;
 final class ChunkEncoder {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** A body's first buffer; it grows to the chunk's size by doubling. */
-    private static final int FIRST_BUFFER_BYTES = 64 * 1024;
 
     private final EventMapper mapper;
+    private final BodySegments segments = new BodySegments();
     private final int chunkRows;
     private final int chunkBytes;
     private Open open;
@@ -42,8 +40,8 @@ final class ChunkEncoder {
         this.chunkBytes = chunkBytes;
     }
 
-    /** A request body with the key of each of its lines, in order. */
-    record Body(List<String> keys, byte[] ndjson) {
+    /** A request body (consecutive arrays) with the key of each of its lines, in order. */
+    record Body(List<String> keys, List<byte[]> ndjson) {
     }
 
     /** A body ingest answered. */
@@ -69,12 +67,19 @@ final class ChunkEncoder {
                 }
                 answered.add(new Answered(body.keys(), answer));
             }
-            return new Settled(unmappable, answered);
+            return new Settled(unmappable, answered, bodies);
         }
     }
 
-    /** A batch ingest answered whole. */
-    record Settled(List<MappedRow.Unmappable> unmappable, List<Answered> chunks) {
+    /** A batch ingest answered whole; {@code sent} are its bodies, whose memory can be written again. */
+    record Settled(List<MappedRow.Unmappable> unmappable, List<Answered> chunks, List<Body> sent) {
+    }
+
+    /** The memory of a settled batch's bodies goes to the next ones: call once ingest answered them. */
+    void reuse(Settled settled) {
+        for (Body body : settled.sent()) {
+            segments.giveBack(body.ndjson());
+        }
     }
 
     /**
@@ -84,7 +89,7 @@ final class ChunkEncoder {
     Encoded add(SourceRow row) {
         try {
             if (open == null) {
-                open = new Open();
+                open = new Open(segments.open());
             }
             rows++;
             MappedRow mapped = mapper.write(row, open.generator);
@@ -118,12 +123,12 @@ final class ChunkEncoder {
 
     /** A body being written. */
     private static final class Open {
-        final ByteArrayOutputStream bytes;
+        final BodySegments.Output bytes;
         final JsonGenerator generator;
         final List<String> keys = new ArrayList<>();
 
-        Open() throws IOException {
-            bytes = new ByteArrayOutputStream(FIRST_BUFFER_BYTES);
+        Open(BodySegments.Output bytes) throws IOException {
+            this.bytes = bytes;
             generator = JSON.createGenerator(bytes, JsonEncoding.UTF8);
             generator.setRootValueSeparator(null);
         }
@@ -142,7 +147,7 @@ final class ChunkEncoder {
 
         Body close() throws IOException {
             generator.close();
-            return new Body(List.copyOf(keys), bytes.toByteArray());
+            return new Body(List.copyOf(keys), bytes.parts());
         }
     }
 }

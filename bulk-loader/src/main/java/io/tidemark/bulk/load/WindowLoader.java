@@ -155,6 +155,7 @@ public final class WindowLoader {
             } catch (CompletionException e) {
                 throw e.getCause() instanceof Exception cause ? cause : e;
             }
+            encoder.reuse(settled);
             for (MappedRow.Unmappable bad : settled.unmappable()) {
                 report.refused(new LoadReport.RefusedRow(bad.key(), "mapping", bad.field(), bad.reason()));
             }

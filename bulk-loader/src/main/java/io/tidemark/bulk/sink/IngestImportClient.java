@@ -45,15 +45,23 @@ public final class IngestImportClient {
         this.progress = progress;
     }
 
-    /** Sends one chunk and answers once ingest acknowledged it; throws when it could not be stored. */
-    public ImportAnswer send(byte[] ndjson) throws IngestUnavailableException, InterruptedException {
+    /**
+     * Sends one chunk, its body as consecutive arrays, and answers once ingest acknowledged it; throws
+     * when it could not be stored.
+     */
+    public ImportAnswer send(List<byte[]> ndjson) throws IngestUnavailableException, InterruptedException {
+        long length = 0;
+        for (byte[] part : ndjson) {
+            length += part.length;
+        }
         String lastProblem = "";
         for (int attempt = 1; attempt <= config.maxAttempts(); attempt++) {
             long pauseSeconds = Math.min(MAX_PAUSE_SECONDS, 1L << Math.min(attempt - 1, 5));
             try {
                 HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(config.timeout())
                         .header("Authorization", authorization).header("Content-Type", "application/x-ndjson")
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(ndjson)).build(), HttpResponse.BodyHandlers.ofString());
+                        .POST(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofByteArrays(ndjson), length))
+                        .build(), HttpResponse.BodyHandlers.ofString());
                 int status = response.statusCode();
                 if (status == 200) {
                     return answer(response.body());
