@@ -2,6 +2,8 @@ package io.tidemark.bulk.mapping;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,7 +12,9 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tidemark.bulk.config.JobConfig;
 import io.tidemark.bulk.config.JobConfigException;
+import io.tidemark.bulk.source.Columns;
 import io.tidemark.bulk.source.SourceRow;
+import io.tidemark.event.Iso8601;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -39,20 +43,40 @@ public final class EventMapper {
     private static final ObjectMapper TREES = new ObjectMapper().setNodeFactory(NODES)
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
-    private final String job;
+    private static final SerializedString TYPE = new SerializedString("type");
+    private static final SerializedString MESSAGE_ID = new SerializedString("messageId");
+    private static final SerializedString USER_ID = new SerializedString("userId");
+    private static final SerializedString ANONYMOUS_ID = new SerializedString("anonymousId");
+    private static final SerializedString TIMESTAMP = new SerializedString("timestamp");
+    private static final SerializedString CONTEXT = new SerializedString("context");
+
     private final JobConfig.Source source;
     private final JobConfig.Mapping mapping;
     private final JsonNode fixedContext;
+    private final MessageIds messageIds;
     /** Columns that fill a field of their own and so are not repeated as properties. */
     private final Set<String> consumed = new HashSet<>();
-    /** Whether a row's property names were checked: every row of a query has the same columns. */
-    private boolean namesChecked;
+    /*
+     * What is the same in every event of the job is encoded once, not per row: names, the type, a fixed
+     * event name, and the whole context when no column adds to it (it was copied as a tree and serialized
+     * for each row: a tenth of the loader's samples, bench/run bulk, JFR).
+     */
+    private final SerializedString type;
+    private final SerializedString eventNameField;
+    private final SerializedString fixedEventName;
+    private final SerializedString propertiesField;
+    /** The context as JSON text when it is the same for every row, else null. */
+    private final SerializedString constantContext;
+    /** Room for one formatted instant, reused for every time the mapper writes. */
+    private final char[] instantText = new char[Iso8601.MAX_FORMATTED];
+    /** Where the mapping's columns are in the rows of the current result set. */
+    private Layout layout;
 
     public EventMapper(JobConfig config) {
-        this.job = config.job();
         this.source = config.source();
         this.mapping = config.mapping();
         this.fixedContext = JsonValues.of(mapping.context());
+        this.messageIds = new MessageIds(config.job(), source.table());
         for (String column : new String[] {mapping.eventColumn(), mapping.userId(), mapping.anonymousId(), mapping.timestamp()}) {
             if (column != null) {
                 consumed.add(column);
@@ -60,6 +84,18 @@ public final class EventMapper {
         }
         consumed.addAll(mapping.contextColumns().values());
         consumed.addAll(mapping.exclude());
+        this.type = new SerializedString(mapping.type());
+        // page and screen calls carry their name in "name", the others in "event".
+        this.eventNameField = new SerializedString("page".equals(mapping.type()) || "screen".equals(mapping.type()) ? "name" : "event");
+        this.fixedEventName = mapping.event() == null ? null : new SerializedString(mapping.event());
+        this.propertiesField = new SerializedString(
+                "identify".equals(mapping.type()) || "group".equals(mapping.type()) ? "traits" : "properties");
+        try {
+            this.constantContext = mapping.contextColumns().isEmpty()
+                    ? new SerializedString(TREES.writeValueAsString(context(null))) : null;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The row's event as a tree: for a dry run's sample and for tests; the loader streams with {@link #write}. */
@@ -69,7 +105,7 @@ public final class EventMapper {
             return fields.refusal();
         }
         try (TokenBuffer buffer = new TokenBuffer(TREES, false)) {
-            write(fields, row, buffer);
+            write(fields, row, buffer, false);
             // Read back through the same exact-decimal factory the events were built with: 129.90 stays 129.90.
             JsonParser parser = buffer.asParser(TREES);
             return new MappedRow.Event(fields.key(), fields.messageId(), TREES.readTree(parser));
@@ -88,7 +124,7 @@ public final class EventMapper {
         if (fields.refusal() != null) {
             return fields.refusal();
         }
-        write(fields, row, out);
+        write(fields, row, out, true);
         return new MappedRow.Written(fields.key(), fields.messageId());
     }
 
@@ -102,117 +138,194 @@ public final class EventMapper {
     }
 
     private Fields fields(SourceRow row) {
-        if (!namesChecked) {
-            checkPropertyNames(row);
-            namesChecked = true;
-        }
-        List<String> keyParts = new ArrayList<>(source.key().size());
-        for (String column : source.key()) {
-            Object value = row.get(column);
+        Layout at = layout(row.columns());
+        Object[] values = row.values();
+        String[] keyParts = new String[at.key.length];
+        for (int i = 0; i < at.key.length; i++) {
+            Object value = value(values, at.key[i]);
             if (value == null) {
+                String column = source.key().get(i);
                 return Fields.refused(new MappedRow.Unmappable("row " + row.number(), "key",
-                        row.has(column) ? "key column " + column + " is null" : "the query returns no column " + column));
+                        at.key[i] >= 0 ? "key column " + column + " is null" : "the query returns no column " + column));
             }
-            keyParts.add(text(value));
+            keyParts[i] = text(value);
         }
-        String key = String.join("/", keyParts);
+        String key = keyParts.length == 1 ? keyParts[0] : String.join("/", keyParts);
 
         Instant timestamp;
         try {
-            timestamp = instant(row.get(mapping.timestamp()));
+            timestamp = instant(value(values, at.timestamp));
         } catch (DateTimeParseException | IllegalArgumentException e) {
             return Fields.refused(new MappedRow.Unmappable(key, "timestamp", "column " + mapping.timestamp() + ": " + e.getMessage()));
         }
-        String userId = optionalText(row.get(mapping.userId()));
-        String anonymousId = optionalText(row.get(mapping.anonymousId()));
+        String userId = optionalText(value(values, at.userId));
+        String anonymousId = optionalText(value(values, at.anonymousId));
         if (userId == null && anonymousId == null) {
             return Fields.refused(new MappedRow.Unmappable(key, "userId", "userId or anonymousId is required; columns "
                     + names(mapping.userId(), mapping.anonymousId()) + " are null"));
         }
-        String eventName = mapping.event() != null ? mapping.event() : optionalText(row.get(mapping.eventColumn()));
+        String eventName = mapping.event() != null ? mapping.event() : optionalText(value(values, at.eventColumn));
         if ("track".equals(mapping.type()) && eventName == null) {
             return Fields.refused(new MappedRow.Unmappable(key, "event", "column " + mapping.eventColumn() + " is null"));
         }
 
-        Object version = source.version() == null ? null : row.get(source.version());
-        String messageId = MessageIds.of(job, source.table(), keyParts, version == null ? null : text(version));
+        Object version = value(values, at.version);
+        String messageId = messageIds.of(keyParts, version == null ? null : text(version));
         return new Fields(key, messageId, eventName, userId, anonymousId, timestamp, null);
     }
 
+    /** The value at a layout position; null where the query returns no such column. */
+    private static Object value(Object[] values, int position) {
+        return position < 0 ? null : values[position];
+    }
+
     /**
-     * A rename onto a name the query also returns would write one property twice (a tree kept the last,
-     * silently dropping a column): refused before the first event, naming both columns.
+     * Positions of the mapping's columns in rows of these columns: worked out once per result set (every
+     * row of a query shares its columns), so a row is read by index rather than looked up by name.
      */
-    private void checkPropertyNames(SourceRow row) {
+    private static final class Layout {
+        final Columns columns;
+        final int[] key;
+        final int timestamp;
+        final int userId;
+        final int anonymousId;
+        final int eventColumn;
+        final int version;
+        /** Properties: the position of each column and its name in the event, pre-encoded. */
+        final int[] properties;
+        final SerializedString[] propertyNames;
+        /** Context columns: the position of each and its path under context ("page.url" nests). */
+        final int[] contextColumns;
+        final String[][] contextPaths;
+
+        Layout(Columns columns, int[] key, int timestamp, int userId, int anonymousId, int eventColumn, int version,
+                int[] properties, SerializedString[] propertyNames, int[] contextColumns, String[][] contextPaths) {
+            this.columns = columns;
+            this.key = key;
+            this.timestamp = timestamp;
+            this.userId = userId;
+            this.anonymousId = anonymousId;
+            this.eventColumn = eventColumn;
+            this.version = version;
+            this.properties = properties;
+            this.propertyNames = propertyNames;
+            this.contextColumns = contextColumns;
+            this.contextPaths = contextPaths;
+        }
+    }
+
+    private Layout layout(Columns columns) {
+        if (layout != null && layout.columns == columns) {
+            return layout;
+        }
+        int[] key = new int[source.key().size()];
+        for (int i = 0; i < key.length; i++) {
+            key[i] = columns.indexOf(source.key().get(i));
+        }
+        // Every column not used for a field of its own is a property, once, in the query's order.
+        List<Integer> properties = new ArrayList<>();
+        List<SerializedString> names = new ArrayList<>();
         Map<String, String> columnOf = new HashMap<>();
-        for (String column : row.values().keySet()) {
-            if (consumed.contains(column)) {
+        for (String column : columns.labels()) {
+            if (consumed.contains(column) || columnOf.containsValue(column)) {
                 continue;
             }
             String name = mapping.rename().getOrDefault(column, column);
             String other = columnOf.putIfAbsent(name, column);
             if (other != null) {
+                // A rename onto a name the query also returns would write one property twice (a tree kept the
+                // last, silently dropping a column): refused before the first event, naming both columns.
                 throw new JobConfigException("mapping.rename: columns " + other + " and " + column
                         + " would both be property " + name + "; rename or exclude one of them");
             }
+            properties.add(columns.indexOf(column));
+            names.add(new SerializedString(name));
         }
+        int[] contextColumns = new int[mapping.contextColumns().size()];
+        String[][] contextPaths = new String[contextColumns.length][];
+        int c = 0;
+        for (Map.Entry<String, String> field : mapping.contextColumns().entrySet()) {
+            contextColumns[c] = columns.indexOf(field.getValue());
+            contextPaths[c++] = field.getKey().split("\\.");
+        }
+        layout = new Layout(columns, key, index(columns, mapping.timestamp()), index(columns, mapping.userId()),
+                index(columns, mapping.anonymousId()), index(columns, mapping.eventColumn()), index(columns, source.version()),
+                properties.stream().mapToInt(Integer::intValue).toArray(), names.toArray(SerializedString[]::new),
+                contextColumns, contextPaths);
+        return layout;
     }
 
-    private void write(Fields fields, SourceRow row, JsonGenerator out) throws IOException {
+    private static int index(Columns columns, String column) {
+        return column == null ? -1 : columns.indexOf(column);
+    }
+
+    /**
+     * {@code constantParts}: splice the pre-encoded context in as raw JSON; a tree (for {@link #map}) is
+     * given it as a tree.
+     */
+    private void write(Fields fields, SourceRow row, JsonGenerator out, boolean constantParts) throws IOException {
+        Layout at = layout;
+        Object[] values = row.values();
         out.writeStartObject();
-        out.writeStringField("type", mapping.type());
-        out.writeStringField("messageId", fields.messageId());
+        out.writeFieldName(TYPE);
+        out.writeString(type);
+        out.writeFieldName(MESSAGE_ID);
+        out.writeString(fields.messageId());
         if (fields.eventName() != null) {
-            out.writeStringField(eventNameField(), fields.eventName());
-        }
-        if (fields.userId() != null) {
-            out.writeStringField("userId", fields.userId());
-        }
-        if (fields.anonymousId() != null) {
-            out.writeStringField("anonymousId", fields.anonymousId());
-        }
-        out.writeFieldName("timestamp");
-        JsonValues.write(fields.timestamp(), out);
-        out.writeObjectFieldStart(isTraits() ? "traits" : "properties");
-        for (Map.Entry<String, Object> column : row.values().entrySet()) {
-            if (!consumed.contains(column.getKey())) {
-                out.writeFieldName(mapping.rename().getOrDefault(column.getKey(), column.getKey()));
-                JsonValues.write(column.getValue(), out);
+            out.writeFieldName(eventNameField);
+            if (fixedEventName != null) {
+                out.writeString(fixedEventName);
+            } else {
+                out.writeString(fields.eventName());
             }
         }
+        if (fields.userId() != null) {
+            out.writeFieldName(USER_ID);
+            out.writeString(fields.userId());
+        }
+        if (fields.anonymousId() != null) {
+            out.writeFieldName(ANONYMOUS_ID);
+            out.writeString(fields.anonymousId());
+        }
+        out.writeFieldName(TIMESTAMP);
+        Iso8601.write(fields.timestamp(), instantText, out);
+        out.writeFieldName(propertiesField);
+        out.writeStartObject();
+        for (int i = 0; i < at.properties.length; i++) {
+            out.writeFieldName(at.propertyNames[i]);
+            JsonValues.write(values[at.properties[i]], instantText, out);
+        }
         out.writeEndObject();
-        out.writeFieldName("context");
-        out.writeTree(context(row));
+        out.writeFieldName(CONTEXT);
+        if (constantContext != null && constantParts) {
+            out.writeRawValue(constantContext);
+        } else {
+            out.writeTree(context(values));
+        }
         out.writeEndObject();
     }
 
-    private ObjectNode context(SourceRow row) {
+    /** The fixed context with the row's context columns ({@code values} null: the fixed part alone). */
+    private ObjectNode context(Object[] values) {
         ObjectNode context = fixedContext.isObject() ? ((ObjectNode) fixedContext).deepCopy() : NODES.objectNode();
-        for (Map.Entry<String, String> field : mapping.contextColumns().entrySet()) {
-            Object value = row.get(field.getValue());
-            if (value != null) {
-                // "page.url" is context.page.url, as Segment nests it.
-                String[] path = field.getKey().split("\\.");
-                ObjectNode parent = context;
-                for (int i = 0; i < path.length - 1; i++) {
-                    parent = parent.get(path[i]) instanceof ObjectNode existing ? existing : parent.putObject(path[i]);
+        if (values != null) {
+            for (int i = 0; i < layout.contextColumns.length; i++) {
+                Object value = value(values, layout.contextColumns[i]);
+                if (value != null) {
+                    // "page.url" is context.page.url, as Segment nests it.
+                    String[] path = layout.contextPaths[i];
+                    ObjectNode parent = context;
+                    for (int p = 0; p < path.length - 1; p++) {
+                        parent = parent.get(path[p]) instanceof ObjectNode existing ? existing : parent.putObject(path[p]);
+                    }
+                    parent.set(path[path.length - 1], JsonValues.of(value));
                 }
-                parent.set(path[path.length - 1], JsonValues.of(value));
             }
         }
         if (!context.has("library")) {
             context.putObject("library").put("name", LIBRARY);
         }
         return context;
-    }
-
-    /** page and screen calls carry their name in {@code name}, the others in {@code event}. */
-    private String eventNameField() {
-        return "page".equals(mapping.type()) || "screen".equals(mapping.type()) ? "name" : "event";
-    }
-
-    private boolean isTraits() {
-        return "identify".equals(mapping.type()) || "group".equals(mapping.type());
     }
 
     /** The event time: a time column, or text in ISO-8601 with an offset (a date alone is its UTC midnight). */

@@ -21,8 +21,11 @@ final class JsonValues {
     private JsonValues() {
     }
 
-    /** Writes the value as {@link #of} would make it, without the node: the common kinds directly. */
-    static void write(Object value, JsonGenerator out) throws IOException {
+    /**
+     * Writes the value as {@link #of} would make it, without the node: the common kinds directly.
+     * {@code instantText}: room for a formatted instant ({@link Iso8601#MAX_FORMATTED}), reused by the caller.
+     */
+    static void write(Object value, char[] instantText, JsonGenerator out) throws IOException {
         if (value == null) {
             out.writeNull();
         } else if (value instanceof String text) {
@@ -35,7 +38,7 @@ final class JsonValues {
             out.writeBoolean(b);
         } else if (value instanceof Instant instant) {
             // Every row has two or more times: DateTimeFormatter was a seventh of the loader's CPU (JFR).
-            Iso8601.write(instant, new char[Iso8601.MAX_FORMATTED], out);
+            Iso8601.write(instant, instantText, out);
         } else {
             out.writeTree(of(value));
         }

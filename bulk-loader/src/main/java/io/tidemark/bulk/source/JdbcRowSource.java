@@ -22,9 +22,7 @@ import java.time.LocalTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 
 /**
@@ -94,13 +92,18 @@ public final class JdbcRowSource implements RowSource {
             }
             try (ResultSet rows = statement.executeQuery()) {
                 Column[] columns = columns(rows.getMetaData());
+                String[] labels = new String[columns.length];
+                for (int i = 0; i < columns.length; i++) {
+                    labels[i] = columns[i].label();
+                }
+                Columns shared = new Columns(labels);
                 while (rows.next()) {
                     number++;
-                    Map<String, Object> values = new LinkedHashMap<>();
+                    Object[] values = new Object[columns.length];
                     for (int i = 0; i < columns.length; i++) {
-                        values.put(columns[i].label(), value(rows, i + 1, columns[i].kind()));
+                        values[i] = value(rows, i + 1, columns[i].kind());
                     }
-                    if (!handler.accept(new SourceRow(number, values))) {
+                    if (!handler.accept(new SourceRow(number, shared, values))) {
                         break;
                     }
                 }

@@ -126,7 +126,7 @@ class WindowLoaderTest {
                     values.put("created_at", from.plusSeconds(i));
                     values.put("updated_at", from.plusSeconds(i));
                     rowsRead.incrementAndGet();
-                    if (!handler.accept(new SourceRow(i, values))) {
+                    if (!handler.accept(SourceRow.of(i, values))) {
                         return i;
                     }
                 }

@@ -1,6 +1,8 @@
 package io.tidemark.bulk.mapping;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tidemark.bulk.config.JobConfig;
 import io.tidemark.bulk.config.JobConfigException;
@@ -8,13 +10,16 @@ import io.tidemark.bulk.config.JobConfigReader;
 import io.tidemark.bulk.source.SourceRow;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayOutputStream;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -32,6 +37,10 @@ class EventMapperTest {
     private final EventMapper mapper = new EventMapper(ORDERS);
 
     private static SourceRow order(Object id, Object customer, Object anon, Object created, Instant updated) {
+        return SourceRow.of(1, orderColumns(id, customer, anon, created, updated));
+    }
+
+    private static Map<String, Object> orderColumns(Object id, Object customer, Object anon, Object created, Instant updated) {
         Map<String, Object> values = new LinkedHashMap<>();
         values.put("id", id);
         values.put("customer_id", customer);
@@ -44,7 +53,7 @@ class EventMapperTest {
         values.put("created_at", created);
         values.put("updated_at", updated);
         values.put("client_ip", "10.0.0.7");
-        return new SourceRow(1, values);
+        return values;
     }
 
     @Test
@@ -78,8 +87,9 @@ class EventMapperTest {
 
     @Test
     void aRenameOntoAColumnTheQueryAlsoReturnsIsRefusedNamingBoth() {
-        SourceRow row = order(42L, 7L, null, CREATED, UPDATED);
-        row.values().put("order_id", "A-42");
+        Map<String, Object> values = orderColumns(42L, 7L, null, CREATED, UPDATED);
+        values.put("order_id", "A-42");
+        SourceRow row = SourceRow.of(1, values);
         JobConfigException e = assertThrows(JobConfigException.class, () -> new EventMapper(ORDERS).map(row));
         assertTrue(e.getMessage().contains("id") && e.getMessage().contains("order_id"), e.getMessage());
     }
@@ -94,6 +104,34 @@ class EventMapperTest {
         assertNotEquals(first, otherRow);
         assertNotEquals(first, updated);
         assertEquals(first, MessageIds.of("orders", "orders", List.of("42"), UPDATED.toString()));
+        // The ids of rows loaded by earlier versions of the loader: a changed formula would store every row again.
+        assertEquals(UUID.nameUUIDFromBytes(("tidemark-bulk\u001forders\u001forders\u001f42\u001fv=" + UPDATED)
+                .getBytes(StandardCharsets.UTF_8)).toString(), first);
+    }
+
+    @Test
+    void aStreamedEventIsTheSameJsonAsItsTreeWithAConstantContextSplicedIn() throws Exception {
+        JobConfig.Mapping orders = ORDERS.mapping();
+        JobConfig constantContext = new JobConfig(ORDERS.job(), ORDERS.source(), new JobConfig.Mapping(orders.type(),
+                orders.event(), orders.eventColumn(), orders.userId(), orders.anonymousId(), orders.timestamp(),
+                orders.rename(), orders.exclude(), orders.context(), Map.of()), ORDERS.ingest(), ORDERS.window(), ORDERS.watermark());
+        for (JobConfig job : List.of(ORDERS, constantContext)) {
+            EventMapper streaming = new EventMapper(job);
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            try (JsonGenerator out = new ObjectMapper().createGenerator(body)) {
+                for (long id = 1; id <= 2; id++) {
+                    assertInstanceOf(MappedRow.Written.class, streaming.write(order(id, 7L, null, CREATED, UPDATED), out));
+                }
+            }
+            MappingIterator<JsonNode> written = new ObjectMapper().readerFor(JsonNode.class).readValues(body.toByteArray());
+            for (long id = 1; id <= 2; id++) {
+                MappedRow.Event tree = (MappedRow.Event) new EventMapper(job).map(order(id, 7L, null, CREATED, UPDATED));
+                JsonNode event = written.next();
+                assertEquals(new ObjectMapper().readTree(new ObjectMapper().writeValueAsString(tree.event())), event);
+                assertEquals("tidemark-bulk-loader", event.at("/context/library/name").asText());
+                assertEquals("shop-db", event.at("/context/app/name").asText());
+            }
+        }
     }
 
     @Test
