@@ -18,16 +18,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
- * Loads one window as a pipeline: the cursor is read on the calling thread (a JDBC result set is
- * sequential), which maps each row and streams its event into the chunk being written as it reads; every
- * {@code chunk-rows} rows the chunk goes to a sending pool while later rows are read. Mapping on the
- * cursor's thread keeps no row alive beyond its own event: batches of rows queued for a mapping pool
- * survived young collections, and copying them cost the loader a third of its time in GC pauses
- * (bench/run bulk, -Xlog:gc). At most {@code in-flight-chunks} chunks are being sent and one is being
- * written: memory is bounded by the chunk size whatever the window's size. Answers are settled in the order
- * the batches were read (progress counts only grow), and the window returns only when every batch
- * was answered; any failure leaves the window to be run again, which is safe because each row's
- * messageId is the same every time. Nothing here depends on the order ingest stores the chunks in.
+ * Loads one window as a pipeline: the cursor is read on a thread of its own (a JDBC result set is
+ * sequential) and handed over in small batches ({@link ReadAhead}); the calling thread maps each row and
+ * streams its event into the chunk being written; every {@code chunk-rows} rows the chunk goes to a
+ * sending pool while later rows are read. Only a few small batches of rows wait between the two threads:
+ * batches of rows queued for a mapping pool survived young collections, and copying them cost the loader
+ * a third of its time in GC pauses (bench/run bulk, -Xlog:gc). At most {@code in-flight-chunks} chunks are
+ * being sent and one is being written: memory is bounded by the chunk size whatever the window's size.
+ * Answers are settled in the order the batches were read (progress counts only grow), and the window
+ * returns only when every batch was answered; any failure leaves the window to be run again, which is
+ * safe because each row's messageId is the same every time. Nothing here depends on the order ingest
+ * stores the chunks in.
  */
 public final class WindowLoader {
 
@@ -41,6 +42,8 @@ public final class WindowLoader {
     private final int sample;
     /** Waits for ingest's answers: one thread per chunk that may be in flight. */
     private final ExecutorService sending;
+    /** Reads the cursor ahead of the mapping (a result set is read on one thread). */
+    private final ExecutorService reading;
 
     /** {@code sink} null is a dry run: the first {@code sample} events are kept in the report, nothing is sent. */
     public WindowLoader(JobConfig.Ingest ingest, EventMapper mapper, RowSource source, IngestImportClient sink,
@@ -54,6 +57,7 @@ public final class WindowLoader {
         this.maxRowsPerSecond = maxRowsPerSecond;
         this.sample = sample;
         this.sending = Executors.newFixedThreadPool(ingest.inFlightChunks(), daemonThreads("bulk-sender"));
+        this.reading = Executors.newSingleThreadExecutor(daemonThreads("bulk-reader"));
         if (sink == null) {
             report.dryRun();
         }
@@ -75,10 +79,15 @@ public final class WindowLoader {
             return dryRun(from, to);
         }
         Pipeline pipeline = new Pipeline(from, to);
-        long read = source.read(from, to, row -> {
-            pipeline.add(row);
-            return true;
-        });
+        long read;
+        try (ReadAhead rows = new ReadAhead(source, from, to, ingest.chunkRows(), reading)) {
+            for (SourceRow[] batch = rows.next(); batch != null; batch = rows.next()) {
+                for (SourceRow row : batch) {
+                    pipeline.add(row);
+                }
+            }
+            read = rows.rowsRead();
+        }
         report.read(read);
         pipeline.finish();
         progress.accept(String.format("window [%s, %s): %d rows read, %d accepted, %d refused", from, to, read,

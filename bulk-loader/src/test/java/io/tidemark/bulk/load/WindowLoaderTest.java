@@ -10,6 +10,7 @@ import io.tidemark.bulk.config.JobConfig;
 import io.tidemark.bulk.config.JobConfigReader;
 import io.tidemark.bulk.mapping.EventMapper;
 import io.tidemark.bulk.sink.IngestImportClient;
+import io.tidemark.bulk.sink.IngestUnavailableException;
 import io.tidemark.bulk.source.RowSource;
 import io.tidemark.bulk.source.SourceRow;
 import org.junit.jupiter.api.AfterEach;
@@ -20,6 +21,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,6 +34,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A window through a stand-in for ingest's bulk import that answers as ingest does: chunks, per-line refusals, 503. */
@@ -49,6 +52,9 @@ class WindowLoaderTest {
     private final AtomicLong rowsAnswered = new AtomicLong();
     private final AtomicLong mostRowsUnanswered = new AtomicLong();
     private volatile long answerDelayMillis;
+    private volatile boolean writeKeyRefused;
+    /** The stand-in source fails after this many rows (0: never), as a dropped database connection would. */
+    private volatile int sourceFailsAfterRows;
     private HttpServer ingest;
     private JobConfig config;
 
@@ -88,6 +94,11 @@ class WindowLoaderTest {
                 Thread.currentThread().interrupt();
             }
         }
+        if (writeKeyRefused) {
+            exchange.sendResponseHeaders(401, -1);
+            exchange.close();
+            return;
+        }
         if (unavailableAnswers.getAndDecrement() > 0) {
             exchange.getResponseHeaders().add("Retry-After", "0");
             exchange.sendResponseHeaders(503, -1);
@@ -119,6 +130,9 @@ class WindowLoaderTest {
             @Override
             public long read(Instant from, Instant to, RowHandler handler) throws Exception {
                 for (int i = 1; i <= count; i++) {
+                    if (sourceFailsAfterRows > 0 && i == sourceFailsAfterRows + 1) {
+                        throw new SQLException("An I/O error occurred while sending to the backend.");
+                    }
                     Map<String, Object> values = new LinkedHashMap<>();
                     values.put("id", (long) i);
                     values.put("customer_id", i == 3 ? null : i == 6 ? "refused" : "c-" + i);
@@ -174,10 +188,29 @@ class WindowLoaderTest {
         assertEquals(398, report.accepted(), "all but row 3 (no user) and row 6 (refused by ingest)");
         assertEquals(399, requests.stream().flatMap(List::stream).map(e -> e.get("messageId").asText()).distinct().count());
         assertEquals(2, mostConcurrentRequests.get(), "in-flight-chunks (2) requests at once, never more");
-        // Rows read and not yet answered: the chunks being sent and the one being written; and row 3,
-        // which is never sent and so never answered.
-        long bound = (long) (config.ingest().inFlightChunks() + 1) * config.ingest().chunkRows() + 1;
+        // Rows read and not yet answered: the chunks being sent and the one being written, the few batches
+        // read ahead of the mapping; and row 3, which is never sent and so never answered.
+        long bound = (long) (config.ingest().inFlightChunks() + 1) * config.ingest().chunkRows() + 1
+                + ReadAhead.mostRowsAhead(config.ingest().chunkRows());
         assertTrue(mostRowsUnanswered.get() <= bound, mostRowsUnanswered.get() + " rows read ahead of ingest's answers");
+    }
+
+    @Test
+    void aSourceFailingMidWindowFailsTheWindowWithItsError() {
+        sourceFailsAfterRows = 10;
+        SQLException e = assertThrows(SQLException.class,
+                () -> load(400, new IngestImportClient(config.ingest(), "key", line -> { }), 0));
+        assertTrue(e.getMessage().contains("I/O error"), e.getMessage());
+    }
+
+    @Test
+    void aFailedChunkStopsTheReadingBeforeTheWindowFails() {
+        writeKeyRefused = true;
+        assertThrows(IngestUnavailableException.class,
+                () -> load(4000, new IngestImportClient(config.ingest(), "key", line -> { }), 0));
+        long bound = (long) (config.ingest().inFlightChunks() + 1) * config.ingest().chunkRows() + 1
+                + ReadAhead.mostRowsAhead(config.ingest().chunkRows());
+        assertTrue(rowsRead.get() <= bound, rowsRead.get() + " of 4000 rows read after the first chunk failed");
     }
 
     @Test
