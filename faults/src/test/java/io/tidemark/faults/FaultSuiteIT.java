@@ -2,7 +2,6 @@ package io.tidemark.faults;
 
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import io.tidemark.testsupport.PrivateStack;
@@ -24,13 +23,7 @@ class FaultSuiteIT {
 
         assertEquals(2, results.size());
         for (ScenarioResult result : results) {
-            assertAll(result.scenario(),
-                    () -> assertTrue(result.acknowledged() > 0, "the load acknowledged nothing: " + result),
-                    () -> assertTrue(result.duplicateSends() > 0, "the load sent no duplicates: " + result),
-                    () -> assertEquals(0, result.lost(), "acknowledged events missing from Cassandra: " + result),
-                    () -> assertEquals(0, result.duplicated(), "messageIds stored more than once: " + result),
-                    () -> assertEquals(0, result.wrongDay(), "events stored on another day: " + result),
-                    () -> assertEquals(result.acknowledged(), result.stored(), "stored differs from acknowledged: " + result));
+            assertAll(result.scenario(), ScenarioAssertions.nothingLostOrDoubled(result).stream());
         }
     }
 }

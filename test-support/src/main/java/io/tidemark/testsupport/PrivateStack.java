@@ -160,40 +160,37 @@ public final class PrivateStack implements AutoCloseable {
      * after a minute; nothing happens when it does not run.
      */
     public void stop(String part) {
+        end(part, false);
+    }
+
+    /** SIGKILL of one server (e.g. {@code kafka-2}), as a crash would; nothing happens when it does not run. */
+    public void kill(String part) {
+        end(part, true);
+    }
+
+    /** SIGTERM with a minute's grace, or SIGKILL at once; either way, returns once the process is gone. */
+    private void end(String part, boolean kill) {
         Optional<ProcessHandle> server = process(part);
         if (server.isEmpty() || !server.get().isAlive()) {
             return;
         }
-        server.get().destroy();
         try {
-            try {
-                server.get().onExit().get(60, TimeUnit.SECONDS);
-            } catch (TimeoutException slow) {
-                server.get().destroyForcibly();
-                server.get().onExit().get(30, TimeUnit.SECONDS);
+            if (!kill) {
+                server.get().destroy();
+                try {
+                    server.get().onExit().get(60, TimeUnit.SECONDS);
+                    return;
+                } catch (TimeoutException slow) {
+                    // falls through to SIGKILL
+                }
             }
+            server.get().destroyForcibly();
+            server.get().onExit().get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while stopping " + part, e);
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException(part + " did not stop", e);
-        }
-    }
-
-    /** SIGKILL of one server (e.g. {@code kafka-2}), as a crash would; nothing happens when it does not run. */
-    public void kill(String part) {
-        Optional<ProcessHandle> server = process(part);
-        if (server.isEmpty() || !server.get().isAlive()) {
-            return;
-        }
-        server.get().destroyForcibly();
-        try {
-            server.get().onExit().get(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while killing " + part, e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException(part + " did not die", e);
         }
     }
 
