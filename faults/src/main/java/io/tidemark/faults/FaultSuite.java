@@ -194,22 +194,28 @@ final class FaultSuite {
         return PrivateStack.node(PrivateStack.KAFKA, id);
     }
 
+    /** What happens while a killed server is down: time passes, or a second fault comes and goes. */
+    private interface WhileDown {
+        void run() throws InterruptedException;
+    }
+
     private void killAndStart(PrivateStack stack, String part, Duration down) throws InterruptedException {
-        Log.info("kill -9 " + part + " (pid " + stack.pid(part).orElse(-1L) + ")");
-        stack.kill(part);
-        Log.info(part + " killed; keeping it down for " + down.toSeconds() + " s while the client keeps sending");
-        Thread.sleep(down.toMillis());
-        stack.ensure();
-        Log.info(part + " is back");
+        killAndStart(stack, part, () -> {
+            Log.info(part + " killed; keeping it down for " + down.toSeconds() + " s while the client keeps sending");
+            Thread.sleep(down.toMillis());
+        });
     }
 
     private void killBrokerFreezeCassandra(PrivateStack stack) throws InterruptedException {
-        String broker = leadBroker(stack);
-        Log.info("kill -9 " + broker + " (pid " + stack.pid(broker).orElse(-1L) + ")");
-        stack.kill(broker);
-        freezeAndThaw(stack, PrivateStack.node(PrivateStack.CASSANDRA, 3));
+        killAndStart(stack, leadBroker(stack), () -> freezeAndThaw(stack, PrivateStack.node(PrivateStack.CASSANDRA, 3)));
+    }
+
+    private static void killAndStart(PrivateStack stack, String part, WhileDown whileDown) throws InterruptedException {
+        Log.info("kill -9 " + part + " (pid " + stack.pid(part).orElse(-1L) + ")");
+        stack.kill(part);
+        whileDown.run();
         stack.ensure();
-        Log.info(broker + " is back");
+        Log.info(part + " is back");
     }
 
     private void freezeAndThaw(PrivateStack stack, String part) throws InterruptedException {
