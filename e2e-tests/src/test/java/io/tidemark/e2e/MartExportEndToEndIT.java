@@ -3,6 +3,7 @@ package io.tidemark.e2e;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tidemark.testsupport.ServiceProcess;
+import io.tidemark.testsupport.Trees;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,7 +24,6 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -89,11 +89,7 @@ class MartExportEndToEndIT {
         for (ServiceProcess service : services) {
             service.close();
         }
-        try (Stream<Path> paths = Files.walk(martRoot)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        }
+        Trees.delete(martRoot);
     }
 
     @Test

@@ -146,10 +146,8 @@ public final class PostgresServer implements AutoCloseable {
             postmaster.get().destroyForcibly();
         }
         process.waitFor();
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
+        try {
+            Trees.delete(dir);
         } catch (IOException e) {
             // A leftover temp directory is harmless.
         }

@@ -7,14 +7,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Stream;
 
 /**
  * A Kafka and a Cassandra of one test JVM or suite, on ports and in a directory of their own, run by
@@ -143,14 +141,10 @@ public final class PrivateStack implements AutoCloseable {
             stop(node(CASSANDRA, i));
         }
         Path data = dir.resolve("data");
-        if (Files.exists(data)) {
-            try (Stream<Path> paths = Files.walk(data)) {
-                for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(path);
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot empty " + data, e);
-            }
+        try {
+            Trees.delete(data);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot empty " + data, e);
         }
         ensure();
     }

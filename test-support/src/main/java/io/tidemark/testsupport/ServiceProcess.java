@@ -13,7 +13,6 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
@@ -30,9 +29,10 @@ import static org.awaitility.Awaitility.await;
  */
 public final class ServiceProcess implements AutoCloseable {
 
-    private static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
+    private static final Duration DEFAULT_READY_TIMEOUT = Duration.ofSeconds(180);
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
+    private final Duration readyTimeout;
     private final String module;
     private final Path jar;
     private final List<String> command;
@@ -45,6 +45,7 @@ public final class ServiceProcess implements AutoCloseable {
 
     private ServiceProcess(Builder builder) {
         this.module = builder.module;
+        this.readyTimeout = builder.readyTimeout;
         Path packaged = builder.root.resolve(builder.module).resolve("target/quarkus-app");
         if (!Files.isRegularFile(packaged.resolve("quarkus-run.jar"))) {
             throw new IllegalStateException(packaged + "/quarkus-run.jar is missing: package the services first "
@@ -113,6 +114,7 @@ public final class ServiceProcess implements AutoCloseable {
         private Path logDir = Path.of("target", "service-logs");
         private String logName;
         private Path copyTo;
+        private Duration readyTimeout = DEFAULT_READY_TIMEOUT;
 
         private Builder(Path root, String module) {
             this.root = root;
@@ -162,6 +164,12 @@ public final class ServiceProcess implements AutoCloseable {
             return this;
         }
 
+        /** How long {@link ServiceProcess#start()} waits for ready (default three minutes). */
+        public Builder readyTimeout(Duration readyTimeout) {
+            this.readyTimeout = readyTimeout;
+            return this;
+        }
+
         public ServiceProcess build() {
             return new ServiceProcess(this);
         }
@@ -201,7 +209,7 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** Waits until {@code /q/health/ready} answers 200; fails at once if the process exits. */
     public void awaitReady() {
-        await(module + " ready; see " + log.toAbsolutePath()).atMost(READY_TIMEOUT).pollDelay(Duration.ZERO)
+        await(module + " ready; see " + log.toAbsolutePath()).atMost(readyTimeout).pollDelay(Duration.ZERO)
                 .pollInterval(Duration.ofMillis(250)).until(() -> {
                     if (!isAlive()) {
                         throw new IllegalStateException(module + " exited with " + process.exitValue() + "; see "
@@ -316,13 +324,7 @@ public final class ServiceProcess implements AutoCloseable {
 
     private static void copyTree(Path from, Path to) {
         try {
-            if (Files.exists(to)) {
-                try (Stream<Path> old = Files.walk(to)) {
-                    for (Path path : old.sorted(Comparator.reverseOrder()).toList()) {
-                        Files.delete(path);
-                    }
-                }
-            }
+            Trees.delete(to);
             try (Stream<Path> files = Files.walk(from)) {
                 for (Path path : files.toList()) {
                     Path target = to.resolve(from.relativize(path).toString());

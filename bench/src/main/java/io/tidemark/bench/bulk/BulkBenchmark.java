@@ -6,6 +6,7 @@ import io.tidemark.bench.BenchContext;
 import io.tidemark.bench.Benchmark;
 import io.tidemark.bench.Figure;
 import io.tidemark.testsupport.PostgresServer;
+import io.tidemark.testsupport.Trees;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -138,11 +139,7 @@ public final class BulkBenchmark implements Benchmark {
                 admin.deleteTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
             }
         } finally {
-            try (var paths = Files.walk(work)) {
-                for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(path);
-                }
-            }
+            Trees.delete(work);
         }
     }
 

@@ -12,6 +12,8 @@ import io.tidemark.bench.Benchmark;
 import io.tidemark.bench.Figure;
 import io.tidemark.event.EventIndexLayout;
 
+import io.tidemark.testsupport.Trees;
+
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -29,7 +31,6 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -180,7 +181,7 @@ public class MartBenchmark implements Benchmark {
                         Math.max(rssAfterExportKb, ctx.rssKb("mart-service")) / 1024.0, "MB", null));
             }
         } finally {
-            delete(root);
+            Trees.delete(root);
             forget(ctx, source, first);
         }
     }
@@ -559,14 +560,4 @@ public class MartBenchmark implements Benchmark {
         return response.body();
     }
 
-    private static void delete(Path root) throws Exception {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        }
-    }
 }
