@@ -4,12 +4,15 @@ import java.time.Instant;
 import java.util.OptionalLong;
 
 /**
- * How acknowledgements flowed around a fault, from the client's per-second counts: the rate during
+ * How acknowledgements flowed around a fault, from the client's per-second counts of acknowledged
+ * requests ({@link GroundTruth#requestAcknowledged()}): the rate during
  * the fault as a share of the rate before it, the longest run of seconds without a single
  * acknowledgement, and how long after the heal the rate was back to steady.
  *
- * @param beforePerSecond acknowledgements per second from the load's start (its first two seconds of
- *                        warm-up left out) to the fault
+ * @param beforePerSecond acknowledged requests per second over the {@link #BEFORE_SECONDS} before the
+ *                        fault (from the load's start, its first two seconds left out, if that is later):
+ *                        eleven JVMs warming up on two cores get faster for minutes, so a rate from the
+ *                        load's start understated the steady rate and made a fault look faster than it
  * @param duringShare     the rate from the fault to its heal as a share of {@code beforePerSecond}
  * @param longestGapSeconds the longest run of whole seconds with no acknowledgement while the load ran
  * @param recoverySeconds seconds from the heal until a three-second window reached {@link #STEADY} of
@@ -19,6 +22,7 @@ record AckRates(double beforePerSecond, double duringShare, long longestGapSecon
 
     static final double STEADY = 0.8;
     private static final int WARM_UP_SECONDS = 2;
+    static final int BEFORE_SECONDS = 10;
     private static final int WINDOW_SECONDS = 3;
 
     static AckRates of(GroundTruth truth, Instant loadStarted, Instant faultStarted, Instant healed, Instant loadStopped) {
@@ -26,7 +30,7 @@ record AckRates(double beforePerSecond, double duringShare, long longestGapSecon
         long fault = faultStarted.getEpochSecond();
         long heal = healed.getEpochSecond();
         long stop = loadStopped.getEpochSecond();
-        double before = rate(truth, start, fault);
+        double before = rate(truth, Math.max(start, fault - BEFORE_SECONDS), fault);
         double during = rate(truth, fault, Math.max(heal, fault + 1));
         long gap = 0;
         long run = 0;

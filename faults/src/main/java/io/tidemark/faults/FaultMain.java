@@ -35,7 +35,7 @@ public final class FaultMain {
         List<ScenarioResult> results = new FaultSuite(root, FaultSettings.of(shortMode, cluster)).run(scenarios);
         System.out.println();
         System.out.println("Fault table (" + (shortMode ? "short" : "full") + " mode, "
-                + (cluster ? "3 brokers, 3 Cassandra nodes, 2 ingest, 2 dedup, mart" : "one broker, one Cassandra node") + ")");
+                + (cluster ? "3 brokers, 3 Cassandra nodes, 2 ingest, 2 dedup, 2 mart on one S3 bucket" : "one broker, one Cassandra node") + ")");
         System.out.print(ScenarioResult.table(results));
         boolean clean = results.stream().allMatch(r -> r.clean() && r.martMismatchDays() == 0);
         System.out.println(clean ? "RESULT: 0 lost, 0 duplicated, 0 wrong-day, mart in agreement in every scenario"

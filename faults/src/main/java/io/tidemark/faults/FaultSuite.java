@@ -29,6 +29,9 @@ final class FaultSuite {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration POLL = Duration.ofSeconds(3);
+    private static final String AUTH = "Bearer " + Pipeline.READ_TOKEN;
+    /** How long the mart replicas may take to serve what the last export wrote (mirror refresh: 5 s). */
+    private static final Duration MART_CONVERGENCE = Duration.ofSeconds(60);
 
     private final Path root;
     private final FaultSettings settings;
@@ -88,6 +91,8 @@ final class FaultSuite {
         List<String> notes = new ArrayList<>();
         RssSampler rss = new RssSampler(pipeline);
         rss.start();
+        LagSampler lag = new LagSampler(stack.kafkaBootstrap());
+        lag.start();
         LoadClient load = new LoadClient(pipeline.replicas(Pipeline.INGEST).stream().map(s -> s.uri("")).toList(),
                 sources, settings, truth, scenario.code() + runId);
         Instant loadStarted = Instant.now();
@@ -117,6 +122,8 @@ final class FaultSuite {
         Log.info("acknowledged " + acked.size() + ", abandoned " + abandoned.size() + "; waiting for quiescence");
         List<StoredIndex.StoredRow> rows = awaitQuiescence(stack, sourceIds, from, today, acked);
         rss.stop();
+        lag.stop();
+        LagRecovery lagRecovery = new LagRecovery(lag.peakAfter(faultStarted), lag.recoverySeconds(faultStarted, healed));
 
         Map<String, List<StoredIndex.StoredRow>> byId = StoredIndex.byMessageId(rows);
         long stored = 0;
@@ -161,13 +168,13 @@ final class FaultSuite {
                 expectedDaily.computeIfAbsent(e.source(), k -> new HashMap<>()).merge(e.day(), 1L, Long::sum);
             }
         });
-        MartComparison mart = compareMart(pipeline.service(Pipeline.MART), sourceIds, from, today, expectedDaily);
+        MartComparison mart = compareMart(pipeline.named(Pipeline.MART), sourceIds, from, today, expectedDaily);
         if (!mart.detail().isEmpty()) {
             notes.add("mart: " + mart.detail());
         }
         return new ScenarioResult(scenario.label(), acked.size(), stored, lost, duplicated, wrongDay,
                 mart.mismatchedDays(), mart.note(), abandoned.size(), abandonedStored, truth.retries.get(),
-                truth.duplicateSends.get(), rss.maxMb(), rates, String.join("; ", notes));
+                truth.duplicateSends.get(), rss.maxMb(), rates, lagRecovery, String.join("; ", notes));
     }
 
     private void inject(Scenario scenario, PrivateStack stack, Pipeline pipeline) throws Exception {
@@ -329,45 +336,75 @@ final class FaultSuite {
     record MartComparison(long mismatchedDays, String note, String detail) {
     }
 
-    private MartComparison compareMart(ServiceProcess mart, List<String> sources, LocalDate from, LocalDate to,
-            Map<String, Map<LocalDate, Long>> expected) throws InterruptedException {
-        String auth = "Bearer " + Pipeline.READ_TOKEN;
-        List<String> detail = new ArrayList<>();
+    /**
+     * Exports on every mart replica, then compares each replica's daily counts until all agree or
+     * {@link #MART_CONVERGENCE} passed: a replica serves a day another replica exported once its
+     * mirror refresh fetched it from the bucket, a few seconds later.
+     */
+    private MartComparison compareMart(Map<String, ServiceProcess> marts, List<String> sources, LocalDate from,
+            LocalDate to, Map<String, Map<LocalDate, Long>> expected) throws InterruptedException {
+        List<String> exports = new ArrayList<>();
         try {
-            HttpResponse<String> export = exportNow(mart, auth);
-            if (export.statusCode() == 404 || export.statusCode() == 405) {
-                detail.add("no export endpoint (" + export.statusCode() + "), compared the live API");
-            } else if (export.statusCode() / 100 != 2) {
-                detail.add("export answered " + export.statusCode() + " " + abbreviate(export.body()));
+            for (Map.Entry<String, ServiceProcess> mart : marts.entrySet()) {
+                HttpResponse<String> export = exportNow(mart.getValue());
+                if (export.statusCode() == 404 || export.statusCode() == 405) {
+                    exports.add(mart.getKey() + ": no export endpoint (" + export.statusCode() + "), compared the live API");
+                } else if (export.statusCode() / 100 != 2) {
+                    exports.add(mart.getKey() + ": export answered " + export.statusCode() + " " + abbreviate(export.body()));
+                }
             }
-            long mismatched = 0;
-            for (String source : sources) {
-                URI uri = mart.uri("/api/v1/metrics/daily?source=" + source + "&from=" + from + "&to=" + to);
-                HttpResponse<String> daily = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(1))
-                        .header("Authorization", auth).GET().build(), HttpResponse.BodyHandlers.ofString());
-                if (daily.statusCode() != 200) {
-                    return new MartComparison(-1, "HTTP " + daily.statusCode(), abbreviate(daily.body()));
-                }
-                Map<LocalDate, Long> actual = new HashMap<>();
-                for (JsonNode day : JSON.readTree(daily.body()).path("days")) {
-                    actual.put(LocalDate.parse(day.path("date").asText()), day.path("events").asLong());
-                }
-                Map<LocalDate, Long> want = expected.getOrDefault(source, Map.of());
-                for (LocalDate day = from; !day.isAfter(to); day = day.plusDays(1)) {
-                    long a = actual.getOrDefault(day, 0L);
-                    long w = want.getOrDefault(day, 0L);
-                    if (a != w) {
-                        mismatched++;
-                        if (detail.size() < 4) {
-                            detail.add(source + " " + day + " mart " + a + " expected " + w);
-                        }
+            Instant deadline = Instant.now().plus(MART_CONVERGENCE);
+            while (true) {
+                long mismatched = 0;
+                List<String> detail = new ArrayList<>(exports);
+                for (Map.Entry<String, ServiceProcess> mart : marts.entrySet()) {
+                    MartComparison one = compareReplica(mart.getKey(), mart.getValue(), sources, from, to, expected);
+                    if (!one.note().isEmpty()) {
+                        return one;
+                    }
+                    mismatched += one.mismatchedDays();
+                    if (!one.detail().isEmpty()) {
+                        detail.add(one.detail());
                     }
                 }
+                if (mismatched == 0 || Instant.now().isAfter(deadline)) {
+                    return new MartComparison(mismatched, "", String.join(", ", detail));
+                }
+                Thread.sleep(POLL.toMillis());
             }
-            return new MartComparison(mismatched, "", String.join(", ", detail));
         } catch (IOException e) {
             return new MartComparison(-1, "unreachable", e.toString());
         }
+    }
+
+    private MartComparison compareReplica(String name, ServiceProcess mart, List<String> sources, LocalDate from,
+            LocalDate to, Map<String, Map<LocalDate, Long>> expected) throws IOException, InterruptedException {
+        long mismatched = 0;
+        List<String> detail = new ArrayList<>();
+        for (String source : sources) {
+            URI uri = mart.uri("/api/v1/metrics/daily?source=" + source + "&from=" + from + "&to=" + to);
+            HttpResponse<String> daily = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(1))
+                    .header("Authorization", AUTH).GET().build(), HttpResponse.BodyHandlers.ofString());
+            if (daily.statusCode() != 200) {
+                return new MartComparison(-1, name + " HTTP " + daily.statusCode(), abbreviate(daily.body()));
+            }
+            Map<LocalDate, Long> actual = new HashMap<>();
+            for (JsonNode day : JSON.readTree(daily.body()).path("days")) {
+                actual.put(LocalDate.parse(day.path("date").asText()), day.path("events").asLong());
+            }
+            Map<LocalDate, Long> want = expected.getOrDefault(source, Map.of());
+            for (LocalDate day = from; !day.isAfter(to); day = day.plusDays(1)) {
+                long a = actual.getOrDefault(day, 0L);
+                long w = want.getOrDefault(day, 0L);
+                if (a != w) {
+                    mismatched++;
+                    if (detail.size() < 4) {
+                        detail.add(name + ": " + source + " " + day + " mart " + a + " expected " + w);
+                    }
+                }
+            }
+        }
+        return new MartComparison(mismatched, "", String.join(", ", detail));
     }
 
     /**
@@ -375,11 +412,11 @@ final class FaultSuite {
      * 429 with Retry-After: wait and ask again, or the comparison would read a view from before the
      * last acknowledged events.
      */
-    private HttpResponse<String> exportNow(ServiceProcess mart, String auth) throws IOException, InterruptedException {
+    private HttpResponse<String> exportNow(ServiceProcess mart) throws IOException, InterruptedException {
         Instant deadline = Instant.now().plus(Duration.ofMinutes(5));
         while (true) {
             HttpResponse<String> export = http.send(HttpRequest.newBuilder(mart.uri("/api/v1/exports"))
-                    .timeout(Duration.ofMinutes(5)).header("Authorization", auth)
+                    .timeout(Duration.ofMinutes(5)).header("Authorization", AUTH)
                     .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
             if (export.statusCode() != 429 || Instant.now().isAfter(deadline)) {
                 return export;

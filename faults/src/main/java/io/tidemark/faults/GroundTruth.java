@@ -21,17 +21,28 @@ final class GroundTruth {
     final AtomicLong status429 = new AtomicLong();
     final AtomicLong status5xx = new AtomicLong();
     final AtomicLong refused = new AtomicLong();
-    /** Acknowledged events per second of the wall clock: the rate before, during and after a fault. */
+    /**
+     * Requests of new events acknowledged per second of the wall clock: the rate before, during and
+     * after a fault. Requests, not events: a burst's batch carries twenty events in one request, so an
+     * event rate would swing twentyfold with whether a window held a burst, fault or no fault.
+     */
     private final Map<Long, AtomicLong> acksPerSecond = new ConcurrentHashMap<>();
 
     void acknowledged(String messageId, Expected expected) {
-        if (acknowledged.put(messageId, expected) == null) {
-            acksPerSecond.computeIfAbsent(System.currentTimeMillis() / 1000, k -> new AtomicLong()).incrementAndGet();
-        }
+        acknowledged.put(messageId, expected);
         abandoned.remove(messageId);
     }
 
-    /** Acknowledgements in the second that starts at {@code epochSecond}. */
+    /** A request carrying new events (not a resend) got its 2xx. */
+    void requestAcknowledged() {
+        requestAcknowledged(System.currentTimeMillis() / 1000);
+    }
+
+    void requestAcknowledged(long epochSecond) {
+        acksPerSecond.computeIfAbsent(epochSecond, k -> new AtomicLong()).incrementAndGet();
+    }
+
+    /** Acknowledged requests in the second that starts at {@code epochSecond}. */
     long acksIn(long epochSecond) {
         AtomicLong count = acksPerSecond.get(epochSecond);
         return count == null ? 0 : count.get();

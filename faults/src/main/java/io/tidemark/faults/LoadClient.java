@@ -107,6 +107,7 @@ final class LoadClient {
 
     private void sendOne(Pending event) throws InterruptedException {
         if (deliver(event.source(), "/v1/track", event.body()).isPresent()) {
+            truth.requestAcknowledged();
             truth.acknowledged(event.messageId(), event.expected());
             maybeResend(event);
         } else {
@@ -135,6 +136,7 @@ final class LoadClient {
             events.forEach(e -> truth.abandoned(e.messageId(), e.expected()));
             return;
         }
+        truth.requestAcknowledged();
         java.util.Set<Integer> rejected = new java.util.HashSet<>();
         answer.get().path("rejected").forEach(r -> rejected.add(r.path("index").asInt(-1)));
         for (int i = 0; i < events.size(); i++) {

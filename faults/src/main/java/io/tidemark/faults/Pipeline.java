@@ -1,7 +1,9 @@
 package io.tidemark.faults;
 
 import io.tidemark.testsupport.PrivateStack;
+import io.tidemark.testsupport.S3ProxyServer;
 import io.tidemark.testsupport.ServiceProcess;
+import io.tidemark.testsupport.Trees;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -11,7 +13,9 @@ import java.util.Map;
 
 /**
  * The packaged services, pointed at the private stack, with the suite's sources and read token: one
- * of each on a single node; on a cluster two ingest and two dedup replicas (named "-2") and mart.
+ * of each on a single node; on a cluster two replicas of each (the second named "-2"). The two mart
+ * replicas share their exports as in production: a bucket on a real S3-compatible server (S3Proxy on
+ * local files), each replica with a mirror of its own, the work split by the export leases.
  */
 final class Pipeline implements AutoCloseable {
 
@@ -20,21 +24,34 @@ final class Pipeline implements AutoCloseable {
     static final String MART = "mart-service";
     static final String READ_TOKEN = "faults-read-token";
 
+    /**
+     * How long a replica may take to be ready. A mart replica on a cluster is ready only once its
+     * mirror holds what the bucket holds: in the full suite's rolling restart, with 18 sources of
+     * 31 days each on two cores at load 30, the JVM took 72 s to start and the mirror over two
+     * minutes more. Ten minutes is what a Kubernetes rollout waits by default (progressDeadlineSeconds).
+     */
+    private static final java.time.Duration MIRRORED_READY_TIMEOUT = java.time.Duration.ofMinutes(10);
+    private static final java.time.Duration READY_TIMEOUT = java.time.Duration.ofMinutes(3);
+
     /** How a replica is built again, e.g. under another clock. */
-    private record Recipe(Path root, String module, List<String> properties, Path copyTo, String heap, Path logDir) {
+    private record Recipe(Path root, String module, List<String> properties, Path copyTo, String heap, Path logDir,
+            java.time.Duration readyTimeout) {
 
         ServiceProcess build(String name, List<String> prefix) {
             return ServiceProcess.of(root, module).properties(properties).heap(heap).profile(null).commandPrefix(prefix)
-                    .log(logDir, name + ".log").copyTo(copyTo).build();
+                    .log(logDir, name + ".log").copyTo(copyTo).readyTimeout(readyTimeout).build();
         }
     }
 
     private final Map<String, ServiceProcess> services;
     private final Map<String, Recipe> recipes;
+    /** The cluster's mart bucket, or null. */
+    private final S3ProxyServer bucket;
 
-    private Pipeline(Map<String, ServiceProcess> services, Map<String, Recipe> recipes) {
+    private Pipeline(Map<String, ServiceProcess> services, Map<String, Recipe> recipes, S3ProxyServer bucket) {
         this.services = services;
         this.recipes = recipes;
+        this.bucket = bucket;
     }
 
     /** Prepares (does not start) the services; {@code modules} picks which ones. */
@@ -46,6 +63,7 @@ final class Pipeline implements AutoCloseable {
     /**
      * As {@link #of(Path, PrivateStack, List, FaultSettings, List)}, with further system properties
      * ({@code key=value}) for some modules, after the suite's own: a test that needs shorter limits.
+     * On a cluster with mart, the bucket's server starts here: the replicas' settings name its port.
      */
     static Pipeline of(Path root, PrivateStack stack, List<Source> sources, FaultSettings settings, List<String> modules,
             Map<String, List<String>> overrides) throws IOException {
@@ -53,6 +71,15 @@ final class Pipeline implements AutoCloseable {
         Map<String, ServiceProcess> services = new java.util.LinkedHashMap<>();
         Map<String, Recipe> recipes = new java.util.HashMap<>();
         boolean cluster = stack.nodes() > 1;
+        S3ProxyServer bucket = null;
+        Map<String, String> store = Map.of();
+        Path martRoot = root.resolve(cluster ? "faults/target/cluster-marts" : "faults/target/marts");
+        if (cluster && modules.contains(MART)) {
+            // The bucket is new on every run, so the mirrors of an earlier run must not outlive it.
+            Trees.delete(martRoot);
+            bucket = new S3ProxyServer();
+            store = bucket.start();
+        }
         for (String module : modules) {
             List<String> props = new ArrayList<>();
             switch (module) {
@@ -69,7 +96,7 @@ final class Pipeline implements AutoCloseable {
                     // Reads every source and runs the exports the suite triggers before it compares.
                     props.add("tidemark.mart.tokens.faults.token=" + READ_TOKEN);
                     props.add("tidemark.mart.tokens.faults.operator=true");
-                    props.add("tidemark.mart.export.root=" + root.resolve(cluster ? "faults/target/cluster-marts" : "faults/target/marts"));
+                    store.forEach((key, value) -> props.add(key + "=" + value));
                     // The suite exports on demand (POST /api/v1/exports) right before it compares. On a
                     // cluster mart also exports every few seconds, so late events reach days exported already.
                     props.add("tidemark.mart.export.every=" + (cluster ? "10s" : "off"));
@@ -80,16 +107,22 @@ final class Pipeline implements AutoCloseable {
                 default -> throw new IllegalArgumentException("unknown service " + module);
             }
             props.addAll(overrides.getOrDefault(module, List.of()));
-            int replicas = cluster && !module.equals(MART) ? 2 : 1;
+            int replicas = cluster ? 2 : 1;
             for (int replica = 1; replica <= replicas; replica++) {
                 String name = PrivateStack.node(module, replica);
                 Path apps = root.resolve("faults/target/apps").resolve("replica-" + replica);
-                Recipe recipe = new Recipe(root, module, List.copyOf(props), apps, settings.serviceHeap(), logDir);
+                List<String> replicaProps = new ArrayList<>(props);
+                if (module.equals(MART)) {
+                    // Each replica's disk: the whole store on a single node, a mirror of the bucket on a cluster.
+                    replicaProps.add("tidemark.mart.export.root=" + (cluster ? martRoot.resolve("replica-" + replica) : martRoot));
+                }
+                Recipe recipe = new Recipe(root, module, List.copyOf(replicaProps), apps, settings.serviceHeap(), logDir,
+                        bucket != null && module.equals(MART) ? MIRRORED_READY_TIMEOUT : READY_TIMEOUT);
                 recipes.put(name, recipe);
                 services.put(name, recipe.build(name, List.of()));
             }
         }
-        return new Pipeline(services, recipes);
+        return new Pipeline(services, recipes, bucket);
     }
 
     void startAll() throws IOException, InterruptedException {
@@ -137,8 +170,18 @@ final class Pipeline implements AutoCloseable {
 
     /** The replicas of one module. */
     List<ServiceProcess> replicas(String module) {
-        return services.entrySet().stream().filter(e -> recipes.get(e.getKey()).module().equals(module))
-                .map(Map.Entry::getValue).toList();
+        return List.copyOf(named(module).values());
+    }
+
+    /** The replicas of one module by name, in start order. */
+    Map<String, ServiceProcess> named(String module) {
+        Map<String, ServiceProcess> named = new java.util.LinkedHashMap<>();
+        services.forEach((name, service) -> {
+            if (recipes.get(name).module().equals(module)) {
+                named.put(name, service);
+            }
+        });
+        return named;
     }
 
     @Override
@@ -149,6 +192,9 @@ final class Pipeline implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        if (bucket != null) {
+            bucket.stop();
         }
     }
 }

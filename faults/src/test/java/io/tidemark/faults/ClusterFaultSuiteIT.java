@@ -38,6 +38,8 @@ class ClusterFaultSuiteIT {
         checks.add(() -> assertEquals(0, result.martMismatchDays(), "mart disagrees with the acknowledged counts: " + result));
         checks.add(() -> assertTrue(result.rates().longestGapSeconds() < RETRY_BUDGET_SECONDS,
                 "acknowledgements stopped for longer than a client retries: " + result));
+        checks.add(() -> assertTrue(result.lag().recoverySeconds().isPresent(),
+                "dedup's lag never fell back to where it stood before the fault: " + result));
         assertAll(result.scenario(), checks.stream());
     }
 }
