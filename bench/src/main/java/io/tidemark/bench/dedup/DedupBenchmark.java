@@ -30,6 +30,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * dedup-service draining the raw topic (first 0%, then 30% copies, each range written at once) beside a plain
@@ -98,7 +99,7 @@ public final class DedupBenchmark implements Benchmark {
                         "mp.messaging.incoming.events-raw.group.id", group,
                         "mp.messaging.incoming.events-raw.auto.commit.interval.ms", "200",
                         "mp.messaging.outgoing.events-clean.topic", clean));
-                Drain warmUp = drain(ctx, progress, start, afterWarmUp, 0, System.nanoTime());
+                Drain warmUp = drain(() -> ctx.rssKb(MODULE), progress, start, afterWarmUp, 0, System.nanoTime());
                 // Each measured range is written only once the previous one is committed, and timed from the
                 // start of its writing: dedup overlaps batches, so a range pre-filled behind another is partly
                 // stored before the previous range's last commit, and no commit tells when its work began.
@@ -106,11 +107,11 @@ public final class DedupBenchmark implements Benchmark {
                 long uniqueWritten = System.nanoTime();
                 fill(ctx.kafkaBootstrap(), raw, unique);
                 Map<Integer, Long> afterUnique = progress.ends();
-                Drain uniqueDrain = drain(ctx, progress, afterWarmUp, afterUnique, warmUp.maxRssKb(), uniqueWritten);
+                Drain uniqueDrain = drain(() -> ctx.rssKb(MODULE), progress, afterWarmUp, afterUnique, warmUp.maxRssKb(), uniqueWritten);
                 long copiesWritten = System.nanoTime();
                 fill(ctx.kafkaBootstrap(), raw, withCopies);
                 Map<Integer, Long> afterCopies = progress.ends();
-                Drain copiesDrain = drain(ctx, progress, afterUnique, afterCopies, uniqueDrain.maxRssKb(), copiesWritten);
+                Drain copiesDrain = drain(() -> ctx.rssKb(MODULE), progress, afterUnique, afterCopies, uniqueDrain.maxRssKb(), copiesWritten);
                 System.out.printf("  dedup: %d warm-up records, then %d unique records, then %d with %.0f%% copies%n",
                         warmUpRanges * records, records, records, COPIES * 100);
                 long uniqueRows = rows(ctx.cassandraContact(), uniqueSource, unique);
@@ -140,7 +141,7 @@ public final class DedupBenchmark implements Benchmark {
                     System.out.printf("  latency: %.0f events/s (half of dedup's 0%%-copies rate) for %s after %s%n",
                             rate, latencyRun, latencyWarmUp);
                     LatencyProbe.Result latency = LatencyProbe.run(ingest.uri(""), WRITE_KEY, latencySource,
-                            ctx.kafkaBootstrap(), clean, rate, latencyWarmUp, latencyRun);
+                            ctx.kafkaBootstrap(), clean, rate, latencyWarmUp, latencyRun, "probe");
                     System.out.printf("  latency: %d sent, %d acknowledged, %d seen stored%n", latency.sent(),
                             latency.acked(), latency.stored());
                     ctx.report(Figure.alone(AREA, "ingest ack -> row stored p50 @" + Math.round(rate) + "/s",
@@ -156,14 +157,14 @@ public final class DedupBenchmark implements Benchmark {
         }
     }
 
-    private record Drain(double recordsPerSecond, long maxRssKb) {
+    record Drain(double recordsPerSecond, long maxRssKb) {
     }
 
     /**
      * Waits until the group committed everything between the marks; the rate counts from
      * {@code writtenAt} (System.nanoTime()), when the range began to be written to the topic.
      */
-    private static Drain drain(BenchContext ctx, CommitProgress progress, Map<Integer, Long> from,
+    static Drain drain(LongSupplier rssKb, CommitProgress progress, Map<Integer, Long> from,
             Map<Integer, Long> to, long rssSoFar, long writtenAt) throws Exception {
         long total = CommitProgress.between(to, from, to);
         long maxRss = rssSoFar;
@@ -171,7 +172,7 @@ public final class DedupBenchmark implements Benchmark {
         while (Instant.now().isBefore(deadline)) {
             long now = System.nanoTime();
             long done = CommitProgress.between(progress.committed(), from, to);
-            maxRss = Math.max(maxRss, ctx.rssKb(MODULE));
+            maxRss = Math.max(maxRss, rssKb.getAsLong());
             if (done >= total) {
                 return new Drain(total / ((now - writtenAt) / 1e9), maxRss);
             }
@@ -180,7 +181,7 @@ public final class DedupBenchmark implements Benchmark {
         throw new IllegalStateException("dedup did not drain " + total + " records within 10 minutes");
     }
 
-    private static void fill(String bootstrap, String topic, List<CollectedEvent> events) {
+    static void fill(String bootstrap, String topic, List<CollectedEvent> events) {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.BATCH_SIZE_CONFIG, 262144,

@@ -45,8 +45,12 @@ final class LatencyProbe {
     private LatencyProbe() {
     }
 
+    /**
+     * {@code tag} goes into every messageId: probes run one after another against the same dedup
+     * must not send the ids of an earlier one, which dedup would drop as duplicates, never to be seen stored.
+     */
     static Result run(URI ingest, String writeKey, String source, String bootstrap, String cleanTopic,
-            double eventsPerSecond, Duration warmUp, Duration duration) throws Exception {
+            double eventsPerSecond, Duration warmUp, Duration duration, String tag) throws Exception {
         Map<String, Long> acked = new ConcurrentHashMap<>();
         Map<String, Long> stored = new ConcurrentHashMap<>();
         AtomicBoolean listening = new AtomicBoolean(true);
@@ -85,7 +89,7 @@ final class LatencyProbe {
             StringBuilder body = new StringBuilder("{\"batch\":[");
             String now = Instant.now().toString();
             for (int e = 0; e < EVENTS_PER_REQUEST; e++) {
-                String id = (warming ? "warm-" : "lat-") + requests + "-" + e;
+                String id = (warming ? "warm-" : "lat-") + tag + "-" + requests + "-" + e;
                 ids.add(id);
                 body.append(e == 0 ? "" : ",").append("{\"type\":\"track\",\"messageId\":\"").append(id)
                         .append("\",\"userId\":\"user-").append(requests % 500).append("\",\"event\":\"Product Viewed\",")

@@ -1,0 +1,128 @@
+package io.tidemark.bench.dedup;
+
+import io.tidemark.bench.BenchContext;
+import io.tidemark.bench.Benchmark;
+import io.tidemark.bench.Figure;
+import io.tidemark.testsupport.ServiceProcess;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Latency as a curve: with ingest, dedup, Kafka and Cassandra sharing this machine, the offered rate
+ * steps up in tenths of dedup's standalone rate (measured first, in the same run, by draining a
+ * filled topic), and each step prints p50/p99 from ingest's acknowledgement to the row stored. The
+ * figure is the highest step whose p99 stayed under 500 ms, against dedup's standalone rate.
+ *
+ * <p>Its own ingest and dedup, on topics of their own, so that it measures the same whether or not
+ * the other benchmarks ran before it in this run.
+ */
+public final class LatencyBenchmark implements Benchmark {
+
+    static final String AREA = "latency";
+    private static final int PARTITIONS = 6;
+    private static final String WRITE_KEY = "bench-latency-write-key";
+    private static final double P99_LIMIT_MILLIS = 500;
+    /** Past this p99 the pipeline is saturated: higher steps only grow the backlog. */
+    private static final double SATURATED_MILLIS = 5_000;
+
+    @Override
+    public String name() {
+        return AREA;
+    }
+
+    @Override
+    public void run(BenchContext ctx) throws Exception {
+        boolean quick = ctx.shortMode();
+        int records = quick ? 20_000 : 100_000;
+        int warmUpRanges = quick ? 1 : 3;
+        List<Double> fractions = quick ? List.of(0.2, 0.4, 0.6)
+                : List.of(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0);
+        Duration firstWarmUp = quick ? Duration.ofSeconds(4) : Duration.ofSeconds(30);
+        Duration stepWarmUp = quick ? Duration.ofSeconds(2) : Duration.ofSeconds(5);
+        Duration step = quick ? Duration.ofSeconds(6) : Duration.ofSeconds(20);
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String raw = "tidemark.bench.latency-raw-" + run;
+        String clean = "tidemark.bench.latency-clean-" + run;
+        String group = "tidemark-bench-latency-" + run;
+        String source = "bench-latency-curve-" + run;
+        Instant around = Instant.now().minus(2, ChronoUnit.HOURS);
+
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ctx.kafkaBootstrap()))) {
+            admin.createTopics(List.of(new NewTopic(raw, PARTITIONS, (short) 1), new NewTopic(clean, PARTITIONS, (short) 1)))
+                    .all().get(30, TimeUnit.SECONDS);
+            List<String> dedupProps = new ArrayList<>(List.of("kafka.bootstrap.servers=" + ctx.kafkaBootstrap(),
+                    "quarkus.cassandra.contact-points=" + ctx.cassandraContact()));
+            dedupProps.addAll(List.of("mp.messaging.incoming.events-raw.topic=" + raw,
+                    "mp.messaging.incoming.events-raw.group.id=" + group,
+                    "mp.messaging.incoming.events-raw.auto.commit.interval.ms=200",
+                    "mp.messaging.outgoing.events-clean.topic=" + clean));
+            List<String> ingestProps = new ArrayList<>(List.of("kafka.bootstrap.servers=" + ctx.kafkaBootstrap()));
+            ingestProps.addAll(List.of("mp.messaging.outgoing.events-raw.topic=" + raw,
+                    "tidemark.ingest.sources." + source + ".write-keys=" + WRITE_KEY));
+            try (ServiceProcess dedup = ServiceProcess.of(ctx.root(), "dedup-service").properties(dedupProps)
+                    .log(ctx.root().resolve("bench/target"), "latency-bench-dedup.log").start();
+                 ServiceProcess ingest = ServiceProcess.of(ctx.root(), "ingest-service").properties(ingestProps)
+                    .log(ctx.root().resolve("bench/target"), "latency-bench-ingest.log").start()) {
+                double standalone = standaloneRate(ctx, admin, dedup, raw, group, run, records, warmUpRanges, around);
+                System.out.printf("  latency: dedup alone drains %.0f rows/s; stepping the offered rate up in tenths of it%n",
+                        standalone);
+                double best = 0;
+                boolean first = true;
+                for (double fraction : fractions) {
+                    double rate = Math.max(10, standalone * fraction);
+                    LatencyProbe.Result result = LatencyProbe.run(ingest.uri(""), WRITE_KEY, source,
+                            ctx.kafkaBootstrap(), clean, rate, first ? firstWarmUp : stepWarmUp, step,
+                            "step" + Math.round(fraction * 100));
+                    first = false;
+                    boolean complete = result.stored() == result.acked() && result.acked() == result.sent();
+                    System.out.printf("  latency: step %.0f%% = %.0f events/s: p50 %.0f ms, p99 %.0f ms, max %.0f ms;"
+                                    + " %d sent, %d acknowledged, %d seen stored%n", fraction * 100, rate,
+                            result.p50Millis(), result.p99Millis(), result.maxMillis(), result.sent(), result.acked(),
+                            result.stored());
+                    ctx.report(Figure.alone(AREA, "p99 ack -> stored @" + Math.round(rate) + "/s", result.p99Millis(),
+                            "ms", null));
+                    if (complete && result.p99Millis() < P99_LIMIT_MILLIS) {
+                        best = rate;
+                    }
+                    if (!complete || result.p99Millis() > SATURATED_MILLIS) {
+                        System.out.println("  latency: saturated; no higher step");
+                        break;
+                    }
+                }
+                ctx.report(new Figure(AREA, "highest rate with p99 < 500 ms", best, "events/s",
+                        "dedup standalone rows/s", standalone, "ratio >= 0.5"));
+                ctx.report(Figure.alone(AREA, "ingest RSS after the ramp", ingest.rssKb() / 1024d, "MB", null));
+                ctx.report(Figure.alone(AREA, "dedup RSS after the ramp", dedup.rssKb() / 1024d, "MB", null));
+            } finally {
+                admin.deleteTopics(List.of(raw, clean)).all().get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** Dedup draining a filled raw topic alone, after warm-up ranges, as in the dedup benchmark. */
+    private static double standaloneRate(BenchContext ctx, Admin admin, ServiceProcess dedup, String raw, String group,
+            String run, int records, int warmUpRanges, Instant around) throws Exception {
+        CommitProgress progress = new CommitProgress(admin, raw, group, PARTITIONS);
+        Map<Integer, Long> start = progress.ends();
+        for (int range = 0; range < warmUpRanges; range++) {
+            DedupBenchmark.fill(ctx.kafkaBootstrap(), raw, BenchEvents.unique("bench-latency-warm-" + range + "-" + run,
+                    "lw" + range, records, around));
+        }
+        Map<Integer, Long> afterWarmUp = progress.ends();
+        DedupBenchmark.drain(dedup::rssKb, progress, start, afterWarmUp, 0, System.nanoTime());
+        long written = System.nanoTime();
+        DedupBenchmark.fill(ctx.kafkaBootstrap(), raw, BenchEvents.unique("bench-latency-alone-" + run, "la", records, around));
+        Map<Integer, Long> afterMeasured = progress.ends();
+        return DedupBenchmark.drain(dedup::rssKb, progress, afterWarmUp, afterMeasured, 0, written).recordsPerSecond();
+    }
+}
