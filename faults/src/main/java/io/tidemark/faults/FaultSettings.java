@@ -69,8 +69,12 @@ record FaultSettings(
     PrivateStack privateStack(Path root) {
         PrivateStack.Ports ports = new PrivateStack.Ports(kafkaPort(), kafkaControllerPort(), cassandraPort(),
                 cassandraStoragePort(), cassandraJmxPort());
+        // Eleven JVMs and the load on two cores: a broker restarted after kill -9 was ready after 111 and
+        // 156 s (the launcher's own JVM, the broker's start and its first answer each took 35-45 s).
         return cluster
-                ? PrivateStack.cluster(root, root.resolve("faults/target/cluster-stack"), ports, List.of())
+                ? PrivateStack.cluster(root, root.resolve("faults/target/cluster-stack"), ports,
+                        List.of("-Dtidemark.stack.kafka.ready.timeout.seconds=360",
+                                "-Dtidemark.stack.cassandra.ready.timeout.seconds=360"))
                 : PrivateStack.of(root, root.resolve("faults/target/stack"), ports, List.of());
     }
 }

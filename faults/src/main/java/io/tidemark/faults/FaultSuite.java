@@ -221,7 +221,7 @@ final class FaultSuite {
         Log.info("kill -9 " + part + " (pid " + stack.pid(part).orElse(-1L) + ")");
         stack.kill(part);
         whileDown.run();
-        stack.ensure();
+        stack.start(part);
         Log.info(part + " is back");
     }
 
@@ -289,7 +289,7 @@ final class FaultSuite {
         stack.stop(part);
         Log.info(part + " stopped; keeping it down for " + down.toSeconds() + " s while the client keeps sending");
         Thread.sleep(down.toMillis());
-        stack.ensure();
+        stack.start(part);
         Log.info(part + " is back");
     }
 

@@ -24,7 +24,9 @@ public final class PrivateStack implements AutoCloseable {
     public static final String KAFKA = "kafka";
     public static final String CASSANDRA = "cassandra";
 
-    private static final Duration STACK_TIMEOUT = Duration.ofMinutes(5);
+    /** Longer than any part's ready timeout, which the launcher enforces with the part's log in its message. */
+    private static final Duration STACK_TIMEOUT = Duration.ofMinutes(10);
+    private static final int FAILURE_LINES = 60;
 
     /** The servers' ports. */
     public record Ports(int kafka, int kafkaController, int cassandra, int cassandraStorage, int cassandraJmx) {
@@ -188,6 +190,14 @@ public final class PrivateStack implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts one stopped or killed server again on its own data and waits for it alone: right after a
+     * fault the other servers may answer slowly, and that must not fail this restart.
+     */
+    public void start(String part) {
+        run("start", part);
+    }
+
     /** SIGSTOP of one server through the launcher: it keeps its sockets and answers nothing, as in a long pause. */
     public void freeze(String part) {
         run("freeze", part);
@@ -207,18 +217,18 @@ public final class PrivateStack implements AutoCloseable {
         stop(CASSANDRA);
     }
 
-    /** Starts Cassandra again on the same data; {@link #ensure} reuses the answering Kafka. */
+    /** Starts Cassandra again on the same data. */
     public void startCassandra() {
-        ensure();
+        start(CASSANDRA);
     }
 
     public void stopKafka() {
         stop(KAFKA);
     }
 
-    /** Starts Kafka again on the same data; {@link #ensure} reuses the answering Cassandra. */
+    /** Starts Kafka again on the same data. */
     public void startKafka() {
-        ensure();
+        start(KAFKA);
     }
 
     private Optional<ProcessHandle> process(String part) {
@@ -239,12 +249,29 @@ public final class PrivateStack implements AutoCloseable {
         run("release", "--owner-pid", Long.toString(ownerPid));
     }
 
+    /**
+     * The last lines this command wrote to the stack's log: the log stays behind in the build's
+     * target directory, which a CI run discards, so the reason has to travel in the exception.
+     */
+    private static String outputSince(Path log, long start) {
+        try {
+            byte[] all = Files.readAllBytes(log);
+            String output = new String(all, (int) Math.min(start, all.length), (int) Math.max(0, all.length - start),
+                    StandardCharsets.UTF_8);
+            List<String> lines = output.lines().toList();
+            return ":\n  " + String.join("\n  ", lines.subList(Math.max(0, lines.size() - FAILURE_LINES), lines.size()));
+        } catch (IOException e) {
+            return " (unreadable: " + e.getMessage() + ")";
+        }
+    }
+
     private void run(String... args) {
         List<String> command = new ArrayList<>(List.of("bash", root.resolve("deploy/local/stack").toString()));
         command.addAll(List.of(args));
         Path log = dir.resolve("stack.log");
         try {
             Files.createDirectories(dir);
+            long logStart = Files.exists(log) ? Files.size(log) : 0;
             ProcessBuilder builder = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
             builder.environment().put("TIDEMARK_LOCAL_DIR", dir.toString());
@@ -252,11 +279,12 @@ public final class PrivateStack implements AutoCloseable {
             Process process = builder.start();
             if (!process.waitFor(STACK_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
                 process.destroyForcibly();
-                throw new IllegalStateException("stack " + String.join(" ", args) + " did not finish; see " + log);
+                throw new IllegalStateException("stack " + String.join(" ", args) + " did not finish; see " + log
+                        + outputSince(log, logStart));
             }
             if (process.exitValue() != 0) {
                 throw new IllegalStateException("stack " + String.join(" ", args) + " failed with exit code "
-                        + process.exitValue() + "; see " + log);
+                        + process.exitValue() + "; see " + log + outputSince(log, logStart));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot run deploy/local/stack; see " + log, e);

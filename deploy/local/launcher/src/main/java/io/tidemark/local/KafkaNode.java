@@ -154,7 +154,12 @@ final class KafkaNode implements StackPart {
 
     @Override
     public boolean answers() {
-        return endpoint.answers(settings.millis("probe.timeout.millis"));
+        return answers(settings.millis("probe.timeout.millis"));
+    }
+
+    @Override
+    public boolean answers(Duration timeout) {
+        return endpoint.answers(timeout);
     }
 
     @Override

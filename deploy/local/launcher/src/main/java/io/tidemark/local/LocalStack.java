@@ -173,6 +173,36 @@ final class LocalStack {
     }
 
     /**
+     * Starts one part again on its own data and waits for that part alone; the counterpart of
+     * {@link #stopPart}. Unlike `ensure` it probes no other part and applies no topics or schema: right
+     * after a fault the machine is loaded, and a healthy part that answers one probe slowly must not
+     * fail the restart of another. A lease that named the part still does, so its reaper stops it.
+     */
+    void startPart(String name) {
+        try (StackLock lock = StackLock.acquire(layout)) {
+            StackPart target = requirePart(name);
+            Optional<ProcessHandle> running = target.pidFile().live(target.markers());
+            if (running.isEmpty()) {
+                if (target.answers()) {
+                    out.println(name + ": answering on " + target.address() + ", not started by this stack; left alone");
+                    return;
+                }
+                ProcessHandle process = target.start();
+                target.pidFile().write(process.pid());
+                out.println(name + ": started, pid " + process.pid() + ", log " + layout.display(target.log()));
+                running = Optional.of(process);
+            }
+            try {
+                Duration took = readiness.await(target, running);
+                out.printf("%s: ready on %s (%.1f s)%n", name, target.address(), took.toMillis() / 1000.0);
+            } catch (StackException e) {
+                stop(List.of(target)).forEach(out::println);
+                throw e;
+            }
+        }
+    }
+
+    /**
      * Freezes (SIGSTOP) or thaws (SIGCONT) one part's recorded process: a node that stops answering
      * without closing its connections, as in a long GC pause or on a disk that hangs.
      */

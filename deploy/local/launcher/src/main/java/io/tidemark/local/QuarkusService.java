@@ -117,7 +117,11 @@ final class QuarkusService implements StackPart {
 
     @Override
     public boolean answers() {
-        Duration timeout = settings.millis("probe.timeout.millis");
+        return answers(settings.millis("probe.timeout.millis"));
+    }
+
+    @Override
+    public boolean answers(Duration timeout) {
         if (!Tcp.listening(HOST, port, timeout)) {
             return false;
         }

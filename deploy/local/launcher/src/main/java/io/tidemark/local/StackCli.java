@@ -15,8 +15,8 @@ public final class StackCli {
               ensure --owner-pid PID    for builds: reuse running servers, or start them and stop them
                                         when process PID exits (a reaper watches it)
               release --owner-pid PID   stop now what `ensure` started for PID; nothing otherwise
-              stop PART                 stop only that recorded part (kafka, cassandra, ingest-service, ...);
-                                        `ensure` or `up` starts it again (fault tests use this)
+              stop PART                 stop only that recorded part (kafka, cassandra, ingest-service, ...)
+              start PART                start only that part again and wait for it (fault tests use both)
               freeze PART | thaw PART   SIGSTOP / SIGCONT that part's recorded process (a GC pause, a hung disk)
             --cluster                   with up or ensure: 3 Kafka brokers and 3 Cassandra nodes on 127.0.0.1-3
                                         (RF 3, min.insync.replicas 2, keyspace datacenter1:3), 2 ingest and
@@ -26,7 +26,7 @@ public final class StackCli {
             Data, logs and PID files: $TIDEMARK_LOCAL_DIR or <root>/.tidemark-local (.tidemark-cluster with --cluster)
             """;
 
-    private static final List<String> PART_COMMANDS = List.of("stop", "freeze", "thaw");
+    private static final List<String> PART_COMMANDS = List.of("stop", "start", "freeze", "thaw");
 
     private StackCli() {
     }
@@ -100,6 +100,7 @@ public final class StackCli {
                 case "ensure" -> stack.ensure(Owner.of(ownerPid));
                 case "release" -> stack.release(ownerPid);
                 case "stop" -> stack.stopPart(partName);
+                case "start" -> stack.startPart(partName);
                 case "freeze" -> stack.signal(partName, true);
                 case "thaw" -> stack.signal(partName, false);
                 default -> {

@@ -25,8 +25,11 @@ interface StackPart {
     /** Prepares config and data, then starts the process detached; returns the started process. */
     ProcessHandle start();
 
-    /** One readiness probe, bounded by the probe timeout. */
+    /** One readiness probe, bounded by the configured probe timeout. */
     boolean answers();
+
+    /** One readiness probe given {@code timeout}: a part started on a loaded machine answers slowly at first. */
+    boolean answers(Duration timeout);
 
     Duration readyTimeout();
 
