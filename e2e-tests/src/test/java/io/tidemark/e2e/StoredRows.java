@@ -91,7 +91,9 @@ final class StoredRows implements AutoCloseable {
     private <V> Map<String, V> readOnce(String source, Collection<LocalDate> days, Collector<V> collector) {
         Map<String, V> into = new HashMap<>();
         for (LocalDate day : days) {
-            for (short bucket = 0; bucket < EventIndexLayout.BUCKETS_PER_DAY; bucket++) {
+            Row layout = session.execute(EventIndexLayout.HIGHEST_BUCKETS_CQL, source, day).one();
+            int buckets = EventIndexLayout.bucketsToRead(layout == null ? null : layout.getInt("buckets"));
+            for (short bucket = 0; bucket < buckets; bucket++) {
                 for (Row row : session.execute(partition.bind(source, day, bucket).setPageSize(PAGE_ROWS))) {
                     collector.add(into, day, row);
                 }

@@ -7,14 +7,28 @@ import java.time.ZoneOffset;
 /**
  * Where an event lives in the Cassandra event-time index. Writers (dedup) and readers (mart)
  * must agree on this, which is why it lives here and not in either service.
+ *
+ * <p>A (source, day) is spread over a number of buckets recorded in {@code tidemark.index_layouts}
+ * (see dedup's {@code 002_index_layouts.cql}): a power of two from {@link #ORIGINAL_BUCKETS} up to
+ * {@link #MAX_BUCKETS}, only ever growing. A message's bucket is the hash of its messageId modulo the
+ * count in force when it was claimed; since every count divides the next, the buckets of every
+ * version of a day are a prefix of the latest version's, and a reader scans
+ * {@code 0 .. bucketsToRead - 1}.
  */
 public final class EventIndexLayout {
 
     /**
-     * Partitions per (source, day). Part of the stored data's layout: changing it makes rows
-     * written before invisible to readers, so it changes only with a schema migration.
+     * Buckets of a (source, day) that has no recorded layout: every day written before layouts were
+     * recorded, and a new day until dedup records one. Part of the stored data's layout.
      */
-    public static final int BUCKETS_PER_DAY = 8;
+    public static final int ORIGINAL_BUCKETS = 8;
+
+    /** The most buckets a day may have: 16,384 partitions of 25 MB hold 400 GB, a billion 400-byte events. */
+    public static final int MAX_BUCKETS = 16_384;
+
+    /** The highest bucket count recorded for a (source, day): versions are clustered newest first. */
+    public static final String HIGHEST_BUCKETS_CQL =
+            "SELECT buckets FROM tidemark.index_layouts WHERE source = ? AND event_date = ? LIMIT 1";
 
     private EventIndexLayout() {
     }
@@ -24,8 +38,18 @@ public final class EventIndexLayout {
         return LocalDate.ofInstant(eventTime, ZoneOffset.UTC);
     }
 
-    /** A stable bucket for a message, so every copy of it is written to the same partition. */
+    /** A message's bucket in a day of the original layout. */
     public static short bucket(String messageId) {
-        return (short) Math.floorMod(messageId.hashCode(), BUCKETS_PER_DAY);
+        return bucket(messageId, ORIGINAL_BUCKETS);
+    }
+
+    /** A message's bucket when its day has {@code buckets}: stable, so every copy goes to the same partition. */
+    public static short bucket(String messageId, int buckets) {
+        return (short) Math.floorMod(messageId.hashCode(), buckets);
+    }
+
+    /** The buckets a reader scans, given the highest count {@link #HIGHEST_BUCKETS_CQL} found (null: none recorded). */
+    public static int bucketsToRead(Integer recorded) {
+        return recorded == null ? ORIGINAL_BUCKETS : Math.max(ORIGINAL_BUCKETS, recorded);
     }
 }

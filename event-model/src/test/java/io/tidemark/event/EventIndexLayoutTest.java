@@ -20,9 +20,26 @@ class EventIndexLayoutTest {
     void bucketIsStableAndInRange() {
         for (int i = 0; i < 1000; i++) {
             short bucket = EventIndexLayout.bucket("message-" + i);
-            assertTrue(bucket >= 0 && bucket < EventIndexLayout.BUCKETS_PER_DAY);
+            assertTrue(bucket >= 0 && bucket < EventIndexLayout.ORIGINAL_BUCKETS);
             assertEquals(bucket, EventIndexLayout.bucket("message-" + i));
         }
+    }
+
+    @Test
+    void everyLayoutsBucketsArePrefixOfTheNextSoAReaderOfTheHighestCountFindsThemAll() {
+        for (int i = 0; i < 10_000; i++) {
+            String id = "message-" + i;
+            for (int buckets = EventIndexLayout.ORIGINAL_BUCKETS; buckets < EventIndexLayout.MAX_BUCKETS; buckets *= 2) {
+                short smaller = EventIndexLayout.bucket(id, buckets);
+                short larger = EventIndexLayout.bucket(id, buckets * 2);
+                assertTrue(smaller >= 0 && smaller < buckets, id + " in " + buckets);
+                // Splitting a bucket in two: a message stays in its bucket or moves to bucket + buckets.
+                assertTrue(larger == smaller || larger == smaller + buckets, id + " from " + buckets);
+            }
+            assertTrue(EventIndexLayout.bucket(id, EventIndexLayout.MAX_BUCKETS) <= Short.MAX_VALUE);
+        }
+        assertEquals(EventIndexLayout.ORIGINAL_BUCKETS, EventIndexLayout.bucketsToRead(null));
+        assertEquals(64, EventIndexLayout.bucketsToRead(64));
     }
 
     @Test

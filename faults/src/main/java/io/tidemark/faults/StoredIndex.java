@@ -52,7 +52,9 @@ final class StoredIndex {
             for (String source : sources) {
                 List<CompletableFuture<Void>> reads = new ArrayList<>();
                 for (LocalDate day = from; !day.isAfter(to); day = day.plusDays(1)) {
-                    for (short bucket = 0; bucket < EventIndexLayout.BUCKETS_PER_DAY; bucket++) {
+                    Row layout = session.execute(EventIndexLayout.HIGHEST_BUCKETS_CQL, source, day).one();
+                    int buckets = EventIndexLayout.bucketsToRead(layout == null ? null : layout.getInt("buckets"));
+                    for (short bucket = 0; bucket < buckets; bucket++) {
                         LocalDate d = day;
                         reads.add(collect(session.executeAsync(select.bind(source, day, bucket)), source, d, rows)
                                 .toCompletableFuture());

@@ -3,6 +3,7 @@ package io.tidemark.bench.dedup;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
 import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
+import com.datastax.oss.driver.api.core.cql.Row;
 import io.tidemark.bench.BenchContext;
 import io.tidemark.bench.Benchmark;
 import io.tidemark.bench.Figure;
@@ -206,7 +207,9 @@ public final class DedupBenchmark implements Benchmark {
                 .build()) {
             long count = 0;
             for (LocalDate day : days) {
-                for (short bucket = 0; bucket < EventIndexLayout.BUCKETS_PER_DAY; bucket++) {
+                Row layout = session.execute(EventIndexLayout.HIGHEST_BUCKETS_CQL, source, day).one();
+                int buckets = EventIndexLayout.bucketsToRead(layout == null ? null : layout.getInt("buckets"));
+                for (short bucket = 0; bucket < buckets; bucket++) {
                     count += session.execute(session.prepare("SELECT COUNT(*) FROM tidemark.events_by_day "
                             + "WHERE source = ? AND event_date = ? AND bucket = ?").bind(source, day, bucket))
                             .one().getLong(0);

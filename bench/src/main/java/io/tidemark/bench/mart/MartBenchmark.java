@@ -226,7 +226,7 @@ public class MartBenchmark implements Benchmark {
             PreparedStatement revisions = cql.prepare("DELETE FROM tidemark.mart_revisions WHERE source = ? AND event_date = ?");
             for (int d = 0; d < DAYS; d++) {
                 cql.execute(revisions.bind(source, first.plusDays(d)));
-                for (int bucket = 0; bucket < EventIndexLayout.BUCKETS_PER_DAY; bucket++) {
+                for (int bucket = 0; bucket < EventIndexLayout.ORIGINAL_BUCKETS; bucket++) {
                     cql.execute(day.bind(source, first.plusDays(d), (short) bucket));
                 }
             }
@@ -279,7 +279,7 @@ public class MartBenchmark implements Benchmark {
                 LocalDate day = first.plusDays(d);
                 Instant dayStart = day.atStartOfDay(ZoneOffset.UTC).toInstant();
                 int perDayTarget = events / DAYS + (d < events % DAYS ? 1 : 0);
-                BatchStatementBuilder[] batches = new BatchStatementBuilder[EventIndexLayout.BUCKETS_PER_DAY];
+                BatchStatementBuilder[] batches = new BatchStatementBuilder[EventIndexLayout.ORIGINAL_BUCKETS];
                 for (int i = 0; i < perDayTarget; i++) {
                     String messageId = source + "-" + day + "-" + i;
                     Instant eventTime = dayStart.plusMillis(random.nextInt(86_400_000));

@@ -52,6 +52,9 @@ public interface DedupConfig {
     /** The in-memory cache of recently stored keys in front of the ledger. */
     Cache cache();
 
+    /** How the event-time index spreads a busy (source, day) over partitions. */
+    Index index();
+
     interface Pipeline {
         /**
          * Batches of one raw partition in flight at once (one claiming, the others writing): more
@@ -98,6 +101,26 @@ public interface DedupConfig {
 
         @WithDefault("PT10S")
         Duration maxBackoff();
+    }
+
+    interface Index {
+        /**
+         * Bytes an index partition should stay under (Cassandra's guidance is about 100 MB): a day gets
+         * more buckets once its projected bytes would put a quarter of this into each.
+         */
+        @WithDefault("67108864")
+        long partitionTarget();
+
+        /** How often a host re-reads the layout and stored bytes of a day it writes to. */
+        @WithDefault("PT10S")
+        Duration layoutRefresh();
+
+        /**
+         * How far ahead the bytes of a past day (late events, a backfill) are projected at the rate they
+         * arrive, to size its buckets before they fill; today's are projected to the day's end.
+         */
+        @WithDefault("PT1H")
+        Duration pastDayHorizon();
     }
 
     interface Cache {

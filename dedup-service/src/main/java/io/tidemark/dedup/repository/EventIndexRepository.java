@@ -26,8 +26,8 @@ public class EventIndexRepository {
             + "USING TTL ?";
     private static final String MARK_CHANGED = "INSERT INTO tidemark.changed_days (source, event_date, changed_at) "
             + "VALUES (?, ?, ?)";
-    private static final String COUNT_CHANGE = "UPDATE tidemark.day_changes SET changes = changes + 1 "
-            + "WHERE source = ? AND event_date = ?";
+    private static final String COUNT_CHANGE = "UPDATE tidemark.day_changes SET changes = changes + 1, "
+            + "stored_bytes = stored_bytes + ? WHERE source = ? AND event_date = ?";
 
     private final CqlStatements cql;
     private final int eventTtlSeconds;
@@ -37,15 +37,17 @@ public class EventIndexRepository {
         this.eventTtlSeconds = (int) Math.min(Integer.MAX_VALUE, config.eventTtl().toSeconds());
     }
 
-    /** An event and the event time its row is stored at (the first copy's, whatever this copy says). */
-    public record Placed(CollectedEvent event, Instant eventTime) {
+    /**
+     * An event, the event time its row is stored at (the first copy's, whatever this copy says) and
+     * the bucket its claim chose.
+     */
+    public record Placed(CollectedEvent event, Instant eventTime, short bucket) {
     }
 
     /** The index partition a placed event's row belongs to. */
     public record Partition(String source, LocalDate day, short bucket) {
         public static Partition of(Placed placed) {
-            return new Partition(placed.event().source(), EventIndexLayout.eventDay(placed.eventTime()),
-                    EventIndexLayout.bucket(placed.event().messageId()));
+            return new Partition(placed.event().source(), EventIndexLayout.eventDay(placed.eventTime()), placed.bucket());
         }
     }
 
@@ -56,17 +58,18 @@ public class EventIndexRepository {
      */
     public Uni<Void> writeAll(List<Placed> rows) {
         List<Object[]> values = new ArrayList<>(rows.size());
-        rows.forEach(placed -> values.add(values(placed.event(), placed.eventTime())));
+        rows.forEach(placed -> values.add(values(placed)));
         return cql.executeBatch(INSERT_EVENT, values).replaceWithVoid();
     }
 
-    private Object[] values(CollectedEvent event, Instant eventTime) {
+    private Object[] values(Placed placed) {
+        CollectedEvent event = placed.event();
+        Instant eventTime = placed.eventTime();
         // No flags: leave the column unset; even an empty collection written by an INSERT is a tombstone.
         Set<String> flags = event.flags().isEmpty() ? null
                 : event.flags().stream().map(EventFlag::wireName).collect(Collectors.toSet());
-        return new Object[] {event.source(), EventIndexLayout.eventDay(eventTime),
-                EventIndexLayout.bucket(event.messageId()), eventTime, event.messageId(), event.type().wireName(),
-                event.type() == EventType.TRACK ? event.event() : event.name(), event.userId(), event.anonymousId(),
+        return new Object[] {event.source(), EventIndexLayout.eventDay(eventTime), placed.bucket(), eventTime,
+                event.messageId(), event.type().wireName(), event.type() == EventType.TRACK ? event.event() : event.name(), event.userId(), event.anonymousId(),
                 event.groupId(), event.previousId(), EventCodec.toJsonText(event.properties()),
                 EventCodec.toJsonText(event.traits()), EventCodec.toJsonText(event.context()), event.receivedAt(),
                 event.sentAt(), flags, eventTtlSeconds};
@@ -81,10 +84,11 @@ public class EventIndexRepository {
      * case). An increment carries no clock and adds to every other host's, so the count only goes up;
      * one applied twice by a retry costs one more export, nothing else. {@code changed_at} stays for
      * the ledger's other readers (which sources exist) and for a mart that does not know the counter.
+     * The same increment adds the rows' bytes, which decide the day's bucket count ({@code IndexLayouts}).
      */
-    public Uni<Void> markChanged(String source, LocalDate day) {
+    public Uni<Void> markChanged(String source, LocalDate day, long storedBytes) {
         return Uni.combine().all().unis(
-                        cql.execute(COUNT_CHANGE, source, day),
+                        cql.execute(COUNT_CHANGE, storedBytes, source, day),
                         cql.execute(MARK_CHANGED, source, day, Instant.now()))
                 .discardItems();
     }

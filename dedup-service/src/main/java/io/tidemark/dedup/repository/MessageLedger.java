@@ -3,6 +3,7 @@ package io.tidemark.dedup.repository;
 import com.datastax.oss.driver.api.core.cql.Row;
 import io.smallrye.mutiny.Uni;
 import io.tidemark.dedup.config.DedupConfig;
+import io.tidemark.event.EventIndexLayout;
 import io.tidemark.event.EventKey;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.common.utils.Utils;
@@ -33,10 +34,11 @@ public class MessageLedger {
      */
     public static final int BUCKETS = 60;
 
-    private static final String FIND = "SELECT message_id, event_time, owner_partition, owner_offset "
+    private static final String FIND = "SELECT message_id, event_time, owner_partition, owner_offset, index_bucket "
             + "FROM tidemark.message_claims WHERE source = ? AND bucket = ? AND message_id IN ?";
     private static final String RECORD = "INSERT INTO tidemark.message_claims (source, bucket, message_id, "
-            + "event_time, first_seen, owner_partition, owner_offset) VALUES (?, ?, ?, ?, ?, ?, ?) USING TTL ?";
+            + "event_time, first_seen, owner_partition, owner_offset, index_bucket) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            + "USING TTL ?";
 
     private final CqlStatements cql;
     private final int ttlSeconds;
@@ -52,8 +54,16 @@ public class MessageLedger {
     public record Owner(int partition, long offset) {
     }
 
-    /** What the ledger holds for a message: the event time its row is stored at and the delivery that owns it. */
-    public record Claim(String messageId, Instant eventTime, Owner owner) {
+    /**
+     * What the ledger holds for a message: the event time and index bucket its row is stored at, and the
+     * delivery that owns it. The bucket is empty on claims made before layouts were recorded.
+     */
+    public record Claim(String messageId, Instant eventTime, Owner owner, Short indexBucket) {
+
+        /** The bucket the owner's row was written to: the recorded one, else the original layout's. */
+        public short rowBucket() {
+            return indexBucket != null ? indexBucket : EventIndexLayout.bucket(messageId);
+        }
     }
 
     /**
@@ -86,7 +96,8 @@ public class MessageLedger {
 
     private static Claim claim(Row row) {
         return new Claim(row.getString("message_id"), row.getInstant("event_time"),
-                new Owner(row.getInt("owner_partition"), row.getLong("owner_offset")));
+                new Owner(row.getInt("owner_partition"), row.getLong("owner_offset")),
+                row.isNull("index_bucket") ? null : row.getShort("index_bucket"));
     }
 
     /** Writes claims of one source and {@link #bucket bucket}; each lives for the dedup window. */
@@ -96,7 +107,7 @@ public class MessageLedger {
         for (List<Claim> chunk : chunks(claims)) {
             List<Object[]> rows = new ArrayList<>(chunk.size());
             chunk.forEach(c -> rows.add(new Object[] {source, bucket, c.messageId(), c.eventTime(), now,
-                    c.owner().partition(), c.owner().offset(), ttlSeconds}));
+                    c.owner().partition(), c.owner().offset(), c.indexBucket(), ttlSeconds}));
             writing = writing.flatMap(so -> cql.executeBatch(RECORD, rows).replaceWithVoid());
         }
         return writing;

@@ -60,14 +60,16 @@ public class EventDeduplicator {
     private final Map<String, CompletableFuture<Void>> inFlight = new ConcurrentHashMap<>();
 
     private final MessageLedger ledger;
+    private final IndexLayouts layouts;
     private final EventIndexRepository index;
     private final CleanEventPublisher clean;
     private final RecentlyStoredKeys recent;
     private final DedupConfig config;
 
-    public EventDeduplicator(MessageLedger ledger, EventIndexRepository index, CleanEventPublisher clean,
-            RecentlyStoredKeys recent, DedupConfig config) {
+    public EventDeduplicator(MessageLedger ledger, IndexLayouts layouts, EventIndexRepository index,
+            CleanEventPublisher clean, RecentlyStoredKeys recent, DedupConfig config) {
         this.ledger = ledger;
+        this.layouts = layouts;
         this.index = index;
         this.clean = clean;
         this.recent = recent;
@@ -78,10 +80,10 @@ public class EventDeduplicator {
     public record Result(CollectedEvent event, StoreOutcome outcome) {
     }
 
-    /** The decision for one delivery: a copy, or a row to store at the claimed event time. */
-    private record Claimed(Delivery delivery, Instant eventTime, StoreOutcome outcome) {
+    /** The decision for one delivery: a copy, or a row to store at the claimed event time and bucket. */
+    private record Claimed(Delivery delivery, Instant eventTime, short bucket, StoreOutcome outcome) {
         EventIndexRepository.Placed placed() {
-            return new EventIndexRepository.Placed(delivery.event(), eventTime);
+            return new EventIndexRepository.Placed(delivery.event(), eventTime, bucket);
         }
     }
 
@@ -138,7 +140,12 @@ public class EventDeduplicator {
             registered.add(key);
             firsts.put(key, delivery);
         }
-        return inParallel(groups(firsts.values()), this::claimGroup).map(groups -> {
+        // A new claim takes its bucket from the layout of its day, so the layouts come first.
+        Set<IndexLayouts.Day> days = new LinkedHashSet<>();
+        firsts.values().forEach(d -> days.add(new IndexLayouts.Day(d.event().source(),
+                EventIndexLayout.eventDay(d.event().timestamp()))));
+        return persistently(null, "read index layouts", () -> layouts.refresh(days))
+                .flatMap(known -> inParallel(groups(firsts.values()), this::claimGroup)).map(groups -> {
             List<Claimed> toStore = new ArrayList<>();
             for (List<Claimed> group : groups) {
                 for (Claimed c : group) {
@@ -166,7 +173,8 @@ public class EventDeduplicator {
                         Claimed c = decide(delivery, claim);
                         decided.add(c);
                         if (c.outcome() != StoreOutcome.DUPLICATE && claim == null) {
-                            claims.add(new MessageLedger.Claim(delivery.event().messageId(), c.eventTime(), owner(delivery)));
+                            claims.add(new MessageLedger.Claim(delivery.event().messageId(), c.eventTime(),
+                                    owner(delivery), c.bucket()));
                         }
                     }
                     if (claims.isEmpty()) {
@@ -178,19 +186,23 @@ public class EventDeduplicator {
     }
 
     private Claimed decide(Delivery delivery, MessageLedger.Claim claim) {
+        CollectedEvent event = delivery.event();
         if (claim == null) {
-            return new Claimed(delivery, delivery.event().timestamp(), StoreOutcome.STORED);
+            int buckets = layouts.buckets(new IndexLayouts.Day(event.source(), EventIndexLayout.eventDay(event.timestamp())));
+            return new Claimed(delivery, event.timestamp(), EventIndexLayout.bucket(event.messageId(), buckets),
+                    StoreOutcome.STORED);
         }
         if (owner(delivery).equals(claim.owner())) {
-            // This very record again (a crash or rebalance before its commit): redo the rest.
-            return new Claimed(delivery, claim.eventTime(), StoreOutcome.COMPLETED);
+            // This very record again (a crash or rebalance before its commit): redo the rest, in the
+            // same row even if the day has more buckets by now.
+            return new Claimed(delivery, claim.eventTime(), claim.rowBucket(), StoreOutcome.COMPLETED);
         }
         // The owner is earlier in this partition, so its store is done (or it would be in flight here).
         // One in another partition (a changed partition count) may still be storing: not remembered.
         if (claim.owner().partition() == delivery.partition()) {
             recent.add(delivery.event().kafkaKey());
         }
-        return new Claimed(delivery, null, StoreOutcome.DUPLICATE);
+        return new Claimed(delivery, null, (short) 0, StoreOutcome.DUPLICATE);
     }
 
     private static MessageLedger.Owner owner(Delivery delivery) {
@@ -260,18 +272,18 @@ public class EventDeduplicator {
         if (toStore.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        record Day(String source, LocalDate day) {
-        }
-        Set<Day> days = new LinkedHashSet<>();
-        toStore.forEach(c -> days.add(new Day(c.delivery().event().source(), EventIndexLayout.eventDay(c.eventTime()))));
+        // The bytes of the rows of each (source, day): what decides how many buckets the day needs.
+        Map<IndexLayouts.Day, Long> days = new LinkedHashMap<>();
+        toStore.forEach(c -> days.merge(new IndexLayouts.Day(c.delivery().event().source(),
+                EventIndexLayout.eventDay(c.eventTime())), (long) c.delivery().wireForm().length, Long::sum));
         List<Uni<Void>> publishing = Collections.synchronizedList(new ArrayList<>());
         return inParallel(rowBatches(toStore), rows -> persistently(rows.get(0).delivery().event(), "write rows",
                         () -> index.writeAll(rows.stream().map(Claimed::placed).toList()))
                         .invoke(() -> publishing.add(publishNow(rows))))
                 // One mark per (source, day) of the batch, after all its rows, so a reader of the mark finds them.
                 .flatMap(rows -> Uni.combine().all().unis(
-                        inParallel(days, d -> persistently(null, "mark day " + d.day() + " changed",
-                                () -> index.markChanged(d.source(), d.day()))),
+                        inParallel(days.entrySet(), d -> persistently(null, "mark day " + d.getKey().day() + " changed",
+                                () -> index.markChanged(d.getKey().source(), d.getKey().day(), d.getValue()))),
                         Uni.join().all(publishing).andCollectFailures()).discardItems())
                 .invoke(() -> toStore.forEach(c -> recent.add(c.delivery().event().kafkaKey())))
                 .replaceWithVoid();

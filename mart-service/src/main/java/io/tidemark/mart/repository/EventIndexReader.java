@@ -40,15 +40,20 @@ public class EventIndexReader {
         this.consistency = config.cassandra().consistency();
     }
 
-    /** Hands every row stored for the day, across all of the day's buckets, to {@code sink}; returns the count. */
+    /**
+     * Hands every row stored for the day, across all of the day's buckets, to {@code sink}; returns the
+     * count. The buckets are those of the day's highest recorded layout, read first: a layout recorded
+     * after that read only adds buckets for rows whose change mark comes after this export's.
+     */
     public long forEachRowOfDay(String source, LocalDate day, int pageSize, Consumer<Row> sink) {
+        int buckets = buckets(source, day);
         BlockingQueue<Page> pages = new LinkedBlockingQueue<>();
-        for (int bucket = 0; bucket < EventIndexLayout.BUCKETS_PER_DAY; bucket++) {
+        for (int bucket = 0; bucket < buckets; bucket++) {
             request(session.executeAsync(SimpleStatement.newInstance(ROWS_OF_BUCKET, source, day, (short) bucket)
                     .setPageSize(pageSize).setConsistencyLevel(consistency)), pages);
         }
         long rows = 0;
-        int open = EventIndexLayout.BUCKETS_PER_DAY;
+        int open = buckets;
         try {
             while (open > 0) {
                 Page page = pages.take();
@@ -70,6 +75,12 @@ public class EventIndexReader {
             throw new IllegalStateException("interrupted while reading " + source + " " + day, e);
         }
         return rows;
+    }
+
+    private int buckets(String source, LocalDate day) {
+        Row layout = session.execute(SimpleStatement.newInstance(EventIndexLayout.HIGHEST_BUCKETS_CQL, source, day)
+                .setConsistencyLevel(consistency)).one();
+        return EventIndexLayout.bucketsToRead(layout == null ? null : layout.getInt("buckets"));
     }
 
     private static void request(CompletionStage<AsyncResultSet> page, BlockingQueue<Page> pages) {

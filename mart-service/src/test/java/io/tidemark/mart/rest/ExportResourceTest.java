@@ -57,6 +57,27 @@ class ExportResourceTest {
     Path root;
 
     @Test
+    void aDayIsReadFromEveryBucketOfItsHighestRecordedLayoutWithTheRowsOfEarlierLayouts() throws Exception {
+        StoredEvents events = new StoredEvents(session);
+        // Written before the day had a layout (the original 8 buckets), then after it grew twice.
+        events.storeMany("2026-10-20T06:00:00Z", 100);
+        events.storeInLayout(Instant.parse("2026-10-20T12:00:00Z"), 300, 1, 64);
+        events.storeInLayout(Instant.parse("2026-10-20T18:00:00Z"), 300, 2, 1024);
+        assertEquals(1, events.export());
+
+        Path file = root.resolve("source=" + events.source).resolve("event_date=2026-10-20").resolve("part-00000.parquet");
+        try (Connection duck = DriverManager.getConnection("jdbc:duckdb:"); Statement sql = duck.createStatement();
+                ResultSet counts = sql.executeQuery("SELECT user_id, count(*) FROM read_parquet('" + file + "') "
+                        + "GROUP BY user_id ORDER BY user_id")) {
+            List<String> byUser = new ArrayList<>();
+            while (counts.next()) {
+                byUser.add(counts.getString(1) + "=" + counts.getLong(2));
+            }
+            assertEquals(List.of("layout-1=300", "layout-2=300", "ticker=100"), byUser);
+        }
+    }
+
+    @Test
     void eachDayBecomesOneParquetFileSortedByEventTimeInHiveLayout() throws Exception {
         StoredEvents events = new StoredEvents(session);
         // Stored in reverse order and spread over the 8 buckets; the test profile writes 2048 rows per row group.

@@ -122,6 +122,30 @@ final class StoredEvents {
         markChanged(EventIndexLayout.eventDay(first), Instant.now());
     }
 
+    /**
+     * Records version {@code version} of the day's layout with {@code buckets}, then stores {@code count}
+     * events spread over them, as dedup does once a busy day has grown that far.
+     */
+    void storeInLayout(Instant eventTime, int count, int version, int buckets) {
+        LocalDate day = EventIndexLayout.eventDay(eventTime);
+        session.execute(SimpleStatement.newInstance("INSERT INTO tidemark.index_layouts (source, event_date, version, "
+                + "buckets, decided_at, reason) VALUES (?, ?, ?, ?, ?, ?)", source, day, version, buckets, Instant.now(), "test"));
+        var writes = new java.util.ArrayList<java.util.concurrent.CompletableFuture<?>>();
+        for (int i = 0; i < count; i++) {
+            String messageId = UUID.randomUUID().toString();
+            writes.add(session.executeAsync(SimpleStatement.newInstance("INSERT INTO tidemark.events_by_day (source, "
+                            + "event_date, bucket, event_time, message_id, type, event, user_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    source, day, EventIndexLayout.bucket(messageId, buckets), eventTime.plusMillis(i), messageId,
+                    "track", "Tick", "layout-" + version)).toCompletableFuture());
+            if (writes.size() == 100) {
+                writes.forEach(java.util.concurrent.CompletableFuture::join);
+                writes.clear();
+            }
+        }
+        writes.forEach(java.util.concurrent.CompletableFuture::join);
+        markChanged(day, Instant.now());
+    }
+
     /** The day's marks as dedup-service writes them after its rows: one more change, and when by {@code clock}. */
     private void markChanged(LocalDate day, Instant clock) {
         session.execute(SimpleStatement.newInstance(

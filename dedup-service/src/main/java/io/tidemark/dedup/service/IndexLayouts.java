@@ -1,0 +1,118 @@
+package io.tidemark.dedup.service;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.smallrye.mutiny.Uni;
+import io.tidemark.dedup.config.DedupConfig;
+import io.tidemark.dedup.repository.IndexLayoutRepository;
+import io.tidemark.event.EventIndexLayout;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The bucket counts this host claims new messages with, per (source, day): read from the recorded
+ * layouts, re-read while the host writes to the day, and grown (a new recorded version) when
+ * {@link PartitionSizing} says the day's bytes need more buckets. Every host decides from the same
+ * shared counter and records through a lightweight transaction, so they agree on each version; a host
+ * that has not re-read yet claims a few more messages with the previous count, which is harmless,
+ * because a claim keeps the bucket its row went to and readers scan the highest count.
+ */
+@ApplicationScoped
+public class IndexLayouts {
+
+    private static final Logger LOG = Logger.getLogger(IndexLayouts.class);
+
+    /** A (source, UTC event day) of the index. */
+    public record Day(String source, LocalDate day) {
+    }
+
+    /** What this host last read for a day, and when, to tell the rate its bytes grow at. */
+    private record Known(IndexLayoutRepository.Version version, long storedBytes, long readAtNanos) {
+    }
+
+    private final IndexLayoutRepository repository;
+    private final PartitionSizing sizing;
+    private final long refreshNanos;
+    private final Cache<Day, Known> known;
+
+    public IndexLayouts(IndexLayoutRepository repository, DedupConfig config) {
+        this.repository = repository;
+        this.sizing = new PartitionSizing(config.index().partitionTarget(), config.index().pastDayHorizon());
+        this.refreshNanos = config.index().layoutRefresh().toNanos();
+        // Days no batch touched for an hour are read again when one does.
+        this.known = Caffeine.newBuilder().maximumSize(100_000).expireAfterAccess(Duration.ofHours(1)).build();
+    }
+
+    /**
+     * Makes every day's layout known and at most the refresh interval old, growing any that need it.
+     * Fails only if a day was never read and cannot be read now; a day read before keeps its last
+     * known count meanwhile (at worst a few more rows in the smaller count's buckets).
+     */
+    public Uni<Void> refresh(Collection<Day> days) {
+        long now = System.nanoTime();
+        List<Uni<Void>> reads = new ArrayList<>();
+        for (Day day : days) {
+            Known k = known.getIfPresent(day);
+            if (k == null || now - k.readAtNanos() >= refreshNanos) {
+                reads.add(refresh(day, k));
+            }
+        }
+        return reads.isEmpty() ? Uni.createFrom().voidItem() : Uni.join().all(reads).andFailFast().replaceWithVoid();
+    }
+
+    /** The bucket count to claim a new message of {@code day} with; call after {@link #refresh}. */
+    public int buckets(Day day) {
+        Known k = known.getIfPresent(day);
+        return k == null ? EventIndexLayout.ORIGINAL_BUCKETS : k.version().buckets();
+    }
+
+    private Uni<Void> refresh(Day day, Known before) {
+        Uni<Void> reading = Uni.combine().all()
+                .unis(repository.latest(day.source(), day.day()), repository.storedBytes(day.source(), day.day())).asTuple()
+                .flatMap(read -> decide(day, before, read.getItem1(), read.getItem2()));
+        if (before == null) {
+            return reading;
+        }
+        return reading.onFailure().recoverWithItem(failure -> {
+            LOG.debugf("re-reading the layout of %s %s failed, keeping %d buckets: %s", day.source(), day.day(),
+                    before.version().buckets(), failure.toString());
+            return null;
+        });
+    }
+
+    private Uni<Void> decide(Day day, Known before, Optional<IndexLayoutRepository.Version> recorded, long storedBytes) {
+        IndexLayoutRepository.Version current = recorded.orElse(
+                new IndexLayoutRepository.Version(0, EventIndexLayout.ORIGINAL_BUCKETS));
+        long now = System.nanoTime();
+        double rate = 0;
+        if (before != null && now > before.readAtNanos()) {
+            rate = (storedBytes - before.storedBytes()) / ((now - before.readAtNanos()) / 1e9);
+        }
+        int wanted = sizing.bucketsFor(current.buckets(), storedBytes, rate, day.day(), Instant.now());
+        if (wanted == current.buckets()) {
+            known.put(day, new Known(current, storedBytes, now));
+            return Uni.createFrom().voidItem();
+        }
+        IndexLayoutRepository.Version next = new IndexLayoutRepository.Version(current.version() + 1, wanted);
+        String reason = String.format("%d bytes stored, growing %.0f bytes/s", storedBytes, rate);
+        return repository.add(day.source(), day.day(), next, reason)
+                .invoke(added -> {
+                    if (added) {
+                        LOG.infof("index layout of %s %s: version %d, %d -> %d buckets (%s)", day.source(), day.day(),
+                                next.version(), current.buckets(), wanted, reason);
+                    }
+                })
+                // Whoever added the version, the recorded one is what this host claims with.
+                .flatMap(added -> repository.latest(day.source(), day.day()))
+                .invoke(latest -> known.put(day, new Known(latest.orElse(current), storedBytes, now)))
+                .replaceWithVoid();
+    }
+}
