@@ -435,31 +435,19 @@ final class FaultSuite {
     private static final class RssSampler {
         private final Pipeline pipeline;
         private final Map<String, Long> maxKb = new ConcurrentHashMap<>();
-        private volatile boolean running = true;
-        private Thread thread;
+        private Periodic sampling;
 
         RssSampler(Pipeline pipeline) {
             this.pipeline = pipeline;
         }
 
         void start() {
-            thread = new Thread(() -> {
-                while (running) {
-                    pipeline.services().forEach((name, service) -> maxKb.merge(name, service.rssKb(), Math::max));
-                    try {
-                        Thread.sleep(2000);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            }, "rss-sampler");
-            thread.setDaemon(true);
-            thread.start();
+            sampling = Periodic.start("rss-sampler", Duration.ofSeconds(2),
+                    () -> pipeline.services().forEach((name, service) -> maxKb.merge(name, service.rssKb(), Math::max)));
         }
 
         void stop() {
-            running = false;
-            thread.interrupt();
+            sampling.stop();
         }
 
         long maxMb() {

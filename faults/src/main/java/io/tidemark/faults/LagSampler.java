@@ -1,5 +1,6 @@
 package io.tidemark.faults;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -13,41 +14,30 @@ import java.util.concurrent.ConcurrentSkipListMap;
  */
 final class LagSampler {
 
-    private static final long EVERY_MILLIS = 2_000;
+    private static final Duration EVERY = Duration.ofSeconds(2);
     /** A lag this small is steady whatever stood before: a few requests' worth in flight. */
     private static final long FLOOR = 200;
 
     private final String bootstrap;
     /** Epoch second of the sample -> lag; samples Kafka could not answer are left out. */
     private final Map<Long, Long> samples = new ConcurrentSkipListMap<>();
-    private volatile boolean running = true;
-    private Thread thread;
+    private Periodic sampling;
 
     LagSampler(String bootstrap) {
         this.bootstrap = bootstrap;
     }
 
     void start() {
-        thread = new Thread(() -> {
-            while (running) {
-                long lag = ConsumerLag.rawTopicLag(bootstrap);
-                if (lag >= 0) {
-                    samples.put(Instant.now().getEpochSecond(), lag);
-                }
-                try {
-                    Thread.sleep(EVERY_MILLIS);
-                } catch (InterruptedException e) {
-                    return;
-                }
+        sampling = Periodic.start("lag-sampler", EVERY, () -> {
+            long lag = ConsumerLag.rawTopicLag(bootstrap);
+            if (lag >= 0) {
+                sample(Instant.now().getEpochSecond(), lag);
             }
-        }, "lag-sampler");
-        thread.setDaemon(true);
-        thread.start();
+        });
     }
 
     void stop() {
-        running = false;
-        thread.interrupt();
+        sampling.stop();
     }
 
     /** Records a lag seen at {@code epochSecond} (the sampler's own thread, or a test). */

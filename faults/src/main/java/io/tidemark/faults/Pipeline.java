@@ -31,15 +31,16 @@ final class Pipeline implements AutoCloseable {
      * minutes more. Ten minutes is what a Kubernetes rollout waits by default (progressDeadlineSeconds).
      */
     private static final java.time.Duration MIRRORED_READY_TIMEOUT = java.time.Duration.ofMinutes(10);
-    private static final java.time.Duration READY_TIMEOUT = java.time.Duration.ofMinutes(3);
 
-    /** How a replica is built again, e.g. under another clock. */
+    /** How a replica is built again, e.g. under another clock; without a ready timeout, ServiceProcess's own. */
     private record Recipe(Path root, String module, List<String> properties, Path copyTo, String heap, Path logDir,
-            java.time.Duration readyTimeout) {
+            java.util.Optional<java.time.Duration> readyTimeout) {
 
         ServiceProcess build(String name, List<String> prefix) {
-            return ServiceProcess.of(root, module).properties(properties).heap(heap).profile(null).commandPrefix(prefix)
-                    .log(logDir, name + ".log").copyTo(copyTo).readyTimeout(readyTimeout).build();
+            ServiceProcess.Builder builder = ServiceProcess.of(root, module).properties(properties).heap(heap).profile(null)
+                    .commandPrefix(prefix).log(logDir, name + ".log").copyTo(copyTo);
+            readyTimeout.ifPresent(builder::readyTimeout);
+            return builder.build();
         }
     }
 
@@ -117,7 +118,8 @@ final class Pipeline implements AutoCloseable {
                     replicaProps.add("tidemark.mart.export.root=" + (cluster ? martRoot.resolve("replica-" + replica) : martRoot));
                 }
                 Recipe recipe = new Recipe(root, module, List.copyOf(replicaProps), apps, settings.serviceHeap(), logDir,
-                        bucket != null && module.equals(MART) ? MIRRORED_READY_TIMEOUT : READY_TIMEOUT);
+                        bucket != null && module.equals(MART) ? java.util.Optional.of(MIRRORED_READY_TIMEOUT)
+                                : java.util.Optional.empty());
                 recipes.put(name, recipe);
                 services.put(name, recipe.build(name, List.of()));
             }
