@@ -124,6 +124,11 @@ public final class PrivateStack implements AutoCloseable {
         return ports.cassandra();
     }
 
+    /** Node 1's local JMX port, where Cassandra's own nodetool connects. */
+    public int cassandraJmxPort() {
+        return ports.cassandraJmx();
+    }
+
     /** Starts whatever part does not answer (all at first, a stopped one later), with topics and schema. */
     public void ensure() {
         if (nodes > 1) {

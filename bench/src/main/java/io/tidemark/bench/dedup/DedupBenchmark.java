@@ -13,7 +13,6 @@ import io.tidemark.event.EventIndexLayout;
 import io.tidemark.testsupport.ServiceProcess;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -29,8 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
@@ -42,7 +39,6 @@ import java.util.function.LongSupplier;
 public final class DedupBenchmark implements Benchmark {
 
     static final String AREA = "dedup";
-    private static final int PARTITIONS = 6;
     private static final String MODULE = "dedup-service";
     private static final double COPIES = 0.30;
     private static final String WRITE_KEY = "bench-dedup-write-key";
@@ -60,101 +56,96 @@ public final class DedupBenchmark implements Benchmark {
         int concurrency = Integer.getInteger("tidemark.bench.dedup.baseline.concurrency", 64);
         Duration latencyRun = quick ? Duration.ofSeconds(8) : Duration.ofSeconds(30);
         Duration latencyWarmUp = quick ? Duration.ofSeconds(4) : Duration.ofSeconds(30);
-        String run = UUID.randomUUID().toString().substring(0, 8);
-        String raw = "tidemark.bench.dedup-raw-" + run;
-        String clean = "tidemark.bench.dedup-clean-" + run;
-        String group = "tidemark-bench-dedup-" + run;
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ctx.kafkaBootstrap()));
+             BenchTopics topics = BenchTopics.create(admin, AREA)) {
+            measure(ctx, topics, records, warmUpRanges, concurrency, latencyRun, latencyWarmUp);
+        }
+    }
+
+    private static void measure(BenchContext ctx, BenchTopics topics, int records, int warmUpRanges, int concurrency,
+            Duration latencyRun, Duration latencyWarmUp) throws Exception {
+        String run = topics.run;
+        String raw = topics.raw;
+        String clean = topics.clean;
         String uniqueSource = "bench-dedup-" + run;
         String copiesSource = "bench-dedup-copies-" + run;
         String baselineSource = "bench-driver-" + run;
         String latencySource = "bench-latency-" + run;
         Instant around = Instant.now().minus(2, ChronoUnit.HOURS);
 
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ctx.kafkaBootstrap()))) {
-            admin.createTopics(List.of(new NewTopic(raw, PARTITIONS, (short) 1), new NewTopic(clean, PARTITIONS, (short) 1)))
-                    .all().get(30, TimeUnit.SECONDS);
-            try {
-                CommitProgress progress = new CommitProgress(admin, raw, group, PARTITIONS);
-                List<CollectedEvent> unique = BenchEvents.unique(uniqueSource, "u", records, around);
-                List<CollectedEvent> withCopies = BenchEvents.withCopies(copiesSource, "c", records, COPIES, around);
-                Map<Integer, Long> start = progress.ends();
-                // Dedup's first records run through an unwarmed JIT; they are drained before the clock starts.
-                // A dedup runs for days, so the figure is its steady state: after one range of warm-up
-                // (about ten seconds here) the compiler still took a third of dedup's CPU during the
-                // measured range, and compiled hundreds of methods every five seconds for a minute.
-                for (int range = 0; range < warmUpRanges; range++) {
-                    fill(ctx.kafkaBootstrap(), raw, BenchEvents.unique("bench-dedup-warm-" + range + "-" + run,
-                            "w" + range, records, around));
-                }
-                Map<Integer, Long> afterWarmUp = progress.ends();
+        CommitProgress progress = topics.progress();
+        List<CollectedEvent> unique = BenchEvents.unique(uniqueSource, "u", records, around);
+        List<CollectedEvent> withCopies = BenchEvents.withCopies(copiesSource, "c", records, COPIES, around);
+        Map<Integer, Long> start = progress.ends();
+        // Dedup's first records run through an unwarmed JIT; they are drained before the clock starts.
+        // A dedup runs for days, so the figure is its steady state: after one range of warm-up
+        // (about ten seconds here) the compiler still took a third of dedup's CPU during the
+        // measured range, and compiled hundreds of methods every five seconds for a minute.
+        for (int range = 0; range < warmUpRanges; range++) {
+            fill(ctx.kafkaBootstrap(), raw, BenchEvents.unique("bench-dedup-warm-" + range + "-" + run,
+                    "w" + range, records, around));
+        }
+        Map<Integer, Long> afterWarmUp = progress.ends();
 
-                // The baseline is warmed too, on rows of its own: after only 2,000 rows it measured 13,000 to
-                // 15,000 rows/s, warmed 22,000 to 29,000 (same machine, same day).
-                double baseline = DriverBaseline.rowsPerSecond(ctx.cassandraContact(),
-                        BenchEvents.unique(baselineSource + "-warm", "bw", records / 2, around),
-                        BenchEvents.unique(baselineSource, "b", records, around), concurrency);
-                System.out.printf("  baseline: driver async inserts, concurrency %d: %.0f rows/s%n", concurrency, baseline);
+        // The baseline is warmed too, on rows of its own: after only 2,000 rows it measured 13,000 to
+        // 15,000 rows/s, warmed 22,000 to 29,000 (same machine, same day).
+        double baseline = DriverBaseline.rowsPerSecond(ctx.cassandraContact(),
+                BenchEvents.unique(baselineSource + "-warm", "bw", records / 2, around),
+                BenchEvents.unique(baselineSource, "b", records, around), concurrency);
+        System.out.printf("  baseline: driver async inserts, concurrency %d: %.0f rows/s%n", concurrency, baseline);
 
-                ctx.service(MODULE, Map.of(
-                        "mp.messaging.incoming.events-raw.topic", raw,
-                        "mp.messaging.incoming.events-raw.group.id", group,
-                        "mp.messaging.incoming.events-raw.auto.commit.interval.ms", "200",
-                        "mp.messaging.outgoing.events-clean.topic", clean));
-                Drain warmUp = drain(() -> ctx.rssKb(MODULE), progress, start, afterWarmUp, 0, System.nanoTime());
-                // Each measured range is written only once the previous one is committed, and timed from the
-                // start of its writing: dedup overlaps batches, so a range pre-filled behind another is partly
-                // stored before the previous range's last commit, and no commit tells when its work began.
-                // The producer writes far faster than dedup stores, so dedup still drains a full topic.
-                long uniqueWritten = System.nanoTime();
-                fill(ctx.kafkaBootstrap(), raw, unique);
-                Map<Integer, Long> afterUnique = progress.ends();
-                Drain uniqueDrain = drain(() -> ctx.rssKb(MODULE), progress, afterWarmUp, afterUnique, warmUp.maxRssKb(), uniqueWritten);
-                long copiesWritten = System.nanoTime();
-                fill(ctx.kafkaBootstrap(), raw, withCopies);
-                Map<Integer, Long> afterCopies = progress.ends();
-                Drain copiesDrain = drain(() -> ctx.rssKb(MODULE), progress, afterUnique, afterCopies, uniqueDrain.maxRssKb(), copiesWritten);
-                System.out.printf("  dedup: %d warm-up records, then %d unique records, then %d with %.0f%% copies%n",
-                        warmUpRanges * records, records, records, COPIES * 100);
-                long uniqueRows = rows(ctx.cassandraContact(), uniqueSource, unique);
-                long copiesRows = rows(ctx.cassandraContact(), copiesSource, withCopies);
-                long expectedCopiesRows = withCopies.stream().map(CollectedEvent::messageId).distinct().count();
-                double uniqueRate = uniqueDrain.recordsPerSecond();
-                double copiesRowRate = copiesDrain.recordsPerSecond() * expectedCopiesRows / withCopies.size();
+        ctx.service(MODULE, topics.dedupProperties());
+        Drain warmUp = drain(() -> ctx.rssKb(MODULE), progress, start, afterWarmUp, 0, System.nanoTime());
+        // Each measured range is written only once the previous one is committed, and timed from the
+        // start of its writing: dedup overlaps batches, so a range pre-filled behind another is partly
+        // stored before the previous range's last commit, and no commit tells when its work began.
+        // The producer writes far faster than dedup stores, so dedup still drains a full topic.
+        long uniqueWritten = System.nanoTime();
+        fill(ctx.kafkaBootstrap(), raw, unique);
+        Map<Integer, Long> afterUnique = progress.ends();
+        Drain uniqueDrain = drain(() -> ctx.rssKb(MODULE), progress, afterWarmUp, afterUnique, warmUp.maxRssKb(), uniqueWritten);
+        long copiesWritten = System.nanoTime();
+        fill(ctx.kafkaBootstrap(), raw, withCopies);
+        Map<Integer, Long> afterCopies = progress.ends();
+        Drain copiesDrain = drain(() -> ctx.rssKb(MODULE), progress, afterUnique, afterCopies, uniqueDrain.maxRssKb(), copiesWritten);
+        System.out.printf("  dedup: %d warm-up records, then %d unique records, then %d with %.0f%% copies%n",
+                warmUpRanges * records, records, records, COPIES * 100);
+        long uniqueRows = rows(ctx.cassandraContact(), uniqueSource, unique);
+        long copiesRows = rows(ctx.cassandraContact(), copiesSource, withCopies);
+        long expectedCopiesRows = withCopies.stream().map(CollectedEvent::messageId).distinct().count();
+        double uniqueRate = uniqueDrain.recordsPerSecond();
+        double copiesRowRate = copiesDrain.recordsPerSecond() * expectedCopiesRows / withCopies.size();
 
-                ctx.report(new Figure(AREA, "rows/s stored, 0% copies", uniqueRate, "rows/s",
-                        "driver async inserts rows/s (concurrency " + concurrency + ")", baseline, "ratio >= 0.7"));
-                ctx.report(new Figure(AREA, "rows/s stored, 30% copies", copiesRowRate, "rows/s",
-                        "driver async inserts rows/s (concurrency " + concurrency + ")", baseline, null));
-                ctx.report(Figure.alone(AREA, "records/s consumed, 30% copies", copiesDrain.recordsPerSecond(),
-                        "records/s", null));
-                ctx.report(new Figure(AREA, "rows found after the run", uniqueRows + copiesRows, "rows",
-                        "distinct events sent", (double) (records + expectedCopiesRows), "ratio = 1"));
-                ctx.report(Figure.alone(AREA, "dedup RSS under load (max)", copiesDrain.maxRssKb() / 1024d, "MB", null));
+        ctx.report(new Figure(AREA, "rows/s stored, 0% copies", uniqueRate, "rows/s",
+                "driver async inserts rows/s (concurrency " + concurrency + ")", baseline, "ratio >= 0.7"));
+        ctx.report(new Figure(AREA, "rows/s stored, 30% copies", copiesRowRate, "rows/s",
+                "driver async inserts rows/s (concurrency " + concurrency + ")", baseline, null));
+        ctx.report(Figure.alone(AREA, "records/s consumed, 30% copies", copiesDrain.recordsPerSecond(),
+                "records/s", null));
+        ctx.report(new Figure(AREA, "rows found after the run", uniqueRows + copiesRows, "rows",
+                "distinct events sent", (double) (records + expectedCopiesRows), "ratio = 1"));
+        ctx.report(Figure.alone(AREA, "dedup RSS under load (max)", copiesDrain.maxRssKb() / 1024d, "MB", null));
 
-                double rate = Math.max(10, uniqueRate / 2);
-                // The harness runs one ingest for everybody; the probe needs one writing to the topic dedup
-                // reads, launched exactly as the harness launches services.
-                try (ServiceProcess ingest = ServiceProcess.of(ctx.root(), "ingest-service").properties(List.of(
-                        "kafka.bootstrap.servers=" + ctx.kafkaBootstrap(),
-                        "mp.messaging.outgoing.events-raw.topic=" + raw,
-                        "tidemark.ingest.sources." + latencySource + ".write-keys=" + WRITE_KEY))
-                        .log(ctx.root().resolve("bench/target"), "dedup-bench-ingest.log").start()) {
-                    System.out.printf("  latency: %.0f events/s (half of dedup's 0%%-copies rate) for %s after %s%n",
-                            rate, latencyRun, latencyWarmUp);
-                    LatencyProbe.Result latency = LatencyProbe.run(ingest.uri(""), WRITE_KEY, latencySource,
-                            ctx.kafkaBootstrap(), clean, rate, latencyWarmUp, latencyRun, "probe");
-                    System.out.printf("  latency: %d sent, %d acknowledged, %d seen stored%n", latency.sent(),
-                            latency.acked(), latency.stored());
-                    ctx.report(Figure.alone(AREA, "ingest ack -> row stored p50 @" + Math.round(rate) + "/s",
-                            latency.p50Millis(), "ms", null));
-                    ctx.report(Figure.alone(AREA, "ingest ack -> row stored p99 @" + Math.round(rate) + "/s",
-                            latency.p99Millis(), "ms", "< 1000 ms"));
-                    ctx.report(new Figure(AREA, "events stored of acknowledged (latency run)", latency.stored(),
-                            "events", "acknowledged", (double) latency.acked(), "ratio = 1"));
-                }
-            } finally {
-                admin.deleteTopics(List.of(raw, clean)).all().get(30, TimeUnit.SECONDS);
-            }
+        double rate = Math.max(10, uniqueRate / 2);
+        // The harness runs one ingest for everybody; the probe needs one writing to the topic dedup
+        // reads, launched exactly as the harness launches services.
+        try (ServiceProcess ingest = ServiceProcess.of(ctx.root(), "ingest-service").properties(List.of(
+                "kafka.bootstrap.servers=" + ctx.kafkaBootstrap(),
+                "mp.messaging.outgoing.events-raw.topic=" + raw,
+                "tidemark.ingest.sources." + latencySource + ".write-keys=" + WRITE_KEY))
+                .log(ctx.root().resolve("bench/target"), "dedup-bench-ingest.log").start()) {
+            System.out.printf("  latency: %.0f events/s (half of dedup's 0%%-copies rate) for %s after %s%n",
+                    rate, latencyRun, latencyWarmUp);
+            LatencyProbe.Result latency = LatencyProbe.run(ingest.uri(""), WRITE_KEY, latencySource,
+                    ctx.kafkaBootstrap(), clean, rate, latencyWarmUp, latencyRun, "probe");
+            System.out.printf("  latency: %d sent, %d acknowledged, %d seen stored%n", latency.sent(),
+                    latency.acked(), latency.stored());
+            ctx.report(Figure.alone(AREA, "ingest ack -> row stored p50 @" + Math.round(rate) + "/s",
+                    latency.p50Millis(), "ms", null));
+            ctx.report(Figure.alone(AREA, "ingest ack -> row stored p99 @" + Math.round(rate) + "/s",
+                    latency.p99Millis(), "ms", "< 1000 ms"));
+            ctx.report(new Figure(AREA, "events stored of acknowledged (latency run)", latency.stored(),
+                    "events", "acknowledged", (double) latency.acked(), "ratio = 1"));
         }
     }
 

@@ -6,7 +6,6 @@ import io.tidemark.bench.Figure;
 import io.tidemark.testsupport.ServiceProcess;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -14,8 +13,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Latency as a curve: with ingest, dedup, Kafka and Cassandra sharing this machine, the offered rate
@@ -29,7 +26,6 @@ import java.util.concurrent.TimeUnit;
 public final class LatencyBenchmark implements Benchmark {
 
     static final String AREA = "latency";
-    private static final int PARTITIONS = 6;
     private static final String WRITE_KEY = "bench-latency-write-key";
     private static final double P99_LIMIT_MILLIS = 500;
     /** Past this p99 the pipeline is saturated: higher steps only grow the backlog. */
@@ -50,22 +46,17 @@ public final class LatencyBenchmark implements Benchmark {
         Duration firstWarmUp = quick ? Duration.ofSeconds(4) : Duration.ofSeconds(30);
         Duration stepWarmUp = quick ? Duration.ofSeconds(2) : Duration.ofSeconds(5);
         Duration step = quick ? Duration.ofSeconds(6) : Duration.ofSeconds(20);
-        String run = UUID.randomUUID().toString().substring(0, 8);
-        String raw = "tidemark.bench.latency-raw-" + run;
-        String clean = "tidemark.bench.latency-clean-" + run;
-        String group = "tidemark-bench-latency-" + run;
-        String source = "bench-latency-curve-" + run;
         Instant around = Instant.now().minus(2, ChronoUnit.HOURS);
 
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ctx.kafkaBootstrap()))) {
-            admin.createTopics(List.of(new NewTopic(raw, PARTITIONS, (short) 1), new NewTopic(clean, PARTITIONS, (short) 1)))
-                    .all().get(30, TimeUnit.SECONDS);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ctx.kafkaBootstrap()));
+             BenchTopics topics = BenchTopics.create(admin, AREA)) {
+            String run = topics.run;
+            String raw = topics.raw;
+            String clean = topics.clean;
+            String source = "bench-latency-curve-" + run;
             List<String> dedupProps = new ArrayList<>(List.of("kafka.bootstrap.servers=" + ctx.kafkaBootstrap(),
                     "quarkus.cassandra.contact-points=" + ctx.cassandraContact()));
-            dedupProps.addAll(List.of("mp.messaging.incoming.events-raw.topic=" + raw,
-                    "mp.messaging.incoming.events-raw.group.id=" + group,
-                    "mp.messaging.incoming.events-raw.auto.commit.interval.ms=200",
-                    "mp.messaging.outgoing.events-clean.topic=" + clean));
+            topics.dedupProperties().forEach((key, value) -> dedupProps.add(key + "=" + value));
             List<String> ingestProps = new ArrayList<>(List.of("kafka.bootstrap.servers=" + ctx.kafkaBootstrap()));
             ingestProps.addAll(List.of("mp.messaging.outgoing.events-raw.topic=" + raw,
                     "tidemark.ingest.sources." + source + ".write-keys=" + WRITE_KEY));
@@ -73,7 +64,7 @@ public final class LatencyBenchmark implements Benchmark {
                     .log(ctx.root().resolve("bench/target"), "latency-bench-dedup.log").start();
                  ServiceProcess ingest = ServiceProcess.of(ctx.root(), "ingest-service").properties(ingestProps)
                     .log(ctx.root().resolve("bench/target"), "latency-bench-ingest.log").start()) {
-                double standalone = standaloneRate(ctx, admin, dedup, raw, group, run, records, warmUpRanges, around);
+                double standalone = standaloneRate(ctx, topics, dedup, records, warmUpRanges, around);
                 System.out.printf("  latency: dedup alone drains %.0f rows/s; stepping the offered rate up in tenths of it%n",
                         standalone);
                 double best = 0;
@@ -103,16 +94,16 @@ public final class LatencyBenchmark implements Benchmark {
                         "dedup standalone rows/s", standalone, "ratio >= 0.5"));
                 ctx.report(Figure.alone(AREA, "ingest RSS after the ramp", ingest.rssKb() / 1024d, "MB", null));
                 ctx.report(Figure.alone(AREA, "dedup RSS after the ramp", dedup.rssKb() / 1024d, "MB", null));
-            } finally {
-                admin.deleteTopics(List.of(raw, clean)).all().get(30, TimeUnit.SECONDS);
             }
         }
     }
 
     /** Dedup draining a filled raw topic alone, after warm-up ranges, as in the dedup benchmark. */
-    private static double standaloneRate(BenchContext ctx, Admin admin, ServiceProcess dedup, String raw, String group,
-            String run, int records, int warmUpRanges, Instant around) throws Exception {
-        CommitProgress progress = new CommitProgress(admin, raw, group, PARTITIONS);
+    private static double standaloneRate(BenchContext ctx, BenchTopics topics, ServiceProcess dedup, int records,
+            int warmUpRanges, Instant around) throws Exception {
+        String raw = topics.raw;
+        String run = topics.run;
+        CommitProgress progress = topics.progress();
         Map<Integer, Long> start = progress.ends();
         for (int range = 0; range < warmUpRanges; range++) {
             DedupBenchmark.fill(ctx.kafkaBootstrap(), raw, BenchEvents.unique("bench-latency-warm-" + range + "-" + run,

@@ -1,0 +1,56 @@
+package io.tidemark.bench.dedup;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A raw and a clean topic and a dedup consumer group of one benchmark run, created on open and
+ * deleted on close, so that a benchmark measures the same whether or not others ran before it.
+ */
+final class BenchTopics implements AutoCloseable {
+
+    static final int PARTITIONS = 6;
+
+    private final Admin admin;
+    final String run;
+    final String raw;
+    final String clean;
+    final String group;
+
+    private BenchTopics(Admin admin, String area) {
+        this.admin = admin;
+        this.run = UUID.randomUUID().toString().substring(0, 8);
+        this.raw = "tidemark.bench." + area + "-raw-" + run;
+        this.clean = "tidemark.bench." + area + "-clean-" + run;
+        this.group = "tidemark-bench-" + area + "-" + run;
+    }
+
+    static BenchTopics create(Admin admin, String area) throws Exception {
+        BenchTopics topics = new BenchTopics(admin, area);
+        admin.createTopics(List.of(new NewTopic(topics.raw, PARTITIONS, (short) 1),
+                new NewTopic(topics.clean, PARTITIONS, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        return topics;
+    }
+
+    /** What points a dedup at these topics, committing often so that a drain is seen soon after it ends. */
+    Map<String, String> dedupProperties() {
+        return Map.of("mp.messaging.incoming.events-raw.topic", raw,
+                "mp.messaging.incoming.events-raw.group.id", group,
+                "mp.messaging.incoming.events-raw.auto.commit.interval.ms", "200",
+                "mp.messaging.outgoing.events-clean.topic", clean);
+    }
+
+    CommitProgress progress() {
+        return new CommitProgress(admin, raw, group, PARTITIONS);
+    }
+
+    @Override
+    public void close() throws Exception {
+        admin.deleteTopics(List.of(raw, clean)).all().get(30, TimeUnit.SECONDS);
+    }
+}
