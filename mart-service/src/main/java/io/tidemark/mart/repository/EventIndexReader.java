@@ -17,8 +17,9 @@ import java.util.function.Consumer;
 
 /**
  * Reads the Cassandra event-time index written by dedup-service, a day at a time, for the export.
- * All of the day's buckets are read at once, one page request in flight per bucket, while the
- * calling (export worker) thread consumes pages: the reads overlap, memory stays at a page per bucket.
+ * Up to {@link #OPEN_BUCKETS} of the day's buckets are read at once, one page request in flight per
+ * bucket, while the calling (export worker) thread consumes pages: the reads overlap, memory stays at
+ * a page per open bucket.
  */
 @ApplicationScoped
 public class EventIndexReader {
@@ -28,6 +29,12 @@ public class EventIndexReader {
             + "previous_id, properties, traits, context, received_at, sent_at, flags";
     private static final String ROWS_OF_BUCKET = "SELECT " + COLUMNS + " FROM tidemark.events_by_day "
             + "WHERE source = ? AND event_date = ? AND bucket = ?";
+
+    /**
+     * Buckets read at once: a busy day has up to 16,384, and a request for each at once would pass what
+     * the driver keeps in flight on a connection and hold a page of each in memory.
+     */
+    private static final int OPEN_BUCKETS = 32;
 
     private record Page(AsyncResultSet rows, Throwable failure) {
     }
@@ -48,12 +55,13 @@ public class EventIndexReader {
     public long forEachRowOfDay(String source, LocalDate day, int pageSize, Consumer<Row> sink) {
         int buckets = buckets(source, day);
         BlockingQueue<Page> pages = new LinkedBlockingQueue<>();
-        for (int bucket = 0; bucket < buckets; bucket++) {
-            request(session.executeAsync(SimpleStatement.newInstance(ROWS_OF_BUCKET, source, day, (short) bucket)
-                    .setPageSize(pageSize).setConsistencyLevel(consistency)), pages);
+        int open = Math.min(buckets, OPEN_BUCKETS);
+        for (int bucket = 0; bucket < open; bucket++) {
+            request(firstPage(source, day, bucket, pageSize), pages);
         }
+        // Each bucket that is done hands its slot to the next one not read yet.
+        int next = open;
         long rows = 0;
-        int open = buckets;
         try {
             while (open > 0) {
                 Page page = pages.take();
@@ -66,6 +74,8 @@ public class EventIndexReader {
                 }
                 if (page.rows().hasMorePages()) {
                     request(page.rows().fetchNextPage(), pages);
+                } else if (next < buckets) {
+                    request(firstPage(source, day, next++, pageSize), pages);
                 } else {
                     open--;
                 }
@@ -75,6 +85,11 @@ public class EventIndexReader {
             throw new IllegalStateException("interrupted while reading " + source + " " + day, e);
         }
         return rows;
+    }
+
+    private CompletionStage<AsyncResultSet> firstPage(String source, LocalDate day, int bucket, int pageSize) {
+        return session.executeAsync(SimpleStatement.newInstance(ROWS_OF_BUCKET, source, day, (short) bucket)
+                .setPageSize(pageSize).setConsistencyLevel(consistency));
     }
 
     private int buckets(String source, LocalDate day) {
