@@ -9,11 +9,13 @@ import java.time.ZoneOffset;
  * must agree on this, which is why it lives here and not in either service.
  *
  * <p>A (source, day) is spread over a number of buckets recorded in {@code tidemark.index_layouts}
- * (see dedup's {@code 002_index_layouts.cql}): a power of two from {@link #ORIGINAL_BUCKETS} up to
- * {@link #MAX_BUCKETS}, only ever growing. A message's bucket is the hash of its messageId modulo the
- * count in force when it was claimed; since every count divides the next, the buckets of every
- * version of a day are a prefix of the latest version's, and a reader scans
- * {@code 0 .. bucketsToRead - 1}.
+ * (see dedup's {@code 002_index_layouts.cql}), from {@link #ORIGINAL_BUCKETS} up to
+ * {@link #MAX_BUCKETS}, only ever growing. A layout cuts the day into slices of event time and each
+ * slice into as many hash buckets: a message's bucket is its slice's first bucket plus the hash of
+ * its messageId within the slice, under the layout in force when it was claimed. Events that arrive
+ * together have nearly the same event time, so they share a few partitions whatever the day's size,
+ * and a writer still batches them. Each layout has at least as many buckets as the one before, so a
+ * reader scans {@code 0 .. bucketsToRead - 1} and finds the rows of every layout.
  */
 public final class EventIndexLayout {
 
@@ -23,8 +25,11 @@ public final class EventIndexLayout {
      */
     public static final int ORIGINAL_BUCKETS = 8;
 
-    /** The most buckets a day may have: 16,384 partitions of 25 MB hold 400 GB, a billion 400-byte events. */
-    public static final int MAX_BUCKETS = 16_384;
+    /** The most buckets a day may have: bucket numbers are a smallint. */
+    public static final int MAX_BUCKETS = 32_768;
+
+    /** The slice of a layout that does not cut the day: the original layout's. */
+    public static final int WHOLE_DAY_SECONDS = 86_400;
 
     /** The highest bucket count recorded for a (source, day): versions are clustered newest first. */
     public static final String HIGHEST_BUCKETS_CQL =
@@ -43,9 +48,22 @@ public final class EventIndexLayout {
         return bucket(messageId, ORIGINAL_BUCKETS);
     }
 
-    /** A message's bucket when its day has {@code buckets}: stable, so every copy goes to the same partition. */
+    /** A message's bucket in a day of {@code buckets} not cut into slices. */
     public static short bucket(String messageId, int buckets) {
         return (short) Math.floorMod(messageId.hashCode(), buckets);
+    }
+
+    /**
+     * A message's bucket in a day cut into slices of {@code sliceSeconds} (dividing a day), with
+     * {@code buckets} in all (a multiple of the slice count): stable, so every copy of a message at
+     * the same event time goes to the same partition.
+     */
+    public static short bucket(String messageId, Instant eventTime, int sliceSeconds, int buckets) {
+        int slices = WHOLE_DAY_SECONDS / sliceSeconds;
+        int perSlice = buckets / slices;
+        long secondOfDay = Math.floorMod(eventTime.getEpochSecond(), (long) WHOLE_DAY_SECONDS);
+        int slice = (int) (secondOfDay / sliceSeconds);
+        return (short) (slice * perSlice + Math.floorMod(messageId.hashCode(), perSlice));
     }
 
     /** The buckets a reader scans, given the highest count {@link #HIGHEST_BUCKETS_CQL} found (null: none recorded). */

@@ -26,18 +26,24 @@ class EventIndexLayoutTest {
     }
 
     @Test
-    void everyLayoutsBucketsArePrefixOfTheNextSoAReaderOfTheHighestCountFindsThemAll() {
+    void aSlicedLayoutPutsAMessageInItsEventTimesSliceAndEveryBucketBelowTheDaysCount() {
+        Instant midnight = Instant.parse("2026-11-24T00:00:00Z");
+        int sliceSeconds = 600;
+        int buckets = 144 * 16;
         for (int i = 0; i < 10_000; i++) {
             String id = "message-" + i;
-            for (int buckets = EventIndexLayout.ORIGINAL_BUCKETS; buckets < EventIndexLayout.MAX_BUCKETS; buckets *= 2) {
-                short smaller = EventIndexLayout.bucket(id, buckets);
-                short larger = EventIndexLayout.bucket(id, buckets * 2);
-                assertTrue(smaller >= 0 && smaller < buckets, id + " in " + buckets);
-                // Splitting a bucket in two: a message stays in its bucket or moves to bucket + buckets.
-                assertTrue(larger == smaller || larger == smaller + buckets, id + " from " + buckets);
-            }
-            assertTrue(EventIndexLayout.bucket(id, EventIndexLayout.MAX_BUCKETS) <= Short.MAX_VALUE);
+            Instant time = midnight.plusSeconds(i * 8L);
+            short bucket = EventIndexLayout.bucket(id, time, sliceSeconds, buckets);
+            int slice = (i * 8) / sliceSeconds;
+            assertTrue(bucket >= slice * 16 && bucket < (slice + 1) * 16, id + " at " + time + ": " + bucket);
+            assertEquals(bucket, EventIndexLayout.bucket(id, time, sliceSeconds, buckets));
         }
+        // The most buckets a day may have still fit the smallint column.
+        assertTrue(EventIndexLayout.bucket("m", midnight.plusSeconds(86_399), 60, EventIndexLayout.MAX_BUCKETS)
+                <= Short.MAX_VALUE);
+        // A whole-day layout is the plain hash.
+        assertEquals(EventIndexLayout.bucket("m", 64),
+                EventIndexLayout.bucket("m", midnight.plusSeconds(5_000), EventIndexLayout.WHOLE_DAY_SECONDS, 64));
         assertEquals(EventIndexLayout.ORIGINAL_BUCKETS, EventIndexLayout.bucketsToRead(null));
         assertEquals(64, EventIndexLayout.bucketsToRead(64));
     }

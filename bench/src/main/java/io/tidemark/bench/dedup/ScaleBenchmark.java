@@ -37,6 +37,8 @@ public final class ScaleBenchmark implements Benchmark {
 
     static final String AREA = "scale";
     private static final double DAY_EVENTS = 1_000_000_000d;
+    /** The busiest hour of a web day against the day's average: a slice of that hour gets this much more. */
+    private static final double BUSIEST_HOUR = 3;
     private static final double MB = 1024d * 1024;
     private static final int RAW_PARTITIONS = 6;
     /** The claim ledger's partitions per source and the dedup window in days (MessageLedger, DedupConfig). */
@@ -89,7 +91,7 @@ public final class ScaleBenchmark implements Benchmark {
 
     private static void report(BenchContext ctx, CqlSession cql, String source, LocalDate day, int events, double rate,
             JsonNode index, JsonNode claims) {
-        List<Row> versions = cql.execute("SELECT version, buckets, reason FROM tidemark.index_layouts "
+        List<Row> versions = cql.execute("SELECT version, buckets, slice_seconds, reason FROM tidemark.index_layouts "
                 + "WHERE source = ? AND event_date = ?", source, day).all();
         int buckets = EventIndexLayout.bucketsToRead(versions.isEmpty() ? null : versions.get(0).getInt("buckets"));
         long[] rows = rowsPerBucket(cql, source, day, buckets);
@@ -104,7 +106,9 @@ public final class ScaleBenchmark implements Benchmark {
                 * index.path("number_of_partitions_estimate").asDouble() / stored;
         double claimRowBytes = claims.path("compacted_partition_mean_bytes").asDouble()
                 * claims.path("number_of_partitions_estimate").asDouble() / stored;
-        double rest = Math.max(0, DAY_EVENTS - stored) / buckets;
+        // The rest of the day spread over the buckets of the last layout, three times as dense in the
+        // busiest hour's slices.
+        double rest = Math.max(0, DAY_EVENTS - stored) / buckets * BUSIEST_HOUR;
         double indexDayMb = (fullest + rest) * indexRowBytes / MB;
         double claimRows = DAY_EVENTS * WINDOW_DAYS / CLAIM_BUCKETS;
         double claimWindowMb = claimRows * claimRowBytes / MB;
@@ -112,8 +116,8 @@ public final class ScaleBenchmark implements Benchmark {
         System.out.printf("  scale: dedup stored %,d events of one day at %,.0f events/s (%,.0f a day at this rate)%n",
                 stored, rate, rate * 86_400);
         for (Row v : versions) {
-            System.out.printf("  scale: layout version %d: %,d buckets (%s)%n", v.getInt("version"), v.getInt("buckets"),
-                    v.getString("reason"));
+            System.out.printf("  scale: layout version %d: %,d buckets, slices of %d s (%s)%n", v.getInt("version"),
+                    v.getInt("buckets"), v.isNull("slice_seconds") ? 86_400 : v.getInt("slice_seconds"), v.getString("reason"));
         }
         System.out.printf("  scale: %-16s nodetool: largest partition %,.1f KB, mean %,.1f KB, %,d partitions; %,.0f bytes a row%n",
                 "events_by_day", index.path("compacted_partition_maximum_bytes").asDouble() / 1024,
@@ -122,8 +126,9 @@ public final class ScaleBenchmark implements Benchmark {
         System.out.printf("  scale: %-16s on disk: %,d bytes live for %,d rows (%,.0f bytes a row), compression ratio %.2f%n",
                 "", index.path("space_used_live").asLong(), stored, index.path("space_used_live").asDouble() / stored,
                 index.path("sstable_compression_ratio").asDouble());
-        System.out.printf("  scale: %-16s at 1 B a day: fullest bucket %,d rows now + (1e9 - %,d) / %,d buckets = %,.0f rows"
-                + " x %,.0f bytes = %,.1f MB%n", "", fullest, stored, buckets, fullest + rest, indexRowBytes, indexDayMb);
+        System.out.printf("  scale: %-16s at 1 B a day: fullest bucket %,d rows now + (1e9 - %,d) / %,d buckets x %.0f (busiest"
+                + " hour) = %,.0f rows x %,.0f bytes = %,.1f MB%n", "", fullest, stored, buckets, BUSIEST_HOUR, fullest + rest,
+                indexRowBytes, indexDayMb);
         System.out.printf("  scale: %-16s nodetool: largest partition %,.1f KB, mean %,.1f KB, %,d partitions; %,.0f bytes a claim%n",
                 "message_claims", claims.path("compacted_partition_maximum_bytes").asDouble() / 1024,
                 claims.path("compacted_partition_mean_bytes").asDouble() / 1024,

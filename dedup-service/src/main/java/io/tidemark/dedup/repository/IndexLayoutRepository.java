@@ -2,6 +2,7 @@ package io.tidemark.dedup.repository;
 
 import com.datastax.oss.driver.api.core.cql.Row;
 import io.smallrye.mutiny.Uni;
+import io.tidemark.event.EventIndexLayout;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Instant;
@@ -12,10 +13,10 @@ import java.util.Optional;
 @ApplicationScoped
 public class IndexLayoutRepository {
 
-    private static final String LATEST = "SELECT version, buckets FROM tidemark.index_layouts "
+    private static final String LATEST = "SELECT version, buckets, slice_seconds FROM tidemark.index_layouts "
             + "WHERE source = ? AND event_date = ? LIMIT 1";
     private static final String ADD = "INSERT INTO tidemark.index_layouts (source, event_date, version, buckets, "
-            + "decided_at, reason) VALUES (?, ?, ?, ?, ?, ?) IF NOT EXISTS";
+            + "slice_seconds, decided_at, reason) VALUES (?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS";
     private static final String STORED_BYTES = "SELECT stored_bytes FROM tidemark.day_changes "
             + "WHERE source = ? AND event_date = ?";
 
@@ -25,15 +26,22 @@ public class IndexLayoutRepository {
         this.cql = cql;
     }
 
-    /** One recorded version of a day's layout. Version 0 is the original layout, never written. */
-    public record Version(int version, int buckets) {
+    /**
+     * One recorded version of a day's layout: {@code buckets} in all over slices of {@code sliceSeconds}.
+     * Version 0 is the original layout, never written.
+     */
+    public record Version(int version, int buckets, int sliceSeconds) {
     }
 
     /** The newest version recorded for the day, if any. */
     public Uni<Optional<Version>> latest(String source, LocalDate day) {
         return cql.execute(LATEST, source, day).map(result -> {
             Row row = result.one();
-            return row == null ? Optional.empty() : Optional.of(new Version(row.getInt("version"), row.getInt("buckets")));
+            if (row == null) {
+                return Optional.empty();
+            }
+            int slice = row.isNull("slice_seconds") ? EventIndexLayout.WHOLE_DAY_SECONDS : row.getInt("slice_seconds");
+            return Optional.of(new Version(row.getInt("version"), row.getInt("buckets"), slice));
         });
     }
 
@@ -42,7 +50,7 @@ public class IndexLayoutRepository {
      * both decide to grow the day cannot both write version n). Returns whether this call added it.
      */
     public Uni<Boolean> add(String source, LocalDate day, Version next, String reason) {
-        return cql.execute(ADD, source, day, next.version(), next.buckets(), Instant.now(), reason)
+        return cql.execute(ADD, source, day, next.version(), next.buckets(), next.sliceSeconds(), Instant.now(), reason)
                 .map(result -> result.wasApplied());
     }
 

@@ -188,9 +188,9 @@ public class EventDeduplicator {
     private Claimed decide(Delivery delivery, MessageLedger.Claim claim) {
         CollectedEvent event = delivery.event();
         if (claim == null) {
-            int buckets = layouts.buckets(new IndexLayouts.Day(event.source(), EventIndexLayout.eventDay(event.timestamp())));
-            return new Claimed(delivery, event.timestamp(), EventIndexLayout.bucket(event.messageId(), buckets),
-                    StoreOutcome.STORED);
+            short bucket = layouts.bucket(new IndexLayouts.Day(event.source(), EventIndexLayout.eventDay(event.timestamp())),
+                    event.messageId(), event.timestamp());
+            return new Claimed(delivery, event.timestamp(), bucket, StoreOutcome.STORED);
         }
         if (owner(delivery).equals(claim.owner())) {
             // This very record again (a crash or rebalance before its commit): redo the rest, in the

@@ -68,10 +68,13 @@ public class IndexLayouts {
         return reads.isEmpty() ? Uni.createFrom().voidItem() : Uni.join().all(reads).andFailFast().replaceWithVoid();
     }
 
-    /** The bucket count to claim a new message of {@code day} with; call after {@link #refresh}. */
-    public int buckets(Day day) {
+    /** The bucket of a new message of {@code day} at {@code eventTime}; call after {@link #refresh}. */
+    public short bucket(Day day, String messageId, Instant eventTime) {
         Known k = known.getIfPresent(day);
-        return k == null ? EventIndexLayout.ORIGINAL_BUCKETS : k.version().buckets();
+        if (k == null) {
+            return EventIndexLayout.bucket(messageId);
+        }
+        return EventIndexLayout.bucket(messageId, eventTime, k.version().sliceSeconds(), k.version().buckets());
     }
 
     private Uni<Void> refresh(Day day, Known before) {
@@ -89,25 +92,28 @@ public class IndexLayouts {
     }
 
     private Uni<Void> decide(Day day, Known before, Optional<IndexLayoutRepository.Version> recorded, long storedBytes) {
-        IndexLayoutRepository.Version current = recorded.orElse(
-                new IndexLayoutRepository.Version(0, EventIndexLayout.ORIGINAL_BUCKETS));
+        IndexLayoutRepository.Version current = recorded.orElse(new IndexLayoutRepository.Version(0,
+                EventIndexLayout.ORIGINAL_BUCKETS, EventIndexLayout.WHOLE_DAY_SECONDS));
         long now = System.nanoTime();
         double rate = 0;
         if (before != null && now > before.readAtNanos()) {
             rate = (storedBytes - before.storedBytes()) / ((now - before.readAtNanos()) / 1e9);
         }
-        int wanted = sizing.bucketsFor(current.buckets(), storedBytes, rate, day.day(), Instant.now());
-        if (wanted == current.buckets()) {
+        PartitionSizing.Shape wanted = sizing.shapeFor(new PartitionSizing.Shape(current.sliceSeconds(), current.buckets()),
+                storedBytes, rate, day.day(), Instant.now());
+        if (wanted.buckets() == current.buckets()) {
             known.put(day, new Known(current, storedBytes, now));
             return Uni.createFrom().voidItem();
         }
-        IndexLayoutRepository.Version next = new IndexLayoutRepository.Version(current.version() + 1, wanted);
+        IndexLayoutRepository.Version next = new IndexLayoutRepository.Version(current.version() + 1, wanted.buckets(),
+                wanted.sliceSeconds());
         String reason = String.format("%d bytes stored, growing %.0f bytes/s", storedBytes, rate);
         return repository.add(day.source(), day.day(), next, reason)
                 .invoke(added -> {
                     if (added) {
-                        LOG.infof("index layout of %s %s: version %d, %d -> %d buckets (%s)", day.source(), day.day(),
-                                next.version(), current.buckets(), wanted, reason);
+                        LOG.infof("index layout of %s %s: version %d, %d -> %d buckets, slices of %d s (%s)",
+                                day.source(), day.day(), next.version(), current.buckets(), next.buckets(),
+                                next.sliceSeconds(), reason);
                     }
                 })
                 // Whoever added the version, the recorded one is what this host claims with.

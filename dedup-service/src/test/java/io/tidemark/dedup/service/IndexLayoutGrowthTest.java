@@ -29,10 +29,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Partitions sized by volume against the real Cassandra: with a partition target of 4 KB a few
- * hundred events make a day outgrow its buckets several times over. Every event must still be stored
- * once, readable from the buckets of the highest recorded layout, and a redelivery of a record claimed
- * under an earlier layout must rewrite its row where it is, not beside it.
+ * Partitions sized by volume against the real Cassandra: with a partition target of 2 KB a few
+ * hundred events make a day outgrow its buckets several times over, the last time into hourly slices
+ * of event time. Every event must still be stored once, readable from the buckets of the highest
+ * recorded layout; the events of one moment must share the buckets of their slice; and a redelivery of
+ * a record claimed under an earlier layout must rewrite its row where it is, not beside it.
  */
 @QuarkusTest
 @TestProfile(IndexLayoutGrowthTest.SmallPartitions.class)
@@ -47,7 +48,7 @@ class IndexLayoutGrowthTest {
         public Map<String, String> getConfigOverrides() {
             // A past day projected no further than its bytes: the layouts grow step by step. No cache of
             // stored keys: every redelivery meets the ledger, as on a host restarted after a crash.
-            return Map.of("tidemark.dedup.index.partition-target", "4096",
+            return Map.of("tidemark.dedup.index.partition-target", "2048",
                     "tidemark.dedup.index.layout-refresh", "PT0S",
                     "tidemark.dedup.index.past-day-horizon", "PT0S",
                     "tidemark.dedup.cache.expire-after-write", "PT0S");
@@ -76,15 +77,17 @@ class IndexLayoutGrowthTest {
             assertEquals(BATCH, outcomes.stream().filter(o -> o == StoreOutcome.STORED).count(), "batch at " + from);
         }
 
-        List<Row> versions = session.execute(SimpleStatement.newInstance("SELECT version, buckets FROM "
+        List<Row> versions = session.execute(SimpleStatement.newInstance("SELECT version, buckets, slice_seconds FROM "
                 + "tidemark.index_layouts WHERE source = ? AND event_date = ?", source, day)).all();
         assertTrue(versions.size() >= 2, "the day grew more than once: " + versions.size() + " version(s)");
         int previous = Integer.MAX_VALUE;
         for (Row version : versions) {
-            // Newest first, each with more buckets than the one before, all powers of two.
-            assertTrue(version.getInt("buckets") < previous && Integer.bitCount(version.getInt("buckets")) == 1,
-                    "buckets of version " + version.getInt("version"));
-            previous = version.getInt("buckets");
+            // Newest first, each with more buckets than the one before, a power of two in each slice.
+            int buckets = version.getInt("buckets");
+            int slices = EventIndexLayout.WHOLE_DAY_SECONDS / version.getInt("slice_seconds");
+            assertTrue(buckets < previous && buckets % slices == 0 && Integer.bitCount(buckets / slices) == 1,
+                    "buckets of version " + version.getInt("version") + ": " + buckets + " in " + slices + " slice(s)");
+            previous = buckets;
         }
         int highest = versions.get(0).getInt("buckets");
         assertEquals(versions.size(), versions.get(0).getInt("version"), "versions are numbered from 1 without gaps");
@@ -94,6 +97,19 @@ class IndexLayoutGrowthTest {
         assertEquals(EVENTS, rows.size(), "every event is stored");
         assertTrue(rows.values().stream().allMatch(n -> n == 1), "none twice");
         assertTrue(bucketsUsed.size() > EventIndexLayout.ORIGINAL_BUCKETS, "rows beyond the original 8 buckets: " + bucketsUsed);
+
+        // The last layout cuts the day into hours; the last batch, all within one second, was claimed
+        // under it and went to the buckets of that second's hour only.
+        assertEquals(3600, versions.get(0).getInt("slice_seconds"), "the day is cut into hourly slices");
+        int perSlice = highest / 24;
+        int hour = time.atZone(java.time.ZoneOffset.UTC).getHour();
+        Map<String, Integer> where = bucketOfEach(day, highest);
+        Set<Integer> lastBatch = new HashSet<>();
+        for (Delivery d : deliveries.subList(EVENTS - BATCH, EVENTS)) {
+            lastBatch.add(where.get(d.event().messageId()));
+        }
+        assertTrue(lastBatch.stream().allMatch(b -> b >= hour * perSlice && b < (hour + 1) * perSlice),
+                "the last batch's buckets " + lastBatch + " lie in hour " + hour + "'s " + perSlice);
 
         // A crash before the first batch's commit: its records come again, claimed under 8 buckets.
         List<StoreOutcome> redone = outcomes(deliveries.subList(0, BATCH));
@@ -124,6 +140,17 @@ class IndexLayoutGrowthTest {
             }
         }
         return rows;
+    }
+
+    private Map<String, Integer> bucketOfEach(LocalDate day, int buckets) {
+        Map<String, Integer> where = new HashMap<>();
+        for (int bucket = 0; bucket < buckets; bucket++) {
+            for (Row row : session.execute(SimpleStatement.newInstance("SELECT message_id FROM tidemark.events_by_day "
+                    + "WHERE source = ? AND event_date = ? AND bucket = ?", source, day, (short) bucket))) {
+                where.put(row.getString("message_id"), bucket);
+            }
+        }
+        return where;
     }
 
     private Set<Integer> bucketsUsed(LocalDate day, int buckets) {

@@ -31,7 +31,7 @@ public class EventIndexReader {
             + "WHERE source = ? AND event_date = ? AND bucket = ?";
 
     /**
-     * Buckets read at once: a busy day has up to 16,384, and a request for each at once would pass what
+     * Buckets read at once: a busy day has up to 32,768, and a request for each at once would pass what
      * the driver keeps in flight on a connection and hold a page of each in memory.
      */
     private static final int OPEN_BUCKETS = 32;

@@ -4,7 +4,6 @@ import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.datastax.oss.quarkus.runtime.api.session.QuarkusCqlSession;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.tidemark.event.EventIndexLayout;
 import io.tidemark.mart.export.ExportCycle;
 import io.tidemark.mart.layout.MartLayout;
 import io.tidemark.mart.layout.MartSwapLock;
@@ -61,10 +60,10 @@ class ExportResourceTest {
     void aDayIsReadFromEveryBucketOfItsHighestRecordedLayoutWithTheRowsOfEarlierLayouts() throws Exception {
         StoredEvents events = new StoredEvents(session);
         // Written before the day had a layout (the original 8 buckets), then after it grew twice, the
-        // second time to the most buckets a day can have, more than the driver keeps in flight at once.
+        // second time to four times the requests the driver keeps in flight on a connection (1,024).
         events.storeMany("2026-10-20T06:00:00Z", 100);
         events.storeInLayout(Instant.parse("2026-10-20T12:00:00Z"), 300, 1, 64);
-        events.storeInLayout(Instant.parse("2026-10-20T18:00:00Z"), 300, 2, EventIndexLayout.MAX_BUCKETS);
+        events.storeInLayout(Instant.parse("2026-10-20T18:00:00Z"), 300, 2, 4_096);
         assertEquals(1, events.export());
 
         Path file = root.resolve("source=" + events.source).resolve("event_date=2026-10-20").resolve("part-00000.parquet");
