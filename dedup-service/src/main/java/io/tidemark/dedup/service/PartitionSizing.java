@@ -21,15 +21,18 @@ import java.time.ZoneOffset;
  * The quarter also leaves room for a busy hour: a slice of the day holds the events of its own minutes,
  * and the busiest hour of a web day has about three times the average.
  *
- * <p>Slices: past 8 buckets a slice needs, the day is cut into the finest slices (an hour, ten minutes,
- * a minute) that still leave 8 hash buckets in each. A dedup batch holds events that arrived together,
+ * <p>Slices: past 8 buckets a slice needs, the day is cut into the finest slices (an hour down to a
+ * minute) that still leave 8 hash buckets in each. A dedup batch holds events that arrived together,
  * whose event times are close, so it writes a few partitions of one slice instead of one row into each
  * of thousands of partitions, and its rows are still written as a few batches.
  */
 public final class PartitionSizing {
 
-    /** Slices a layout may cut a day into, finest first; each divides a day. */
-    private static final int[] SLICE_SECONDS = {60, 600, 3_600};
+    /**
+     * Slices a layout may cut a day into, finest first; each divides a day. Close steps, so that the
+     * finest slicing that fits has 8 to 16 hash buckets in a slice, not a hundred.
+     */
+    private static final int[] SLICE_SECONDS = {60, 120, 300, 600, 1_200, 3_600};
     /** Hash buckets a slice has at least, so that one slice's writes spread over several nodes. */
     private static final int BUCKETS_PER_SLICE = 8;
 

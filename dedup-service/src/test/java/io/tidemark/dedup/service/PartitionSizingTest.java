@@ -40,7 +40,7 @@ class PartitionSizingTest {
         long stored = (long) (rate * 3600);
         Shape shape = sizing.shapeFor(Shape.ORIGINAL, stored, rate, today, midnight.plus(Duration.ofHours(1)));
         int slices = EventIndexLayout.WHOLE_DAY_SECONDS / shape.sliceSeconds();
-        assertEquals(600, shape.sliceSeconds(), "ten-minute slices: " + shape);
+        assertEquals(new Shape(300, 288 * 16), shape, "five-minute slices of 16 buckets");
         assertEquals(0, shape.buckets() % slices);
         assertTrue(shape.buckets() / slices >= 8, "at least 8 buckets a slice: " + shape);
         assertTrue(100_000_000.0 * EVENT_BYTES / shape.buckets() <= TARGET / 4.0, shape + " holds the day");
@@ -56,9 +56,9 @@ class PartitionSizingTest {
         assertEquals(Shape.ORIGINAL, sizing.shapeFor(Shape.ORIGINAL, 8 * (TARGET / 4), 0, past, now));
         assertEquals(new Shape(EventIndexLayout.WHOLE_DAY_SECONDS, 16),
                 sizing.shapeFor(Shape.ORIGINAL, 8 * (TARGET / 4) + 1, 0, past, now), "at least doubles");
-        // A backfill at 40 MB/s: an hour of it is 144 GB, 9,216 buckets of 16 MB in ten-minute slices.
+        // A backfill at 40 MB/s: an hour of it is 144 GB, 9,216 buckets of 16 MB: two-minute slices of 16.
         Shape backfill = sizing.shapeFor(Shape.ORIGINAL, 0, 40.0 * MB, past, now);
-        assertEquals(new Shape(600, 144 * 64), backfill);
+        assertEquals(new Shape(120, 720 * 16), backfill);
     }
 
     @Test
