@@ -29,9 +29,11 @@ import java.util.concurrent.CompletionStage;
  * A billion events a day, scaled down in time but not in layout: dedup stores one source's day as
  * fast as it can on a fresh Kafka and Cassandra of its own, told that the day has 24 hours ahead at
  * the present rate (the rate this machine reaches is near a billion a day), so it records the
- * layout such a day gets. Cassandra's own nodetool then measures each table's largest partition,
- * and the full day is extrapolated from what was written: every bucket keeps its rows and gets its
- * share of the rest of the day under the last layout.
+ * layout such a day gets. The claim ledger holds the dedup window, not a day: the source's claim
+ * counts are set to a billion on each of the window's past days before dedup starts, as after a month
+ * at that volume, so dedup claims under the layout such a month gets. Cassandra's own nodetool then
+ * measures each table's largest partition, and the full day (the full window) is extrapolated from
+ * what was written: every bucket keeps its rows and gets its share of the rest under the last layout.
  */
 public final class ScaleBenchmark implements Benchmark {
 
@@ -41,8 +43,7 @@ public final class ScaleBenchmark implements Benchmark {
     private static final double BUSIEST_HOUR = 3;
     private static final double MB = 1024d * 1024;
     private static final int RAW_PARTITIONS = 6;
-    /** The claim ledger's partitions per source and the dedup window in days (MessageLedger, DedupConfig). */
-    private static final int CLAIM_BUCKETS = 60;
+    /** The dedup window in days (DedupConfig). */
     private static final int WINDOW_DAYS = 30;
 
     @Override
@@ -61,6 +62,13 @@ public final class ScaleBenchmark implements Benchmark {
         try (PrivateStack stack = PrivateStack.of(ctx.root(), dir, ports,
                 List.of("-Dtidemark.stack.kafka.heap=512m", "-Dtidemark.stack.cassandra.heap=1g"))) {
             stack.ensureFresh();
+            try (CqlSession cql = session(stack)) {
+                LocalDate today = LocalDate.now(ZoneOffset.UTC);
+                for (int d = 1; d <= WINDOW_DAYS; d++) {
+                    cql.execute("UPDATE tidemark.claim_counts SET claims = claims + ? WHERE source = ? AND claimed_on = ?",
+                            (long) DAY_EVENTS, source, today.minusDays(d));
+                }
+            }
             double rate;
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrap()));
                  ServiceProcess dedup = ServiceProcess.of(ctx.root(), "dedup-service").properties(List.of(
@@ -81,12 +89,15 @@ public final class ScaleBenchmark implements Benchmark {
             nodetool.flush("tidemark");
             JsonNode index = nodetool.tablestats("tidemark", "events_by_day");
             JsonNode claims = nodetool.tablestats("tidemark", "message_claims");
-            try (CqlSession cql = CqlSession.builder()
-                    .addContactPoint(new InetSocketAddress("127.0.0.1", stack.cassandraPort()))
-                    .withLocalDatacenter("datacenter1").build()) {
+            try (CqlSession cql = session(stack)) {
                 report(ctx, cql, source, day, events, rate, index, claims);
             }
         }
+    }
+
+    private static CqlSession session(PrivateStack stack) {
+        return CqlSession.builder().addContactPoint(new InetSocketAddress("127.0.0.1", stack.cassandraPort()))
+                .withLocalDatacenter("datacenter1").build();
     }
 
     private static void report(BenchContext ctx, CqlSession cql, String source, LocalDate day, int events, double rate,
@@ -110,7 +121,12 @@ public final class ScaleBenchmark implements Benchmark {
         // busiest hour's slices.
         double rest = Math.max(0, DAY_EVENTS - stored) / buckets * BUSIEST_HOUR;
         double indexDayMb = (fullest + rest) * indexRowBytes / MB;
-        double claimRows = DAY_EVENTS * WINDOW_DAYS / CLAIM_BUCKETS;
+        List<Row> claimVersions = cql.execute("SELECT version, buckets, reason FROM tidemark.claim_layouts WHERE source = ?",
+                source).all();
+        int claimBuckets = claimVersions.isEmpty() ? 60 : claimVersions.get(0).getInt("buckets");
+        // Claims hash evenly over the buckets: at a million a bucket the fullest is within a few tenths
+        // of a percent of the mean, so the window is the mean of the last layout.
+        double claimRows = DAY_EVENTS * WINDOW_DAYS / claimBuckets;
         double claimWindowMb = claimRows * claimRowBytes / MB;
 
         System.out.printf("  scale: dedup stored %,d events of one day at %,.0f events/s (%,.0f a day at this rate)%n",
@@ -133,12 +149,17 @@ public final class ScaleBenchmark implements Benchmark {
                 "message_claims", claims.path("compacted_partition_maximum_bytes").asDouble() / 1024,
                 claims.path("compacted_partition_mean_bytes").asDouble() / 1024,
                 claims.path("number_of_partitions_estimate").asLong(), claimRowBytes);
-        System.out.printf("  scale: %-16s at 1 B a day: 1e9 x %d days / %d buckets = %,.0f claims x %,.0f bytes = %,.0f MB%n",
-                "", WINDOW_DAYS, CLAIM_BUCKETS, claimRows, claimRowBytes, claimWindowMb);
+        for (Row v : claimVersions) {
+            System.out.printf("  scale: claim layout version %d: %,d buckets (%s)%n", v.getInt("version"),
+                    v.getInt("buckets"), v.getString("reason"));
+        }
+        System.out.printf("  scale: %-16s at 1 B a day: 1e9 x %d days / %,d buckets = %,.0f claims x %,.0f bytes = %,.1f MB%n",
+                "", WINDOW_DAYS, claimBuckets, claimRows, claimRowBytes, claimWindowMb);
         ctx.report(Figure.alone(AREA, "events_by_day largest partition at 1 B/day", indexDayMb, "MB", "< 100 MB"));
         ctx.report(Figure.alone(AREA, "events_by_day buckets for the day", buckets, "buckets", null));
         ctx.report(Figure.alone(AREA, "message_claims largest partition at 1 B/day, 30-day window", claimWindowMb, "MB",
                 "< 100 MB"));
+        ctx.report(Figure.alone(AREA, "message_claims buckets for the source", claimBuckets, "buckets", null));
     }
 
     /** Rows in each bucket of the day, counted with a bounded number of reads in flight. */

@@ -55,6 +55,9 @@ public interface DedupConfig {
     /** How the event-time index spreads a busy (source, day) over partitions. */
     Index index();
 
+    /** How the dedup ledger spreads a busy source's claims over partitions. */
+    Claims claims();
+
     interface Pipeline {
         /**
          * Batches of one raw partition in flight at once (one claiming, the others writing): more
@@ -121,6 +124,19 @@ public interface DedupConfig {
          */
         @WithDefault("PT1H")
         Duration pastDayHorizon();
+    }
+
+    interface Claims {
+        /**
+         * Bytes a ledger partition should stay under: a source gets more claim buckets once the claims
+         * its window will hold would put a quarter of this into each.
+         */
+        @WithDefault("67108864")
+        long partitionTarget();
+
+        /** How often a host re-reads the claim layouts and claim counts of a source it claims for. */
+        @WithDefault("PT10S")
+        Duration layoutRefresh();
     }
 
     interface Cache {

@@ -20,17 +20,17 @@ import java.util.Map;
  * the window, at which event time first, and which raw-topic delivery owns the stored row.
  *
  * <p>Claims are plain reads and writes, not transactions: why that is enough is the ordering argument
- * in {@code EventDeduplicator}. Claims live in {@link #BUCKETS} partitions per source, so the claims of
- * one batch are read with one query and written with one mutation per partition.
+ * in {@code EventDeduplicator}. Claims live in a source's claim buckets ({@code ClaimLayouts}), so the
+ * claims of one batch that share a bucket are read with one query and written with one mutation.
  */
 @ApplicationScoped
 public class MessageLedger {
 
     /**
-     * Claim partitions per source. Part of the stored layout: changing it hides existing claims for
-     * the rest of their window (copies would be stored again), so it changes only with a new table.
-     * A multiple of the raw topic's partition count, so each claim partition is fed by exactly one
-     * Kafka partition (see {@link #bucket(String, String)}).
+     * Claim partitions per source in the original layout, the one of every source without a recorded
+     * claim layout. Grown layouts have this times a power of two (see {@code ClaimLayouts}). A multiple
+     * of the raw topic's partition count, so each claim partition is fed by exactly one Kafka partition
+     * (see {@link #bucket(String, String, int)}).
      */
     public static final int BUCKETS = 60;
 
@@ -67,13 +67,17 @@ public class MessageLedger {
     }
 
     /**
-     * The claim partition of a message: Kafka's own key hash (murmur2 of {@code source:messageId},
-     * what the default partitioner uses), modulo {@link #BUCKETS}. Stable whatever the topic's
-     * partition count; aligned with the Kafka partition whenever that count divides {@link #BUCKETS}.
+     * The claim partition of a message among {@code buckets}: Kafka's own key hash (murmur2 of
+     * {@code source:messageId}, what the default partitioner uses), modulo the count. Stable whatever
+     * the topic's partition count; aligned with the Kafka partition whenever that count divides it.
      */
-    public static short bucket(String source, String messageId) {
+    public static short bucket(String source, String messageId, int buckets) {
+        return (short) (keyHash(source, messageId) % buckets);
+    }
+
+    private static int keyHash(String source, String messageId) {
         byte[] key = EventKey.of(source, messageId).getBytes(StandardCharsets.UTF_8);
-        return (short) (Utils.toPositive(Utils.murmur2(key)) % BUCKETS);
+        return Utils.toPositive(Utils.murmur2(key));
     }
 
     /** The claims that exist among {@code messageIds} of one source and {@link #bucket bucket}, by messageId. */

@@ -8,6 +8,7 @@ import io.tidemark.dedup.repository.EventIndexRepository;
 import io.tidemark.dedup.repository.MessageLedger;
 import io.tidemark.event.CollectedEvent;
 import io.tidemark.event.EventIndexLayout;
+import io.tidemark.event.EventKey;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
@@ -60,15 +61,17 @@ public class EventDeduplicator {
     private final Map<String, CompletableFuture<Void>> inFlight = new ConcurrentHashMap<>();
 
     private final MessageLedger ledger;
+    private final ClaimLayouts claimLayouts;
     private final IndexLayouts layouts;
     private final EventIndexRepository index;
     private final CleanEventPublisher clean;
     private final RecentlyStoredKeys recent;
     private final DedupConfig config;
 
-    public EventDeduplicator(MessageLedger ledger, IndexLayouts layouts, EventIndexRepository index,
-            CleanEventPublisher clean, RecentlyStoredKeys recent, DedupConfig config) {
+    public EventDeduplicator(MessageLedger ledger, ClaimLayouts claimLayouts, IndexLayouts layouts,
+            EventIndexRepository index, CleanEventPublisher clean, RecentlyStoredKeys recent, DedupConfig config) {
         this.ledger = ledger;
+        this.claimLayouts = claimLayouts;
         this.layouts = layouts;
         this.index = index;
         this.clean = clean;
@@ -140,49 +143,85 @@ public class EventDeduplicator {
             registered.add(key);
             firsts.put(key, delivery);
         }
-        // A new claim takes its bucket from the layout of its day, so the layouts come first.
+        // A new claim takes its row's bucket from the layout of its day and its own bucket from its
+        // source's claim layouts, so the layouts come first.
         Set<IndexLayouts.Day> days = new LinkedHashSet<>();
-        firsts.values().forEach(d -> days.add(new IndexLayouts.Day(d.event().source(),
-                EventIndexLayout.eventDay(d.event().timestamp()))));
-        return persistently(null, "read index layouts", () -> layouts.refresh(days))
-                .flatMap(known -> inParallel(groups(firsts.values()), this::claimGroup)).map(groups -> {
+        Set<String> sources = new LinkedHashSet<>();
+        firsts.values().forEach(d -> {
+            days.add(new IndexLayouts.Day(d.event().source(), EventIndexLayout.eventDay(d.event().timestamp())));
+            sources.add(d.event().source());
+        });
+        return Uni.combine().all().unis(persistently(null, "read index layouts", () -> layouts.refresh(days)),
+                        persistently(null, "read claim layouts", () -> claimLayouts.refresh(sources))).discardItems()
+                .flatMap(known -> lookUp(firsts.values()))
+                .flatMap(existing -> claimNew(firsts.values(), existing)).map(decided -> {
             List<Claimed> toStore = new ArrayList<>();
-            for (List<Claimed> group : groups) {
-                for (Claimed c : group) {
-                    if (c.outcome() == StoreOutcome.DUPLICATE) {
-                        results.add(new Result(c.delivery().event(), StoreOutcome.DUPLICATE));
-                    } else {
-                        toStore.add(c);
-                    }
+            for (Claimed c : decided) {
+                if (c.outcome() == StoreOutcome.DUPLICATE) {
+                    results.add(new Result(c.delivery().event(), StoreOutcome.DUPLICATE));
+                } else {
+                    toStore.add(c);
                 }
             }
             return new ClaimedBatch(results, toStore, originals, registered, stored);
         });
     }
 
-    /** One lookup and one claim write for the deliveries of one ledger partition. */
-    private Uni<List<Claimed>> claimGroup(Group group) {
-        CollectedEvent first = group.deliveries().get(0).event();
-        List<String> messageIds = group.deliveries().stream().map(d -> d.event().messageId()).toList();
-        return persistently(first, "look up claims", () -> ledger.find(group.source(), group.bucket(), messageIds))
-                .flatMap(existing -> {
-                    List<Claimed> decided = new ArrayList<>(group.deliveries().size());
-                    List<MessageLedger.Claim> claims = new ArrayList<>();
-                    for (Delivery delivery : group.deliveries()) {
-                        MessageLedger.Claim claim = existing.get(delivery.event().messageId());
-                        Claimed c = decide(delivery, claim);
-                        decided.add(c);
-                        if (c.outcome() != StoreOutcome.DUPLICATE && claim == null) {
-                            claims.add(new MessageLedger.Claim(delivery.event().messageId(), c.eventTime(),
-                                    owner(delivery), c.bucket()));
-                        }
-                    }
-                    if (claims.isEmpty()) {
-                        return Uni.createFrom().item(decided);
-                    }
-                    return persistently(first, "claim", () -> ledger.record(group.source(), group.bucket(), claims))
-                            .replaceWith(decided);
-                });
+    /** A ledger partition: the claims of a source in one bucket, whatever layout that bucket is of. */
+    private record LedgerPartition(String source, short bucket) {
+    }
+
+    /**
+     * The claims that exist for these deliveries, by Kafka key: each message is looked for in its
+     * bucket under every claim layout of its source that may still hold it, one query per partition.
+     */
+    private Uni<Map<String, MessageLedger.Claim>> lookUp(Collection<Delivery> deliveries) {
+        Map<LedgerPartition, Set<String>> byPartition = new LinkedHashMap<>();
+        for (Delivery d : deliveries) {
+            String source = d.event().source();
+            String messageId = d.event().messageId();
+            for (int buckets : claimLayouts.lookupBuckets(source)) {
+                byPartition.computeIfAbsent(new LedgerPartition(source, MessageLedger.bucket(source, messageId, buckets)),
+                        k -> new LinkedHashSet<>()).add(messageId);
+            }
+        }
+        Map<String, MessageLedger.Claim> found = new ConcurrentHashMap<>();
+        return inParallel(byPartition.entrySet(), e -> persistently(null, "look up claims",
+                        () -> ledger.find(e.getKey().source(), e.getKey().bucket(), List.copyOf(e.getValue())))
+                        .invoke(claims -> claims.forEach((messageId, claim) ->
+                                found.putIfAbsent(EventKey.of(e.getKey().source(), messageId), claim))))
+                .replaceWith(found);
+    }
+
+    /**
+     * Decides each delivery from its claim and claims those nobody owns, in their bucket under their
+     * source's current claim layout, and counts the new claims per source.
+     */
+    private Uni<List<Claimed>> claimNew(Collection<Delivery> deliveries, Map<String, MessageLedger.Claim> existing) {
+        List<Claimed> decided = new ArrayList<>(deliveries.size());
+        Map<LedgerPartition, List<MessageLedger.Claim>> claims = new LinkedHashMap<>();
+        Map<String, Long> newPerSource = new LinkedHashMap<>();
+        for (Delivery delivery : deliveries) {
+            CollectedEvent event = delivery.event();
+            MessageLedger.Claim claim = existing.get(event.kafkaKey());
+            Claimed c = decide(delivery, claim);
+            decided.add(c);
+            if (c.outcome() != StoreOutcome.DUPLICATE && claim == null) {
+                String source = event.source();
+                short bucket = MessageLedger.bucket(source, event.messageId(), claimLayouts.currentBuckets(source));
+                claims.computeIfAbsent(new LedgerPartition(source, bucket), k -> new ArrayList<>())
+                        .add(new MessageLedger.Claim(event.messageId(), c.eventTime(), owner(delivery), c.bucket()));
+                newPerSource.merge(source, 1L, Long::sum);
+            }
+        }
+        if (claims.isEmpty()) {
+            return Uni.createFrom().item(decided);
+        }
+        return inParallel(claims.entrySet(), e -> persistently(null, "claim",
+                        () -> ledger.record(e.getKey().source(), e.getKey().bucket(), e.getValue())))
+                .flatMap(recorded -> inParallel(newPerSource.entrySet(), n -> persistently(null, "count claims",
+                        () -> claimLayouts.counted(n.getKey(), n.getValue()))))
+                .replaceWith(decided);
     }
 
     private Claimed decide(Delivery delivery, MessageLedger.Claim claim) {
@@ -226,24 +265,6 @@ public class EventDeduplicator {
                     batch.registered.forEach(key -> inFlight.remove(key, batch.stored));
                     batch.stored.complete(null);
                 });
-    }
-
-    /** Deliveries of one ledger partition. */
-    private record Group(String source, short bucket, List<Delivery> deliveries) {
-    }
-
-    private static List<Group> groups(Collection<Delivery> deliveries) {
-        record Key(String source, short bucket) {
-        }
-        Map<Key, List<Delivery>> byPartition = new LinkedHashMap<>();
-        for (Delivery d : deliveries) {
-            String source = d.event().source();
-            byPartition.computeIfAbsent(new Key(source, MessageLedger.bucket(source, d.event().messageId())),
-                    k -> new ArrayList<>()).add(d);
-        }
-        List<Group> groups = new ArrayList<>();
-        byPartition.forEach((key, list) -> groups.add(new Group(key.source(), key.bucket(), list)));
-        return groups;
     }
 
     /** The rows to store cut into batches of one index partition each, at most {@code row-batch-size} rows. */

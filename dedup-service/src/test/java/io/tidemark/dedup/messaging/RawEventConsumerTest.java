@@ -176,7 +176,7 @@ class RawEventConsumerTest {
 
         Row claim = session.execute(SimpleStatement.newInstance("SELECT TTL(event_time) AS ttl FROM "
                 + "tidemark.message_claims WHERE source = ? AND bucket = ? AND message_id = ?", source,
-                MessageLedger.bucket(source, messageId), messageId)).one();
+                MessageLedger.bucket(source, messageId, MessageLedger.BUCKETS), messageId)).one();
         long window = config.window().toSeconds();
         assertTrue(claim.getInt("ttl") <= window && claim.getInt("ttl") > window - 600, "ledger TTL " + claim.getInt("ttl"));
         Row row = session.execute(SimpleStatement.newInstance("SELECT TTL(type) AS ttl FROM tidemark.events_by_day "

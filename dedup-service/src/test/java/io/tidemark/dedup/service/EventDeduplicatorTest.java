@@ -82,7 +82,7 @@ class EventDeduplicatorTest {
                 new Delivery(event, EventCodec.encode(event), 5, 7), new Delivery(copy, EventCodec.encode(copy), 5, 9)));
         Row claim = session.execute(SimpleStatement.newInstance("SELECT owner_partition, owner_offset, event_time FROM "
                 + "tidemark.message_claims WHERE source = ? AND bucket = ? AND message_id = ?", source,
-                MessageLedger.bucket(source, messageId), messageId)).one();
+                MessageLedger.bucket(source, messageId, MessageLedger.BUCKETS), messageId)).one();
         assertEquals(5, claim.getInt("owner_partition"));
         assertEquals(7L, claim.getLong("owner_offset"));
         assertEquals(time, claim.getInstant("event_time"));
@@ -121,7 +121,7 @@ class EventDeduplicatorTest {
     private void claim(String messageId, Instant eventTime, int partition, long offset) {
         session.execute(SimpleStatement.newInstance("INSERT INTO tidemark.message_claims (source, bucket, message_id, "
                         + "event_time, first_seen, owner_partition, owner_offset) VALUES (?, ?, ?, ?, ?, ?, ?)", source,
-                MessageLedger.bucket(source, messageId), messageId, eventTime, Instant.now(), partition, offset));
+                MessageLedger.bucket(source, messageId, MessageLedger.BUCKETS), messageId, eventTime, Instant.now(), partition, offset));
     }
 
     private CollectedEvent event(String messageId, Instant time) {

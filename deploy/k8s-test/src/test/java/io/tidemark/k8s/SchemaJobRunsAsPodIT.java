@@ -43,7 +43,7 @@ class SchemaJobRunsAsPodIT {
     private static final String DATACENTER = System.getProperty("tidemark.test.cassandra.datacenter", "datacenter1");
     private static final Map<String, String> VARIABLES = Map.of("TIDEMARK_SCHEMA_LOCAL_DATACENTER", DATACENTER);
     private static final Duration PATIENCE = Duration.ofMinutes(3);
-    private static final Set<String> OWNED_TABLES = Set.of("events_by_day", "index_layouts", "changed_days", "day_changes",
+    private static final Set<String> OWNED_TABLES = Set.of("events_by_day", "index_layouts", "claim_layouts", "claim_counts", "changed_days", "day_changes",
             "message_claims", "exported_days", "mart_revisions", "mart_export_leases", "bulk_watermarks");
     private static final Path WORK = Path.of("target", "pods").toAbsolutePath();
 
