@@ -6,7 +6,7 @@ import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
 import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
-import io.tidemark.event.EventIndexLayout;
+import io.tidemark.testsupport.IndexBuckets;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -91,8 +91,7 @@ final class StoredRows implements AutoCloseable {
     private <V> Map<String, V> readOnce(String source, Collection<LocalDate> days, Collector<V> collector) {
         Map<String, V> into = new HashMap<>();
         for (LocalDate day : days) {
-            Row layout = session.execute(EventIndexLayout.HIGHEST_BUCKETS_CQL, source, day).one();
-            int buckets = EventIndexLayout.bucketsToRead(layout == null ? null : layout.getInt("buckets"));
+            int buckets = IndexBuckets.toRead(session, source, day);
             for (short bucket = 0; bucket < buckets; bucket++) {
                 for (Row row : session.execute(partition.bind(source, day, bucket).setPageSize(PAGE_ROWS))) {
                     collector.add(into, day, row);

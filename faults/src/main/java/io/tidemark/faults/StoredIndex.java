@@ -6,7 +6,8 @@ import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
-import io.tidemark.event.EventIndexLayout;
+import io.tidemark.testsupport.IndexBuckets;
+
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.LocalDate;
@@ -52,8 +53,7 @@ final class StoredIndex {
             for (String source : sources) {
                 List<CompletableFuture<Void>> reads = new ArrayList<>();
                 for (LocalDate day = from; !day.isAfter(to); day = day.plusDays(1)) {
-                    Row layout = session.execute(EventIndexLayout.HIGHEST_BUCKETS_CQL, source, day).one();
-                    int buckets = EventIndexLayout.bucketsToRead(layout == null ? null : layout.getInt("buckets"));
+                    int buckets = IndexBuckets.toRead(session, source, day);
                     for (short bucket = 0; bucket < buckets; bucket++) {
                         LocalDate d = day;
                         reads.add(collect(session.executeAsync(select.bind(source, day, bucket)), source, d, rows)

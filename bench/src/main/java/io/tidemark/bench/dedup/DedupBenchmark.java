@@ -3,13 +3,13 @@ package io.tidemark.bench.dedup;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
 import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
-import com.datastax.oss.driver.api.core.cql.Row;
 import io.tidemark.bench.BenchContext;
 import io.tidemark.bench.Benchmark;
 import io.tidemark.bench.Figure;
 import io.tidemark.event.CollectedEvent;
 import io.tidemark.event.EventCodec;
 import io.tidemark.event.EventIndexLayout;
+import io.tidemark.testsupport.IndexBuckets;
 import io.tidemark.testsupport.ServiceProcess;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -198,8 +198,7 @@ public final class DedupBenchmark implements Benchmark {
                 .build()) {
             long count = 0;
             for (LocalDate day : days) {
-                Row layout = session.execute(EventIndexLayout.HIGHEST_BUCKETS_CQL, source, day).one();
-                int buckets = EventIndexLayout.bucketsToRead(layout == null ? null : layout.getInt("buckets"));
+                int buckets = IndexBuckets.toRead(session, source, day);
                 for (short bucket = 0; bucket < buckets; bucket++) {
                     count += session.execute(session.prepare("SELECT COUNT(*) FROM tidemark.events_by_day "
                             + "WHERE source = ? AND event_date = ? AND bucket = ?").bind(source, day, bucket))
