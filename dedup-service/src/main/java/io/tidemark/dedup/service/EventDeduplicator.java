@@ -217,11 +217,13 @@ public class EventDeduplicator {
         if (claims.isEmpty()) {
             return Uni.createFrom().item(decided);
         }
-        return inParallel(claims.entrySet(), e -> persistently(null, "claim",
-                        () -> ledger.record(e.getKey().source(), e.getKey().bucket(), e.getValue())))
-                .flatMap(recorded -> inParallel(newPerSource.entrySet(), n -> persistently(null, "count claims",
-                        () -> claimLayouts.counted(n.getKey(), n.getValue()))))
-                .replaceWith(decided);
+        // The counts only size future layouts, so they need not wait for the claims, nor the claims for them.
+        return Uni.combine().all().unis(
+                        inParallel(claims.entrySet(), e -> persistently(null, "claim",
+                                () -> ledger.record(e.getKey().source(), e.getKey().bucket(), e.getValue()))),
+                        inParallel(newPerSource.entrySet(), n -> persistently(null, "count claims",
+                                () -> claimLayouts.counted(n.getKey(), n.getValue()))))
+                .discardItems().replaceWith(decided);
     }
 
     private Claimed decide(Delivery delivery, MessageLedger.Claim claim) {
