@@ -1,7 +1,5 @@
 package io.tidemark.dedup.service;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.smallrye.mutiny.Uni;
 import io.tidemark.dedup.config.DedupConfig;
 import io.tidemark.dedup.repository.ClaimLayoutRepository;
@@ -46,23 +44,17 @@ public class ClaimLayouts {
     private static final ClaimLayoutRepository.Version ORIGINAL =
             new ClaimLayoutRepository.Version(0, MessageLedger.BUCKETS, Instant.EPOCH);
 
-    /** The versions of a source, newest first and ending with the original, and when they were read. */
-    private record Known(List<ClaimLayoutRepository.Version> versions, long readAtNanos) {
-    }
-
     private final ClaimLayoutRepository repository;
     private final long partitionTarget;
     private final Duration window;
-    private final long refreshNanos;
-    private final Cache<String, Known> known;
+    /** The versions of each source, newest first and ending with the original. */
+    private final Refreshed<String, List<ClaimLayoutRepository.Version>> known;
 
     public ClaimLayouts(ClaimLayoutRepository repository, DedupConfig config) {
         this.repository = repository;
         this.partitionTarget = config.claims().partitionTarget();
         this.window = config.window();
-        this.refreshNanos = config.claims().layoutRefresh().toNanos();
-        // Sources no batch touched for an hour are read again when one does.
-        this.known = Caffeine.newBuilder().maximumSize(100_000).expireAfterAccess(Duration.ofHours(1)).build();
+        this.known = new Refreshed<>(config.claims().layoutRefresh(), "claim layouts", (source, before) -> read(source));
     }
 
     /**
@@ -71,19 +63,7 @@ public class ClaimLayouts {
      * last known layouts meanwhile.
      */
     public Uni<Void> refresh(Collection<String> sources) {
-        long now = System.nanoTime();
-        List<Uni<Void>> reads = new ArrayList<>();
-        for (String source : sources) {
-            Known k = known.getIfPresent(source);
-            if (k == null || now - k.readAtNanos() >= refreshNanos) {
-                Uni<Void> read = refresh(source);
-                reads.add(k == null ? read : read.onFailure().recoverWithItem(failure -> {
-                    LOG.debugf("re-reading the claim layout of %s failed, keeping it: %s", source, failure.toString());
-                    return null;
-                }));
-            }
-        }
-        return reads.isEmpty() ? Uni.createFrom().voidItem() : Uni.join().all(reads).andFailFast().replaceWithVoid();
+        return known.refresh(sources);
     }
 
     /** The bucket count new claims of the source go to; call after {@link #refresh}. */
@@ -141,23 +121,21 @@ public class ClaimLayouts {
     }
 
     private List<ClaimLayoutRepository.Version> versions(String source) {
-        Known k = known.getIfPresent(source);
-        return k == null ? List.of(ORIGINAL) : k.versions();
+        List<ClaimLayoutRepository.Version> versions = known.get(source);
+        return versions == null ? List.of(ORIGINAL) : versions;
     }
 
-    private Uni<Void> refresh(String source) {
+    private Uni<List<ClaimLayoutRepository.Version>> read(String source) {
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
         long windowDays = Math.max(1, (window.toSeconds() + 86_399) / 86_400);
         return Uni.combine().all().unis(repository.versions(source), repository.counts(source, today.minusDays(windowDays)))
                 .asTuple().flatMap(read -> {
-                    long now = System.nanoTime();
                     List<ClaimLayoutRepository.Version> versions = withOriginal(read.getItem1());
                     ClaimLayoutRepository.Version current = versions.get(0);
                     double projected = projectedClaims(read.getItem2(), today, windowDays);
                     int wanted = bucketsFor(current.buckets(), projected, partitionTarget);
                     if (wanted == current.buckets()) {
-                        known.put(source, new Known(versions, now));
-                        return Uni.createFrom().voidItem();
+                        return Uni.createFrom().item(versions);
                     }
                     ClaimLayoutRepository.Version next =
                             new ClaimLayoutRepository.Version(current.version() + 1, wanted, Instant.now());
@@ -171,8 +149,7 @@ public class ClaimLayouts {
                             })
                             // Whoever added the version, the recorded ones are what this host claims with.
                             .flatMap(added -> repository.versions(source))
-                            .invoke(recorded -> known.put(source, new Known(withOriginal(recorded), now)))
-                            .replaceWithVoid();
+                            .map(ClaimLayouts::withOriginal);
                 });
     }
 

@@ -1,7 +1,5 @@
 package io.tidemark.dedup.service;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.smallrye.mutiny.Uni;
 import io.tidemark.dedup.config.DedupConfig;
 import io.tidemark.dedup.repository.IndexLayoutRepository;
@@ -9,12 +7,9 @@ import io.tidemark.event.EventIndexLayout;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -34,21 +29,18 @@ public class IndexLayouts {
     public record Day(String source, LocalDate day) {
     }
 
-    /** What this host last read for a day, and when, to tell the rate its bytes grow at. */
-    private record Known(IndexLayoutRepository.Version version, long storedBytes, long readAtNanos) {
+    /** What this host last read for a day: its layout, and its bytes, to tell the rate they grow at. */
+    private record Known(IndexLayoutRepository.Version version, long storedBytes) {
     }
 
     private final IndexLayoutRepository repository;
     private final PartitionSizing sizing;
-    private final long refreshNanos;
-    private final Cache<Day, Known> known;
+    private final Refreshed<Day, Known> known;
 
     public IndexLayouts(IndexLayoutRepository repository, DedupConfig config) {
         this.repository = repository;
         this.sizing = new PartitionSizing(config.index().partitionTarget(), config.index().pastDayHorizon());
-        this.refreshNanos = config.index().layoutRefresh().toNanos();
-        // Days no batch touched for an hour are read again when one does.
-        this.known = Caffeine.newBuilder().maximumSize(100_000).expireAfterAccess(Duration.ofHours(1)).build();
+        this.known = new Refreshed<>(config.index().layoutRefresh(), "index layout", this::read);
     }
 
     /**
@@ -57,53 +49,37 @@ public class IndexLayouts {
      * known count meanwhile (at worst a few more rows in the smaller count's buckets).
      */
     public Uni<Void> refresh(Collection<Day> days) {
-        long now = System.nanoTime();
-        List<Uni<Void>> reads = new ArrayList<>();
-        for (Day day : days) {
-            Known k = known.getIfPresent(day);
-            if (k == null || now - k.readAtNanos() >= refreshNanos) {
-                reads.add(refresh(day, k));
-            }
-        }
-        return reads.isEmpty() ? Uni.createFrom().voidItem() : Uni.join().all(reads).andFailFast().replaceWithVoid();
+        return known.refresh(days);
     }
 
     /** The bucket of a new message of {@code day} at {@code eventTime}; call after {@link #refresh}. */
     public short bucket(Day day, String messageId, Instant eventTime) {
-        Known k = known.getIfPresent(day);
+        Known k = known.get(day);
         if (k == null) {
             return EventIndexLayout.bucket(messageId);
         }
         return EventIndexLayout.bucket(messageId, eventTime, k.version().sliceSeconds(), k.version().buckets());
     }
 
-    private Uni<Void> refresh(Day day, Known before) {
-        Uni<Void> reading = Uni.combine().all()
+    private Uni<Known> read(Day day, Refreshed.Entry<Known> before) {
+        return Uni.combine().all()
                 .unis(repository.latest(day.source(), day.day()), repository.storedBytes(day.source(), day.day())).asTuple()
                 .flatMap(read -> decide(day, before, read.getItem1(), read.getItem2()));
-        if (before == null) {
-            return reading;
-        }
-        return reading.onFailure().recoverWithItem(failure -> {
-            LOG.debugf("re-reading the layout of %s %s failed, keeping %d buckets: %s", day.source(), day.day(),
-                    before.version().buckets(), failure.toString());
-            return null;
-        });
     }
 
-    private Uni<Void> decide(Day day, Known before, Optional<IndexLayoutRepository.Version> recorded, long storedBytes) {
+    private Uni<Known> decide(Day day, Refreshed.Entry<Known> before, Optional<IndexLayoutRepository.Version> recorded,
+            long storedBytes) {
         IndexLayoutRepository.Version current = recorded.orElse(new IndexLayoutRepository.Version(0,
                 EventIndexLayout.ORIGINAL_BUCKETS, EventIndexLayout.WHOLE_DAY_SECONDS));
         long now = System.nanoTime();
         double rate = 0;
         if (before != null && now > before.readAtNanos()) {
-            rate = (storedBytes - before.storedBytes()) / ((now - before.readAtNanos()) / 1e9);
+            rate = (storedBytes - before.value().storedBytes()) / ((now - before.readAtNanos()) / 1e9);
         }
         PartitionSizing.Shape wanted = sizing.shapeFor(new PartitionSizing.Shape(current.sliceSeconds(), current.buckets()),
                 storedBytes, rate, day.day(), Instant.now());
         if (wanted.buckets() == current.buckets()) {
-            known.put(day, new Known(current, storedBytes, now));
-            return Uni.createFrom().voidItem();
+            return Uni.createFrom().item(new Known(current, storedBytes));
         }
         IndexLayoutRepository.Version next = new IndexLayoutRepository.Version(current.version() + 1, wanted.buckets(),
                 wanted.sliceSeconds());
@@ -118,7 +94,6 @@ public class IndexLayouts {
                 })
                 // Whoever added the version, the recorded one is what this host claims with.
                 .flatMap(added -> repository.latest(day.source(), day.day()))
-                .invoke(latest -> known.put(day, new Known(latest.orElse(current), storedBytes, now)))
-                .replaceWithVoid();
+                .map(latest -> new Known(latest.orElse(current), storedBytes));
     }
 }
