@@ -6,10 +6,10 @@ import com.datastax.oss.quarkus.runtime.api.session.QuarkusCqlSession;
 import io.quarkus.test.junit.QuarkusTest;
 import io.tidemark.dedup.config.DedupConfig;
 import io.tidemark.dedup.repository.MessageLedger;
+import io.tidemark.dedup.service.TestEvents;
 import io.tidemark.event.CollectedEvent;
 import io.tidemark.event.EventCodec;
 import io.tidemark.event.EventIndexLayout;
-import io.tidemark.event.EventType;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -34,7 +34,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
 
@@ -71,8 +70,7 @@ class RawEventConsumerTest {
     }
 
     private CollectedEvent event(String messageId, Instant time) {
-        return new CollectedEvent(CollectedEvent.FORMAT_VERSION, source, messageId, EventType.TRACK, "Clicked", null,
-                "u-" + messageId, null, null, null, null, null, null, null, time, time, null, Instant.now(), Set.of());
+        return TestEvents.click(source, messageId, time);
     }
 
     /** Sends the event keyed as ingest does and returns the partition it landed on. */

@@ -8,16 +8,13 @@ import io.tidemark.dedup.repository.MessageLedger;
 import io.tidemark.event.CollectedEvent;
 import io.tidemark.event.EventCodec;
 import io.tidemark.event.EventIndexLayout;
-import io.tidemark.event.EventType;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -29,7 +26,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 @QuarkusTest
 class EventDeduplicatorTest {
 
-    private static final Duration PATIENCE = Duration.ofSeconds(30);
 
     @Inject
     EventDeduplicator deduplicator;
@@ -114,8 +110,7 @@ class EventDeduplicatorTest {
     }
 
     private List<StoreOutcome> outcomes(Delivery... deliveries) {
-        return deduplicator.claim(List.of(deliveries)).flatMap(deduplicator::store).await().atMost(PATIENCE)
-                .stream().map(EventDeduplicator.Result::outcome).sorted().toList();
+        return TestEvents.outcomes(deduplicator, List.of(deliveries)).stream().sorted().toList();
     }
 
     private void claim(String messageId, Instant eventTime, int partition, long offset) {
@@ -125,8 +120,7 @@ class EventDeduplicatorTest {
     }
 
     private CollectedEvent event(String messageId, Instant time) {
-        return new CollectedEvent(CollectedEvent.FORMAT_VERSION, source, messageId, EventType.TRACK, "Clicked", null,
-                "u-" + messageId, null, null, null, null, null, null, null, time, time, null, Instant.now(), Set.of());
+        return TestEvents.click(source, messageId, time);
     }
 
     private List<Row> rowsOf(String messageId, LocalDate day) {

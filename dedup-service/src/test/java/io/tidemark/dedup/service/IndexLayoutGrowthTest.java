@@ -9,11 +9,9 @@ import io.quarkus.test.junit.TestProfile;
 import io.tidemark.event.CollectedEvent;
 import io.tidemark.event.EventCodec;
 import io.tidemark.event.EventIndexLayout;
-import io.tidemark.event.EventType;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.temporal.ChronoUnit;
@@ -39,7 +37,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestProfile(IndexLayoutGrowthTest.SmallPartitions.class)
 class IndexLayoutGrowthTest {
 
-    private static final Duration PATIENCE = Duration.ofSeconds(30);
     private static final int EVENTS = 600;
     private static final int BATCH = 50;
 
@@ -127,8 +124,7 @@ class IndexLayoutGrowthTest {
     }
 
     private List<StoreOutcome> outcomes(List<Delivery> deliveries) {
-        return deduplicator.claim(deliveries).flatMap(deduplicator::store).await().atMost(PATIENCE)
-                .stream().map(EventDeduplicator.Result::outcome).toList();
+        return TestEvents.outcomes(deduplicator, deliveries);
     }
 
     private Map<String, Integer> rowsOfDay(LocalDate day, int buckets) {
@@ -165,7 +161,6 @@ class IndexLayoutGrowthTest {
     }
 
     private CollectedEvent event(String messageId, Instant time) {
-        return new CollectedEvent(CollectedEvent.FORMAT_VERSION, source, messageId, EventType.TRACK, "Clicked", null,
-                "u-" + messageId, null, null, null, null, null, null, null, time, time, null, Instant.now(), Set.of());
+        return TestEvents.click(source, messageId, time);
     }
 }
