@@ -17,6 +17,7 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -177,10 +178,12 @@ public class EventDeduplicator {
      */
     private Uni<Map<String, MessageLedger.Claim>> lookUp(Collection<Delivery> deliveries) {
         Map<LedgerPartition, Set<String>> byPartition = new LinkedHashMap<>();
+        // Once per source, not per message: a batch's messages mostly share a few sources.
+        Map<String, List<Integer>> lookupBuckets = new HashMap<>();
         for (Delivery d : deliveries) {
             String source = d.event().source();
             String messageId = d.event().messageId();
-            for (int buckets : claimLayouts.lookupBuckets(source)) {
+            for (int buckets : lookupBuckets.computeIfAbsent(source, claimLayouts::lookupBuckets)) {
                 byPartition.computeIfAbsent(new LedgerPartition(source, MessageLedger.bucket(source, messageId, buckets)),
                         k -> new LinkedHashSet<>()).add(messageId);
             }
