@@ -155,7 +155,8 @@ class RawEventConsumerTest {
             CollectedEvent marker = event("marker-" + UUID.randomUUID(), time);
             producer.send(new ProducerRecord<>(RAW, partition, marker.kafkaKey(), EventCodec.encode(marker))).get();
 
-            List<ConsumerRecord<String, byte[]>> published = readUntil(cleanTopic, marker.kafkaKey());
+            // The two keys may land on different clean partitions, so the marker can be read first.
+            List<ConsumerRecord<String, byte[]>> published = readUntil(cleanTopic, marker.kafkaKey(), event.kafkaKey());
             List<ConsumerRecord<String, byte[]>> mine = published.stream()
                     .filter(r -> event.kafkaKey().equals(r.key())).toList();
             assertEquals(1, mine.size());
@@ -184,11 +185,12 @@ class RawEventConsumerTest {
         assertTrue(row.getInt("ttl") <= eventTtl && row.getInt("ttl") > eventTtl - 600, "event TTL " + row.getInt("ttl"));
     }
 
-    /** Reads the topic until a record with {@code key} arrived (or patience ran out), returning all read. */
-    private static List<ConsumerRecord<String, byte[]>> readUntil(KafkaConsumer<String, byte[]> consumer, String key) {
+    /** Reads the topic until a record with each of {@code keys} arrived (or patience ran out), returning all read. */
+    private static List<ConsumerRecord<String, byte[]>> readUntil(KafkaConsumer<String, byte[]> consumer, String... keys) {
         List<ConsumerRecord<String, byte[]>> read = new ArrayList<>();
         Instant deadline = Instant.now().plus(PATIENCE);
-        while (read.stream().noneMatch(r -> key.equals(r.key())) && Instant.now().isBefore(deadline)) {
+        while (!List.of(keys).stream().allMatch(key -> read.stream().anyMatch(r -> key.equals(r.key())))
+                && Instant.now().isBefore(deadline)) {
             consumer.poll(Duration.ofMillis(200)).forEach(read::add);
         }
         return read;
