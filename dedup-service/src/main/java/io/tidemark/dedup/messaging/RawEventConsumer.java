@@ -1,6 +1,7 @@
 package io.tidemark.dedup.messaging;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.kafka.KafkaRecord;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
@@ -17,6 +18,8 @@ import org.eclipse.microprofile.reactive.messaging.Acknowledgment;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -39,6 +42,7 @@ public class RawEventConsumer {
     private final DeadLetterPublisher deadLetters;
     private final DedupConfig config;
     private final MeterRegistry metrics;
+    private final Timer storedDelay;
     private final Map<TopicPartition, PartitionPipeline<Claimed>> pipelines = new ConcurrentHashMap<>();
 
     public RawEventConsumer(EventDeduplicator deduplicator, DeadLetterPublisher deadLetters, DedupConfig config,
@@ -47,6 +51,14 @@ public class RawEventConsumer {
         this.deadLetters = deadLetters;
         this.config = config;
         this.metrics = metrics;
+        // How far behind ingest the stored data is: what a dashboard's freshness depends on. One series
+        // for the service, not per source, since a histogram per source would multiply its buckets.
+        this.storedDelay = Timer.builder("tidemark.dedup.stored.delay")
+                .description("From ingest's receivedAt to the event's row stored and published, newly stored events")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(5))
+                .maximumExpectedValue(Duration.ofHours(1))
+                .register(metrics);
     }
 
     /** A batch past its claims: its undecodable records on their way to the dead letter topic. */
@@ -111,9 +123,18 @@ public class RawEventConsumer {
 
     private void count(List<EventDeduplicator.Result> results) {
         Map<List<String>, Integer> counts = new HashMap<>();
+        Instant now = Instant.now();
         for (EventDeduplicator.Result result : results) {
             CollectedEvent event = result.event();
             counts.merge(List.of(event.source(), result.outcome().name().toLowerCase()), 1, Integer::sum);
+            // A redelivery (COMPLETED) was received long ago by definition; it would only say how late the retry came.
+            if (result.outcome() == StoreOutcome.STORED && event.receivedAt() != null) {
+                Duration delay = Duration.between(event.receivedAt(), now);
+                // Ingest's clock ahead of this host's: no delay to report rather than a made-up one.
+                if (!delay.isNegative()) {
+                    storedDelay.record(delay);
+                }
+            }
             if (result.outcome() != StoreOutcome.STORED) {
                 LOG.debugf("messageId=%s source=%s %s", event.messageId(), event.source(), result.outcome());
             }

@@ -3,6 +3,8 @@ package io.tidemark.dedup.messaging;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.datastax.oss.quarkus.runtime.api.session.QuarkusCqlSession;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.quarkus.test.junit.QuarkusTest;
 import io.tidemark.dedup.config.DedupConfig;
 import io.tidemark.dedup.repository.MessageLedger;
@@ -53,6 +55,9 @@ class RawEventConsumerTest {
 
     @Inject
     DedupConfig config;
+
+    @Inject
+    MeterRegistry metrics;
 
     private KafkaProducer<String, byte[]> producer;
     private String source;
@@ -164,6 +169,27 @@ class RawEventConsumerTest {
             assertEquals(event.messageId(), decoded.messageId());
             assertEquals(time, decoded.timestamp());
         }
+    }
+
+    @Test
+    void storedDelayIsMeasuredFromIngestsReceiptNotFromTheEventTime() throws Exception {
+        Timer delay = metrics.find("tidemark.dedup.stored.delay").timer();
+        double before = delay.totalTime(java.util.concurrent.TimeUnit.SECONDS);
+        // Happened two days ago (an offline phone), reached ingest five minutes ago, stored now.
+        Instant receivedAt = Instant.now().minus(5, ChronoUnit.MINUTES).truncatedTo(ChronoUnit.MILLIS);
+        Instant time = receivedAt.minus(2, ChronoUnit.DAYS);
+        CollectedEvent clicked = event(UUID.randomUUID().toString(), time);
+        CollectedEvent received = new CollectedEvent(clicked.v(), clicked.source(), clicked.messageId(), clicked.type(),
+                clicked.event(), clicked.name(), clicked.userId(), clicked.anonymousId(), clicked.groupId(),
+                clicked.previousId(), clicked.properties(), clicked.traits(), clicked.context(), clicked.integrations(),
+                clicked.timestamp(), clicked.originalTimestamp(), clicked.sentAt(), receivedAt, clicked.flags());
+        send(received);
+        eventually(() -> rowsOf(received.messageId(), EventIndexLayout.eventDay(time)), rows -> !rows.isEmpty());
+
+        // Five minutes, not two days; other tests' events add only their own few milliseconds.
+        double grown = eventually(() -> delay.totalTime(java.util.concurrent.TimeUnit.SECONDS) - before,
+                seconds -> seconds >= 300);
+        assertTrue(grown < 2 * 24 * 3600, "measured from receivedAt, not from the event time: " + grown + " s");
     }
 
     @Test
