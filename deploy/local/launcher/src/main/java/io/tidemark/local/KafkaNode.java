@@ -163,6 +163,11 @@ final class KafkaNode implements StackPart {
     }
 
     @Override
+    public Probe readinessProbe(Duration longestProbe) {
+        return endpoint.readinessProbe(longestProbe);
+    }
+
+    @Override
     public Duration readyTimeout() {
         return settings.seconds("kafka.ready.timeout.seconds");
     }

@@ -27,24 +27,26 @@ final class Readiness {
     /**
      * Returns how long the wait took. Each failed probe doubles the next one's timeout up to
      * {@link #LONGEST_PROBE}: a quick answer costs nothing on an idle machine, and a loaded one still
-     * gets a probe long enough to succeed.
+     * gets a probe long enough to succeed. The probes share what the part keeps open between them.
      */
     Duration await(StackPart part, Optional<ProcessHandle> process) {
         long start = System.nanoTime();
         long deadline = start + part.readyTimeout().toNanos();
-        Duration probe = firstProbe;
-        while (true) {
-            if (part.answers(probe)) {
-                return Duration.ofNanos(System.nanoTime() - start);
+        Duration timeout = firstProbe;
+        try (Probe probe = part.readinessProbe(LONGEST_PROBE)) {
+            while (true) {
+                if (probe.answers(timeout)) {
+                    return Duration.ofNanos(System.nanoTime() - start);
+                }
+                if (process.isPresent() && !process.get().isAlive()) {
+                    throw failure(part, "exited before it answered on " + part.address());
+                }
+                if (System.nanoTime() > deadline) {
+                    throw failure(part, "did not answer on " + part.address() + " within " + part.readyTimeout().toSeconds() + " s");
+                }
+                timeout = timeout.multipliedBy(2).compareTo(LONGEST_PROBE) > 0 ? LONGEST_PROBE : timeout.multipliedBy(2);
+                Sleep.sleep(poll);
             }
-            if (process.isPresent() && !process.get().isAlive()) {
-                throw failure(part, "exited before it answered on " + part.address());
-            }
-            if (System.nanoTime() > deadline) {
-                throw failure(part, "did not answer on " + part.address() + " within " + part.readyTimeout().toSeconds() + " s");
-            }
-            probe = probe.multipliedBy(2).compareTo(LONGEST_PROBE) > 0 ? LONGEST_PROBE : probe.multipliedBy(2);
-            Sleep.sleep(poll);
         }
     }
 

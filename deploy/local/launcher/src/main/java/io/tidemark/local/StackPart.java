@@ -31,6 +31,14 @@ interface StackPart {
     /** One readiness probe given {@code timeout}: a part started on a loaded machine answers slowly at first. */
     boolean answers(Duration timeout);
 
+    /**
+     * The probes of one readiness wait, none longer than {@code longestProbe}; by default each is a
+     * separate {@link #answers(Duration)}.
+     */
+    default Probe readinessProbe(Duration longestProbe) {
+        return this::answers;
+    }
+
     Duration readyTimeout();
 
     Path log();
