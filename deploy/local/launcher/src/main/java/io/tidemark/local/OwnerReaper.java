@@ -1,6 +1,11 @@
 package io.tidemark.local;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 
@@ -25,12 +30,42 @@ public final class OwnerReaper {
                 DetachedProcess.java(),
                 // It only sleeps and polls: the smallest JVM that will do.
                 "-Xms8m", "-Xmx32m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
-                "-cp", layout.launcherJar() + ":" + layout.launcherLib() + "/*",
+                "-cp", ownCopy(layout) + ":" + layout.launcherLib() + "/*",
                 MAIN_CLASS,
                 "--root", layout.root().toString(),
                 "--local-dir", layout.localDir().toString(),
                 OWNER_PID, Long.toString(owner.pid()),
                 "--owner-start", Long.toString(owner.startMillis()));
+    }
+
+    /**
+     * The launcher jar as the reaper runs it: a copy in the run directory, one per build of the jar.
+     * Building the launcher rewrites the jar in place, and a reaper that then loads a class from it dies
+     * with NoClassDefFoundError, so its owner's servers outlive the owner. Copies of older builds are
+     * removed; a reaper still running from one keeps its open file.
+     */
+    static Path ownCopy(StackLayout layout) {
+        Path jar = layout.launcherJar();
+        try {
+            Files.createDirectories(layout.runDir());
+            Path copy = layout.runDir().resolve("reaper-" + Files.size(jar) + "-"
+                    + Files.getLastModifiedTime(jar).toMillis() + ".jar");
+            if (!Files.exists(copy)) {
+                Path partial = Files.createTempFile(layout.runDir(), "reaper-", ".partial");
+                Files.copy(jar, partial, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(partial, copy, StandardCopyOption.ATOMIC_MOVE);
+                try (DirectoryStream<Path> older = Files.newDirectoryStream(layout.runDir(), "reaper-*.jar")) {
+                    for (Path old : older) {
+                        if (!old.equals(copy)) {
+                            Files.deleteIfExists(old);
+                        }
+                    }
+                }
+            }
+            return copy;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot copy " + jar + " for the reaper", e);
+        }
     }
 
     public static void main(String[] args) {
