@@ -13,13 +13,15 @@ import org.apache.kafka.common.TopicPartition;
 final class ConsumerLag {
 
     static final String RAW_TOPIC = "tidemark.events.raw";
+    private static final java.time.Duration CLOSE_WITHIN = java.time.Duration.ofSeconds(1);
 
     private ConsumerLag() {
     }
 
     /** Sum over every group that committed on the raw topic of (end offset - committed offset); -1 when Kafka cannot tell. */
     static long rawTopicLag(String bootstrap) {
-        try (Admin admin = KafkaAdmin.open(bootstrap)) {
+        Admin admin = KafkaAdmin.open(bootstrap);
+        try {
             long lag = 0;
             boolean anyGroup = false;
             for (ConsumerGroupListing group : admin.listConsumerGroups().all().get(10, TimeUnit.SECONDS)) {
@@ -41,6 +43,10 @@ final class ConsumerLag {
             return anyGroup ? lag : -1;
         } catch (Exception e) {
             return -1;
+        } finally {
+            // A plain close waits for calls that timed out here to time out in the client too (up to its
+            // API timeout, 30 s) while a broker is down, and the sampler then took no sample for that long.
+            admin.close(CLOSE_WITHIN);
         }
     }
 }
