@@ -1,16 +1,11 @@
 package io.tidemark.schema;
 
 import com.datastax.oss.driver.api.core.CqlSession;
-import com.datastax.oss.driver.api.core.DriverException;
-import com.datastax.oss.driver.api.core.servererrors.InvalidQueryException;
-import com.datastax.oss.driver.api.core.servererrors.ReadFailureException;
-import com.datastax.oss.driver.api.core.servererrors.WriteFailureException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.cognitor.cassandra.migration.Database;
 import org.cognitor.cassandra.migration.MigrationConfiguration;
-import org.cognitor.cassandra.migration.MigrationException;
 import org.cognitor.cassandra.migration.MigrationRepository;
 import org.cognitor.cassandra.migration.MigrationTask;
 import org.cognitor.cassandra.migration.keyspace.Keyspace;
@@ -22,13 +17,19 @@ import org.cognitor.cassandra.migration.keyspace.Keyspace;
  */
 public final class CassandraSchema {
 
-    private static final int SETTLE_ATTEMPTS = 10;
     private static final Duration AGREEMENT_POLL = Duration.ofMillis(500);
 
     private final CassandraTarget target;
+    // One lead id for all of this runner's owners and tries: a try recognises the lead a timed-out one took.
+    private final MigrationLead lead;
 
     public CassandraSchema(CassandraTarget target) {
+        this(target, new MigrationLead());
+    }
+
+    CassandraSchema(CassandraTarget target, MigrationLead lead) {
         this.target = target;
+        this.lead = lead;
     }
 
     /**
@@ -43,55 +44,68 @@ public final class CassandraSchema {
                 MigrationConfiguration configuration = new MigrationConfiguration()
                         .withKeyspace(new Keyspace(keyspace).with(replication.strategy()))
                         .withTablePrefix(owner.ownerName());
-                report.add(owner.ownerName() + ": " + migrate(session, owner, configuration));
+                report.add(owner.ownerName() + ": " + migrate(session, owner, configuration, lead));
             }
         }
         return report;
     }
 
     /**
-     * One owner's scripts, retried while the cluster's schema has not settled. The library creates its
-     * history tables and at once prepares and reads them at QUORUM; on a fresh cluster a node that the
-     * driver saw up late can get there before the new table reached it (the driver's schema agreement
-     * counts only the nodes it saw up when the DDL returned) and answers "does not exist" or fails the
-     * read. Every step is idempotent, so waiting for agreement and starting the owner again is safe.
+     * One owner's scripts, tried again ({@link MigrationAttempts}) while the cluster's schema has not settled or after a
+     * coordinator timeout. The library creates its history tables and at once prepares and reads them at QUORUM; on a
+     * fresh cluster a node that the driver saw up late can get there before the new table reached it (the driver's
+     * schema agreement counts only the nodes it saw up when the DDL returned) and answers "does not exist" or fails the
+     * read. A node starting or starved can time out a query, the lead's lightweight transactions among them.
      */
-    private static String migrate(CqlSession session, SchemaOwner owner, MigrationConfiguration configuration) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                Database database = new SessionKeepingDatabase(session, configuration);
-                int before = database.getVersion();
-                new MigrationTask(database, new MigrationRepository(owner.scriptPath()), true).migrate();
-                int after = database.getVersion();
-                // Another runner may have held the lead and applied them meanwhile: say what changed, not who.
-                return after == before ? "at version " + after + ", up to date" : "version " + before + " -> " + after;
-            } catch (MigrationException | DriverException e) {
-                if (attempt >= SETTLE_ATTEMPTS || !schemaNotSettled(e)) {
-                    throw e instanceof MigrationException m ? new SchemaException(owner.ownerName() + ": " + describe(m), m) : e;
-                }
-                awaitSchemaAgreement(session);
+    private static String migrate(CqlSession session, SchemaOwner owner, MigrationConfiguration configuration, MigrationLead lead) {
+        MigrationAttempts.Waits waits = new MigrationAttempts.Waits() {
+            @Override
+            public void awaitSchemaAgreement() {
+                CassandraSchema.awaitSchemaAgreement(session);
             }
-        }
+
+            @Override
+            public void pause(Duration duration) {
+                sleep(duration);
+            }
+        };
+        return MigrationAttempts.run(owner.ownerName(), () -> migrateOnce(session, owner, configuration, lead, waits), waits);
     }
 
-    private static boolean schemaNotSettled(Throwable failure) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof ReadFailureException || cause instanceof WriteFailureException
-                    || cause instanceof InvalidQueryException && String.valueOf(cause.getMessage()).contains("does not exist")) {
-                return true;
+    private static String migrateOnce(CqlSession session, SchemaOwner owner, MigrationConfiguration configuration,
+            MigrationLead lead, MigrationAttempts.Waits waits) {
+        Database database = new SessionKeepingDatabase(session, configuration);
+        MigrationRepository repository = new MigrationRepository(owner.scriptPath());
+        int latest = repository.getLatestVersion();
+        int before = database.getVersion();
+        if (before < latest) {
+            String keyspace = database.getKeyspaceName();
+            if (lead.await(session, keyspace, database.getLeaderTableName(), () -> database.getVersion() < latest, waits::pause)) {
+                try {
+                    // Without the library's consensus: the lead is this run's own, under one id for every try.
+                    new MigrationTask(database, repository, false).migrate();
+                } finally {
+                    lead.release(session, keyspace, database.getLeaderTableName());
+                }
             }
         }
-        return false;
+        int after = database.getVersion();
+        // Another runner may have held the lead and applied them meanwhile: say what changed, not who.
+        return after == before ? "at version " + after + ", up to date" : "version " + before + " -> " + after;
     }
 
     private static void awaitSchemaAgreement(CqlSession session) {
-        for (int check = 0; check < SETTLE_ATTEMPTS && !session.checkSchemaAgreement(); check++) {
-            try {
-                Thread.sleep(AGREEMENT_POLL.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new SchemaException("interrupted while waiting for schema agreement", e);
-            }
+        for (int check = 0; check < MigrationAttempts.SETTLE_ATTEMPTS && !session.checkSchemaAgreement(); check++) {
+            sleep(AGREEMENT_POLL);
+        }
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SchemaException("interrupted while waiting to try the schema again", e);
         }
     }
 
@@ -106,16 +120,5 @@ public final class CassandraSchema {
         public void close() {
             // the session outlives the task
         }
-    }
-
-    private static String describe(MigrationException e) {
-        StringBuilder text = new StringBuilder(e.getMessage());
-        if (e.getScriptName() != null) {
-            text.append(" [script ").append(e.getScriptName()).append(']');
-        }
-        for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
-            text.append(": ").append(cause.getMessage());
-        }
-        return text.toString();
     }
 }
