@@ -319,27 +319,13 @@ final class LocalStack {
         CassandraSchema schema = new CassandraSchema(CassandraEndpoint.target(cassandra.stream().map(CassandraNode::endpoint).toList(),
                 settings.seconds("cassandra.schema.request.timeout.seconds")));
         String replication = settings.text(topology.cluster() ? "cluster.cassandra.keyspace.replication" : "cassandra.keyspace.replication");
-        for (int attempt = 1; ; attempt++) {
-            try {
-                schema.apply(SCHEMA_KEYSPACE, Replication.parse(replication))
-                        .forEach(line -> out.println("schema " + line));
-                return;
-            } catch (com.datastax.oss.driver.api.core.servererrors.QueryExecutionException e) {
-                // A timeout of a node busy starting (a lightweight transaction of the migration's
-                // bookkeeping on a starved three-node cluster): the scripts are idempotent and the
-                // applied versions recorded, so the next attempt goes on from where this one stopped.
-                if (attempt >= SCHEMA_ATTEMPTS) {
-                    throw new StackException("schema: " + e.getMessage(), e);
-                }
-                out.println("schema: " + e.getMessage() + "; trying again (attempt " + (attempt + 1) + " of " + SCHEMA_ATTEMPTS + ")");
-                Sleep.sleep(java.time.Duration.ofSeconds(5));
-            } catch (SchemaException | DriverException e) {
-                throw new StackException("schema: " + e.getMessage(), e);
-            }
+        try {
+            schema.apply(SCHEMA_KEYSPACE, Replication.parse(replication))
+                    .forEach(line -> out.println("schema " + line));
+        } catch (SchemaException | DriverException e) {
+            throw new StackException("schema: " + e.getMessage(), e);
         }
     }
-
-    private static final int SCHEMA_ATTEMPTS = 3;
 
     private void startServices() {
         Map<StackPart, Optional<ProcessHandle>> waiting = new LinkedHashMap<>();
