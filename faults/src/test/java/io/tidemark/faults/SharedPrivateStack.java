@@ -19,6 +19,10 @@ final class SharedPrivateStack {
         return Path.of(System.getProperty("tidemark.root", "..")).toAbsolutePath().normalize();
     }
 
+    /**
+     * Started fresh for the first IT and handed as it is to the later ones: each IT that stops a server
+     * starts it again before it ends (a failure that leaves one stopped has failed the build already).
+     */
     static synchronized PrivateStack get(FaultSettings settings) {
         if (stack == null) {
             stack = settings.privateStack(root());
