@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -203,14 +204,37 @@ public final class PrivateStack implements AutoCloseable {
         run("start", part);
     }
 
-    /** SIGSTOP of one server through the launcher: it keeps its sockets and answers nothing, as in a long pause. */
+    /**
+     * SIGSTOP of one server's recorded process: it keeps its sockets and answers nothing, as in a long
+     * pause. Sent from here like {@link #kill}, not through {@code stack freeze}: that launcher's JVM
+     * took 7 and 17 s to start on the loaded machine of the cluster scenario, the fault's own time.
+     */
     public void freeze(String part) {
-        run("freeze", part);
+        signal(part, "STOP", "frozen");
     }
 
     /** SIGCONT after {@link #freeze}. */
     public void thaw(String part) {
-        run("thaw", part);
+        signal(part, "CONT", "thawed");
+    }
+
+    private void signal(String part, String signal, String done) {
+        long pid = pid(part).orElseThrow(() -> new IllegalStateException(part + ": no recorded process of this stack runs"));
+        Path log = dir.resolve("stack.log");
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            if (!kill.waitFor(30, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + signal + " " + pid + " (" + part + ") failed; see " + log);
+            }
+            Files.writeString(log, part + ": " + done + " (pid " + pid + ")\n", StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot signal " + part, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while signalling " + part, e);
+        }
     }
 
     /** The recorded PID of a running server, if any. */
