@@ -39,7 +39,7 @@ public final class CassandraSchema {
     public List<String> apply(String keyspace, Replication replication) {
         List<String> report = new ArrayList<>();
         // Schema metadata on: the library asks it whether the keyspace and its history tables exist.
-        try (CqlSession session = target.connect("tidemark-schema", true)) {
+        try (CqlSession session = target.connectFollowing("tidemark-schema", keyspace)) {
             for (SchemaOwner owner : SchemaOwner.inOrder()) {
                 MigrationConfiguration configuration = new MigrationConfiguration()
                         .withKeyspace(new Keyspace(keyspace).with(replication.strategy()))

@@ -34,7 +34,20 @@ public record CassandraTarget(List<InetSocketAddress> contactPoints, String loca
      * the schema, which a client that only probes or names tables in full does not need.
      */
     public CqlSession connect(String sessionName, boolean schemaMetadata) {
+        return connect(sessionName, schemaMetadata, List.of());
+    }
+
+    /**
+     * As {@link #connect(String, boolean)} with schema metadata, kept of {@code keyspace} alone: the driver re-reads
+     * the schema after every DDL, by default that of every keyspace, the system ones' hundred-odd tables included.
+     */
+    public CqlSession connectFollowing(String sessionName, String keyspace) {
+        return connect(sessionName, true, List.of(keyspace));
+    }
+
+    private CqlSession connect(String sessionName, boolean schemaMetadata, List<String> refreshedKeyspaces) {
         DriverConfigLoader config = DriverConfigLoader.programmaticBuilder()
+                .withStringList(DefaultDriverOption.METADATA_SCHEMA_REFRESHED_KEYSPACES, refreshedKeyspaces)
                 .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, requestTimeout)
                 .withDuration(DefaultDriverOption.CONNECTION_CONNECT_TIMEOUT, requestTimeout)
                 .withDuration(DefaultDriverOption.CONNECTION_INIT_QUERY_TIMEOUT, requestTimeout)
