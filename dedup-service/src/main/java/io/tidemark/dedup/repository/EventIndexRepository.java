@@ -2,6 +2,7 @@ package io.tidemark.dedup.repository;
 
 import io.smallrye.mutiny.Uni;
 import io.tidemark.dedup.config.DedupConfig;
+import io.tidemark.event.ChangedHours;
 import io.tidemark.event.CollectedEvent;
 import io.tidemark.event.EventCodec;
 import io.tidemark.event.EventFlag;
@@ -27,7 +28,13 @@ public class EventIndexRepository {
     private static final String MARK_CHANGED = "INSERT INTO tidemark.changed_days (source, event_date, changed_at) "
             + "VALUES (?, ?, ?)";
     private static final String COUNT_CHANGE = "UPDATE tidemark.day_changes SET changes = changes + 1, "
-            + "stored_bytes = stored_bytes + ? WHERE source = ? AND event_date = ?";
+            + "hour_marked = hour_marked + 1, stored_bytes = stored_bytes + ?, %s WHERE source = ? AND event_date = ?";
+    // A mark of one hour (nearly every live batch) adds to that hour's column alone; a mark of several
+    // adds 0 or 1 to every column, so there are 25 statement texts to prepare, not one per set of hours.
+    private static final List<String> COUNT_ONE_HOUR = ChangedHours.columns().stream()
+            .map(column -> COUNT_CHANGE.formatted(column + " = " + column + " + 1")).toList();
+    private static final String COUNT_HOURS = COUNT_CHANGE.formatted(String.join(", ", ChangedHours.columns().stream()
+            .map(column -> column + " = " + column + " + ?").toList()));
 
     private final CqlStatements cql;
     private final int eventTtlSeconds;
@@ -84,12 +91,29 @@ public class EventIndexRepository {
      * case). An increment carries no clock and adds to every other host's, so the count only goes up;
      * one applied twice by a retry costs one more export, nothing else. {@code changed_at} stays for
      * the ledger's other readers (which sources exist) and for a mart that does not know the counter.
-     * The same increment adds the rows' bytes, which decide the day's bucket count ({@code IndexLayouts}).
+     * The same increment adds the rows' bytes, which decide the day's bucket count ({@code IndexLayouts}),
+     * and one to the counter of each UTC hour of event time in {@code hours} (a {@link ChangedHours}
+     * mask), so the mart exports again only those hours; being one statement on one row, a reader
+     * sees the day's count and its hours' counts move together.
      */
-    public Uni<Void> markChanged(String source, LocalDate day, long storedBytes) {
+    public Uni<Void> markChanged(String source, LocalDate day, long storedBytes, int hours) {
         return Uni.combine().all().unis(
-                        cql.execute(COUNT_CHANGE, storedBytes, source, day),
+                        countChange(source, day, storedBytes, hours),
                         cql.execute(MARK_CHANGED, source, day, Instant.now()))
                 .discardItems();
+    }
+
+    private Uni<?> countChange(String source, LocalDate day, long storedBytes, int hours) {
+        if (Integer.bitCount(hours) == 1) {
+            return cql.execute(COUNT_ONE_HOUR.get(Integer.numberOfTrailingZeros(hours)), storedBytes, source, day);
+        }
+        Object[] values = new Object[ChangedHours.HOURS + 3];
+        values[0] = storedBytes;
+        for (int hour = 0; hour < ChangedHours.HOURS; hour++) {
+            values[hour + 1] = (long) ((hours >>> hour) & 1);
+        }
+        values[ChangedHours.HOURS + 1] = source;
+        values[ChangedHours.HOURS + 2] = day;
+        return cql.execute(COUNT_HOURS, values);
     }
 }

@@ -6,6 +6,7 @@ import io.tidemark.dedup.config.DedupConfig;
 import io.tidemark.dedup.messaging.CleanEventPublisher;
 import io.tidemark.dedup.repository.EventIndexRepository;
 import io.tidemark.dedup.repository.MessageLedger;
+import io.tidemark.event.ChangedHours;
 import io.tidemark.event.CollectedEvent;
 import io.tidemark.event.EventIndexLayout;
 import io.tidemark.event.EventKey;
@@ -298,10 +299,11 @@ public class EventDeduplicator {
         if (toStore.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        // The bytes of the rows of each (source, day): what decides how many buckets the day needs.
-        Map<IndexLayouts.Day, Long> days = new LinkedHashMap<>();
-        toStore.forEach(c -> days.merge(new IndexLayouts.Day(c.delivery().event().source(),
-                EventIndexLayout.eventDay(c.eventTime())), (long) c.delivery().wireForm().length, Long::sum));
+        // The bytes of the rows of each (source, day), which decide how many buckets the day needs, and
+        // the hours of event time they fall in, which the mart exports again.
+        Map<IndexLayouts.Day, DayMark> days = new LinkedHashMap<>();
+        toStore.forEach(c -> days.computeIfAbsent(new IndexLayouts.Day(c.delivery().event().source(),
+                EventIndexLayout.eventDay(c.eventTime())), day -> new DayMark()).add(c));
         List<Uni<Void>> publishing = Collections.synchronizedList(new ArrayList<>());
         return inParallel(rowBatches(toStore), rows -> persistently(rows.get(0).delivery().event(), "write rows",
                         () -> index.writeAll(rows.stream().map(Claimed::placed).toList()))
@@ -309,10 +311,22 @@ public class EventDeduplicator {
                 // One mark per (source, day) of the batch, after all its rows, so a reader of the mark finds them.
                 .flatMap(rows -> Uni.combine().all().unis(
                         inParallel(days.entrySet(), d -> persistently(null, "mark day " + d.getKey().day() + " changed",
-                                () -> index.markChanged(d.getKey().source(), d.getKey().day(), d.getValue()))),
+                                () -> index.markChanged(d.getKey().source(), d.getKey().day(), d.getValue().bytes,
+                                        d.getValue().hours))),
                         Uni.join().all(publishing).andCollectFailures()).discardItems())
                 .invoke(() -> toStore.forEach(c -> recent.add(c.delivery().event().kafkaKey())))
                 .replaceWithVoid();
+    }
+
+    /** What one batch stored of a (source, day): its rows' bytes and the hours of event time they fall in. */
+    private static final class DayMark {
+        long bytes;
+        int hours;
+
+        void add(Claimed claimed) {
+            bytes += claimed.delivery().wireForm().length;
+            hours |= ChangedHours.maskOf(claimed.eventTime());
+        }
     }
 
     /** Starts publishing the stored events now; the returned Uni completes when Kafka acknowledged them. */

@@ -5,6 +5,7 @@ import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.datastax.oss.quarkus.runtime.api.session.QuarkusCqlSession;
 import io.quarkus.test.junit.QuarkusTest;
 import io.tidemark.dedup.repository.MessageLedger;
+import io.tidemark.event.ChangedHours;
 import io.tidemark.event.CollectedEvent;
 import io.tidemark.event.EventCodec;
 import io.tidemark.event.EventIndexLayout;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
@@ -101,6 +103,30 @@ class EventDeduplicatorTest {
         assertEquals(List.of(StoreOutcome.DUPLICATE), outcomes(new Delivery(copy, EventCodec.encode(copy), 2, 22)));
         assertEquals(2L, changesOf(day), "a copy writes no row, so it changes nothing");
         assertEquals(0L, changesOf(day.plusDays(1)));
+    }
+
+    @Test
+    void aStoreCountsTheHoursOfEventTimeItsRowsFallIn() {
+        // A batch of one hour (a live batch) and one over two hours of an earlier day (a late phone).
+        LocalDate day = LocalDate.now(ZoneOffset.UTC).minusDays(3);
+        Instant nineFifty = day.atTime(9, 50).toInstant(ZoneOffset.UTC);
+        Instant elevenFive = day.atTime(11, 5).toInstant(ZoneOffset.UTC);
+        CollectedEvent live = event(UUID.randomUUID().toString(), nineFifty);
+        assertEquals(List.of(StoreOutcome.STORED), outcomes(new Delivery(live, EventCodec.encode(live), 4, 40)));
+        CollectedEvent late = event(UUID.randomUUID().toString(), nineFifty.plusSeconds(60));
+        CollectedEvent later = event(UUID.randomUUID().toString(), elevenFive);
+        assertEquals(List.of(StoreOutcome.STORED, StoreOutcome.STORED), outcomes(
+                new Delivery(late, EventCodec.encode(late), 4, 41), new Delivery(later, EventCodec.encode(later), 4, 42)));
+
+        Row row = session.execute(SimpleStatement.newInstance("SELECT * FROM tidemark.day_changes "
+                + "WHERE source = ? AND event_date = ?", source, day)).one();
+        assertEquals(2L, row.getLong("changes"));
+        assertEquals(2L, row.getLong("hour_marked"), "every mark of this version names its hours");
+        for (int hour = 0; hour < ChangedHours.HOURS; hour++) {
+            long expected = hour == 9 ? 2 : hour == 11 ? 1 : 0;
+            assertEquals(expected, row.isNull(ChangedHours.column(hour)) ? 0 : row.getLong(ChangedHours.column(hour)),
+                    "hour " + hour);
+        }
     }
 
     private long changesOf(LocalDate day) {
