@@ -7,6 +7,9 @@ import io.tidemark.mart.config.MartConfig;
 import io.tidemark.mart.layout.MartLayout;
 import io.tidemark.mart.layout.MartSwapLock;
 import io.tidemark.mart.layout.UserKeyHash;
+import io.tidemark.mart.model.DayChange;
+import io.tidemark.mart.model.ExportedDay;
+import io.tidemark.mart.model.HourRange;
 import io.tidemark.mart.query.BreakdownPath;
 import io.tidemark.mart.repository.DuckDbEngine;
 import io.tidemark.mart.repository.EventIndexReader;
@@ -62,9 +65,12 @@ public class DayExporter {
     private static final int FLAGS = READ_ORDER.indexOf("flags");
     private static final TypeCodec<Set<String>> FLAGS_CODEC = TypeCodecs.setOf(TypeCodecs.TEXT);
     private static final long MICROS_PER_MILLI = 1000;
+    private static final String ORDERED = " ORDER BY event_time, message_id";
+    // Rows written to learn a file's bytes per row: enough to be typical, few next to a day that must be cut.
+    private static final long SAMPLE_ROWS = 100_000;
 
-    /** What a day's export wrote. */
-    public record Result(long rows, long users, int files, long bytes) {
+    /** What a day's export wrote: the day's rows, users, files and bytes, and the rows it read from Cassandra. */
+    public record Result(long rows, long users, int files, long bytes, long rowsRead) {
     }
 
     private final EventIndexReader reader;
@@ -103,20 +109,45 @@ public class DayExporter {
         private final DuckDBConnection duck;
         private final String table;
         private final long rows;
+        private final SlicePlan plan;
 
-        private ReadDay(String source, LocalDate day, DuckDBConnection duck, String table, long rows) {
+        private ReadDay(String source, LocalDate day, DuckDBConnection duck, String table, long rows, SlicePlan plan) {
             this.source = source;
             this.day = day;
             this.duck = duck;
             this.table = table;
             this.rows = rows;
+            this.plan = plan;
+        }
+
+        /** What is read again: the whole day, or some of its hour slices. */
+        public SlicePlan plan() {
+            return plan;
         }
 
         @Override
         public void close() throws SQLException {
             try (duck; Statement sql = duck.createStatement()) {
+                sql.execute("DROP VIEW IF EXISTS " + table + "_day");
                 sql.execute("DROP TABLE IF EXISTS " + table);
             }
+        }
+    }
+
+    /**
+     * What an export of the day reads again, from the change dedup noted, what its files cover, and
+     * the files in place: see {@link SlicePlan}.
+     */
+    public SlicePlan plan(String source, DayChange change, ExportedDay exported) {
+        Path dayDir = layout.dayDir(source, change.date());
+        if (change.hoursChangedSince(exported).isEmpty() || !Files.isDirectory(dayDir)) {
+            return SlicePlan.WHOLE_DAY;
+        }
+        try (Stream<Path> files = Files.list(dayDir)) {
+            return SlicePlan.of(change, exported, files.map(file -> file.getFileName().toString()).toList());
+        } catch (IOException e) {
+            LOG.warnf(e, "source %s day %s: cannot list its files; exporting the whole day", source, change.date());
+            return SlicePlan.WHOLE_DAY;
         }
     }
 
@@ -125,6 +156,11 @@ public class DayExporter {
      * lease was lost meanwhile) only has to be closed. Blocking, on the calling thread.
      */
     public ReadDay read(String source, LocalDate day) throws SQLException {
+        return read(source, day, SlicePlan.WHOLE_DAY);
+    }
+
+    /** As {@link #read(String, LocalDate)}, only the rows of the slices {@code plan} reads again. */
+    public ReadDay read(String source, LocalDate day, SlicePlan plan) throws SQLException {
         String table = "day_" + UUID.randomUUID().toString().replace("-", "");
         DuckDBConnection duck = engine.connect();
         try {
@@ -132,12 +168,12 @@ public class DayExporter {
                 sql.execute("CREATE TABLE " + table + " (" + TABLE_COLUMNS + ")");
             }
             long started = System.nanoTime();
-            long rows = load(duck, table, source, day);
+            long rows = load(duck, table, source, day, plan);
             timings.record("read", started);
-            return new ReadDay(source, day, duck, table, rows);
+            return new ReadDay(source, day, duck, table, rows, plan);
         } catch (SQLException | RuntimeException e) {
             try {
-                new ReadDay(source, day, duck, table, 0).close();
+                new ReadDay(source, day, duck, table, 0, plan).close();
             } catch (SQLException suppressed) {
                 e.addSuppressed(suppressed);
             }
@@ -146,18 +182,30 @@ public class DayExporter {
     }
 
     /** Writes a read day aside and swaps it in for the day's old files. Blocking, on the calling thread. */
-    public Result write(ReadDay read) throws SQLException, IOException {
-        String source = read.source;
-        LocalDate day = read.day;
-        DuckDBConnection duck = read.duck;
-        String table = read.table;
-        long rows = read.rows;
+    public Result write(ReadDay readDay) throws SQLException, IOException {
+        String source = readDay.source;
+        LocalDate day = readDay.day;
+        DuckDBConnection duck = readDay.duck;
+        String read = readDay.table;
         Path staging = layout.stagingDir(source, day);
         Files.createDirectories(staging);
         try {
             long step = System.nanoTime();
-            List<Path> files = rows == 0 ? List.of() : write(duck, table, rows, staging);
+            List<Path> files = new ArrayList<>();
+            if (readDay.plan.whole()) {
+                if (readDay.rows > 0) {
+                    files.addAll(writeDay(duck, read, day, readDay.rows, staging));
+                }
+            } else {
+                for (HourRange slice : readDay.plan.reread()) {
+                    files.addAll(writeSlice(duck, read, day, slice, staging));
+                }
+                files.addAll(keep(source, day, readDay.plan.kept(), staging));
+            }
             step = timings.record("events", step);
+            // The rollups and the summary are of the whole day: the rows read, and those of the files kept.
+            String table = readDay.plan.whole() ? read : dayView(duck, read, staging, readDay.plan.kept());
+            long rows = readDay.plan.whole() ? readDay.rows : count(duck, table);
             if (!files.isEmpty()) {
                 // In the staging directory, so the day's swap renames it in with the events it was made from.
                 copy(duck, "SELECT DISTINCT " + UserKeyHash.ofEventRow() + " AS " + UserKeyHash.COLUMN + " FROM "
@@ -194,7 +242,7 @@ public class DayExporter {
             }
             swap(source, day, staging, !files.isEmpty(), summary);
             timings.record("swap", step);
-            return new Result(rows, users, files.size(), bytes);
+            return new Result(rows, users, files.size(), bytes, readDay.rows);
         } finally {
             deleteTree(staging);
             Files.deleteIfExists(staging.resolveSibling(staging.getFileName() + "-" + MartLayout.SUMMARY));
@@ -271,9 +319,10 @@ public class DayExporter {
         return users;
     }
 
-    private long load(DuckDBConnection duck, String table, String source, LocalDate day) throws SQLException {
+    private long load(DuckDBConnection duck, String table, String source, LocalDate day, SlicePlan plan)
+            throws SQLException {
         try (DuckDBAppender appender = duck.createAppender(DuckDBConnection.DEFAULT_SCHEMA, table)) {
-            long rows = reader.forEachRowOfDay(source, day, config.pageSize(), row -> append(appender, row));
+            long rows = reader.forEachRowOfDay(source, day, plan.reread(), config.pageSize(), row -> append(appender, row));
             appender.flush();
             return rows;
         }
@@ -330,26 +379,133 @@ public class DayExporter {
     }
 
     /**
-     * One file in event-time order; if that file is over the target size, the day is rewritten as
-     * consecutive event-time slices of near-target size, so files stay few but none is giant.
+     * One file in event-time order; if that file would be over the target size, the day is written as
+     * hour slices of near-target size (an hour alone over it in several files), so files stay few but
+     * none is giant, and a late event later rewrites only its slice ({@link SlicePlan}).
      */
-    private List<Path> write(DuckDBConnection duck, String table, long rows, Path staging) throws SQLException, IOException {
+    private List<Path> writeDay(DuckDBConnection duck, String table, LocalDate day, long rows, Path staging)
+            throws SQLException, IOException {
         Path single = staging.resolve(MartLayout.partFile(0));
-        copy(duck, "SELECT * FROM " + table + " ORDER BY event_time, message_id", single);
-        long size = Files.size(single);
-        if (size <= config.targetFileBytes()) {
+        long targetRows = fileRows(duck, "SELECT * FROM " + table, rows, single);
+        if (rows <= targetRows) {
             return List.of(single);
         }
-        int parts = (int) Math.ceil((double) size / config.targetFileBytes());
-        long perPart = (rows + parts - 1) / parts;
         Files.delete(single);
-        Path[] files = new Path[parts];
-        for (int i = 0; i < parts; i++) {
-            files[i] = staging.resolve(MartLayout.partFile(i));
-            copy(duck, "SELECT * FROM " + table + " ORDER BY event_time, message_id LIMIT " + perPart
-                    + " OFFSET " + (i * perPart), files[i]);
+        long[] perHour = rowsPerHour(duck, table, day);
+        List<Path> files = new ArrayList<>();
+        int from = 0;
+        long inSlice = 0;
+        for (int hour = 0; hour < HourRange.HOURS; hour++) {
+            // A slice starts at an hour with rows, so none is empty, and takes hours while it stays under the target.
+            if (hour > from && inSlice > 0 && perHour[hour] > 0 && inSlice + perHour[hour] > targetRows) {
+                files.addAll(writeSlice(duck, table, day, new HourRange(from, hour), inSlice, targetRows, staging));
+                from = hour;
+                inSlice = 0;
+            }
+            inSlice += perHour[hour];
         }
-        return List.of(files);
+        files.addAll(writeSlice(duck, table, day, new HourRange(from, HourRange.HOURS), inSlice, targetRows, staging));
+        return files;
+    }
+
+    /** A slice read again: one file, or near-target files if one would be over the target size. */
+    private List<Path> writeSlice(DuckDBConnection duck, String table, LocalDate day, HourRange slice, Path staging)
+            throws SQLException, IOException {
+        String rowsOfSlice = "SELECT * FROM " + table + " WHERE " + within(slice, day);
+        long rows = count(duck, "(" + rowsOfSlice + ")");
+        Path single = staging.resolve(MartLayout.partFile(slice, 0));
+        long targetRows = fileRows(duck, rowsOfSlice, rows, single);
+        if (rows <= targetRows) {
+            return List.of(single);
+        }
+        Files.delete(single);
+        return writeSlice(duck, table, day, slice, rows, targetRows, staging);
+    }
+
+    /**
+     * Writes {@code rows} (all of them, {@code count} rows) in event-time order into {@code file} if they
+     * fit in one target file, and returns how many rows a target file holds. The size is measured on
+     * the first {@link #SAMPLE_ROWS} rows: a day or slice of fewer is written once, and a larger one
+     * is not written whole only to learn that it must be cut.
+     */
+    private long fileRows(DuckDBConnection duck, String rows, long count, Path file) throws SQLException, IOException {
+        long sample = Math.min(count, SAMPLE_ROWS);
+        copy(duck, rows + ORDERED + (sample < count ? " LIMIT " + sample : ""), file);
+        long targetRows = Math.max(1, (long) ((double) config.targetFileBytes() * sample / Math.max(1, Files.size(file))));
+        if (sample < count && count <= targetRows) {
+            copy(duck, rows + ORDERED, file);
+        }
+        return targetRows;
+    }
+
+    private List<Path> writeSlice(DuckDBConnection duck, String table, LocalDate day, HourRange slice, long rows,
+            long targetRows, Path staging) throws SQLException {
+        int parts = (int) Math.max(1, (rows + targetRows - 1) / targetRows);
+        long perPart = (rows + parts - 1) / parts;
+        List<Path> files = new ArrayList<>(parts);
+        for (int i = 0; i < parts; i++) {
+            Path file = staging.resolve(MartLayout.partFile(slice, i));
+            copy(duck, "SELECT * FROM " + table + " WHERE " + within(slice, day) + ORDERED
+                    + (parts == 1 ? "" : " LIMIT " + perPart + " OFFSET " + (i * perPart)), file);
+            files.add(file);
+        }
+        return files;
+    }
+
+    /** The rows of each UTC hour of the day, by epoch seconds so no session time zone comes in. */
+    private static long[] rowsPerHour(DuckDBConnection duck, String table, LocalDate day) throws SQLException {
+        long start = HourRange.WHOLE_DAY.start(day).getEpochSecond();
+        long[] perHour = new long[HourRange.HOURS];
+        try (Statement sql = duck.createStatement(); ResultSet hours = sql.executeQuery("SELECT floor((epoch(event_time) - "
+                + start + ") / 3600)::INTEGER AS hour, count(*) AS n FROM " + table + " GROUP BY 1")) {
+            while (hours.next()) {
+                perHour[Math.max(0, Math.min(HourRange.HOURS - 1, hours.getInt("hour")))] += hours.getLong("n");
+            }
+        }
+        return perHour;
+    }
+
+    private static String within(HourRange slice, LocalDate day) {
+        return "event_time >= to_timestamp(" + slice.start(day).getEpochSecond() + ") AND event_time < to_timestamp("
+                + slice.end(day).getEpochSecond() + ")";
+    }
+
+    /**
+     * The files of the slices not read again, into the staging directory as hard links: the same
+     * bytes, no copy, and the day's one rename swaps them in with the new ones.
+     */
+    private List<Path> keep(String source, LocalDate day, List<String> kept, Path staging) throws IOException {
+        Path dayDir = layout.dayDir(source, day);
+        List<Path> files = new ArrayList<>(kept.size());
+        for (String name : kept) {
+            Path file = staging.resolve(name);
+            try {
+                Files.createLink(file, dayDir.resolve(name));
+            } catch (UnsupportedOperationException | IOException e) {
+                Files.copy(dayDir.resolve(name), file);
+            }
+            files.add(file);
+        }
+        return files;
+    }
+
+    /** A view of the whole day: the rows read again and those of the files kept. */
+    private static String dayView(DuckDBConnection duck, String read, Path staging, List<String> kept) throws SQLException {
+        String view = read + "_day";
+        String columns = String.join(", ", READ_ORDER);
+        String files = String.join(", ", kept.stream().map(name -> "'" + literal(staging.resolve(name)) + "'").toList());
+        try (Statement sql = duck.createStatement()) {
+            sql.execute("CREATE VIEW " + view + " AS SELECT " + columns + " FROM " + read + " UNION ALL SELECT " + columns
+                    + " FROM read_parquet([" + files + "], hive_partitioning = false)");
+        }
+        return view;
+    }
+
+    private static long count(DuckDBConnection duck, String rows) throws SQLException {
+        try (Statement sql = duck.createStatement(); ResultSet count = sql.executeQuery("SELECT count(*) FROM " + rows)) {
+            count.next();
+            return count.getLong(1);
+        }
     }
 
     private void copy(DuckDBConnection duck, String select, Path file) throws SQLException {

@@ -230,7 +230,7 @@ public class ExportCycle {
                     return rows;
                 }
                 if (pending == null) {
-                    pending = read(source, day);
+                    pending = read(source, change, done.get(day));
                 }
                 try {
                     pauseForTests();
@@ -239,7 +239,8 @@ public class ExportCycle {
                     DayExporter.Result result;
                     try (read) {
                         if (i + 1 < due.size()) {
-                            pending = read(source, due.get(i + 1).date());
+                            DayChange next = due.get(i + 1);
+                            pending = read(source, next, done.get(next.date()));
                         }
                         result = exporter.write(read);
                     }
@@ -250,7 +251,7 @@ public class ExportCycle {
                     revisions.record(source, day, exportedAt, result.rows(), result.users());
                     exports.record(source, change, exportedAt, result.rows(), result.files(), result.bytes());
                     exported.add(new ExportSummary.Day(source, day.toString(), result.rows(), result.files(),
-                            result.bytes()));
+                            result.bytes(), read.plan().toString(), result.rowsRead()));
                     rows += result.rows();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -276,10 +277,11 @@ public class ExportCycle {
         return rows;
     }
 
-    private CompletableFuture<DayExporter.ReadDay> read(String source, LocalDate day) {
+    /** Reads the day's rows on the read-ahead thread: those of the slices the change touched, or all. */
+    private CompletableFuture<DayExporter.ReadDay> read(String source, DayChange change, ExportedDay exported) {
         return CompletableFuture.supplyAsync(() -> {
             try {
-                return exporter.read(source, day);
+                return exporter.read(source, change.date(), exporter.plan(source, change, exported));
             } catch (SQLException e) {
                 throw new CompletionException(e);
             }

@@ -1,9 +1,13 @@
 package io.tidemark.mart.layout;
 
+import io.tidemark.mart.model.HourRange;
+
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -41,8 +45,10 @@ public record MartLayout(Path root) {
     public static final String BREAKDOWN_ROLLUP = "_breakdowns.rollup";
     public static final String WEEKLY = "_weekly";
 
+    private static final Pattern HOUR_PART = Pattern.compile("part-h(\\d{2})-(\\d{2})-\\d{5}\\.parquet");
+
     /** The only file names a day holds besides its manifest: numbered event parts and the rollups. */
-    private static final Pattern DAY_FILE = Pattern.compile("part-\\d{5}\\.parquet|"
+    private static final Pattern DAY_FILE = Pattern.compile("part-(h\\d{2}-\\d{2}-)?\\d{5}\\.parquet|"
             + Pattern.quote(USERS_ROLLUP) + "|" + Pattern.quote(LATENESS_ROLLUP) + "|" + Pattern.quote(BREAKDOWN_ROLLUP));
 
     public Path sourceDir(String source) {
@@ -143,6 +149,31 @@ public record MartLayout(Path root) {
 
     public static String partFile(int index) {
         return String.format(Locale.ROOT, "part-%05d.parquet", index);
+    }
+
+    /**
+     * A part of a day written as hour slices: {@code part-h05-12-00000.parquet} holds event times from
+     * 05:00 to before 12:00 UTC, the first of however many files that slice needed. The name is the
+     * only record of the slices, so the day's files and their slices cannot disagree.
+     */
+    public static String partFile(HourRange hours, int index) {
+        return String.format(Locale.ROOT, "part-h%02d-%02d-%05d.parquet", hours.from(), hours.to(), index);
+    }
+
+    /** The hour slice a part file's name gives; empty for a part of a day written whole ({@code part-00000.parquet}). */
+    public static Optional<HourRange> hoursOf(String partFile) {
+        Matcher name = HOUR_PART.matcher(partFile);
+        if (!name.matches()) {
+            return Optional.empty();
+        }
+        int from = Integer.parseInt(name.group(1));
+        int to = Integer.parseInt(name.group(2));
+        return from < to && to <= HourRange.HOURS ? Optional.of(new HourRange(from, to)) : Optional.empty();
+    }
+
+    /** Whether a file of a day directory holds events (is a part, not a rollup or manifest). */
+    public static boolean isPart(String fileName) {
+        return fileName.startsWith("part-") && fileName.endsWith(".parquet");
     }
 
     /** A fresh directory next to the day's, on the same file system, so the final rename is atomic. */

@@ -4,6 +4,7 @@ import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.datastax.oss.driver.api.core.ConsistencyLevel;
 import com.datastax.oss.quarkus.runtime.api.session.QuarkusCqlSession;
+import io.tidemark.event.ChangedHours;
 import io.tidemark.mart.config.MartConfig;
 import io.tidemark.mart.model.DayChange;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -28,7 +29,8 @@ public class ChangeLedger {
 
     private static final String SOURCES = "SELECT DISTINCT source FROM tidemark.changed_days";
     private static final String DAYS = "SELECT event_date, changed_at FROM tidemark.changed_days WHERE source = ?";
-    private static final String COUNTS = "SELECT event_date, changes FROM tidemark.day_changes WHERE source = ?";
+    private static final String COUNTS = "SELECT event_date, changes, hour_marked, "
+            + String.join(", ", ChangedHours.columns()) + " FROM tidemark.day_changes WHERE source = ?";
     private static final String DAY = DAYS + " AND event_date = ?";
     private static final String COUNT = COUNTS + " AND event_date = ?";
     private static final String SOURCE_SEEN = "SELECT source FROM tidemark.changed_days WHERE source = ? LIMIT 1";
@@ -64,9 +66,11 @@ public class ChangeLedger {
     }
 
     private List<DayChange> merged(SimpleStatement countQuery, SimpleStatement timeQuery) {
-        Map<LocalDate, Long> counts = new TreeMap<>();
+        // One row holds the day's count and its hours' counts, written by one statement: read together,
+        // they agree.
+        Map<LocalDate, Row> counts = new TreeMap<>();
         for (Row row : session.execute(countQuery.setConsistencyLevel(consistency))) {
-            counts.put(row.getLocalDate("event_date"), row.getLong("changes"));
+            counts.put(row.getLocalDate("event_date"), row);
         }
         Map<LocalDate, Instant> times = new TreeMap<>();
         for (Row row : session.execute(timeQuery.setConsistencyLevel(consistency))) {
@@ -78,7 +82,10 @@ public class ChangeLedger {
         days.addAll(times.keySet());
         List<DayChange> changes = new ArrayList<>(days.size());
         for (LocalDate day : days) {
-            changes.add(new DayChange(day, counts.getOrDefault(day, 0L), times.get(day)));
+            Row count = counts.get(day);
+            changes.add(count == null ? new DayChange(day, 0, times.get(day))
+                    : new DayChange(day, count.getLong("changes"), times.get(day), count.getLong("hour_marked"),
+                            ChangedHours.columns().stream().map(count::getLong).toList()));
         }
         return changes;
     }

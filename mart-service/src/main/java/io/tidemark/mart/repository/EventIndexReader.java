@@ -7,9 +7,12 @@ import com.datastax.oss.driver.api.core.ConsistencyLevel;
 import com.datastax.oss.quarkus.runtime.api.session.QuarkusCqlSession;
 import io.tidemark.mart.config.MartConfig;
 import io.tidemark.event.EventIndexLayout;
+import io.tidemark.mart.model.HourRange;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -29,6 +32,7 @@ public class EventIndexReader {
             + "previous_id, properties, traits, context, received_at, sent_at, flags";
     private static final String ROWS_OF_BUCKET = "SELECT " + COLUMNS + " FROM tidemark.events_by_day "
             + "WHERE source = ? AND event_date = ? AND bucket = ?";
+    private static final String ROWS_OF_BUCKET_IN = ROWS_OF_BUCKET + " AND event_time >= ? AND event_time < ?";
 
     /**
      * Buckets read at once: a busy day has up to 32,768, and a request for each at once would pass what
@@ -53,13 +57,31 @@ public class EventIndexReader {
      * after that read only adds buckets for rows whose change mark comes after this export's.
      */
     public long forEachRowOfDay(String source, LocalDate day, int pageSize, Consumer<Row> sink) {
+        return forEachRowOfDay(source, day, List.of(HourRange.WHOLE_DAY), pageSize, sink);
+    }
+
+    /**
+     * As {@link #forEachRowOfDay(String, LocalDate, int, Consumer)}, but only the rows whose event time
+     * falls in one of {@code slices}: a range of the clustering key in each bucket, so Cassandra reads
+     * only those rows.
+     */
+    public long forEachRowOfDay(String source, LocalDate day, List<HourRange> slices, int pageSize, Consumer<Row> sink) {
         int buckets = buckets(source, day);
-        BlockingQueue<Page> pages = new LinkedBlockingQueue<>();
-        int open = Math.min(buckets, OPEN_BUCKETS);
-        for (int bucket = 0; bucket < open; bucket++) {
-            request(firstPage(source, day, bucket, pageSize), pages);
+        List<SimpleStatement> reads = new ArrayList<>(buckets * slices.size());
+        for (HourRange slice : slices) {
+            for (int bucket = 0; bucket < buckets; bucket++) {
+                reads.add(slice.equals(HourRange.WHOLE_DAY)
+                        ? SimpleStatement.newInstance(ROWS_OF_BUCKET, source, day, (short) bucket)
+                        : SimpleStatement.newInstance(ROWS_OF_BUCKET_IN, source, day, (short) bucket,
+                                slice.start(day), slice.end(day)));
+            }
         }
-        // Each bucket that is done hands its slot to the next one not read yet.
+        BlockingQueue<Page> pages = new LinkedBlockingQueue<>();
+        int open = Math.min(reads.size(), OPEN_BUCKETS);
+        for (int read = 0; read < open; read++) {
+            request(firstPage(reads.get(read), pageSize), pages);
+        }
+        // Each read that is done hands its slot to the next one not started yet.
         int next = open;
         long rows = 0;
         try {
@@ -74,8 +96,8 @@ public class EventIndexReader {
                 }
                 if (page.rows().hasMorePages()) {
                     request(page.rows().fetchNextPage(), pages);
-                } else if (next < buckets) {
-                    request(firstPage(source, day, next++, pageSize), pages);
+                } else if (next < reads.size()) {
+                    request(firstPage(reads.get(next++), pageSize), pages);
                 } else {
                     open--;
                 }
@@ -87,9 +109,8 @@ public class EventIndexReader {
         return rows;
     }
 
-    private CompletionStage<AsyncResultSet> firstPage(String source, LocalDate day, int bucket, int pageSize) {
-        return session.executeAsync(SimpleStatement.newInstance(ROWS_OF_BUCKET, source, day, (short) bucket)
-                .setPageSize(pageSize).setConsistencyLevel(consistency));
+    private CompletionStage<AsyncResultSet> firstPage(SimpleStatement read, int pageSize) {
+        return session.executeAsync(read.setPageSize(pageSize).setConsistencyLevel(consistency));
     }
 
     private int buckets(String source, LocalDate day) {

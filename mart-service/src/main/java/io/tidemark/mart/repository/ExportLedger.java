@@ -25,12 +25,13 @@ import java.util.TreeMap;
 public class ExportLedger {
 
     private static final String COLUMNS = "source, event_date, exported_through, covers_changes, covers_changed_at, "
-            + "exported_at, rows, files, bytes";
+            + "covers_hours, covers_hour_marked, exported_at, rows, files, bytes";
     private static final String OF_SOURCE = "SELECT " + COLUMNS + " FROM tidemark.exported_days WHERE source = ?";
     private static final String OF_DAY = "SELECT " + COLUMNS + " FROM tidemark.exported_days WHERE source = ? AND event_date = ?";
     private static final String ALL = "SELECT " + COLUMNS + " FROM tidemark.exported_days";
     private static final String RECORD = "INSERT INTO tidemark.exported_days (source, event_date, covers_changes, "
-            + "covers_changed_at, exported_at, rows, files, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+            + "covers_changed_at, covers_hours, covers_hour_marked, exported_at, rows, files, bytes) "
+            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     private static final String THROUGH = "UPDATE tidemark.exported_days SET exported_through = ? WHERE source = ?";
     private static final String THROUGH_OF = "SELECT exported_through FROM tidemark.exported_days WHERE source = ? LIMIT 1";
 
@@ -74,8 +75,10 @@ public class ExportLedger {
 
     /** Notes that the day's files now hold every change up to {@code covers}, as read before the day's rows. */
     public void record(String source, DayChange covers, Instant exportedAt, long rows, int files, long bytes) {
+        // No hours read (a day only a dedup host that counts no hours marked): null, so the next export is whole.
+        boolean hours = !covers.hours().isEmpty();
         session.execute(SimpleStatement.newInstance(RECORD, source, covers.date(), covers.changes(), covers.changedAt(),
-                        exportedAt, rows, files, bytes)
+                        hours ? covers.hours() : null, hours ? covers.hourMarked() : null, exportedAt, rows, files, bytes)
                 .setConsistencyLevel(consistency));
     }
 
@@ -91,6 +94,8 @@ public class ExportLedger {
     private static ExportedDay day(Row row) {
         return new ExportedDay(row.getString("source"), row.getLocalDate("event_date"), row.getInstant("exported_at"),
                 row.isNull("covers_changes") ? null : row.getLong("covers_changes"), row.getInstant("covers_changed_at"),
+                row.isNull("covers_hours") ? null : row.getList("covers_hours", Long.class),
+                row.isNull("covers_hour_marked") ? null : row.getLong("covers_hour_marked"),
                 row.getLong("rows"), row.getInt("files"), row.getLong("bytes"),
                 row.getInstant("exported_through"));
     }

@@ -1,11 +1,13 @@
 package io.tidemark.mart.layout;
 
+import io.tidemark.mart.model.HourRange;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.List;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -51,6 +53,20 @@ class MartLayoutTest {
     void partFilesAreNumberedWithFiveDigits() {
         assertEquals("part-00000.parquet", MartLayout.partFile(0));
         assertEquals("part-00012.parquet", MartLayout.partFile(12));
+    }
+
+    @Test
+    void partsOfAnHourSliceNameTheirHoursAndAreReadBackFromTheName() {
+        assertEquals("part-h05-12-00001.parquet", MartLayout.partFile(new HourRange(5, 12), 1));
+        assertEquals(Optional.of(new HourRange(5, 12)), MartLayout.hoursOf("part-h05-12-00001.parquet"));
+        assertEquals(Optional.of(HourRange.WHOLE_DAY), MartLayout.hoursOf("part-h00-24-00000.parquet"));
+        assertEquals(Optional.empty(), MartLayout.hoursOf("part-00000.parquet"), "a day written whole");
+        assertEquals(Optional.empty(), MartLayout.hoursOf("part-h12-05-00000.parquet"));
+        assertEquals(Optional.empty(), MartLayout.hoursOf("part-h00-25-00000.parquet"));
+        Path staging = layout.stagingDir("web", LocalDate.of(2026, 11, 1));
+        assertEquals(staging.resolve("part-h05-12-00001.parquet"), MartLayout.mirroredFile(staging, "part-h05-12-00001.parquet"));
+        assertTrue(MartLayout.isPart("part-h05-12-00001.parquet"));
+        assertFalse(MartLayout.isPart(MartLayout.USERS_ROLLUP));
     }
 
     @Test

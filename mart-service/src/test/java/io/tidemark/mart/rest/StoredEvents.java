@@ -2,12 +2,15 @@ package io.tidemark.mart.rest;
 
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.datastax.oss.quarkus.runtime.api.session.QuarkusCqlSession;
+import io.tidemark.event.ChangedHours;
 import io.tidemark.event.EventIndexLayout;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 
@@ -144,6 +147,37 @@ final class StoredEvents {
         }
         writes.forEach(java.util.concurrent.CompletableFuture::join);
         markChanged(day, Instant.now());
+    }
+
+    /**
+     * Stores {@code perHour} events in each of {@code hours} (UTC) of {@code day}, each by its own user
+     * {@code <prefix>-<hour>-<i>}, and marks the day as this version of dedup-service does: one more
+     * change, counted in each hour the rows fall in. Returns the rows stored.
+     */
+    int storeInHours(LocalDate day, List<Integer> hours, int perHour, String prefix) {
+        var writes = new java.util.ArrayList<java.util.concurrent.CompletableFuture<?>>();
+        for (int hour : hours) {
+            for (int i = 0; i < perHour; i++) {
+                Instant eventTime = day.atStartOfDay(ZoneOffset.UTC).plusHours(hour).plusSeconds(i * 3600L / perHour)
+                        .toInstant();
+                String messageId = UUID.randomUUID().toString();
+                writes.add(session.executeAsync(SimpleStatement.newInstance("INSERT INTO tidemark.events_by_day (source, "
+                                + "event_date, bucket, event_time, message_id, type, event, user_id, received_at) "
+                                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        source, day, EventIndexLayout.bucket(messageId), eventTime, messageId, "track", "Tick",
+                        prefix + "-" + hour + "-" + i, Instant.now())).toCompletableFuture());
+                if (writes.size() == 100) {
+                    writes.forEach(java.util.concurrent.CompletableFuture::join);
+                    writes.clear();
+                }
+            }
+        }
+        writes.forEach(java.util.concurrent.CompletableFuture::join);
+        String counts = String.join(", ", hours.stream().map(ChangedHours::column).map(c -> c + " = " + c + " + 1").toList());
+        session.execute(SimpleStatement.newInstance("UPDATE tidemark.day_changes SET changes = changes + 1, "
+                + "hour_marked = hour_marked + 1, " + counts + " WHERE source = ? AND event_date = ?", source, day));
+        changed(day.atStartOfDay(ZoneOffset.UTC).toInstant());
+        return hours.size() * perHour;
     }
 
     /** The day's marks as dedup-service writes them after its rows: one more change, and when by {@code clock}. */
