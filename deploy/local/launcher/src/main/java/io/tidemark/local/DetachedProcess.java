@@ -94,25 +94,4 @@ final class DetachedProcess {
             throw new StackException("interrupted while running " + command.get(0), e);
         }
     }
-
-    /** Reads what a short command prints, e.g. a generated id. */
-    static String output(List<String> command) {
-        try {
-            Process process = new ProcessBuilder(command)
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectError(ProcessBuilder.Redirect.DISCARD)
-                    .start();
-            String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            int exit = process.waitFor();
-            if (exit != 0) {
-                throw new StackException(String.join(" ", command) + " failed with exit code " + exit);
-            }
-            return out;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StackException("interrupted while running " + command.get(0), e);
-        }
-    }
 }
