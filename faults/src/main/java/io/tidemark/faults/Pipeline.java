@@ -188,12 +188,11 @@ final class Pipeline implements AutoCloseable {
 
     @Override
     public void close() {
-        for (ServiceProcess service : services.values()) {
-            try {
-                service.close();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        try {
+            // The replicas stop side by side: each dedup takes 12-18 s to leave its group.
+            ServiceProcess.closeAll(services.values());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         if (bucket != null) {
             bucket.stop();
