@@ -53,6 +53,11 @@ public final class BenchContext {
         return services.start(module, systemProperties);
     }
 
+    /** Stops a harness-started service; a later {@link #service(String, Map)} starts it with new properties. */
+    public void stopService(String module) throws InterruptedException {
+        services.stop(module);
+    }
+
     /** Current resident set size of a harness-started service, in KiB. */
     public long rssKb(String module) {
         return services.rssKb(module);

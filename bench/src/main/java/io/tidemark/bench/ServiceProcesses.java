@@ -53,6 +53,14 @@ final class ServiceProcesses implements AutoCloseable {
         return service.uri("");
     }
 
+    /** Stops a service this run started, so the next {@link #start} starts it anew with its own properties. */
+    synchronized void stop(String module) throws InterruptedException {
+        ServiceProcess service = running.remove(module);
+        if (service != null) {
+            service.close();
+        }
+    }
+
     long rssKb(String module) {
         return started(module).rssKb();
     }

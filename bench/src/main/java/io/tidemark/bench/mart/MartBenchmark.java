@@ -105,6 +105,11 @@ public class MartBenchmark implements Benchmark {
                     ">= 64,476 (0.9 x 71,640, the code before issue #16 on this machine, idle)"));
             ctx.report(Figure.alone(AREA, "export time (" + exported + " rows)", seconds, "s", null));
             reportExportSteps(ctx);
+            long bytes = 0;
+            for (JsonNode day : summary.get("exported")) {
+                bytes += day.get("bytes").asLong();
+            }
+            double bytesPerRow = (double) bytes / exported;
             long rssAfterExportKb = ctx.rssKb("mart-service");
             reportFiles(ctx, root.resolve("source=" + source));
 
@@ -180,6 +185,8 @@ public class MartBenchmark implements Benchmark {
                 ctx.report(Figure.alone(AREA, "mart RSS after export and queries",
                         Math.max(rssAfterExportKb, ctx.rssKb("mart-service")) / 1024.0, "MB", null));
             }
+            // Last: it restarts mart with a target file size that cuts its day into slices.
+            LateSlices.run(ctx, root.resolve("late"), ctx.shortMode() ? 200_000 : 2_000_000, bytesPerRow);
         } finally {
             Trees.delete(root);
             forget(ctx, source, first);
@@ -207,7 +214,7 @@ public class MartBenchmark implements Benchmark {
      * The driver's 2 s request timeout fails the load on a busy shared machine (64 batches of 40 rows
      * in flight); the writes are idempotent upserts, so waiting longer changes no figure but the load rate.
      */
-    private static CqlSession session(String[] contact) {
+    static CqlSession session(String[] contact) {
         return CqlSession.builder()
                 .addContactPoint(new InetSocketAddress(contact[0], Integer.parseInt(contact[1])))
                 .withLocalDatacenter("datacenter1")
@@ -526,7 +533,8 @@ public class MartBenchmark implements Benchmark {
      * days), and what the rollups issue #16 added (lateness, breakdowns, weeks) cost together: measured in
      * this run, on these rows, rather than against a figure from another data set.
      */
-    private static void reportExportSteps(BenchContext ctx) throws Exception {
+    /** The seconds mart's export spent in each step so far ({@code tidemark.mart.export.step} timers). */
+    static Map<String, Double> exportStepSeconds(BenchContext ctx) throws Exception {
         HttpResponse<String> metrics = HTTP.send(HttpRequest.newBuilder(ctx.managementUri("mart-service", "/q/metrics"))
                 .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
         Map<String, Double> seconds = new TreeMap<>();
@@ -535,6 +543,11 @@ public class MartBenchmark implements Benchmark {
         while (step.find()) {
             seconds.merge(step.group(1), Double.parseDouble(step.group(2)), Double::sum);
         }
+        return seconds;
+    }
+
+    private static void reportExportSteps(BenchContext ctx) throws Exception {
+        Map<String, Double> seconds = exportStepSeconds(ctx);
         double total = seconds.values().stream().mapToDouble(Double::doubleValue).sum();
         if (total <= 0) {
             throw new IllegalStateException("mart reported no export step times: " + seconds);

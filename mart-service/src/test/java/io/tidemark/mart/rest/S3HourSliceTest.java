@@ -1,0 +1,115 @@
+package io.tidemark.mart.rest;
+
+import com.datastax.oss.quarkus.runtime.api.session.QuarkusCqlSession;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+
+import static io.restassured.RestAssured.given;
+import static io.tidemark.mart.rest.StoredEvents.TOKEN;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Hour slices with the S3-compatible store (S3Proxy, a separate process): a slice re-export commits a
+ * whole new generation of the day, kept slices included, and a replica that lost its disk gets the
+ * slices back from the bucket and can re-export one slice again.
+ */
+@QuarkusTest
+@TestProfile(HourSliceExportTest.SmallFiles.class)
+@QuarkusTestResource(TempMartRoot.class)
+@QuarkusTestResource(value = S3ProxyResource.class, restrictToAnnotatedClass = true)
+class S3HourSliceTest {
+
+    private static final int PER_HOUR = 150;
+
+    @Inject
+    QuarkusCqlSession session;
+
+    @ConfigProperty(name = "tidemark.mart.export.root")
+    Path root;
+
+    @Test
+    void aSliceReExportCommitsTheWholeDayAndAMirrorRestoresItsSlices() throws Exception {
+        StoredEvents events = new StoredEvents(session);
+        LocalDate day = LocalDate.parse("2026-09-20");
+        events.storeInHours(day, IntStream.range(0, 24).boxed().toList(), PER_HOUR, "u");
+        export(events);
+        String prefix = "marts/source=" + events.source + "/event_date=" + day + "/";
+        try (S3Client s3 = S3ProxyResource.client(endpoint())) {
+            List<String> first = keys(s3, prefix);
+            long parts = first.stream().filter(key -> key.matches(".*/part-h\\d{2}-\\d{2}-\\d{5}-g[0-9a-f]{32}\\.parquet")).count();
+            assertTrue(parts >= 3, first.toString());
+
+            events.storeInHours(day, List.of(13), 1, "late");
+            JsonPath slice = export(events);
+            assertTrue(slice.getString("exported[0].reread").startsWith("hours "), slice.prettify());
+            List<String> second = keys(s3, prefix);
+            assertEquals(first.size(), second.size(), second.toString());
+            assertTrue(second.stream().noneMatch(first::contains), "one generation, all new: " + second);
+        }
+
+        // As on a new replica's empty disk: the day comes back from the bucket, slices and all.
+        delete(root.resolve("source=" + events.source));
+        delete(root.resolve("_daily").resolve("source=" + events.source));
+        assertEquals(0, export(events).getInt("exported.size()"));
+        daily(events, day, 24 * PER_HOUR + 1);
+
+        events.storeInHours(day, List.of(2), 1, "later");
+        JsonPath again = export(events);
+        assertTrue(again.getString("exported[0].reread").startsWith("hours 00-"), again.prettify());
+        daily(events, day, 24 * PER_HOUR + 2);
+    }
+
+    private static void daily(StoredEvents events, LocalDate day, int rows) {
+        given().auth().oauth2(TOKEN).queryParam("source", events.source)
+                .queryParam("from", day.toString()).queryParam("to", day.toString())
+                .when().get("/api/v1/metrics/daily")
+                .then().statusCode(200)
+                .body("days[0].events", equalTo(rows)).body("days[0].users", equalTo(rows));
+    }
+
+    private static JsonPath export(StoredEvents events) {
+        return given().auth().oauth2(TOKEN).queryParam("source", events.source)
+                .when().post("/api/v1/exports")
+                .then().statusCode(200)
+                .extract().jsonPath();
+    }
+
+    private static URI endpoint() {
+        return ConfigProvider.getConfig().getValue("tidemark.mart.store.s3.endpoint", URI.class);
+    }
+
+    private static List<String> keys(S3Client s3, String prefix) {
+        return s3.listObjectsV2Paginator(r -> r.bucket(S3ProxyResource.BUCKET).prefix(prefix)).contents().stream()
+                .map(S3Object::key).sorted().toList();
+    }
+
+    private static void delete(Path dir) throws Exception {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+}
