@@ -20,6 +20,8 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.LocalDate;
+import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -65,7 +67,7 @@ class HourSliceExportTest {
         StoredEvents events = new StoredEvents(session);
         LocalDate day = LocalDate.parse("2026-09-10");
         events.storeInHours(day, EVERY_HOUR, PER_HOUR, "u");
-        JsonPath first = export(events);
+        JsonPath first = events.exportSummary();
         assertEquals("whole day", first.getString("exported[0].reread"));
         assertEquals(24 * PER_HOUR, first.getLong("exported[0].rowsRead"));
         Map<String, Object> before = partFiles(events, day);
@@ -75,7 +77,7 @@ class HourSliceExportTest {
         // A phone that was offline sends one event of 13:20 days later.
         events.storeInHours(day, List.of(13), 1, "late");
         HourRange touched = slices.stream().filter(slice -> slice.from() <= 13 && 13 < slice.to()).findFirst().orElseThrow();
-        JsonPath second = export(events);
+        JsonPath second = events.exportSummary();
         assertEquals("hours " + touched, second.getString("exported[0].reread"));
         assertEquals((touched.to() - touched.from()) * PER_HOUR + 1, second.getLong("exported[0].rowsRead"),
                 "only the touched slice's rows are read from Cassandra");
@@ -94,7 +96,7 @@ class HourSliceExportTest {
         assertDayHolds(events, day, 24 * PER_HOUR + 1);
 
         // The next cycle finds nothing new.
-        assertEquals(0, export(events).getInt("exported.size()"));
+        assertEquals(0, events.exportSummary().getInt("exported.size()"));
     }
 
     @Test
@@ -102,12 +104,12 @@ class HourSliceExportTest {
         StoredEvents events = new StoredEvents(session);
         LocalDate day = LocalDate.parse("2026-09-11");
         events.storeInHours(day, EVERY_HOUR, PER_HOUR, "u");
-        export(events);
+        events.exportSummary();
         Map<String, Object> before = partFiles(events, day);
 
         // A dedup host of the version before hour counts marks the day changed, counting no hour.
         events.store("2026-09-11T05:30:00Z", "Tick", "old-host-user", null);
-        JsonPath second = export(events);
+        JsonPath second = events.exportSummary();
         assertEquals("whole day", second.getString("exported[0].reread"));
         assertEquals(24 * PER_HOUR + 1, second.getLong("exported[0].rowsRead"));
         partFiles(events, day).forEach((name, identity) -> assertNotEquals(before.get(name), identity, name));
@@ -115,7 +117,7 @@ class HourSliceExportTest {
 
         // Hours counted again from here: a later late event rewrites one slice.
         events.storeInHours(day, List.of(22), 1, "late");
-        JsonPath third = export(events);
+        JsonPath third = events.exportSummary();
         assertTrue(third.getString("exported[0].reread").startsWith("hours "), third.prettify());
         assertDayHolds(events, day, 24 * PER_HOUR + 2);
     }
@@ -125,7 +127,7 @@ class HourSliceExportTest {
         StoredEvents events = new StoredEvents(session);
         LocalDate day = LocalDate.parse("2026-09-12");
         events.storeInHours(day, EVERY_HOUR, PER_HOUR, "u");
-        export(events);
+        events.exportSummary();
         List<HourRange> slices = slices(partFiles(events, day).keySet());
         HourRange firstSlice = slices.get(0);
         HourRange lastSlice = slices.get(slices.size() - 1);
@@ -133,16 +135,9 @@ class HourSliceExportTest {
         // One batch over two hours (one mark counting both), and another mark in the same first hour.
         events.storeInHours(day, List.of(firstSlice.from(), lastSlice.to() - 1), 2, "late-a");
         events.storeInHours(day, List.of(firstSlice.from()), 1, "late-b");
-        JsonPath second = export(events);
+        JsonPath second = events.exportSummary();
         assertEquals("hours " + firstSlice + ", " + lastSlice, second.getString("exported[0].reread"));
         assertDayHolds(events, day, 24 * PER_HOUR + 5);
-    }
-
-    private static JsonPath export(StoredEvents events) {
-        return given().auth().oauth2(TOKEN).queryParam("source", events.source)
-                .when().post("/api/v1/exports")
-                .then().statusCode(200)
-                .extract().jsonPath();
     }
 
     /** The day's part files by name, each with its file identity (device and inode): a kept file keeps its identity. */
@@ -156,9 +151,9 @@ class HourSliceExportTest {
         return files;
     }
 
-    private static List<HourRange> slices(java.util.Collection<String> names) {
+    private static List<HourRange> slices(Collection<String> names) {
         return names.stream().map(name -> MartLayout.hoursOf(name).orElseThrow(() -> new AssertionError(name)))
-                .distinct().sorted(java.util.Comparator.comparingInt(HourRange::from)).toList();
+                .distinct().sorted(Comparator.comparingInt(HourRange::from)).toList();
     }
 
     private Path dayDir(StoredEvents events, LocalDate day) {

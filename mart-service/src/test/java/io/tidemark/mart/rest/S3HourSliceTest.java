@@ -5,6 +5,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
+import io.tidemark.testsupport.Trees;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -13,13 +14,10 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
-import java.util.Comparator;
 import java.util.List;
 import java.util.stream.IntStream;
-import java.util.stream.Stream;
 
 import static io.restassured.RestAssured.given;
 import static io.tidemark.mart.rest.StoredEvents.TOKEN;
@@ -51,7 +49,7 @@ class S3HourSliceTest {
         StoredEvents events = new StoredEvents(session);
         LocalDate day = LocalDate.parse("2026-09-20");
         events.storeInHours(day, IntStream.range(0, 24).boxed().toList(), PER_HOUR, "u");
-        export(events);
+        events.exportSummary();
         String prefix = "marts/source=" + events.source + "/event_date=" + day + "/";
         try (S3Client s3 = S3ProxyResource.client(endpoint())) {
             List<String> first = keys(s3, prefix);
@@ -59,7 +57,7 @@ class S3HourSliceTest {
             assertTrue(parts >= 3, first.toString());
 
             events.storeInHours(day, List.of(13), 1, "late");
-            JsonPath slice = export(events);
+            JsonPath slice = events.exportSummary();
             assertTrue(slice.getString("exported[0].reread").startsWith("hours "), slice.prettify());
             List<String> second = keys(s3, prefix);
             assertEquals(first.size(), second.size(), second.toString());
@@ -67,13 +65,13 @@ class S3HourSliceTest {
         }
 
         // As on a new replica's empty disk: the day comes back from the bucket, slices and all.
-        delete(root.resolve("source=" + events.source));
-        delete(root.resolve("_daily").resolve("source=" + events.source));
-        assertEquals(0, export(events).getInt("exported.size()"));
+        Trees.delete(root.resolve("source=" + events.source));
+        Trees.delete(root.resolve("_daily").resolve("source=" + events.source));
+        assertEquals(0, events.exportSummary().getInt("exported.size()"));
         daily(events, day, 24 * PER_HOUR + 1);
 
         events.storeInHours(day, List.of(2), 1, "later");
-        JsonPath again = export(events);
+        JsonPath again = events.exportSummary();
         assertTrue(again.getString("exported[0].reread").startsWith("hours 00-"), again.prettify());
         daily(events, day, 24 * PER_HOUR + 2);
     }
@@ -86,13 +84,6 @@ class S3HourSliceTest {
                 .body("days[0].events", equalTo(rows)).body("days[0].users", equalTo(rows));
     }
 
-    private static JsonPath export(StoredEvents events) {
-        return given().auth().oauth2(TOKEN).queryParam("source", events.source)
-                .when().post("/api/v1/exports")
-                .then().statusCode(200)
-                .extract().jsonPath();
-    }
-
     private static URI endpoint() {
         return ConfigProvider.getConfig().getValue("tidemark.mart.store.s3.endpoint", URI.class);
     }
@@ -100,16 +91,5 @@ class S3HourSliceTest {
     private static List<String> keys(S3Client s3, String prefix) {
         return s3.listObjectsV2Paginator(r -> r.bucket(S3ProxyResource.BUCKET).prefix(prefix)).contents().stream()
                 .map(S3Object::key).sorted().toList();
-    }
-
-    private static void delete(Path dir) throws Exception {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        }
     }
 }

@@ -2,6 +2,7 @@ package io.tidemark.mart.rest;
 
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.datastax.oss.quarkus.runtime.api.session.QuarkusCqlSession;
+import io.restassured.path.json.JsonPath;
 import io.tidemark.event.ChangedHours;
 import io.tidemark.event.EventIndexLayout;
 
@@ -187,6 +188,14 @@ final class StoredEvents {
         session.execute(SimpleStatement.newInstance(
                 "INSERT INTO tidemark.changed_days (source, event_date, changed_at) VALUES (?, ?, ?) USING TIMESTAMP ?",
                 source, day, clock, ChronoUnit.MICROS.between(Instant.EPOCH, clock)));
+    }
+
+    /** POST /api/v1/exports for this source; returns the cycle's summary. */
+    JsonPath exportSummary() {
+        return given().auth().oauth2(TOKEN).queryParam("source", source)
+                .when().post("/api/v1/exports")
+                .then().statusCode(200)
+                .extract().jsonPath();
     }
 
     /** POST /api/v1/exports for this source; returns the number of days it rewrote. */
