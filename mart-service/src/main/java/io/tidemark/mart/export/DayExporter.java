@@ -33,7 +33,9 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -143,8 +145,12 @@ public class DayExporter {
         if (change.hoursChangedSince(exported).isEmpty() || !Files.isDirectory(dayDir)) {
             return SlicePlan.WHOLE_DAY;
         }
-        try (Stream<Path> files = Files.list(dayDir)) {
-            return SlicePlan.of(change, exported, files.map(file -> file.getFileName().toString()).toList());
+        try (Stream<Path> list = Files.list(dayDir)) {
+            Map<String, Long> files = new HashMap<>();
+            for (Path file : list.toList()) {
+                files.put(file.getFileName().toString(), Files.size(file));
+            }
+            return SlicePlan.of(change, exported, files);
         } catch (IOException e) {
             LOG.warnf(e, "source %s day %s: cannot list its files; exporting the whole day", source, change.date());
             return SlicePlan.WHOLE_DAY;
@@ -208,8 +214,7 @@ public class DayExporter {
             long rows = readDay.plan.whole() ? readDay.rows : count(duck, table);
             if (!files.isEmpty()) {
                 // In the staging directory, so the day's swap renames it in with the events it was made from.
-                copy(duck, "SELECT DISTINCT " + UserKeyHash.ofEventRow() + " AS " + UserKeyHash.COLUMN + " FROM "
-                        + table + " WHERE " + UserKeyHash.USER + " IS NOT NULL ORDER BY " + UserKeyHash.COLUMN,
+                copy(duck, usersOf(readDay, table) + " ORDER BY " + UserKeyHash.COLUMN,
                         staging.resolve(MartLayout.USERS_ROLLUP));
                 step = timings.record("users", step);
                 copy(duck, LatenessRollup.selectFrom(table), staging.resolve(MartLayout.LATENESS_ROLLUP));
@@ -247,6 +252,22 @@ public class DayExporter {
             deleteTree(staging);
             Files.deleteIfExists(staging.resolveSibling(staging.getFileName() + "-" + MartLayout.SUMMARY));
         }
+    }
+
+    /**
+     * The day's distinct users. After slices were read again, they are the users of the day's
+     * rollup in place and those of the rows read: dedup only ever adds rows to a day (upserts of the
+     * same rows, never a delete), so no user of the day is lost and none is added twice, and the
+     * kept files, the most of a large day, are not hashed again.
+     */
+    private String usersOf(ReadDay readDay, String day) {
+        String rows = " FROM %s WHERE " + UserKeyHash.USER + " IS NOT NULL";
+        Path before = layout.usersRollup(readDay.source, readDay.day);
+        if (readDay.plan.whole() || !Files.exists(before)) {
+            return "SELECT DISTINCT " + UserKeyHash.ofEventRow() + " AS " + UserKeyHash.COLUMN + rows.formatted(day);
+        }
+        return "SELECT " + UserKeyHash.COLUMN + " FROM read_parquet('" + literal(before) + "') UNION SELECT "
+                + UserKeyHash.ofEventRow() + " AS " + UserKeyHash.COLUMN + rows.formatted(readDay.table);
     }
 
     /**

@@ -6,8 +6,8 @@ import io.tidemark.mart.model.ExportedDay;
 import io.tidemark.mart.model.HourRange;
 
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.TreeMap;
@@ -35,21 +35,30 @@ public record SlicePlan(List<HourRange> reread, List<String> kept) {
     }
 
     /**
-     * The plan for a day whose files are {@code dayFiles} (names in its directory) and were exported
-     * as {@code exported}, now that dedup noted {@code change}. Anything that does not let the changed
-     * hours be told, or files whose slices do not tile the day, means the whole day.
+     * The plan for a day whose files are {@code dayFiles} (name and size of each file in its
+     * directory) and were exported as {@code exported}, now that dedup noted {@code change}. Anything
+     * that does not let the changed hours be told, event files other than those the export recorded
+     * (not as many, or not as many bytes: files of an older export, restored or mirrored while the
+     * ledger moved on), or files whose slices do not tile the day, means the whole day.
      */
-    public static SlicePlan of(DayChange change, ExportedDay exported, Collection<String> dayFiles) {
+    public static SlicePlan of(DayChange change, ExportedDay exported, Map<String, Long> dayFiles) {
         OptionalInt changed = change.hoursChangedSince(exported);
         if (changed.isEmpty()) {
             return WHOLE_DAY;
         }
+        Map<String, Long> parts = new TreeMap<>();
+        dayFiles.forEach((name, size) -> {
+            if (MartLayout.isPart(name)) {
+                parts.put(name, size);
+            }
+        });
+        if (parts.size() != exported.files()
+                || parts.values().stream().mapToLong(Long::longValue).sum() != exported.bytes()) {
+            return WHOLE_DAY;
+        }
         TreeMap<Integer, HourRange> slices = new TreeMap<>();
         TreeMap<Integer, List<String>> files = new TreeMap<>();
-        for (String name : dayFiles) {
-            if (!MartLayout.isPart(name)) {
-                continue;
-            }
+        for (String name : parts.keySet()) {
             Optional<HourRange> hours = MartLayout.hoursOf(name);
             if (hours.isEmpty()) {
                 return WHOLE_DAY;

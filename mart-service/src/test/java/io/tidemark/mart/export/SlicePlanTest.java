@@ -10,6 +10,8 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -18,8 +20,17 @@ class SlicePlanTest {
 
     private static final LocalDate DAY = LocalDate.parse("2026-11-03");
     private static final Instant AT = Instant.parse("2026-11-04T00:00:00Z");
-    private static final List<String> THREE_SLICES = List.of("part-h00-08-00000.parquet", "part-h08-16-00000.parquet",
+    // Four event files of 25 bytes each, as the export recorded them (files 4, bytes 100), and the day's others.
+    private static final Map<String, Long> THREE_SLICES = files("part-h00-08-00000.parquet", "part-h08-16-00000.parquet",
             "part-h08-16-00001.parquet", "part-h16-24-00000.parquet", "_distinct_users.rollup", "_manifest.json");
+
+    private static Map<String, Long> files(String... names) {
+        Map<String, Long> files = new TreeMap<>();
+        for (String name : names) {
+            files.put(name, name.startsWith("part-") ? 100L / 4 : 7L);
+        }
+        return files;
+    }
 
     private static List<Long> hours(long each) {
         return new ArrayList<>(Collections.nCopies(24, each));
@@ -27,6 +38,10 @@ class SlicePlanTest {
 
     private static ExportedDay exported(long changes, long hourMarked, List<Long> hours) {
         return new ExportedDay("s", DAY, AT, changes, AT, hours, hourMarked, 10, 4, 100, null);
+    }
+
+    private static ExportedDay exported(int files, long bytes) {
+        return new ExportedDay("s", DAY, AT, 5L, AT, hours(1), 5L, 10, files, bytes, null);
     }
 
     @Test
@@ -72,14 +87,34 @@ class SlicePlanTest {
         now.set(9, 2L);
         DayChange change = new DayChange(DAY, 6, AT, 6, now);
         ExportedDay before = exported(5, 5, hours(1));
-        assertEquals(SlicePlan.WHOLE_DAY, SlicePlan.of(change, before, List.of("part-00000.parquet")), "a day written whole");
-        assertEquals(SlicePlan.WHOLE_DAY, SlicePlan.of(change, before, List.of("part-00000.parquet", "part-00001.parquet")));
-        assertEquals(SlicePlan.WHOLE_DAY, SlicePlan.of(change, before,
-                List.of("part-h00-08-00000.parquet", "part-h16-24-00000.parquet")), "a gap");
-        assertEquals(SlicePlan.WHOLE_DAY, SlicePlan.of(change, before,
-                List.of("part-h00-08-00000.parquet", "part-h00-10-00000.parquet", "part-h10-24-00000.parquet")), "an overlap");
-        assertEquals(SlicePlan.WHOLE_DAY, SlicePlan.of(change, before, List.of()), "no files");
+        assertEquals(SlicePlan.WHOLE_DAY, SlicePlan.of(change, exported(1, 25), files("part-00000.parquet")),
+                "a day written whole");
+        assertEquals(SlicePlan.WHOLE_DAY, SlicePlan.of(change, exported(2, 50),
+                files("part-00000.parquet", "part-00001.parquet")));
+        assertEquals(SlicePlan.WHOLE_DAY, SlicePlan.of(change, exported(2, 50),
+                files("part-h00-08-00000.parquet", "part-h16-24-00000.parquet")), "a gap");
+        assertEquals(SlicePlan.WHOLE_DAY, SlicePlan.of(change, exported(3, 75),
+                files("part-h00-08-00000.parquet", "part-h00-10-00000.parquet", "part-h10-24-00000.parquet")), "an overlap");
+        assertEquals(SlicePlan.WHOLE_DAY, SlicePlan.of(change, exported(0, 0), files()), "no files");
         // Every slice touched: reading them all is reading the day.
-        assertEquals(SlicePlan.WHOLE_DAY, SlicePlan.of(change, before, List.of("part-h00-24-00000.parquet")));
+        assertEquals(SlicePlan.WHOLE_DAY, SlicePlan.of(change, exported(1, 25), files("part-h00-24-00000.parquet")));
+        assertEquals(List.of(new HourRange(8, 16)), SlicePlan.of(change, before, THREE_SLICES).reread(),
+                "the files the export recorded: a slice");
+    }
+
+    @Test
+    void theWholeDayWhenTheFilesInPlaceAreNotThoseTheExportRecorded() {
+        List<Long> now = hours(1);
+        now.set(9, 2L);
+        DayChange change = new DayChange(DAY, 6, AT, 6, now);
+        // Files of an older export (a disk restored from a backup, a mirror that lagged): their slices may
+        // lack changes the ledger says the day's files cover, so none of them can be kept.
+        Map<String, Long> older = new TreeMap<>(THREE_SLICES);
+        older.put("part-h00-08-00000.parquet", 20L);
+        assertEquals(SlicePlan.WHOLE_DAY, SlicePlan.of(change, exported(5, 5, hours(1)), older), "other bytes");
+        Map<String, Long> fewer = new TreeMap<>(THREE_SLICES);
+        fewer.remove("part-h08-16-00001.parquet");
+        fewer.put("part-h08-16-00000.parquet", 50L);
+        assertEquals(SlicePlan.WHOLE_DAY, SlicePlan.of(change, exported(5, 5, hours(1)), fewer), "other files");
     }
 }

@@ -123,6 +123,26 @@ class HourSliceExportTest {
     }
 
     @Test
+    void filesOtherThanThoseTheExportRecordedAreNeverKept() throws Exception {
+        StoredEvents events = new StoredEvents(session);
+        LocalDate day = LocalDate.parse("2026-09-13");
+        events.storeInHours(day, EVERY_HOUR, PER_HOUR, "u");
+        events.exportSummary();
+        // The first slice's file as an older export left it (a disk restored from a backup): fewer rows.
+        Path first = dayDir(events, day).resolve(partFiles(events, day).keySet().iterator().next());
+        Path older = first.resolveSibling("older.tmp");
+        try (Connection duck = DriverManager.getConnection("jdbc:duckdb:"); Statement sql = duck.createStatement()) {
+            sql.execute("COPY (SELECT * FROM read_parquet('" + first + "') LIMIT 10) TO '" + older + "' (FORMAT parquet)");
+        }
+        Files.move(older, first, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+
+        events.storeInHours(day, List.of(23), 1, "late");
+        JsonPath second = events.exportSummary();
+        assertEquals("whole day", second.getString("exported[0].reread"), "the older file is not kept");
+        assertDayHolds(events, day, 24 * PER_HOUR + 1);
+    }
+
+    @Test
     void lateEventsInSeveralHoursRewriteEachTouchedSliceOnce() throws Exception {
         StoredEvents events = new StoredEvents(session);
         LocalDate day = LocalDate.parse("2026-09-12");
