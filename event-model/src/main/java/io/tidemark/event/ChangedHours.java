@@ -15,9 +15,6 @@ public final class ChangedHours {
 
     public static final int HOURS = 24;
 
-    /** Every hour of a day, as a mask. */
-    public static final int WHOLE_DAY = (1 << HOURS) - 1;
-
     private static final List<String> COLUMNS;
 
     static {

@@ -158,14 +158,10 @@ public class DayExporter {
     }
 
     /**
-     * Reads the day's rows from Cassandra; nothing is written, so a read that is never written (the
-     * lease was lost meanwhile) only has to be closed. Blocking, on the calling thread.
+     * Reads the day's rows from Cassandra, those of the slices {@code plan} reads again; nothing is
+     * written, so a read that is never written (the lease was lost meanwhile) only has to be closed.
+     * Blocking, on the calling thread.
      */
-    public ReadDay read(String source, LocalDate day) throws SQLException {
-        return read(source, day, SlicePlan.WHOLE_DAY);
-    }
-
-    /** As {@link #read(String, LocalDate)}, only the rows of the slices {@code plan} reads again. */
     public ReadDay read(String source, LocalDate day, SlicePlan plan) throws SQLException {
         String table = "day_" + UUID.randomUUID().toString().replace("-", "");
         DuckDBConnection duck = engine.connect();

@@ -52,18 +52,11 @@ public class EventIndexReader {
     }
 
     /**
-     * Hands every row stored for the day, across all of the day's buckets, to {@code sink}; returns the
-     * count. The buckets are those of the day's highest recorded layout, read first: a layout recorded
-     * after that read only adds buckets for rows whose change mark comes after this export's.
-     */
-    public long forEachRowOfDay(String source, LocalDate day, int pageSize, Consumer<Row> sink) {
-        return forEachRowOfDay(source, day, List.of(HourRange.WHOLE_DAY), pageSize, sink);
-    }
-
-    /**
-     * As {@link #forEachRowOfDay(String, LocalDate, int, Consumer)}, but only the rows whose event time
-     * falls in one of {@code slices}: a range of the clustering key in each bucket, so Cassandra reads
-     * only those rows.
+     * Hands every row stored for the day whose event time falls in one of {@code slices} (a range of
+     * the clustering key in each bucket, so Cassandra reads only those rows), across all of the day's
+     * buckets, to {@code sink}; returns the count. The buckets are those of the day's highest recorded
+     * layout, read first: a layout recorded after that read only adds buckets for rows whose change
+     * mark comes after this export's.
      */
     public long forEachRowOfDay(String source, LocalDate day, List<HourRange> slices, int pageSize, Consumer<Row> sink) {
         int buckets = buckets(source, day);
