@@ -12,13 +12,13 @@ import java.util.concurrent.TimeUnit;
  * A raw and a clean topic and a dedup consumer group of one benchmark run, created on open and
  * deleted on close, so that a benchmark measures the same whether or not others ran before it.
  */
-final class BenchTopics implements AutoCloseable {
+public final class BenchTopics implements AutoCloseable {
 
-    static final int PARTITIONS = 6;
+    public static final int PARTITIONS = 6;
 
     private final Admin admin;
     final String run;
-    final String raw;
+    public final String raw;
     final String clean;
     final String group;
 
@@ -30,7 +30,7 @@ final class BenchTopics implements AutoCloseable {
         this.group = "tidemark-bench-" + area + "-" + run;
     }
 
-    static BenchTopics create(Admin admin, String area) throws Exception {
+    public static BenchTopics create(Admin admin, String area) throws Exception {
         BenchTopics topics = new BenchTopics(admin, area);
         admin.createTopics(List.of(new NewTopic(topics.raw, PARTITIONS, (short) 1),
                 new NewTopic(topics.clean, PARTITIONS, (short) 1))).all().get(30, TimeUnit.SECONDS);
@@ -38,14 +38,14 @@ final class BenchTopics implements AutoCloseable {
     }
 
     /** What points a dedup at these topics, committing often so that a drain is seen soon after it ends. */
-    Map<String, String> dedupProperties() {
+    public Map<String, String> dedupProperties() {
         return Map.of("mp.messaging.incoming.events-raw.topic", raw,
                 "mp.messaging.incoming.events-raw.group.id", group,
                 "mp.messaging.incoming.events-raw.auto.commit.interval.ms", "200",
                 "mp.messaging.outgoing.events-clean.topic", clean);
     }
 
-    CommitProgress progress() {
+    public CommitProgress progress() {
         return new CommitProgress(admin, raw, group, PARTITIONS);
     }
 

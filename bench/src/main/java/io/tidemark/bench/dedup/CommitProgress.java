@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /** Where a consumer group's committed offsets stand on a topic, against marks taken while filling it. */
-final class CommitProgress {
+public final class CommitProgress {
 
     private final Admin admin;
     private final String topic;
@@ -26,7 +26,7 @@ final class CommitProgress {
     }
 
     /** The end offset of every partition now. */
-    Map<Integer, Long> ends() throws Exception {
+    public Map<Integer, Long> ends() throws Exception {
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
         for (int p = 0; p < partitions; p++) {
             latest.put(new TopicPartition(topic, p), OffsetSpec.latest());

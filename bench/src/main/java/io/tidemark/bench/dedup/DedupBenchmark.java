@@ -149,14 +149,14 @@ public final class DedupBenchmark implements Benchmark {
         }
     }
 
-    record Drain(double recordsPerSecond, long maxRssKb) {
+    public record Drain(double recordsPerSecond, long maxRssKb) {
     }
 
     /**
      * Waits until the group committed everything between the marks; the rate counts from
      * {@code writtenAt} (System.nanoTime()), when the range began to be written to the topic.
      */
-    static Drain drain(LongSupplier rssKb, CommitProgress progress, Map<Integer, Long> from,
+    public static Drain drain(LongSupplier rssKb, CommitProgress progress, Map<Integer, Long> from,
             Map<Integer, Long> to, long rssSoFar, long writtenAt) throws Exception {
         long total = CommitProgress.between(to, from, to);
         long maxRss = rssSoFar;
