@@ -207,7 +207,6 @@ public class DayExporter {
             step = timings.record("events", step);
             // The rollups and the summary are of the whole day: the rows read, and those of the files kept.
             String table = readDay.plan.whole() ? read : dayView(duck, read, staging, readDay.plan.kept());
-            long rows = readDay.plan.whole() ? readDay.rows : count(duck, table);
             if (!files.isEmpty()) {
                 // In the staging directory, so the day's swap renames it in with the events it was made from.
                 copy(duck, usersOf(readDay, table) + " ORDER BY " + UserKeyHash.COLUMN,
@@ -223,7 +222,7 @@ public class DayExporter {
                 bytes += Files.size(file);
             }
             Path summary = staging.resolveSibling(staging.getFileName() + "-" + MartLayout.SUMMARY);
-            long users = summarize(duck, table, summary, source, day);
+            DayCounts counts = summarize(duck, table, summary, source, day);
             step = timings.record("summary", step);
             if (publisher.enabled()) {
                 // Into the bucket before the local swap: a failed upload leaves both as they were, to retry.
@@ -243,7 +242,7 @@ public class DayExporter {
             }
             swap(source, day, staging, !files.isEmpty(), summary);
             timings.record("swap", step);
-            return new Result(rows, users, files.size(), bytes, readDay.rows);
+            return new Result(counts.events(), counts.users(), files.size(), bytes, readDay.rows);
         } finally {
             deleteTree(staging);
             Files.deleteIfExists(staging.resolveSibling(staging.getFileName() + "-" + MartLayout.SUMMARY));
@@ -315,11 +314,16 @@ public class DayExporter {
         timings.record("weeks", started);
     }
 
+    /** A day's events and distinct users, as its summary records them. */
+    private record DayCounts(long events, long users) {
+    }
+
     /**
      * Writes the day's summary, (events, users) and what the day was first reported as, so the daily
-     * API marks revised days without reading the revision ledger; returns the day's users.
+     * API marks revised days without reading the revision ledger; returns the counts it wrote, so a
+     * day made of slices read and files kept is counted once.
      */
-    private long summarize(DuckDBConnection duck, String rows, Path summary, String source, LocalDate day)
+    private DayCounts summarize(DuckDBConnection duck, String rows, Path summary, String source, LocalDate day)
             throws SQLException {
         long events;
         long users;
@@ -333,7 +337,7 @@ public class DayExporter {
         RevisionLedger.Entry first = revisions.first(source, day).orElse(new RevisionLedger.Entry(null, events, users));
         copy(duck, "SELECT " + events + "::BIGINT AS events, " + users + "::BIGINT AS users, " + first.events()
                 + "::BIGINT AS first_events, " + first.users() + "::BIGINT AS first_users", summary);
-        return users;
+        return new DayCounts(events, users);
     }
 
     private long load(DuckDBConnection duck, String table, String source, LocalDate day, SlicePlan plan)

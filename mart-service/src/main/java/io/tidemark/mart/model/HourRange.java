@@ -1,5 +1,7 @@
 package io.tidemark.mart.model;
 
+import io.tidemark.event.ChangedHours;
+
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -7,7 +9,7 @@ import java.time.ZoneOffset;
 /** The UTC hours {@code from} (inclusive) to {@code to} (exclusive) of a day: the slice of a day a part file holds. */
 public record HourRange(int from, int to) {
 
-    public static final int HOURS = 24;
+    public static final int HOURS = ChangedHours.HOURS;
     public static final HourRange WHOLE_DAY = new HourRange(0, HOURS);
 
     public HourRange {
@@ -16,7 +18,7 @@ public record HourRange(int from, int to) {
         }
     }
 
-    /** Whether any hour of the {@link io.tidemark.event.ChangedHours} mask falls in this range. */
+    /** Whether any hour of the {@link ChangedHours} mask falls in this range. */
     public boolean touches(int hourMask) {
         int mine = ((1 << to) - 1) & ~((1 << from) - 1);
         return (mine & hourMask) != 0;
