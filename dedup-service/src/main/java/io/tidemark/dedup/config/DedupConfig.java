@@ -79,7 +79,7 @@ public interface DedupConfig {
          * one raw partition has in flight, decoded, whatever the size of its events. Small because a
          * decoded event can take many times its bytes.
          */
-        @WithDefault("524288")
+        @WithDefault("327680")
         long maxBatchBytes();
 
         /**
@@ -141,7 +141,7 @@ public interface DedupConfig {
 
     interface Cache {
         /** Keys remembered at most; about 100 bytes each. */
-        @WithDefault("200000")
+        @WithDefault("100000")
         long maximumSize();
 
         /** How long a key is remembered; capped by {@link DedupConfig#window()}. */
