@@ -30,6 +30,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -52,8 +53,19 @@ class DedupLargeRecordsIT {
     /** Characters of the one big property: the encoded event stays under ingest's 32 KB limit. */
     private static final int BLOB_CHARS = 30_000;
     private static final int INGEST_MAX_EVENT_BYTES = 32 * 1024;
-    /** How long dedup gets to pull what its bounds allow while Cassandra is away. */
+    /** How long dedup may take to pull what its bounds allow while Cassandra is away, once the backlog is sent. */
     private static final Duration FILL = Duration.ofSeconds(60);
+    /**
+     * How long dedup's consumers must take no record for their bounds to count as full: they pause once
+     * the connector's queue is full, and nothing is acknowledged while Cassandra is away.
+     */
+    private static final Duration PAUSED = Duration.ofSeconds(5);
+    /**
+     * How long the backlog goes on waiting once the bounds are full, before Cassandra starts again (its
+     * start adds about 13 s more): longer than dedup's longest retry backoff (retry.max-backoff, 10 s),
+     * so every held batch is retried again while everything the bounds allow is held.
+     */
+    private static final Duration FULL_WAIT = Duration.ofSeconds(15);
     private static final Duration DRAIN_PATIENCE = Duration.ofMinutes(10);
     private static final Pattern HEAP_POOL = Pattern.compile(
             "^jvm_memory_used_bytes\\{[^}]*area=\"heap\"[^}]*id=\"([^\"]+)\"[^}]*} ([0-9.E+]+)", Pattern.MULTILINE);
@@ -61,6 +73,10 @@ class DedupLargeRecordsIT {
     private static final Pattern LIVE_AFTER_FULL_GC = Pattern.compile(
             "^jvm_gc_live_data_size_bytes(?:\\{[^}]*})? ([0-9.E+]+)", Pattern.MULTILINE);
     private static final String LIVE = "live after a full collection";
+    /** Records each of dedup's Kafka consumers has taken from the raw topic (once per topic label spelling). */
+    private static final Pattern CONSUMED = Pattern.compile(
+            "^kafka_consumer_fetch_manager_records_consumed_total\\{[^}]*client_id=\"([^\"]+)\"[^}]*} ([0-9.E+]+)",
+            Pattern.MULTILINE);
 
     /** Peaks of dedup's memory, sampled every second in the background; printed per phase. */
     private static final class MemoryPeaks implements AutoCloseable {
@@ -131,16 +147,19 @@ class DedupLargeRecordsIT {
                 }
                 topic.flush();
 
+                long pulled = awaitBoundsFull(dedup);
+                System.out.printf("dedup took %d of %d records, then paused its consumers%n", pulled, EVENTS);
+                assertTrue(pulled < EVENTS, "dedup stops taking records at its bounds, short of the backlog: " + pulled);
                 try {
-                    await("dedup stays alive while the backlog waits for Cassandra").during(FILL).atMost(FILL.plusSeconds(5))
-                            .pollInterval(Duration.ofSeconds(1)).until(dedup::isAlive);
+                    await("dedup stays alive while the backlog waits for Cassandra").during(FULL_WAIT)
+                            .atMost(FULL_WAIT.plusSeconds(5)).pollInterval(Duration.ofSeconds(1)).until(dedup::isAlive);
                 } catch (ConditionTimeoutException e) {
                     throw new AssertionError("dedup died while the backlog waited for Cassandra; see its log:\n" + tail(dedup.logText()), e);
                 }
                 peaks.report("while the backlog waits for Cassandra");
 
                 stack.startCassandra();
-                await("dedup consumed every record").atMost(DRAIN_PATIENCE).pollInterval(Duration.ofSeconds(2))
+                await("dedup consumed every record").atMost(DRAIN_PATIENCE).pollInterval(Duration.ofMillis(500))
                         .until(() -> {
                             assertTrue(dedup.isAlive(), "dedup is alive while it drains the backlog; see its log:\n"
                                     + tail(dedup.logText()));
@@ -150,7 +169,9 @@ class DedupLargeRecordsIT {
                 assertTrue(dedup.isAlive(), "dedup never exited");
             } finally {
                 peaks.close();
-                dedup.close();
+                // Once every record is committed, and so stored, nothing dedup does is read any more: its stop
+                // (12-18 s, its consumers leave the group one by one) overlaps the read below.
+                dedup.closeInBackground();
             }
 
             // A session opened after the outage: one from before it can still be reconnecting.
@@ -158,6 +179,50 @@ class DedupLargeRecordsIT {
                 assertEquals(DedupDuplicatesIT.once(ids), StoredRows.counts(stored.rows(source, List.of(day))),
                         "rows per messageId");
             }
+        }
+    }
+
+    /**
+     * Waits until dedup's consumers have taken no record for {@link #PAUSED}, failing if dedup dies or still
+     * takes records after {@link #FILL}; how many they took.
+     */
+    private static long awaitBoundsFull(ServiceProcess dedup) throws IOException {
+        AtomicLong pulled = new AtomicLong(-1);
+        AtomicReference<Instant> since = new AtomicReference<>(Instant.now());
+        try {
+            await("dedup's consumers pause at its bounds").atMost(FILL).pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofSeconds(1)).until(() -> {
+                        assertTrue(dedup.isAlive(), "dedup died while the backlog waited for Cassandra; see its log:\n"
+                                + tail(dedup.logText()));
+                        long now = recordsPulled(dedup);
+                        if (now != pulled.getAndSet(now)) {
+                            since.set(Instant.now());
+                        }
+                        return now > 0 && Duration.between(since.get(), Instant.now()).compareTo(PAUSED) >= 0;
+                    });
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("dedup still takes records after " + FILL + " without Cassandra (" + pulled.get()
+                    + " of " + EVENTS + "); see its log:\n" + tail(dedup.logText()), e);
+        }
+        return pulled.get();
+    }
+
+    /** Records dedup's Kafka consumers have taken so far, from its metrics; -1 while they cannot be read. */
+    private static long recordsPulled(ServiceProcess dedup) {
+        try {
+            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(dedup.managementUri("/q/metrics"))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            Map<String, Long> byConsumer = new HashMap<>();
+            Matcher consumed = CONSUMED.matcher(response.body());
+            while (consumed.find()) {
+                byConsumer.merge(consumed.group(1), (long) Double.parseDouble(consumed.group(2)), Math::max);
+            }
+            return byConsumer.values().stream().mapToLong(Long::longValue).sum();
+        } catch (IOException busy) {
+            return -1;
+        } catch (InterruptedException stopped) {
+            Thread.currentThread().interrupt();
+            return -1;
         }
     }
 
