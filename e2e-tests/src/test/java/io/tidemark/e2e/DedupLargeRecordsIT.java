@@ -40,7 +40,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A backlog of near-maximal events (about 30 KB each, as ingest accepts them) piles up while
- * Cassandra is down: dedup-service, run with its shipped JVM options (a fixed 512 MB heap, exit on
+ * Cassandra is down: dedup-service, run with its shipped JVM options (a fixed 288 MB heap, exit on
  * OutOfMemoryError), must hold only what its byte bounds allow, stay alive, and store every event
  * exactly once when Cassandra is back. Bounded by record counts alone, it held thousands of such
  * records per partition and died, and a restarted dedup would re-read the same backlog and die again.
