@@ -68,12 +68,6 @@ class IngestFuzzIT {
     private static final int VALID_EVERY = 6;
     private static final int HEALTH_EVERY = 250;
     /**
-     * Clients sending the hostile requests side by side, each its own share of them and its own seeds: one
-     * request's wait for its answer (a valid one's for Kafka's acknowledgement) overlaps the others' work,
-     * and a service meets many clients at once anyway.
-     */
-    private static final int FUZZ_CLIENTS = 3;
-    /**
      * Ingest's container memory limit (deploy/k8s/base/ingest-service.yaml, 384Mi): with its shipped JVM
      * options (a 128 MB heap) no hostile request may take the process past what Kubernetes allows it.
      */
@@ -170,62 +164,30 @@ class IngestFuzzIT {
         slowRounds.shutdown();
 
         // QuickTheories skips an example equal to one it already tried, so one run may send fewer than asked:
-        // runs with further seeds send the rest of a client's share, and the count below is exactly what was sent.
-        AtomicBoolean failed = new AtomicBoolean();
-        ExecutorService clients = Executors.newFixedThreadPool(FUZZ_CLIENTS);
+        // runs with further seeds send the rest, and the count below is exactly what was sent.
+        long seed = 20_261_130L;
         try {
-            List<Future<?>> shares = new ArrayList<>();
-            for (int client = 0; client < FUZZ_CLIENTS; client++) {
-                int share = HOSTILE_REQUESTS / FUZZ_CLIENTS + (client < HOSTILE_REQUESTS % FUZZ_CLIENTS ? 1 : 0);
-                long firstSeed = 20_261_130L + client;
-                shares.add(clients.submit(() -> {
-                    try {
-                        AtomicInteger mine = new AtomicInteger();
-                        // Client c takes seeds c, c + FUZZ_CLIENTS, ...: no two clients send the same examples.
-                        for (long seed = firstSeed; mine.get() < share && !failed.get(); seed += FUZZ_CLIENTS) {
-                            fuzz(requests, seed, share - mine.get(), hostile -> {
-                                if (failed.get()) {
-                                    return;
-                                }
-                                mine.incrementAndGet();
-                                long n = sent.incrementAndGet();
-                                check(port, hostile);
-                                if (n % VALID_EVERY == 0) {
-                                    FuzzCase event = requests.validCase(new SplittableRandom(seeds.incrementAndGet()));
-                                    check(port, event);
-                                    if (n % (VALID_EVERY * 4) == 0) {
-                                        // A client retry of the same events: still one row each.
-                                        check(port, event);
-                                    }
-                                }
-                                if (n % HEALTH_EVERY == 0) {
-                                    assertTrue(ingest.ready(), "ingest not ready after " + n + " requests, the last: " + hostile);
-                                    maxRssKb.accumulateAndGet(ingest.rssKb(), Math::max);
-                                }
-                            });
-                        }
-                    } catch (RuntimeException | Error e) {
-                        // The other clients stop sending; this failure is the test's.
-                        failed.set(true);
-                        throw e;
+            while (sent.get() < HOSTILE_REQUESTS) {
+                fuzz(requests, seed++, (int) (HOSTILE_REQUESTS - sent.get()), hostile -> {
+                long n = sent.incrementAndGet();
+                check(port, hostile);
+                if (n % VALID_EVERY == 0) {
+                    FuzzCase event = requests.validCase(new SplittableRandom(seeds.incrementAndGet()));
+                    check(port, event);
+                    if (n % (VALID_EVERY * 4) == 0) {
+                        // A client retry of the same events: still one row each.
+                        check(port, event);
                     }
-                    return null;
-                }));
-            }
-            for (Future<?> share : shares) {
-                try {
-                    share.get();
-                } catch (java.util.concurrent.ExecutionException e) {
-                    if (e.getCause() instanceof Error error) {
-                        throw error;
-                    }
-                    throw (Exception) e.getCause();
                 }
+                if (n % HEALTH_EVERY == 0) {
+                    assertTrue(ingest.ready(), "ingest not ready after " + n + " requests, the last: " + hostile);
+                    maxRssKb.accumulateAndGet(ingest.rssKb(), Math::max);
+                }
+                });
             }
         } finally {
             // Also when the fuzz fails: the rounds end, and their threads with them.
             fuzzing.set(false);
-            clients.shutdown();
         }
         List<Outcome> idleOutcomes = idle.get(2, TimeUnit.MINUTES);
         List<Outcome> headerOutcomes = headerDrips.get(2, TimeUnit.MINUTES);
@@ -642,25 +604,17 @@ class IngestFuzzIT {
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
         AtomicReference<Map<String, List<StoredIndex.StoredRow>>> stored = new AtomicReference<>(Map.of());
         try {
-            // The lag is cheap to ask; the rows are read once it is zero.
             await("dedup consumed the raw topic and stored every accepted messageId").atMost(Duration.ofMinutes(3))
-                    .pollDelay(Duration.ZERO).pollInterval(Duration.ofSeconds(1)).until(() -> {
-                        if (ConsumerLag.rawTopicLag(stack.kafkaBootstrap()) != 0) {
-                            return false;
-                        }
-                        stored.set(storedSince(today));
-                        return stored.get().keySet().containsAll(ids);
+                    .pollDelay(Duration.ZERO).pollInterval(Duration.ofSeconds(2)).until(() -> {
+                        long lag = ConsumerLag.rawTopicLag(stack.kafkaBootstrap());
+                        stored.set(StoredIndex.byMessageId(StoredIndex.read(stack.cassandraContact(), List.of(source.id()),
+                                today.minusDays(12), today.plusDays(1))));
+                        return lag == 0 && stored.get().keySet().containsAll(ids);
                     });
         } catch (ConditionTimeoutException e) {
-            // The caller's assertions name what is missing, from what was stored by then.
-            stored.set(storedSince(today));
+            // The caller's assertions name what is missing; they read what was stored by then.
         }
         return stored.get();
-    }
-
-    private static Map<String, List<StoredIndex.StoredRow>> storedSince(LocalDate today) {
-        return StoredIndex.byMessageId(StoredIndex.read(stack.cassandraContact(), List.of(source.id()),
-                today.minusDays(12), today.plusDays(1)));
     }
 
     private static synchronized void count(String key) {
