@@ -80,7 +80,7 @@ public final class BulkBenchmark implements Benchmark {
                     "tidemark.ingest.sources.bench.write-keys", WRITE_KEY));
             ctx.stopService(DEDUP);
             ctx.service(DEDUP, topics.dedupProperties());
-            CommitProgress progress = topics.progress();
+            StoredClock storedClock = new StoredClock(topics.progress());
             LocalDate from = LocalDate.now(ZoneOffset.UTC).minusDays(31);
             LocalDate to = LocalDate.now(ZoneOffset.UTC).plusDays(1);
             createOrders(postgres, rows);
@@ -89,12 +89,9 @@ public final class BulkBenchmark implements Benchmark {
 
             // Warm-up of ingest, the broker and dedup, on events of a job of its own.
             Path warmUp = jobs.file("warm-up");
-            Map<Integer, Long> mark = progress.ends();
             long started = System.nanoTime();
             importFile(ingest, warmUp);
-            Map<Integer, Long> stored = progress.ends();
-            DedupBenchmark.drain(() -> 0, progress, mark, stored, 0, started);
-            mark = stored;
+            storedClock.since(started);
             System.out.printf("  bulk: %d orders in PostgreSQL, the same %d events in a %.1f MB NDJSON file, %d round(s)%n",
                     rows, rows, Files.size(warmUp) / 1e6, rounds);
 
@@ -112,9 +109,7 @@ public final class BulkBenchmark implements Benchmark {
 
                 started = System.nanoTime();
                 LoaderRun load = loader(ctx, job, null, window);
-                stored = progress.ends();
-                double loaderStored = DedupBenchmark.drain(() -> 0, progress, mark, stored, 0, started).recordsPerSecond();
-                mark = stored;
+                double loaderStored = storedClock.since(started);
                 JsonNode summary = load.summary();
                 long accepted = summary.get("accepted").asLong();
                 refused += summary.get("refused").asLong() + (rows - accepted);
@@ -124,9 +119,7 @@ public final class BulkBenchmark implements Benchmark {
 
                 started = System.nanoTime();
                 fileRates.add(importFile(ingest, file));
-                stored = progress.ends();
-                fileStoredRates.add(DedupBenchmark.drain(() -> 0, progress, mark, stored, 0, started).recordsPerSecond());
-                mark = stored;
+                fileStoredRates.add(storedClock.since(started));
                 Files.delete(file);
                 System.out.printf("  round %d: bulk-loader %.0f rows/s acknowledged, %.0f stored (%d rows in %d ms, peak RSS %.0f MB); "
                                 + "file import %.0f events/s acknowledged, %.0f stored%n",
@@ -183,6 +176,29 @@ public final class BulkBenchmark implements Benchmark {
             }
         } finally {
             Trees.delete(work);
+        }
+    }
+
+    /**
+     * The rate of records stored since a start: every record written to the raw topic since the last
+     * call, until dedup's group committed it (after Cassandra acknowledged its row).
+     */
+    private static final class StoredClock {
+
+        private final CommitProgress progress;
+        private Map<Integer, Long> mark;
+
+        StoredClock(CommitProgress progress) throws Exception {
+            this.progress = progress;
+            this.mark = progress.ends();
+        }
+
+        /** Records per second from {@code started} (a {@link System#nanoTime()}) until they were stored. */
+        double since(long started) throws Exception {
+            Map<Integer, Long> written = progress.ends();
+            double rate = DedupBenchmark.drain(() -> 0, progress, mark, written, 0, started).recordsPerSecond();
+            mark = written;
+            return rate;
         }
     }
 

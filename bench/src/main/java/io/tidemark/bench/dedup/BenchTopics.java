@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class BenchTopics implements AutoCloseable {
 
-    public static final int PARTITIONS = 6;
+    static final int PARTITIONS = 6;
 
     private final Admin admin;
     final String run;
