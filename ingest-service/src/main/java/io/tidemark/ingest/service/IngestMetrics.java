@@ -33,6 +33,8 @@ public class IngestMetrics {
     public static final String UNKNOWN_SOURCE = "unknown";
 
     private static final ClientLibrary OTHER_LIBRARY = new ClientLibrary("other", "other");
+    // values() copies its array on every call, and tally() asks once per event.
+    private static final EventTime.Rule[] RULES = EventTime.Rule.values();
 
     private final MeterRegistry registry;
     private final int maxLibraries;
@@ -59,7 +61,7 @@ public class IngestMetrics {
         Map<EventTime.Rule, Integer> rules = new EnumMap<>(EventTime.Rule.class);
         for (CollectedEvent event : events) {
             libraries.merge(ClientLibrary.of(event.context()), 1, Integer::sum);
-            for (EventTime.Rule rule : EventTime.Rule.values()) {
+            for (EventTime.Rule rule : RULES) {
                 if (event.flags().contains(rule.flag())) {
                     rules.merge(rule, 1, Integer::sum);
                 }
