@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /** Settings of the Parquet marts, their export and the dashboard API. */
@@ -169,6 +170,13 @@ public interface MartConfig {
         @WithDefault("5000")
         int pageSize();
 
+        /**
+         * Lanes a day is read and written in at once, each on a thread of its own: the day's buckets
+         * decoded from Cassandra, and its hour slices written to files. Absent, one per processor the
+         * JVM may use (a container's CPU limit).
+         */
+        OptionalInt lanes();
+
         Lease lease();
 
         /**
@@ -250,13 +258,30 @@ public interface MartConfig {
     /** The embedded DuckDB engine that writes and reads the marts. */
     interface DuckDb {
 
-        /** DuckDB's memory limit; it spills to {@code <root>/_tmp} beyond it. */
+        /** The queries' DuckDB memory limit; it spills to {@code <root>/_tmp} beyond it. */
         @WithDefault("512MB")
         String memoryLimit();
 
         /** DuckDB worker threads per query. */
         @WithDefault("2")
         int threads();
+
+        /** The exports' own DuckDB database (DuckDbEngine says why it is apart). */
+        Export export();
+
+        interface Export {
+
+            /** Its memory limit, for the days held while they are read and written; it spills to {@code <root>/_tmp-export}. */
+            @WithDefault("512MB")
+            String memoryLimit();
+
+            /**
+             * DuckDB worker threads per export statement. One: the export runs its slices and days side by
+             * side instead, which costs no CPU in waiting for a statement's own threads.
+             */
+            @WithDefault("1")
+            int threads();
+        }
 
         /** Queries that may run at once; each holds one DuckDB connection on a worker thread. */
         @WithDefault("4")

@@ -14,6 +14,7 @@ import io.tidemark.mart.query.BreakdownPath;
 import io.tidemark.mart.repository.DuckDbEngine;
 import io.tidemark.mart.repository.EventIndexReader;
 import io.tidemark.mart.repository.RevisionLedger;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.duckdb.DuckDBAppender;
 import org.duckdb.DuckDBConnection;
@@ -39,6 +40,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 
 /**
@@ -85,6 +90,13 @@ public class DayExporter {
     private final List<BreakdownPath> breakdownPaths;
     private final WeekUserRollups weeks;
     private final ExportTimings timings;
+    private final int lanes;
+    // The lanes past the first, which runs on the thread that reads or writes the day.
+    private final ExecutorService laneThreads = Executors.newCachedThreadPool(task -> {
+        Thread thread = new Thread(task, "mart-export-lane");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     public DayExporter(EventIndexReader reader, DuckDbEngine engine, MartSwapLock lock, MartConfig config,
             DayPublisher publisher, RevisionLedger revisions, ExportTimings timings) {
@@ -98,6 +110,12 @@ public class DayExporter {
         this.layout = new MartLayout(config.export().root());
         this.breakdownPaths = config.breakdown().rollupPaths().stream().map(BreakdownPath::parse).toList();
         this.weeks = new WeekUserRollups(layout);
+        this.lanes = Math.max(1, config.export().lanes().orElse(Runtime.getRuntime().availableProcessors()));
+    }
+
+    @PreDestroy
+    void stopLanes() {
+        laneThreads.shutdownNow();
     }
 
     /**
@@ -164,13 +182,13 @@ public class DayExporter {
      */
     public ReadDay read(String source, LocalDate day, SlicePlan plan) throws SQLException {
         String table = "day_" + UUID.randomUUID().toString().replace("-", "");
-        DuckDBConnection duck = engine.connect();
+        DuckDBConnection duck = engine.connectForExport();
         try {
             try (Statement sql = duck.createStatement()) {
                 sql.execute("CREATE TABLE " + table + " (" + TABLE_COLUMNS + ")");
             }
             long started = System.nanoTime();
-            long rows = load(duck, table, source, day, plan);
+            long rows = load(table, source, day, plan);
             timings.record("read", started);
             return new ReadDay(source, day, duck, table, rows, plan);
         } catch (SQLException | RuntimeException e) {
@@ -199,9 +217,11 @@ public class DayExporter {
                     files.addAll(writeDay(duck, read, day, readDay.rows, staging));
                 }
             } else {
+                List<SliceWrite> slices = new ArrayList<>();
                 for (HourRange slice : readDay.plan.reread()) {
-                    files.addAll(writeSlice(duck, read, day, slice, staging));
+                    slices.add(lane -> writeSlice(lane, read, day, slice, staging));
                 }
+                files.addAll(side(duck, slices));
                 files.addAll(keep(source, day, readDay.plan.kept(), staging));
             }
             step = timings.record("events", step);
@@ -271,7 +291,7 @@ public class DayExporter {
      */
     void install(String source, LocalDate day, Path staging, List<Path> eventFiles) throws SQLException, IOException {
         Path summary = staging.resolveSibling(staging.getFileName() + "-" + MartLayout.SUMMARY);
-        try (DuckDBConnection duck = engine.connect()) {
+        try (DuckDBConnection duck = engine.connectForExport()) {
             summarize(duck, "read_parquet([" + String.join(", ", eventFiles.stream()
                     .map(file -> "'" + literal(file) + "'").toList()) + "])", summary, source, day);
             swap(source, day, staging, true, summary);
@@ -299,7 +319,7 @@ public class DayExporter {
             return;
         }
         long started = System.nanoTime();
-        try (DuckDBConnection duck = engine.connect()) {
+        try (DuckDBConnection duck = engine.connectForExport()) {
             for (LocalDate monday : mondays) {
                 try {
                     weeks.rebuild(duck, lock.swapping(), source, monday);
@@ -340,13 +360,35 @@ public class DayExporter {
         return new DayCounts(events, users);
     }
 
-    private long load(DuckDBConnection duck, String table, String source, LocalDate day, SlicePlan plan)
-            throws SQLException {
-        try (DuckDBAppender appender = duck.createAppender(DuckDBConnection.DEFAULT_SCHEMA, table)) {
-            long rows = reader.forEachRowOfDay(source, day, plan.reread(), config.pageSize(), row -> append(appender, row));
-            appender.flush();
-            return rows;
-        }
+    /**
+     * Reads the day's rows into {@code table} through one appender per lane, each on a connection of
+     * its own: appends to one table from several connections do not conflict, and each lane's rows
+     * are committed when its appender is closed. A DuckDB appender is used only by the thread that
+     * created it, so each lane opens its own.
+     */
+    private long load(String table, String source, LocalDate day, SlicePlan plan) {
+        return reader.forEachRowOfDay(source, day, plan.reread(), config.pageSize(), lanes, () -> {
+            DuckDBConnection connection = engine.connectForExport();
+            try {
+                DuckDBAppender appender = connection.createAppender(DuckDBConnection.DEFAULT_SCHEMA, table);
+                return new EventIndexReader.RowSink() {
+                    @Override
+                    public void accept(Row row) {
+                        append(appender, row);
+                    }
+
+                    @Override
+                    public void close() throws SQLException {
+                        try (connection; appender) {
+                            appender.flush();
+                        }
+                    }
+                };
+            } catch (SQLException | RuntimeException e) {
+                connection.close();
+                throw e;
+            }
+        }, laneThreads);
     }
 
     private static void append(DuckDBAppender appender, Row row) {
@@ -413,20 +455,95 @@ public class DayExporter {
         }
         Files.delete(single);
         long[] perHour = rowsPerHour(duck, table, day);
-        List<Path> files = new ArrayList<>();
+        List<SliceWrite> slices = new ArrayList<>();
         int from = 0;
         long inSlice = 0;
-        for (int hour = 0; hour < HourRange.HOURS; hour++) {
+        for (int hour = 0; hour <= HourRange.HOURS; hour++) {
             // A slice starts at an hour with rows, so none is empty, and takes hours while it stays under the target.
-            if (hour > from && inSlice > 0 && perHour[hour] > 0 && inSlice + perHour[hour] > targetRows) {
-                files.addAll(writeSlice(duck, table, day, new HourRange(from, hour), inSlice, targetRows, staging));
+            if (hour == HourRange.HOURS
+                    || hour > from && inSlice > 0 && perHour[hour] > 0 && inSlice + perHour[hour] > targetRows) {
+                HourRange slice = new HourRange(from, hour);
+                long rowsOfSlice = inSlice;
+                slices.add(lane -> writeSlice(lane, table, day, slice, rowsOfSlice, targetRows, staging));
                 from = hour;
                 inSlice = 0;
             }
-            inSlice += perHour[hour];
+            if (hour < HourRange.HOURS) {
+                inSlice += perHour[hour];
+            }
         }
-        files.addAll(writeSlice(duck, table, day, new HourRange(from, HourRange.HOURS), inSlice, targetRows, staging));
+        return side(duck, slices);
+    }
+
+    /** The files of one slice, written on the connection of the lane it was given to. */
+    @FunctionalInterface
+    private interface SliceWrite {
+        List<Path> write(DuckDBConnection lane) throws SQLException, IOException;
+    }
+
+    /**
+     * Writes the slices side by side, dealt out to up to {@link #lanes} lanes, each on a connection of
+     * its own (the first on {@code duck}, on the calling thread): each statement runs on one DuckDB
+     * thread, so the lanes are what puts a large day on several cores. Returns the files in slice order.
+     */
+    private List<Path> side(DuckDBConnection duck, List<SliceWrite> slices) throws SQLException, IOException {
+        int count = Math.min(lanes, slices.size());
+        List<List<Path>> written = new ArrayList<>(slices.size());
+        slices.forEach(slice -> written.add(List.of()));
+        List<CompletableFuture<Void>> others = new ArrayList<>(Math.max(0, count - 1));
+        for (int lane = 1; lane < count; lane++) {
+            int first = lane;
+            others.add(CompletableFuture.runAsync(() -> {
+                try (DuckDBConnection connection = engine.connectForExport()) {
+                    writeLane(connection, slices, first, count, written);
+                } catch (SQLException e) {
+                    throw new CompletionException(e);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }, laneThreads));
+        }
+        Exception failure = null;
+        try {
+            if (count > 0) {
+                writeLane(duck, slices, 0, count, written);
+            }
+        } catch (SQLException | IOException | RuntimeException e) {
+            failure = e;
+        }
+        for (CompletableFuture<Void> other : others) {
+            try {
+                other.join();
+            } catch (CompletionException e) {
+                Throwable cause = e.getCause() instanceof UncheckedIOException io ? io.getCause() : e.getCause();
+                Exception lane = cause instanceof Exception exception ? exception : e;
+                if (failure == null) {
+                    failure = lane;
+                } else {
+                    failure.addSuppressed(lane);
+                }
+            }
+        }
+        if (failure instanceof SQLException sql) {
+            throw sql;
+        } else if (failure instanceof IOException io) {
+            throw io;
+        } else if (failure instanceof RuntimeException runtime) {
+            throw runtime;
+        }
+        List<Path> files = new ArrayList<>();
+        written.forEach(files::addAll);
         return files;
+    }
+
+    private static void writeLane(DuckDBConnection lane, List<SliceWrite> slices, int first, int step,
+            List<List<Path>> written) throws SQLException, IOException {
+        for (int slice = first; slice < slices.size(); slice += step) {
+            List<Path> files = slices.get(slice).write(lane);
+            synchronized (written) {
+                written.set(slice, files);
+            }
+        }
     }
 
     /** A slice read again: one file, or near-target files if one would be over the target size. */

@@ -16,26 +16,47 @@ import java.sql.Statement;
 import java.util.Properties;
 
 /**
- * The embedded DuckDB engine that writes the Parquet marts and answers queries over them. One
- * in-memory database for the process; each user takes its own connection. DuckDB's JDBC calls
- * block the calling thread, so callers run on worker threads, never on an event loop.
+ * The embedded DuckDB engine that writes the Parquet marts and answers queries over them: two
+ * in-memory databases, one for the dashboard's queries and one for the exports, each with its own
+ * threads and memory; each user takes its own connection. DuckDB's JDBC calls block the calling
+ * thread, so callers run on worker threads, never on an event loop.
+ *
+ * <p>Why two: while a query's worker threads run, the calling thread waits for them by polling the
+ * query's scheduler, and on few cores that costs as much CPU as the work itself (async-profiler under
+ * {@code bench/run mart}: a fifth of mart's CPU in the export's COPY statements went to that
+ * polling's locks). The exports run each statement on one thread and get their parallelism from
+ * writing several slices and days at once instead; the queries keep DuckDB's own parallelism, which
+ * shortens a single dashboard query.
  */
 @ApplicationScoped
 public class DuckDbEngine {
 
     private final MartConfig config;
     private DuckDBConnection database;
+    private DuckDBConnection exportDatabase;
 
     public DuckDbEngine(MartConfig config) {
         this.config = config;
     }
 
-    /** A new connection to the shared database; close it after use. */
+    /** A new connection to the queries' database; close it after use. */
     public synchronized DuckDBConnection connect() throws SQLException {
         if (database == null) {
-            database = open();
+            database = open(config.duckdb().memoryLimit(), config.duckdb().threads(), "_tmp");
         }
-        DuckDBConnection connection = (DuckDBConnection) database.duplicate();
+        return utc((DuckDBConnection) database.duplicate());
+    }
+
+    /** A new connection to the exports' database, whose statements each run on one thread; close it after use. */
+    public synchronized DuckDBConnection connectForExport() throws SQLException {
+        if (exportDatabase == null) {
+            MartConfig.DuckDb.Export export = config.duckdb().export();
+            exportDatabase = open(export.memoryLimit(), export.threads(), "_tmp-export");
+        }
+        return utc((DuckDBConnection) exportDatabase.duplicate());
+    }
+
+    private static DuckDBConnection utc(DuckDBConnection connection) throws SQLException {
         try (Statement statement = connection.createStatement()) {
             // Event days are UTC days: no conversion of event_time may depend on the host's zone.
             statement.execute("SET TimeZone = 'UTC'");
@@ -43,16 +64,16 @@ public class DuckDbEngine {
         return connection;
     }
 
-    private DuckDBConnection open() throws SQLException {
-        Path spill = config.export().root().resolve("_tmp");
+    private DuckDBConnection open(String memoryLimit, int threads, String spillDir) throws SQLException {
+        Path spill = config.export().root().resolve(spillDir);
         try {
             Files.createDirectories(spill);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create DuckDB's spill directory " + spill, e);
         }
         Properties settings = new Properties();
-        settings.setProperty("memory_limit", config.duckdb().memoryLimit());
-        settings.setProperty("threads", Integer.toString(config.duckdb().threads()));
+        settings.setProperty("memory_limit", memoryLimit);
+        settings.setProperty("threads", Integer.toString(threads));
         settings.setProperty("temp_directory", spill.toString());
         // Unbounded, a few large spilling queries could fill the volume the marts live on.
         settings.setProperty("max_temp_directory_size", config.duckdb().maxTempDirectorySize());
@@ -65,8 +86,9 @@ public class DuckDbEngine {
     }
 
     synchronized void close(@Observes ShutdownEvent event) throws SQLException {
-        if (database != null) {
-            database.close();
+        try (DuckDBConnection queries = database; DuckDBConnection exports = exportDatabase) {
+            database = null;
+            exportDatabase = null;
         }
     }
 }
