@@ -48,7 +48,7 @@ class PodLaunchTest {
     @Test
     void martRunsWhatRunJavaShExecutesAndExportsOntoItsVolume() throws Exception {
         PodLaunch mart = launch("base", "mart-service", dir.resolve("mart"));
-        assertEquals(List.of("-XX:MaxRAMPercentage=50", "-XX:+ExitOnOutOfMemoryError", "-jar", mart.root() + "/deployments/quarkus-run.jar"),
+        assertEquals(List.of("-XX:MaxRAMPercentage=25", "-XX:+ExitOnOutOfMemoryError", "-jar", mart.root() + "/deployments/quarkus-run.jar"),
                 mart.command().subList(mart.command().size() - 4, mart.command().size()), "JAVA_OPTS_APPEND after the defaults");
         String exportRoot = mart.containerPath(Path.of(mart.env().get("TIDEMARK_MART_EXPORT_ROOT")));
         assertEquals("/var/lib/tidemark/marts", exportRoot);
