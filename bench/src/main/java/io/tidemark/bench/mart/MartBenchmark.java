@@ -101,7 +101,8 @@ public class MartBenchmark implements Benchmark {
             if (exported != generated.written() || !summary.get("failed").isEmpty()) {
                 throw new IllegalStateException("exported " + exported + " of " + generated.written() + " rows: " + summary);
             }
-            ctx.report(Figure.alone(AREA, "export rows/s", exported / seconds, "rows/s",
+            double exportRate = exported / seconds;
+            ctx.report(Figure.alone(AREA, "export rows/s", exportRate, "rows/s",
                     ">= 64,476 (0.9 x 71,640, the code before issue #16 on this machine, idle)"));
             ctx.report(Figure.alone(AREA, "export time (" + exported + " rows)", seconds, "s", null));
             reportExportSteps(ctx);
@@ -185,12 +186,40 @@ public class MartBenchmark implements Benchmark {
                 ctx.report(Figure.alone(AREA, "mart RSS after export and queries",
                         Math.max(rssAfterExportKb, ctx.rssKb("mart-service")) / 1024.0, "MB", null));
             }
+            ctx.report(new Figure(AREA, "export rows/s, lanes", exportRate, "rows/s",
+                    "the same export in one lane, 2 DuckDB threads a statement (as before lanes)",
+                    exportInOneLane(ctx, source, root.resolve("one-lane"), exported), ">= 200,000 rows/s (issue #20)"));
             // Last: it restarts mart with a target file size that cuts its day into slices.
             LateSlices.run(ctx, root.resolve("late"), ctx.shortMode() ? 200_000 : 2_000_000, bytesPerRow);
         } finally {
             Trees.delete(root);
             forget(ctx, source, first);
         }
+    }
+
+    /**
+     * Exports the source again the way mart did before lanes, into a root of its own, and returns its
+     * rows/s: one lane reading the day and writing its slices, DuckDB's two threads in each statement.
+     * The export ledger is cleared first, so every day is exported again from the same Cassandra rows.
+     */
+    private static double exportInOneLane(BenchContext ctx, String source, Path root, long rows) throws Exception {
+        try (CqlSession cql = session(ctx.cassandraContact().split(":"))) {
+            cql.execute(com.datastax.oss.driver.api.core.cql.SimpleStatement.newInstance(
+                    "DELETE FROM tidemark.exported_days WHERE source = ?", source));
+        }
+        ctx.stopService("mart-service");
+        URI mart = ctx.service("mart-service", Map.of("tidemark.mart.export.root", root.toString(),
+                "tidemark.mart.export.sources", source, "tidemark.mart.export.every", "off",
+                "tidemark.mart.breakdown.rollup-paths", BREAKDOWN_ROLLUP_PATHS,
+                "tidemark.mart.export.lanes", "1", "tidemark.mart.duckdb.export.threads", "2"));
+        long start = System.nanoTime();
+        JsonNode summary = JSON.readTree(call(mart, "POST", "/api/v1/exports?source=" + source, Duration.ofHours(1)));
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (summary.get("rows").asLong() != rows || !summary.get("failed").isEmpty()) {
+            throw new IllegalStateException("one lane exported " + summary.get("rows") + " of " + rows + " rows: " + summary);
+        }
+        System.out.printf("  one lane: %d rows in %.1f s%n", rows, seconds);
+        return rows / seconds;
     }
 
     /** The baseline's samples: a tenth of the API's, at least 5 (each scans every file). */
