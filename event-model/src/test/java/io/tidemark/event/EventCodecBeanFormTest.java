@@ -1,11 +1,16 @@
 package io.tidemark.event;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import org.junit.jupiter.api.Test;
 
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.Set;
@@ -26,11 +31,15 @@ class EventCodecBeanFormTest {
             .setSerializationInclusion(JsonInclude.Include.NON_NULL);
 
     private void assertSameAsEventCodec(CollectedEvent event) throws Exception {
+        assertEquals(event, EventCodec.decode(assertSameBytes(event)));
+    }
+
+    private byte[] assertSameBytes(CollectedEvent event) throws Exception {
         byte[] fast = EventCodec.encode(event);
         byte[] reference = beans.writeValueAsBytes(event);
         assertEquals(new String(reference), new String(fast));
         assertArrayEquals(reference, fast);
-        assertEquals(event, EventCodec.decode(fast));
+        return fast;
     }
 
     @Test
@@ -50,6 +59,34 @@ class EventCodecBeanFormTest {
         assertSameAsEventCodec(new CollectedEvent(1, "ios", "m-2", EventType.IDENTIFY, null, null, null, "a", null, null,
                 null, null, null, null, Instant.parse("2026-01-01T00:00:00Z"), null, null,
                 Instant.parse("2026-01-01T00:00:00.5Z"), Set.of()));
+    }
+
+    @Test
+    void numbersOfEveryKindAreWrittenAsJacksonWritesThem() throws Exception {
+        ObjectMapper exact = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS);
+        ObjectNode built = JsonNodeFactory.instance.objectNode();
+        built.put("short", (short) 7).put("int", -3).put("long", 1L << 40).put("float", 1.25f).put("double", 1e-7)
+                .put("decimal", new BigDecimal("1.50")).put("big", new BigInteger("123456789012345678901234567890"));
+        // Decoded, decimals come back as doubles; the bytes are what must not change.
+        assertSameBytes(new CollectedEvent(1, "web", "m-4", EventType.TRACK, "Numbers", null, "u", null, null, null,
+                exact.readTree("{\"a\":12.50,\"b\":3,\"c\":[1e3,-0.0]}"), built, mapper.readTree("{\"d\":1.0E10}"),
+                null, Instant.parse("2026-01-01T00:00:00Z"), null, null, Instant.parse("2026-01-01T00:00:01Z"), Set.of()));
+    }
+
+    @Test
+    void eventsEncodedOneAfterAnotherOnOneThreadAreEachWritten() throws Exception {
+        // The encoder keeps its generator and buffer between events: nothing of one may reach the next.
+        CollectedEvent small = new CollectedEvent(1, "ios", "m-5", EventType.PAGE, null, "Home", null, "a", null, null,
+                null, null, null, null, Instant.parse("2026-01-01T00:00:00Z"), null, null,
+                Instant.parse("2026-01-01T00:00:00.5Z"), Set.of());
+        ObjectNode large = JsonNodeFactory.instance.objectNode().put("text", "x".repeat(20_000));
+        CollectedEvent big = new CollectedEvent(1, "web", "m-6", EventType.TRACK, "Big", null, "u", null, null, null,
+                large, null, null, null, Instant.parse("2026-01-01T00:00:00Z"), null, null,
+                Instant.parse("2026-01-01T00:00:01Z"), Set.of());
+        for (CollectedEvent event : new CollectedEvent[] {small, big, small, small, big, small}) {
+            assertSameAsEventCodec(event);
+        }
     }
 
     @Test

@@ -1,8 +1,10 @@
 package io.tidemark.event;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import org.junit.jupiter.api.Test;
 
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Set;
@@ -34,6 +36,17 @@ class EventCodecTest {
         assertTrue(json.contains("\"timestamp\":\"2026-11-20T10:15:30.123Z\""), json);
         assertTrue(json.contains("\"flags\":[\"skew_corrected\"]"), json);
         assertTrue(!json.contains("null"), json);
+    }
+
+    @Test
+    void anEventThatCannotBeWrittenFailsAndTheNextIsWrittenWhole() throws Exception {
+        // A value Jackson cannot serialise fails the encoder halfway through an object.
+        CollectedEvent unwritable = new CollectedEvent(CollectedEvent.FORMAT_VERSION, "web", "m-2", EventType.TRACK, "x",
+                null, "u-1", null, null, null, JsonNodeFactory.instance.objectNode().putPOJO("p", new Object()), null, null,
+                null, Instant.parse("2026-11-20T10:15:30Z"), null, null, Instant.parse("2026-11-20T10:15:33Z"), Set.of());
+        assertThrows(UncheckedIOException.class, () -> EventCodec.encode(unwritable));
+        CollectedEvent event = sample();
+        assertEquals(event, EventCodec.decode(EventCodec.encode(event)));
     }
 
     @Test
