@@ -38,12 +38,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
 /**
@@ -90,13 +89,7 @@ public class DayExporter {
     private final List<BreakdownPath> breakdownPaths;
     private final WeekUserRollups weeks;
     private final ExportTimings timings;
-    private final int lanes;
-    // The lanes past the first, which runs on the thread that reads or writes the day.
-    private final ExecutorService laneThreads = Executors.newCachedThreadPool(task -> {
-        Thread thread = new Thread(task, "mart-export-lane");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final Lanes lanes;
 
     public DayExporter(EventIndexReader reader, DuckDbEngine engine, MartSwapLock lock, MartConfig config,
             DayPublisher publisher, RevisionLedger revisions, ExportTimings timings) {
@@ -110,12 +103,12 @@ public class DayExporter {
         this.layout = new MartLayout(config.export().root());
         this.breakdownPaths = config.breakdown().rollupPaths().stream().map(BreakdownPath::parse).toList();
         this.weeks = new WeekUserRollups(layout);
-        this.lanes = Math.max(1, config.export().lanes().orElse(Runtime.getRuntime().availableProcessors()));
+        this.lanes = new Lanes(config.export().lanes().orElse(Runtime.getRuntime().availableProcessors()));
     }
 
     @PreDestroy
     void stopLanes() {
-        laneThreads.shutdownNow();
+        lanes.close();
     }
 
     /**
@@ -180,7 +173,7 @@ public class DayExporter {
      * written, so a read that is never written (the lease was lost meanwhile) only has to be closed.
      * Blocking, on the calling thread.
      */
-    public ReadDay read(String source, LocalDate day, SlicePlan plan) throws SQLException {
+    public ReadDay read(String source, LocalDate day, SlicePlan plan) throws SQLException, IOException {
         String table = "day_" + UUID.randomUUID().toString().replace("-", "");
         DuckDBConnection duck = engine.connectForExport();
         try {
@@ -191,7 +184,7 @@ public class DayExporter {
             long rows = load(table, source, day, plan);
             timings.record("read", started);
             return new ReadDay(source, day, duck, table, rows, plan);
-        } catch (SQLException | RuntimeException e) {
+        } catch (SQLException | IOException | RuntimeException e) {
             try {
                 new ReadDay(source, day, duck, table, 0, plan).close();
             } catch (SQLException suppressed) {
@@ -366,29 +359,17 @@ public class DayExporter {
      * are committed when its appender is closed. A DuckDB appender is used only by the thread that
      * created it, so each lane opens its own.
      */
-    private long load(String table, String source, LocalDate day, SlicePlan plan) {
-        return reader.forEachRowOfDay(source, day, plan.reread(), config.pageSize(), lanes, () -> {
-            DuckDBConnection connection = engine.connectForExport();
-            try {
-                DuckDBAppender appender = connection.createAppender(DuckDBConnection.DEFAULT_SCHEMA, table);
-                return new EventIndexReader.RowSink() {
-                    @Override
-                    public void accept(Row row) {
-                        append(appender, row);
-                    }
-
-                    @Override
-                    public void close() throws SQLException {
-                        try (connection; appender) {
-                            appender.flush();
-                        }
-                    }
-                };
-            } catch (SQLException | RuntimeException e) {
-                connection.close();
-                throw e;
+    private long load(String table, String source, LocalDate day, SlicePlan plan) throws SQLException, IOException {
+        EventIndexReader.DayReads reads = reader.reads(source, day, plan.reread());
+        List<Long> rows = lanes.run(reads.count(), (lane, count, stopped) -> {
+            try (DuckDBConnection connection = engine.connectForExport();
+                 DuckDBAppender appender = connection.createAppender(DuckDBConnection.DEFAULT_SCHEMA, table)) {
+                long read = reader.read(reads, lane, count, config.pageSize(), row -> append(appender, row), stopped);
+                appender.flush();
+                return read;
             }
-        }, laneThreads);
+        });
+        return rows.stream().mapToLong(Long::longValue).sum();
     }
 
     private static void append(DuckDBAppender appender, Row row) {
@@ -482,68 +463,36 @@ public class DayExporter {
     }
 
     /**
-     * Writes the slices side by side, dealt out to up to {@link #lanes} lanes, each on a connection of
-     * its own (the first on {@code duck}, on the calling thread): each statement runs on one DuckDB
-     * thread, so the lanes are what puts a large day on several cores. Returns the files in slice order.
+     * Writes the slices side by side, dealt out to the lanes, each on a connection of its own (the
+     * first on {@code duck}, on the calling thread): each statement runs on one DuckDB thread, so the
+     * lanes are what puts a large day on several cores. Returns the files in slice order.
      */
     private List<Path> side(DuckDBConnection duck, List<SliceWrite> slices) throws SQLException, IOException {
-        int count = Math.min(lanes, slices.size());
-        List<List<Path>> written = new ArrayList<>(slices.size());
-        slices.forEach(slice -> written.add(List.of()));
-        List<CompletableFuture<Void>> others = new ArrayList<>(Math.max(0, count - 1));
-        for (int lane = 1; lane < count; lane++) {
-            int first = lane;
-            others.add(CompletableFuture.runAsync(() -> {
-                try (DuckDBConnection connection = engine.connectForExport()) {
-                    writeLane(connection, slices, first, count, written);
-                } catch (SQLException e) {
-                    throw new CompletionException(e);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }, laneThreads));
-        }
-        Exception failure = null;
-        try {
-            if (count > 0) {
-                writeLane(duck, slices, 0, count, written);
+        List<Map<Integer, List<Path>>> perLane = lanes.run(slices.size(), (lane, count, stopped) -> {
+            if (lane == 0) {
+                return writeLane(duck, slices, lane, count, stopped);
             }
-        } catch (SQLException | IOException | RuntimeException e) {
-            failure = e;
-        }
-        for (CompletableFuture<Void> other : others) {
-            try {
-                other.join();
-            } catch (CompletionException e) {
-                Throwable cause = e.getCause() instanceof UncheckedIOException io ? io.getCause() : e.getCause();
-                Exception lane = cause instanceof Exception exception ? exception : e;
-                if (failure == null) {
-                    failure = lane;
-                } else {
-                    failure.addSuppressed(lane);
-                }
+            try (DuckDBConnection connection = engine.connectForExport()) {
+                return writeLane(connection, slices, lane, count, stopped);
             }
-        }
-        if (failure instanceof SQLException sql) {
-            throw sql;
-        } else if (failure instanceof IOException io) {
-            throw io;
-        } else if (failure instanceof RuntimeException runtime) {
-            throw runtime;
-        }
+        });
+        Map<Integer, List<Path>> bySlice = new TreeMap<>();
+        perLane.forEach(bySlice::putAll);
         List<Path> files = new ArrayList<>();
-        written.forEach(files::addAll);
+        bySlice.values().forEach(files::addAll);
         return files;
     }
 
-    private static void writeLane(DuckDBConnection lane, List<SliceWrite> slices, int first, int step,
-            List<List<Path>> written) throws SQLException, IOException {
-        for (int slice = first; slice < slices.size(); slice += step) {
-            List<Path> files = slices.get(slice).write(lane);
-            synchronized (written) {
-                written.set(slice, files);
+    private static Map<Integer, List<Path>> writeLane(DuckDBConnection connection, List<SliceWrite> slices, int lane,
+            int lanes, BooleanSupplier stopped) throws SQLException, IOException {
+        Map<Integer, List<Path>> written = new HashMap<>();
+        for (int slice = lane; slice < slices.size(); slice += lanes) {
+            if (stopped.getAsBoolean()) {
+                throw new CancellationException("writing slices stopped: another lane failed");
             }
+            written.put(slice, slices.get(slice).write(connection));
         }
+        return written;
     }
 
     /** A slice read again: one file, or near-target files if one would be over the target size. */

@@ -16,6 +16,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
+import java.io.IOException;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -282,7 +283,7 @@ public class ExportCycle {
         return CompletableFuture.supplyAsync(() -> {
             try {
                 return exporter.read(source, change.date(), exporter.plan(source, change, exported));
-            } catch (SQLException e) {
+            } catch (SQLException | IOException e) {
                 throw new CompletionException(e);
             }
         }, reader);

@@ -185,7 +185,13 @@ public record MartLayout(Path root) {
         return sourceDir(source).resolve(RETIRED).resolve(day + "-" + UUID.randomUUID());
     }
 
+    /** Where the queries' DuckDB database spills. */
     public Path duckDbTemp() {
         return root.resolve("_tmp");
+    }
+
+    /** Where the exports' DuckDB database spills. */
+    public Path duckDbExportTemp() {
+        return root.resolve("_tmp-export");
     }
 }

@@ -2,6 +2,7 @@ package io.tidemark.mart.repository;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.tidemark.mart.config.MartConfig;
+import io.tidemark.mart.layout.MartLayout;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.duckdb.DuckDBConnection;
@@ -23,8 +24,8 @@ import java.util.Properties;
  *
  * <p>Why two: while a query's worker threads run, the calling thread waits for them by polling the
  * query's scheduler, and on few cores that costs as much CPU as the work itself (async-profiler under
- * {@code bench/run mart}: a fifth of mart's CPU in the export's COPY statements went to that
- * polling's locks). The exports run each statement on one thread and get their parallelism from
+ * {@code bench/run mart}: 11 % of mart's CPU, about half of what its export's COPY statements took,
+ * went to that polling's locks). The exports run each statement on one thread and get their parallelism from
  * writing several slices and days at once instead; the queries keep DuckDB's own parallelism, which
  * shortens a single dashboard query.
  */
@@ -32,17 +33,19 @@ import java.util.Properties;
 public class DuckDbEngine {
 
     private final MartConfig config;
+    private final MartLayout layout;
     private DuckDBConnection database;
     private DuckDBConnection exportDatabase;
 
     public DuckDbEngine(MartConfig config) {
         this.config = config;
+        this.layout = new MartLayout(config.export().root());
     }
 
     /** A new connection to the queries' database; close it after use. */
     public synchronized DuckDBConnection connect() throws SQLException {
         if (database == null) {
-            database = open(config.duckdb().memoryLimit(), config.duckdb().threads(), "_tmp");
+            database = open(config.duckdb().memoryLimit(), config.duckdb().threads(), layout.duckDbTemp());
         }
         return utc((DuckDBConnection) database.duplicate());
     }
@@ -51,7 +54,7 @@ public class DuckDbEngine {
     public synchronized DuckDBConnection connectForExport() throws SQLException {
         if (exportDatabase == null) {
             MartConfig.DuckDb.Export export = config.duckdb().export();
-            exportDatabase = open(export.memoryLimit(), export.threads(), "_tmp-export");
+            exportDatabase = open(export.memoryLimit(), export.threads(), layout.duckDbExportTemp());
         }
         return utc((DuckDBConnection) exportDatabase.duplicate());
     }
@@ -64,8 +67,7 @@ public class DuckDbEngine {
         return connection;
     }
 
-    private DuckDBConnection open(String memoryLimit, int threads, String spillDir) throws SQLException {
-        Path spill = config.export().root().resolve(spillDir);
+    private DuckDBConnection open(String memoryLimit, int threads, Path spill) throws SQLException {
         try {
             Files.createDirectories(spill);
         } catch (IOException e) {

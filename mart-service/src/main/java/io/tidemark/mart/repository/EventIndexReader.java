@@ -14,21 +14,18 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 
 /**
  * Reads the Cassandra event-time index written by dedup-service, a day at a time, for the export.
- * Up to {@link #OPEN_BUCKETS} of the day's buckets are read at once, one page request in flight per
- * bucket, while one or more lanes consume pages: the reads overlap, memory stays at a page per open
- * bucket.
+ * Up to {@link #OPEN_BUCKETS} of the day's buckets are read at once, shared among the lanes that
+ * consume their pages, with one page request in flight per bucket: the reads overlap, memory stays at a
+ * page per open bucket.
  */
 @ApplicationScoped
 public class EventIndexReader {
@@ -58,20 +55,12 @@ public class EventIndexReader {
     }
 
     /**
-     * Hands every row stored for the day whose event time falls in one of {@code slices} (a range of
-     * the clustering key in each bucket, so Cassandra reads only those rows), across all of the day's
-     * buckets, to sinks opened by {@code open}, one per lane; returns the count. The buckets are those of the day's
-     * highest recorded layout, read first: a layout recorded after that read only adds buckets for rows
-     * whose change mark comes after this export's.
-     *
-     * <p>The day's reads are dealt out to up to {@code lanes} lanes, each consuming its own pages on a
-     * thread of its own (the first on the calling thread), so decoding rows and handing them on runs on
-     * as many cores as there are lanes while Cassandra serves the reads. A lane's sink is opened, fed
-     * and closed on the lane's own thread, after its last row or its failure. The first failure stops
-     * every lane and is thrown.
+     * The reads of every row stored for the day whose event time falls in one of {@code slices} (a
+     * range of the clustering key in each bucket, so Cassandra reads only those rows), across all of the
+     * day's buckets. The buckets are those of the day's highest recorded layout, read now: a layout
+     * recorded after that only adds buckets for rows whose change mark comes after this export's.
      */
-    public long forEachRowOfDay(String source, LocalDate day, List<HourRange> slices, int pageSize, int lanes,
-            Callable<RowSink> open, Executor helpers) {
+    public DayReads reads(String source, LocalDate day, List<HourRange> slices) {
         int buckets = buckets(source, day);
         List<SimpleStatement> reads = new ArrayList<>(buckets * slices.size());
         for (HourRange slice : slices) {
@@ -82,143 +71,65 @@ public class EventIndexReader {
                                 slice.start(day), slice.end(day)));
             }
         }
-        int count = Math.max(1, Math.min(lanes, reads.size()));
-        AtomicBoolean failed = new AtomicBoolean();
-        List<CompletableFuture<Long>> others = new ArrayList<>(count - 1);
-        for (int lane = 1; lane < count; lane++) {
-            Lane work = new Lane(share(reads, lane, count), pageSize, OPEN_BUCKETS / count, open, failed);
-            others.add(CompletableFuture.supplyAsync(() -> work.run(source, day), helpers));
+        return new DayReads(source, day, List.copyOf(reads));
+    }
+
+    /** A day's reads, to be shared out among lanes. */
+    public record DayReads(String source, LocalDate day, List<SimpleStatement> statements) {
+
+        public int count() {
+            return statements.size();
         }
+    }
+
+    /**
+     * Hands the rows of one lane's share of {@code reads} (reads {@code lane}, {@code lane + lanes}, ...)
+     * to {@code sink}, on the calling thread; returns the count. A few of its reads are open at once, their
+     * pages consumed as they arrive. Gives up with a {@link CancellationException} once {@code stopped}.
+     */
+    public long read(DayReads reads, int lane, int lanes, int pageSize, Consumer<Row> sink, BooleanSupplier stopped) {
+        List<SimpleStatement> share = new ArrayList<>(reads.count() / lanes + 1);
+        for (int read = lane; read < reads.count(); read += lanes) {
+            share.add(reads.statements().get(read));
+        }
+        String what = reads.source() + " " + reads.day();
+        BlockingQueue<Page> pages = new LinkedBlockingQueue<>();
+        int open = Math.min(share.size(), Math.max(1, OPEN_BUCKETS / lanes));
+        for (int read = 0; read < open; read++) {
+            request(firstPage(share.get(read), pageSize), pages);
+        }
+        // Each read that is done hands its slot to the next one not started yet.
+        int next = open;
         long rows = 0;
-        RuntimeException failure = null;
         try {
-            rows += new Lane(share(reads, 0, count), pageSize, OPEN_BUCKETS / count, open, failed).run(source, day);
-        } catch (RuntimeException e) {
-            failed.set(true);
-            failure = e;
-        }
-        for (CompletableFuture<Long> other : others) {
-            try {
-                rows += other.join();
-            } catch (CompletionException | CancellationException e) {
-                failed.set(true);
-                failure = worst(failure, e.getCause() instanceof RuntimeException runtime ? runtime : e);
+            while (open > 0) {
+                Page page = pages.poll(1, TimeUnit.SECONDS);
+                if (stopped.getAsBoolean()) {
+                    throw new CancellationException("reading " + what + " stopped: another lane failed");
+                }
+                if (page == null) {
+                    continue;
+                }
+                if (page.failure() != null) {
+                    throw new IllegalStateException("reading " + what + " failed", page.failure());
+                }
+                for (Row row : page.rows().currentPage()) {
+                    sink.accept(row);
+                    rows++;
+                }
+                if (page.rows().hasMorePages()) {
+                    request(page.rows().fetchNextPage(), pages);
+                } else if (next < share.size()) {
+                    request(firstPage(share.get(next++), pageSize), pages);
+                } else {
+                    open--;
+                }
             }
-        }
-        if (failure != null) {
-            throw failure;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading " + what, e);
         }
         return rows;
-    }
-
-    /** The failure to throw: a lane's own, rather than another's that only stopped because of it. */
-    private static RuntimeException worst(RuntimeException so, RuntimeException more) {
-        if (so == null) {
-            return more;
-        }
-        RuntimeException first = so instanceof LaneStopped && !(more instanceof LaneStopped) ? more : so;
-        RuntimeException second = first == so ? more : so;
-        if (!(second instanceof LaneStopped)) {
-            first.addSuppressed(second);
-        }
-        return first;
-    }
-
-    /** Where one lane's rows go. Opened, fed and closed on the lane's own thread. */
-    public interface RowSink extends AutoCloseable {
-
-        void accept(Row row);
-    }
-
-    /** A lane that gave up because another lane failed. */
-    private static final class LaneStopped extends IllegalStateException {
-
-        LaneStopped(String message) {
-            super(message);
-        }
-    }
-
-    private static List<SimpleStatement> share(List<SimpleStatement> reads, int lane, int lanes) {
-        List<SimpleStatement> share = new ArrayList<>(reads.size() / lanes + 1);
-        for (int read = lane; read < reads.size(); read += lanes) {
-            share.add(reads.get(read));
-        }
-        return share;
-    }
-
-    /** One lane's reads: a few open at once, their pages consumed on the lane's thread as they arrive. */
-    private final class Lane {
-
-        private final List<SimpleStatement> reads;
-        private final int pageSize;
-        private final int inFlight;
-        private final Callable<RowSink> open;
-        private final AtomicBoolean failed;
-
-        Lane(List<SimpleStatement> reads, int pageSize, int inFlight, Callable<RowSink> open, AtomicBoolean failed) {
-            this.reads = reads;
-            this.pageSize = pageSize;
-            this.inFlight = Math.max(1, inFlight);
-            this.open = open;
-            this.failed = failed;
-        }
-
-        long run(String source, LocalDate day) {
-            try (RowSink sink = open.call()) {
-                return run(source, day, sink);
-            } catch (RuntimeException e) {
-                failed.set(true);
-                throw e;
-            } catch (Exception e) {
-                failed.set(true);
-                throw new IllegalStateException("reading " + source + " " + day + ": its rows could not be kept", e);
-            }
-        }
-
-        private long run(String source, LocalDate day, RowSink sink) {
-            BlockingQueue<Page> pages = new LinkedBlockingQueue<>();
-            int open = Math.min(reads.size(), inFlight);
-            for (int read = 0; read < open; read++) {
-                request(firstPage(reads.get(read), pageSize), pages);
-            }
-            // Each read that is done hands its slot to the next one not started yet.
-            int next = open;
-            long rows = 0;
-            try {
-                while (open > 0) {
-                    Page page = pages.poll(1, TimeUnit.SECONDS);
-                    if (failed.get()) {
-                        throw new LaneStopped("reading " + source + " " + day + " stopped: another lane failed");
-                    }
-                    if (page == null) {
-                        continue;
-                    }
-                    if (page.failure() != null) {
-                        failed.set(true);
-                        throw new IllegalStateException("reading " + source + " " + day + " failed", page.failure());
-                    }
-                    for (Row row : page.rows().currentPage()) {
-                        sink.accept(row);
-                        rows++;
-                    }
-                    if (page.rows().hasMorePages()) {
-                        request(page.rows().fetchNextPage(), pages);
-                    } else if (next < reads.size()) {
-                        request(firstPage(reads.get(next++), pageSize), pages);
-                    } else {
-                        open--;
-                    }
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                failed.set(true);
-                throw new IllegalStateException("interrupted while reading " + source + " " + day, e);
-            } catch (RuntimeException e) {
-                failed.set(true);
-                throw e;
-            }
-            return rows;
-        }
     }
 
     private CompletionStage<AsyncResultSet> firstPage(SimpleStatement read, int pageSize) {
