@@ -31,6 +31,7 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -90,17 +91,11 @@ public class MartBenchmark implements Benchmark {
             System.out.printf("  generated %d events over %d days for %s (%d not yet arrived, left out)%n",
                     generated.written(), DAYS, source, generated.notYetArrived());
 
-            // properties.plan is what the breakdown below asks for, so its rollup is written beside the default paths.
-            URI mart = ctx.service("mart-service", Map.of("tidemark.mart.export.root", root.toString(),
-                    "tidemark.mart.export.sources", source, "tidemark.mart.export.every", "off",
-                    "tidemark.mart.breakdown.rollup-paths", BREAKDOWN_ROLLUP_PATHS));
-            long start = System.nanoTime();
-            JsonNode summary = JSON.readTree(call(mart, "POST", "/api/v1/exports?source=" + source, Duration.ofHours(1)));
-            double seconds = (System.nanoTime() - start) / 1e9;
-            long exported = summary.get("rows").asLong();
-            if (exported != generated.written() || !summary.get("failed").isEmpty()) {
-                throw new IllegalStateException("exported " + exported + " of " + generated.written() + " rows: " + summary);
-            }
+            Export export = export(ctx, source, root, generated.written(), Map.of());
+            URI mart = export.mart();
+            JsonNode summary = export.summary();
+            double seconds = export.seconds();
+            long exported = generated.written();
             double exportRate = exported / seconds;
             ctx.report(Figure.alone(AREA, "export rows/s", exportRate, "rows/s",
                     ">= 64,476 (0.9 x 71,640, the code before issue #16 on this machine, idle)"));
@@ -208,18 +203,34 @@ public class MartBenchmark implements Benchmark {
                     "DELETE FROM tidemark.exported_days WHERE source = ?", source));
         }
         ctx.stopService("mart-service");
-        URI mart = ctx.service("mart-service", Map.of("tidemark.mart.export.root", root.toString(),
+        double seconds = export(ctx, source, root, rows,
+                Map.of("tidemark.mart.export.lanes", "1", "tidemark.mart.duckdb.export.threads", "2")).seconds();
+        System.out.printf("  one lane: %d rows in %.1f s%n", rows, seconds);
+        return rows / seconds;
+    }
+
+    private record Export(URI mart, JsonNode summary, double seconds) {
+    }
+
+    /**
+     * Starts mart on {@code root} with {@code settings} beside the benchmark's own (unless it runs
+     * already), exports every day of the source once, and checks that all {@code rows} were exported.
+     */
+    private static Export export(BenchContext ctx, String source, Path root, long rows, Map<String, String> settings)
+            throws Exception {
+        Map<String, String> properties = new HashMap<>(settings);
+        properties.putAll(Map.of("tidemark.mart.export.root", root.toString(),
                 "tidemark.mart.export.sources", source, "tidemark.mart.export.every", "off",
-                "tidemark.mart.breakdown.rollup-paths", BREAKDOWN_ROLLUP_PATHS,
-                "tidemark.mart.export.lanes", "1", "tidemark.mart.duckdb.export.threads", "2"));
+                // properties.plan is what the breakdown asks for, so its rollup is written beside the default paths.
+                "tidemark.mart.breakdown.rollup-paths", BREAKDOWN_ROLLUP_PATHS));
+        URI mart = ctx.service("mart-service", properties);
         long start = System.nanoTime();
         JsonNode summary = JSON.readTree(call(mart, "POST", "/api/v1/exports?source=" + source, Duration.ofHours(1)));
         double seconds = (System.nanoTime() - start) / 1e9;
         if (summary.get("rows").asLong() != rows || !summary.get("failed").isEmpty()) {
-            throw new IllegalStateException("one lane exported " + summary.get("rows") + " of " + rows + " rows: " + summary);
+            throw new IllegalStateException("exported " + summary.get("rows") + " of " + rows + " rows: " + summary);
         }
-        System.out.printf("  one lane: %d rows in %.1f s%n", rows, seconds);
-        return rows / seconds;
+        return new Export(mart, summary, seconds);
     }
 
     /** The baseline's samples: a tenth of the API's, at least 5 (each scans every file). */
