@@ -59,7 +59,7 @@ class AnalyticsJavaIT {
 
     @BeforeAll
     static void start() throws Exception {
-        stack = PrivateStack.start();
+        stack = PrivateStack.shared();
         pipeline = SdkPipeline.start("java-sdk", false, stack);
     }
 
@@ -67,9 +67,6 @@ class AnalyticsJavaIT {
     static void stop() throws Exception {
         if (pipeline != null) {
             pipeline.close();
-        }
-        if (stack != null) {
-            stack.close();
         }
     }
 

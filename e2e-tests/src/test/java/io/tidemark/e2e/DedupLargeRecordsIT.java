@@ -125,8 +125,8 @@ class DedupLargeRecordsIT {
         LocalDate day = LocalDate.ofInstant(time, ZoneOffset.UTC);
         List<String> ids = DedupDuplicatesIT.ids("large", EVENTS);
 
-        try (PrivateStack stack = PrivateStack.start();
-                RawTopic topic = RawTopic.create(stack.kafkaBootstrap())) {
+        PrivateStack stack = PrivateStack.shared();
+        try (RawTopic topic = RawTopic.create(stack.kafkaBootstrap())) {
             List<String> properties = new ArrayList<>(topic.dedupProperties());
             properties.add("quarkus.cassandra.contact-points=127.0.0.1:" + stack.cassandraPort());
             ServiceProcess dedup = ServiceProcess.launch("dedup-service", properties);

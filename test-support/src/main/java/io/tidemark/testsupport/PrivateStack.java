@@ -38,6 +38,8 @@ public final class PrivateStack implements AutoCloseable {
         }
     }
 
+    private static PrivateStack shared;
+
     private final Path root;
     private final Path dir;
     private final Ports ports;
@@ -101,6 +103,24 @@ public final class PrivateStack implements AutoCloseable {
                 List.of("-Dtidemark.stack.kafka.heap=256m", "-Dtidemark.stack.cassandra.heap=512m"));
         stack.ensure();
         return stack;
+    }
+
+    /**
+     * The small stack of {@link #start()}, one for the whole test JVM: started by the first test that asks for
+     * it, ensured again for each later one (a part an earlier test left stopped starts again), released when
+     * the JVM exits. Three end-to-end classes each started and released one of their own, 25-30 s a class.
+     * The tests that share it stop and restart its servers, so they run one after the other, as failsafe runs
+     * them; each uses topics, a consumer group and sources of its own.
+     */
+    public static synchronized PrivateStack shared() {
+        if (shared == null) {
+            PrivateStack started = start();
+            Runtime.getRuntime().addShutdownHook(new Thread(started::close, "release-private-stack"));
+            shared = started;
+        } else {
+            shared.ensure();
+        }
+        return shared;
     }
 
     /** Every broker, comma-separated. */
