@@ -225,7 +225,7 @@ public class DayExporter {
                 copy(duck, usersOf(readDay, table) + " ORDER BY " + UserKeyHash.COLUMN,
                         staging.resolve(MartLayout.USERS_ROLLUP));
                 step = timings.record("users", step);
-                copy(duck, LatenessRollup.selectFrom(table), staging.resolve(MartLayout.LATENESS_ROLLUP));
+                copy(duck, latenessOf(duck, readDay, table), staging.resolve(MartLayout.LATENESS_ROLLUP));
                 step = timings.record("lateness", step);
                 BreakdownRollup.write(duck, table, breakdownPaths, staging.resolve(MartLayout.BREAKDOWN_ROLLUP));
                 step = timings.record("breakdown", step);
@@ -235,7 +235,8 @@ public class DayExporter {
                 bytes += Files.size(file);
             }
             Path summary = staging.resolveSibling(staging.getFileName() + "-" + MartLayout.SUMMARY);
-            DayCounts counts = summarize(duck, table, summary, source, day);
+            DayCounts counts = countsOf(duck, readDay, table, staging);
+            summarize(duck, counts, summary, source, day);
             step = timings.record("summary", step);
             if (publisher.enabled()) {
                 // Into the bucket before the local swap: a failed upload leaves both as they were, to retry.
@@ -279,14 +280,44 @@ public class DayExporter {
     }
 
     /**
+     * The day's arrival delays by hour. After slices were read again, the rollup in place gives the
+     * hours of the kept files and the rows read give the others ({@link LatenessRollup#merge}); a day
+     * whose rollup predates the hour column is counted whole, once, from the rows read and the kept files.
+     */
+    private String latenessOf(DuckDBConnection duck, ReadDay readDay, String day) throws SQLException {
+        Path before = layout.latenessRollup(readDay.source, readDay.day);
+        if (readDay.plan.whole() || !LatenessRollup.hasHours(duck, before)) {
+            return LatenessRollup.selectFrom(day);
+        }
+        return LatenessRollup.merge(before, readDay.plan.reread(), readDay.table);
+    }
+
+    /**
+     * The day's events and distinct users. After slices were read again, they are the rows read plus
+     * the kept files' row counts (from the Parquet footers, no column is read) and the rows of the
+     * user rollup just written (one per distinct user): so the kept files are not scanned again. The
+     * rollup's users are hashes, so they may lower the count by one where two users' keys collide
+     * ({@link UserKeyHash}), as every count of users over several days already may.
+     */
+    private DayCounts countsOf(DuckDBConnection duck, ReadDay readDay, String day, Path staging) throws SQLException {
+        Path users = staging.resolve(MartLayout.USERS_ROLLUP);
+        if (readDay.plan.whole() || !Files.exists(users)) {
+            return countAll(duck, day);
+        }
+        String kept = String.join(", ", readDay.plan.kept().stream().map(name -> "'" + literal(staging.resolve(name)) + "'").toList());
+        return new DayCounts(readDay.rows + count(duck, "read_parquet([" + kept + "])"),
+                count(duck, "read_parquet('" + literal(users) + "')"));
+    }
+
+    /**
      * Swaps in a day fetched from the bucket into {@code staging} (the mirror's side of the store
      * kind s3); its per-day summary is made from the fetched event files. Blocking.
      */
     void install(String source, LocalDate day, Path staging, List<Path> eventFiles) throws SQLException, IOException {
         Path summary = staging.resolveSibling(staging.getFileName() + "-" + MartLayout.SUMMARY);
         try (DuckDBConnection duck = engine.connectForExport()) {
-            summarize(duck, "read_parquet([" + String.join(", ", eventFiles.stream()
-                    .map(file -> "'" + literal(file) + "'").toList()) + "])", summary, source, day);
+            summarize(duck, countAll(duck, "read_parquet([" + String.join(", ", eventFiles.stream()
+                    .map(file -> "'" + literal(file) + "'").toList()) + "])"), summary, source, day);
             swap(source, day, staging, true, summary);
         } finally {
             Files.deleteIfExists(summary);
@@ -331,26 +362,26 @@ public class DayExporter {
     private record DayCounts(long events, long users) {
     }
 
-    /**
-     * Writes the day's summary, (events, users) and what the day was first reported as, so the daily
-     * API marks revised days without reading the revision ledger; returns the counts it wrote, so a
-     * day made of slices read and files kept is counted once.
-     */
-    private DayCounts summarize(DuckDBConnection duck, String rows, Path summary, String source, LocalDate day)
-            throws SQLException {
-        long events;
-        long users;
+    /** The events and distinct users of {@code rows}, counted from the rows. */
+    private static DayCounts countAll(DuckDBConnection duck, String rows) throws SQLException {
         try (Statement sql = duck.createStatement(); ResultSet counts = sql.executeQuery("SELECT count(*) AS events, "
                 + "count(DISTINCT " + UserKeyHash.USER + ") AS users FROM " + rows)) {
             counts.next();
-            events = counts.getLong("events");
-            users = counts.getLong("users");
+            return new DayCounts(counts.getLong("events"), counts.getLong("users"));
         }
+    }
+
+    /**
+     * Writes the day's summary, (events, users) and what the day was first reported as, so the daily
+     * API marks revised days without reading the revision ledger.
+     */
+    private void summarize(DuckDBConnection duck, DayCounts counts, Path summary, String source, LocalDate day)
+            throws SQLException {
         // No first revision yet: this export is the day's first report.
-        RevisionLedger.Entry first = revisions.first(source, day).orElse(new RevisionLedger.Entry(null, events, users));
-        copy(duck, "SELECT " + events + "::BIGINT AS events, " + users + "::BIGINT AS users, " + first.events()
-                + "::BIGINT AS first_events, " + first.users() + "::BIGINT AS first_users", summary);
-        return new DayCounts(events, users);
+        RevisionLedger.Entry first = revisions.first(source, day)
+                .orElse(new RevisionLedger.Entry(null, counts.events(), counts.users()));
+        copy(duck, "SELECT " + counts.events() + "::BIGINT AS events, " + counts.users() + "::BIGINT AS users, "
+                + first.events() + "::BIGINT AS first_events, " + first.users() + "::BIGINT AS first_users", summary);
     }
 
     /**

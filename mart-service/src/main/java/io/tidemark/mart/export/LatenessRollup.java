@@ -1,13 +1,32 @@
 package io.tidemark.mart.export;
 
+import io.tidemark.mart.model.HourRange;
+import org.duckdb.DuckDBConnection;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
 /**
- * The per-day arrival-delay histogram written beside a day's events: one row per delay bound, the
- * events whose delay (received_at - event_time) rounds up to it. The grid is fine enough for the
- * percentiles the finality rule needs and coarse enough to stay a few hundred rows: whole minutes up
- * to an hour, quarter hours up to a day, hours up to 30 days, days beyond. 1 h, 1 d, 3 d, 7 d and
- * 30 d are grid points, so the API's coarse buckets are exact sums of rows.
+ * The per-day arrival-delay histogram written beside a day's events: one row per UTC hour of event
+ * time and delay bound, the events of that hour whose delay (received_at - event_time) rounds up to
+ * it. The grid is fine enough for the percentiles the finality rule needs and coarse enough to stay a
+ * few thousand rows: whole minutes up to an hour, quarter hours up to a day, hours up to 30 days, days
+ * beyond. 1 h, 1 d, 3 d, 7 d and 30 d are grid points, so the API's coarse buckets are exact sums of rows.
+ *
+ * <p>Why per hour: counts add up, so after a late event only the hours of the slices read again are
+ * counted from rows; the other hours keep their rows of the rollup in place ({@link #merge}), and a
+ * late slice no longer reads the whole day's files for it. Readers sum over the hours. Rollups written
+ * before the hour column have none ({@link #hasHours}): readers read them by column name, and the
+ * next export of such a day counts it whole.
  */
 public final class LatenessRollup {
+
+    /** The UTC hour of the row's event time, 0 to 23. */
+    public static final String HOUR = "event_hour";
 
     /** The upper bound of a row's delays, in seconds; NULL for events without a received_at. */
     public static final String BOUND = "delay_bound_seconds";
@@ -16,6 +35,7 @@ public final class LatenessRollup {
     public static final String EVENTS = "events";
 
     private static final String DELAY_MS = "(epoch_ms(received_at) - epoch_ms(event_time))";
+    private static final String ORDERED = " ORDER BY " + HOUR + ", " + BOUND + " NULLS LAST";
 
     private LatenessRollup() {
     }
@@ -36,7 +56,37 @@ public final class LatenessRollup {
 
     /** The rollup of the event rows of {@code rows} (a table or a read_parquet call). */
     static String selectFrom(String rows) {
-        return "SELECT " + boundOfEventRow() + " AS " + BOUND + ", count(*)::BIGINT AS " + EVENTS + " FROM " + rows
-                + " GROUP BY ALL ORDER BY " + BOUND + " NULLS LAST";
+        return countsOf(rows) + ORDERED;
+    }
+
+    /**
+     * The rollup of a day whose hour slices {@code reread} were read again into {@code rows}: the rows
+     * of the other hours from {@code before}, the rollup in place, and the counts of the rows read.
+     * Right because a slice read again holds every row of its hours, old and new (dedup only ever
+     * adds rows to a day), and none of the others.
+     */
+    static String merge(Path before, List<HourRange> reread, String rows) {
+        String kept = String.join(" AND ", reread.stream()
+                .map(slice -> "NOT (" + HOUR + " >= " + slice.from() + " AND " + HOUR + " < " + slice.to() + ")").toList());
+        return "SELECT * FROM (SELECT " + HOUR + ", " + BOUND + ", " + EVENTS + " FROM read_parquet('"
+                + DayExporter.literal(before) + "') WHERE " + kept + " UNION ALL " + countsOf(rows) + ")" + ORDERED;
+    }
+
+    /** Whether {@code rollup} is a rollup by hour; rollups written before the hour column are not. */
+    static boolean hasHours(DuckDBConnection duck, Path rollup) throws SQLException {
+        if (!Files.isRegularFile(rollup)) {
+            return false;
+        }
+        try (Statement sql = duck.createStatement(); ResultSet columns = sql.executeQuery("SELECT count(*) FROM "
+                + "parquet_schema('" + DayExporter.literal(rollup) + "') WHERE name = '" + HOUR + "'")) {
+            columns.next();
+            return columns.getLong(1) > 0;
+        }
+    }
+
+    // Whole days since the epoch are whole hours, so the hour of the UTC day needs no time zone.
+    private static String countsOf(String rows) {
+        return "SELECT (epoch_ms(event_time) // 3600000 % 24)::TINYINT AS " + HOUR + ", " + boundOfEventRow() + " AS "
+                + BOUND + ", count(*)::BIGINT AS " + EVENTS + " FROM " + rows + " GROUP BY ALL";
     }
 }

@@ -122,7 +122,7 @@ public class LatenessQueries {
                 + upTo(b + " > " + 3 * DAY + " AND " + b + " <= " + 7 * DAY) + " AS d7, "
                 + upTo(b + " > " + 7 * DAY + " AND " + b + " <= " + 30 * DAY) + " AS d30, "
                 + upTo(b + " > " + 30 * DAY) + " AS later, " + upTo(b + " IS NULL") + " AS unknown "
-                + "FROM " + MartSql.scan(files) + " GROUP BY event_date";
+                + "FROM " + MartSql.scanByName(files) + " GROUP BY event_date";
         pool.queryWithReadLockHeld(source, sql, List.of(), rows -> {
             while (rows.next()) {
                 delays.put(rows.getObject("event_date", LocalDate.class), new Lateness.Delays(rows.getLong("h1"),
@@ -142,7 +142,7 @@ public class LatenessQueries {
             return;
         }
         String sql = "SELECT " + LatenessRollup.BOUND + " AS bound, sum(" + LatenessRollup.EVENTS + ")::BIGINT AS events"
-                + " FROM " + MartSql.scan(files) + " WHERE " + LatenessRollup.BOUND + " IS NOT NULL GROUP BY bound ORDER BY bound";
+                + " FROM " + MartSql.scanByName(files) + " WHERE " + LatenessRollup.BOUND + " IS NOT NULL GROUP BY bound ORDER BY bound";
         pool.queryWithReadLockHeld(source, sql, List.of(), rows -> {
             while (rows.next()) {
                 buckets.add(new LatenessEstimate.Bucket(rows.getLong("bound"), rows.getLong("events")));

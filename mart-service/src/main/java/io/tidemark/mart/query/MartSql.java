@@ -20,8 +20,20 @@ final class MartSql {
 
     /** Named files, with the Hive keys of their paths as columns. */
     static String scan(List<String> files) {
+        return scan(files, "");
+    }
+
+    /**
+     * Named files whose columns differ between writers (a rollup that gained a column), matched by
+     * name: a file without a column reads it as NULL.
+     */
+    static String scanByName(List<String> files) {
+        return scan(files, ", union_by_name = true");
+    }
+
+    private static String scan(List<String> files, String options) {
         return "read_parquet([" + files.stream().map(f -> "'" + quoted(f) + "'").collect(Collectors.joining(", "))
-                + "], hive_partitioning = true, hive_types = {'event_date': DATE})";
+                + "], hive_partitioning = true, hive_types = {'event_date': DATE}" + options + ")";
     }
 
     static String quoted(String text) {

@@ -6,6 +6,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
+import io.tidemark.mart.export.LatenessRollup;
 import io.tidemark.mart.layout.MartLayout;
 import io.tidemark.mart.model.HourRange;
 import jakarta.inject.Inject;
@@ -160,6 +161,37 @@ class HourSliceExportTest {
         assertDayHolds(events, day, 24 * PER_HOUR + 5);
     }
 
+    @Test
+    void aLatenessRollupWithoutHoursIsCountedWholeByTheNextExport() throws Exception {
+        StoredEvents events = new StoredEvents(session);
+        LocalDate day = LocalDate.parse("2026-09-14");
+        events.storeInHours(day, EVERY_HOUR, PER_HOUR, "u");
+        events.exportSummary();
+        // The rollup as the version before hours wrote it: (bound, events) only.
+        Path rollup = dayDir(events, day).resolve(MartLayout.LATENESS_ROLLUP);
+        Path older = rollup.resolveSibling("older.tmp");
+        try (Connection duck = DriverManager.getConnection("jdbc:duckdb:"); Statement sql = duck.createStatement()) {
+            sql.execute("COPY (SELECT " + LatenessRollup.BOUND + ", sum(" + LatenessRollup.EVENTS + ")::BIGINT AS "
+                    + LatenessRollup.EVENTS + " FROM read_parquet('" + rollup + "') GROUP BY ALL) TO '" + older
+                    + "' (FORMAT parquet)");
+        }
+        Files.move(older, rollup, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        // The day before, exported by the new version: the lateness API reads both kinds of rollup together.
+        LocalDate dayBefore = day.minusDays(1);
+        events.storeInHours(dayBefore, List.of(3), 2, "before");
+        events.exportSummary();
+        given().auth().oauth2(TOKEN).queryParam("source", events.source)
+                .queryParam("from", dayBefore.toString()).queryParam("to", day.toString())
+                .when().get("/api/v1/metrics/lateness")
+                .then().statusCode(200)
+                .body("days[0].events", equalTo(2)).body("days[1].events", equalTo(24 * PER_HOUR));
+
+        events.storeInHours(day, List.of(7), 1, "late");
+        JsonPath second = events.exportSummary();
+        assertTrue(second.getString("exported[0].reread").startsWith("hours "), second.prettify());
+        assertDayHolds(events, day, 24 * PER_HOUR + 1);
+    }
+
     /** The day's part files by name, each with its file identity (device and inode): a kept file keeps its identity. */
     private Map<String, Object> partFiles(StoredEvents events, LocalDate day) throws Exception {
         Map<String, Object> files = new TreeMap<>();
@@ -212,6 +244,20 @@ class HourSliceExportTest {
                     + dir.resolve(MartLayout.USERS_ROLLUP) + "')")) {
                 users.next();
                 assertEquals(rows, users.getLong(1), "the user rollup is of the whole day");
+            }
+            // The lateness rollup is the day's rows counted by UTC hour and delay bound, whichever hours were read again.
+            String rollup = "SELECT " + LatenessRollup.HOUR + " AS hour, " + LatenessRollup.BOUND + " AS bound, "
+                    + LatenessRollup.EVENTS + " AS events FROM read_parquet('" + dir.resolve(MartLayout.LATENESS_ROLLUP) + "')";
+            String counted = "SELECT floor((epoch(event_time) - " + HourRange.WHOLE_DAY.start(day).getEpochSecond()
+                    + ") / 3600)::INTEGER AS hour, " + LatenessRollup.boundOfEventRow() + " AS bound, count(*) AS events "
+                    + "FROM read_parquet('" + dir.resolve("*.parquet") + "') GROUP BY ALL";
+            try (ResultSet differ = sql.executeQuery("SELECT (SELECT count(*) FROM ((" + rollup + ") EXCEPT ALL (" + counted
+                    + "))), (SELECT count(*) FROM ((" + counted + ") EXCEPT ALL (" + rollup + "))), (SELECT sum(events) FROM ("
+                    + rollup + "))")) {
+                differ.next();
+                assertEquals(0, differ.getLong(1), "no row of the lateness rollup is not the day's");
+                assertEquals(0, differ.getLong(2), "no count of the day is missing from the lateness rollup");
+                assertEquals(rows, differ.getLong(3));
             }
         }
         given().auth().oauth2(TOKEN).queryParam("source", events.source)
