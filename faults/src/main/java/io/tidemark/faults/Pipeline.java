@@ -189,7 +189,7 @@ final class Pipeline implements AutoCloseable {
     @Override
     public void close() {
         try {
-            // The replicas stop side by side: each dedup takes 12-18 s to leave its group.
+            // The replicas stop side by side: each dedup takes 2-3 s to leave its group.
             ServiceProcess.closeAll(services.values());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

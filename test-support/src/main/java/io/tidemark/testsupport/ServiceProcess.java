@@ -326,7 +326,7 @@ public final class ServiceProcess implements AutoCloseable {
 
     /**
      * {@link #close()} of several services, their stops overlapping: each gets SIGTERM before any is waited for, so
-     * two dedup replicas take the 12-18 s one of them takes, not twice that.
+     * two dedup replicas take the 2-3 s one of them takes, not twice that.
      */
     public static void closeAll(Collection<ServiceProcess> services) throws InterruptedException {
         for (ServiceProcess service : services) {
