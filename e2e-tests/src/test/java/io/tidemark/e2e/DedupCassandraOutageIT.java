@@ -78,8 +78,7 @@ class DedupCassandraOutageIT {
                 DedupDuplicatesIT.await(() -> ServiceProcess.status(HTTP, dedup.managementUri("/q/health/ready")) == 200,
                         "dedup is ready again once Cassandra is back");
             } finally {
-                // Once every record is committed, and so stored and published, nothing dedup does is read any
-                // more: its stop (12-18 s) overlaps the reads below.
+                // Every record is committed: see ServiceProcess.closeInBackground.
                 dedup.closeInBackground();
             }
 

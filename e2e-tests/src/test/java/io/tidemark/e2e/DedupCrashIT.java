@@ -71,8 +71,7 @@ class DedupCrashIT {
                 DedupDuplicatesIT.awaitConsumed(topic);
             } finally {
                 stream.join();
-                // Once every record is committed, and so stored and published, nothing dedup does is read any
-                // more: its stop (12-18 s) overlaps the reads below.
+                // Every record is committed: see ServiceProcess.closeInBackground.
                 dedup.closeInBackground();
             }
 

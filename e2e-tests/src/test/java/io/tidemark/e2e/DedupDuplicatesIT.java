@@ -62,8 +62,7 @@ class DedupDuplicatesIT {
                 afterRestart.forEach(id -> topic.send(RawTopic.event(source, id, base)));
                 awaitConsumed(topic);
             } finally {
-                // Once every record is committed, and so stored and published, nothing dedup does is read any
-                // more: its stop (12-18 s) overlaps the reads below.
+                // Every record is committed: see ServiceProcess.closeInBackground.
                 dedup.closeInBackground();
             }
 

@@ -169,8 +169,7 @@ class DedupLargeRecordsIT {
                 assertTrue(dedup.isAlive(), "dedup never exited");
             } finally {
                 peaks.close();
-                // Once every record is committed, and so stored, nothing dedup does is read any more: its stop
-                // (12-18 s, its consumers leave the group one by one) overlaps the read below.
+                // Every record is committed: see ServiceProcess.closeInBackground.
                 dedup.closeInBackground();
             }
 

@@ -78,8 +78,7 @@ class DedupRebalanceIT {
                 assertEquals(null, producerFailure.get());
                 DedupDuplicatesIT.awaitConsumed(topic);
             } finally {
-                // Once every record is committed, and so stored and published, nothing dedup does is read any
-                // more: its stop (12-18 s) overlaps the reads below.
+                // Every record is committed: see ServiceProcess.closeInBackground.
                 instances.forEach(ServiceProcess::closeInBackground);
             }
 
