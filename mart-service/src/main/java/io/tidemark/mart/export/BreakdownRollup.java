@@ -1,23 +1,36 @@
 package io.tidemark.mart.export;
 
+import io.tidemark.mart.layout.MartLayout;
 import io.tidemark.mart.layout.UserKeyHash;
+import io.tidemark.mart.model.HourRange;
 import io.tidemark.mart.query.BreakdownPath;
 import org.duckdb.DuckDBConnection;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 
 /**
  * The per-day breakdown rollup written beside a day's events: for each configured {@code by=} path,
  * one row per value of the day, (path, value, events, users), and one with value NULL for the events
- * without one (missing). Users are distinct by the same user key, counted the same way, as a breakdown
- * read from the event files. A path is in the rollup of every day exported while it was configured and
+ * without one (missing). Users are distinct by the user key's hash ({@link UserKeyHash}), as the user
+ * rollups count them. A path is in the rollup of every day exported while it was configured and
  * in none other, so "the day's rollup has rows of this path" is exactly "the rollup covers it".
+ *
+ * <p>A day cut into hour slices also keeps what the rollup is made of: its events by (path, value,
+ * UTC hour) and its distinct (path, value, user) keys. After a late event only the slices read again
+ * are counted from rows: events add up by hour, and users are the union of the keys in place and those
+ * of the rows read, since dedup only ever adds rows to a day. So a late slice no longer extracts the
+ * JSON values of the whole day's files. Smaller days keep no such state: one file is re-read whole
+ * anyway, and the keys of a small day would weigh as much as its events.
  */
 public final class BreakdownRollup {
 
@@ -29,31 +42,80 @@ public final class BreakdownRollup {
     /** Distinct users of the day with the value. */
     public static final String USERS = "users";
 
+    private static final String HOUR = LatenessRollup.HOUR;
+    private static final String USER = UserKeyHash.COLUMN;
+
     private BreakdownRollup() {
     }
 
-    /** Writes the rollup of {@code table}'s rows for {@code paths} to {@code file}; nothing when no path is configured. */
-    static void write(DuckDBConnection duck, String table, List<BreakdownPath> paths, Path file) throws SQLException {
+    /**
+     * Writes the rollup of {@code rows} (the whole day) for {@code paths} into {@code staging}, and
+     * with {@code sliced} the state a late slice merges into; nothing when no path is configured.
+     */
+    static void write(DuckDBConnection duck, String rows, List<BreakdownPath> paths, Path staging, boolean sliced)
+            throws SQLException {
+        make(duck, rows, paths, null, null, staging, sliced);
+    }
+
+    /**
+     * Whether the state in {@code dayDir} can take a late slice: it is there, and of exactly the
+     * configured paths (a path added since was never counted for the kept hours; one removed must go).
+     */
+    static boolean canMerge(DuckDBConnection duck, Path dayDir, List<BreakdownPath> paths) throws SQLException {
+        Path hours = dayDir.resolve(MartLayout.BREAKDOWN_HOURS);
+        if (paths.isEmpty() || !Files.isRegularFile(hours) || !Files.isRegularFile(dayDir.resolve(MartLayout.BREAKDOWN_USERS))) {
+            return false;
+        }
+        Set<String> kept = new HashSet<>();
+        try (Statement sql = duck.createStatement(); ResultSet rows = sql.executeQuery("SELECT DISTINCT " + PATH
+                + " FROM read_parquet('" + DayExporter.literal(hours) + "')")) {
+            while (rows.next()) {
+                kept.add(rows.getString(1));
+            }
+        }
+        return kept.equals(new HashSet<>(paths.stream().map(BreakdownPath::by).toList()));
+    }
+
+    /**
+     * Writes the rollup and state of a day whose hour slices {@code reread} were read again into
+     * {@code rowsRead}, from the state in {@code dayDir} for the other hours ({@link #canMerge} said so).
+     */
+    static void merge(DuckDBConnection duck, String rowsRead, List<HourRange> reread, Path dayDir,
+            List<BreakdownPath> paths, Path staging) throws SQLException {
+        String keptHours = String.join(" AND ", reread.stream()
+                .map(slice -> "NOT (" + HOUR + " >= " + slice.from() + " AND " + HOUR + " < " + slice.to() + ")").toList());
+        make(duck, rowsRead, paths, "SELECT " + PATH + ", " + VALUE + ", " + HOUR + ", " + EVENTS + " FROM read_parquet('"
+                + DayExporter.literal(dayDir.resolve(MartLayout.BREAKDOWN_HOURS)) + "') WHERE " + keptHours,
+                "SELECT " + PATH + ", " + VALUE + ", " + USER + " FROM read_parquet('"
+                        + DayExporter.literal(dayDir.resolve(MartLayout.BREAKDOWN_USERS)) + "')", staging, true);
+    }
+
+    /**
+     * One pass over {@code rows} extracts each path's values into keys (path, value, hour, user,
+     * events); events by hour and distinct users come from the keys, plus the kept hours and users of
+     * the state in place when merging ({@code keptHours}, {@code keptUsers}: SELECTs, or null).
+     */
+    private static void make(DuckDBConnection duck, String rows, List<BreakdownPath> paths, String keptHours,
+            String keptUsers, Path staging, boolean sliced) throws SQLException {
         if (paths.isEmpty()) {
             return;
         }
-        String rollup = "breakdowns_" + UUID.randomUUID().toString().replace("-", "");
+        String id = UUID.randomUUID().toString().replace("-", "");
+        String keys = "breakdown_keys_" + id;
+        String hours = "breakdown_hours_" + id;
+        String users = "breakdown_users_" + id;
         List<String> selects = new ArrayList<>();
         List<Object> parameters = new ArrayList<>();
         for (BreakdownPath path : paths) {
-            selects.add("SELECT ?::VARCHAR AS " + PATH + ", " + path.expression() + " AS " + VALUE + ", count(*) AS "
-                    + EVENTS + ", count(DISTINCT " + UserKeyHash.USER + ") AS " + USERS + " FROM " + table
-                    + " GROUP BY ALL");
+            selects.add("SELECT ?::VARCHAR AS " + PATH + ", " + path.expression() + " AS " + VALUE + ", "
+                    + LatenessRollup.hourOfEventRow() + " AS " + HOUR + ", " + UserKeyHash.ofEventRow() + " AS " + USER
+                    + ", count(*)::BIGINT AS " + EVENTS + " FROM " + rows + " GROUP BY ALL");
             parameters.add(path.by());
             parameters.addAll(path.parameters());
         }
-        try (Statement sql = duck.createStatement()) {
-            sql.execute("CREATE TEMP TABLE " + rollup + " (" + PATH + " VARCHAR, " + VALUE + " VARCHAR, " + EVENTS
-                    + " BIGINT, " + USERS + " BIGINT)");
-        }
         try {
             // The JSON paths are bound, as a query's are; only the grammar's column names are in the text.
-            try (PreparedStatement insert = duck.prepareStatement("INSERT INTO " + rollup + " "
+            try (PreparedStatement insert = duck.prepareStatement("CREATE TEMP TABLE " + keys + " AS "
                     + String.join(" UNION ALL ", selects))) {
                 for (int i = 0; i < parameters.size(); i++) {
                     insert.setObject(i + 1, parameters.get(i));
@@ -61,13 +123,34 @@ public final class BreakdownRollup {
                 insert.execute();
             }
             try (Statement sql = duck.createStatement()) {
-                sql.execute("COPY (SELECT * FROM " + rollup + " ORDER BY " + PATH + ", " + VALUE + " NULLS LAST) TO '"
-                        + DayExporter.literal(file) + "' (FORMAT parquet, COMPRESSION zstd)");
+                sql.execute("CREATE TEMP TABLE " + hours + " AS SELECT " + PATH + ", " + VALUE + ", " + HOUR + ", sum("
+                        + EVENTS + ")::BIGINT AS " + EVENTS + " FROM " + keys + " GROUP BY ALL"
+                        + (keptHours == null ? "" : " UNION ALL " + keptHours));
+                sql.execute("CREATE TEMP TABLE " + users + " AS SELECT DISTINCT " + PATH + ", " + VALUE + ", " + USER + " FROM "
+                        + keys + " WHERE " + USER + " IS NOT NULL" + (keptUsers == null ? "" : " UNION " + keptUsers));
+                copy(sql, "SELECT e." + PATH + ", e." + VALUE + ", e." + EVENTS + ", coalesce(u." + USERS + ", 0)::BIGINT AS "
+                        + USERS + " FROM (SELECT " + PATH + ", " + VALUE + ", sum(" + EVENTS + ")::BIGINT AS " + EVENTS
+                        + " FROM " + hours + " GROUP BY ALL) e LEFT JOIN (SELECT " + PATH + ", " + VALUE + ", count(*) AS "
+                        + USERS + " FROM " + users + " GROUP BY ALL) u ON e." + PATH + " = u." + PATH + " AND e." + VALUE
+                        + " IS NOT DISTINCT FROM u." + VALUE + " ORDER BY " + PATH + ", " + VALUE + " NULLS LAST",
+                        staging.resolve(MartLayout.BREAKDOWN_ROLLUP));
+                if (sliced) {
+                    copy(sql, "SELECT * FROM " + hours + " ORDER BY " + PATH + ", " + VALUE + " NULLS LAST, " + HOUR,
+                            staging.resolve(MartLayout.BREAKDOWN_HOURS));
+                    copy(sql, "SELECT * FROM " + users + " ORDER BY " + PATH + ", " + VALUE + " NULLS LAST, " + USER,
+                            staging.resolve(MartLayout.BREAKDOWN_USERS));
+                }
             }
         } finally {
             try (Statement sql = duck.createStatement()) {
-                sql.execute("DROP TABLE IF EXISTS " + rollup);
+                for (String table : List.of(keys, hours, users)) {
+                    sql.execute("DROP TABLE IF EXISTS " + table);
+                }
             }
         }
+    }
+
+    private static void copy(Statement sql, String select, Path file) throws SQLException {
+        sql.execute("COPY (" + select + ") TO '" + DayExporter.literal(file) + "' (FORMAT parquet, COMPRESSION zstd)");
     }
 }

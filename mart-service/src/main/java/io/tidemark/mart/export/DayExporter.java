@@ -227,7 +227,7 @@ public class DayExporter {
                 step = timings.record("users", step);
                 copy(duck, latenessOf(duck, readDay, table), staging.resolve(MartLayout.LATENESS_ROLLUP));
                 step = timings.record("lateness", step);
-                BreakdownRollup.write(duck, table, breakdownPaths, staging.resolve(MartLayout.BREAKDOWN_ROLLUP));
+                breakdowns(duck, readDay, table, files.size() > 1, staging);
                 step = timings.record("breakdown", step);
             }
             long bytes = 0;
@@ -245,11 +245,7 @@ public class DayExporter {
                 } else {
                     List<String> names = new ArrayList<>();
                     files.forEach(file -> names.add(file.getFileName().toString()));
-                    names.add(MartLayout.USERS_ROLLUP);
-                    names.add(MartLayout.LATENESS_ROLLUP);
-                    if (Files.exists(staging.resolve(MartLayout.BREAKDOWN_ROLLUP))) {
-                        names.add(MartLayout.BREAKDOWN_ROLLUP);
-                    }
+                    MartLayout.ROLLUPS.stream().filter(rollup -> Files.exists(staging.resolve(rollup))).forEach(names::add);
                     publisher.publish(source, day, staging, names);
                 }
                 step = timings.record("publish", step);
@@ -290,6 +286,21 @@ public class DayExporter {
             return LatenessRollup.selectFrom(day);
         }
         return LatenessRollup.merge(before, readDay.plan.reread(), readDay.table);
+    }
+
+    /**
+     * The day's breakdown rollup, and for a day of several files what a late slice merges into. After
+     * slices were read again, it is merged from the rows read and the state in place when that state
+     * is of the configured paths; otherwise it is made from the whole day, the rows read and the kept files.
+     */
+    private void breakdowns(DuckDBConnection duck, ReadDay readDay, String day, boolean sliced, Path staging)
+            throws SQLException {
+        Path dayDir = layout.dayDir(readDay.source, readDay.day);
+        if (!readDay.plan.whole() && BreakdownRollup.canMerge(duck, dayDir, breakdownPaths)) {
+            BreakdownRollup.merge(duck, readDay.table, readDay.plan.reread(), dayDir, breakdownPaths, staging);
+        } else {
+            BreakdownRollup.write(duck, day, breakdownPaths, staging, sliced);
+        }
     }
 
     /**

@@ -84,9 +84,14 @@ public final class LatenessRollup {
         }
     }
 
-    // Whole days since the epoch are whole hours, so the hour of the UTC day needs no time zone.
+    /** The SQL expression of the UTC hour of an event row's event time, 0 to 23. */
+    public static String hourOfEventRow() {
+        // Whole days since the epoch are whole hours, so the hour of the UTC day needs no time zone.
+        return "(epoch_ms(event_time) // 3600000 % 24)::TINYINT";
+    }
+
     private static String countsOf(String rows) {
-        return "SELECT (epoch_ms(event_time) // 3600000 % 24)::TINYINT AS " + HOUR + ", " + boundOfEventRow() + " AS "
+        return "SELECT " + hourOfEventRow() + " AS " + HOUR + ", " + boundOfEventRow() + " AS "
                 + BOUND + ", count(*)::BIGINT AS " + EVENTS + " FROM " + rows + " GROUP BY ALL";
     }
 }

@@ -4,6 +4,7 @@ import io.tidemark.mart.model.HourRange;
 
 import java.nio.file.Path;
 import java.time.LocalDate;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
@@ -43,13 +44,22 @@ public record MartLayout(Path root) {
      * reason as the user rollup.
      */
     public static final String BREAKDOWN_ROLLUP = "_breakdowns.rollup";
+    /**
+     * What the breakdown rollup of a day cut into hour slices is made of, so a late slice merges into
+     * it: events by (path, value, hour) and distinct (path, value, user) keys ({@link BreakdownRollup}).
+     */
+    public static final String BREAKDOWN_HOURS = "_breakdown_hours.rollup";
+    public static final String BREAKDOWN_USERS = "_breakdown_users.rollup";
+    /** The rollups a day has besides its events, the optional ones last. */
+    public static final List<String> ROLLUPS = List.of(USERS_ROLLUP, LATENESS_ROLLUP, BREAKDOWN_ROLLUP, BREAKDOWN_HOURS,
+            BREAKDOWN_USERS);
     public static final String WEEKLY = "_weekly";
 
     private static final Pattern HOUR_PART = Pattern.compile("part-h(\\d{2})-(\\d{2})-\\d{5}\\.parquet");
 
     /** The only file names a day holds besides its manifest: numbered event parts and the rollups. */
     private static final Pattern DAY_FILE = Pattern.compile("part-(h\\d{2}-\\d{2}-)?\\d{5}\\.parquet|"
-            + Pattern.quote(USERS_ROLLUP) + "|" + Pattern.quote(LATENESS_ROLLUP) + "|" + Pattern.quote(BREAKDOWN_ROLLUP));
+            + String.join("|", ROLLUPS.stream().map(Pattern::quote).toList()));
 
     public Path sourceDir(String source) {
         return root.resolve("source=" + source);

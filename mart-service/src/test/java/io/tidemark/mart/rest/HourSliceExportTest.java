@@ -259,6 +259,24 @@ class HourSliceExportTest {
                 assertEquals(0, differ.getLong(2), "no count of the day is missing from the lateness rollup");
                 assertEquals(rows, differ.getLong(3));
             }
+            // So is the breakdown rollup of the test profile's paths, and the day of slices keeps what it is made of.
+            String breakdowns = "SELECT path, value, events, users FROM read_parquet('"
+                    + dir.resolve(MartLayout.BREAKDOWN_ROLLUP) + "')";
+            String valued = "SELECT 'properties.plan' AS path, json_extract_string(properties, '$.plan') AS value, "
+                    + "count(*) AS events, count(DISTINCT coalesce(user_id, anonymous_id)) AS users FROM read_parquet('"
+                    + dir.resolve("*.parquet") + "') GROUP BY ALL UNION ALL SELECT 'context.os.name', "
+                    + "json_extract_string(context, '$.os.name'), count(*), count(DISTINCT coalesce(user_id, anonymous_id)) "
+                    + "FROM read_parquet('" + dir.resolve("*.parquet") + "') GROUP BY ALL";
+            try (ResultSet differ = sql.executeQuery("SELECT (SELECT count(*) FROM ((" + breakdowns + ") EXCEPT ALL ("
+                    + valued + "))), (SELECT count(*) FROM ((" + valued + ") EXCEPT ALL (" + breakdowns + "))), (SELECT "
+                    + "count(*) FROM (" + breakdowns + ") WHERE value = 'p1')")) {
+                differ.next();
+                assertEquals(0, differ.getLong(1), "no row of the breakdown rollup is not the day's");
+                assertEquals(0, differ.getLong(2), "no value of the day is missing from the breakdown rollup");
+                assertEquals(1, differ.getLong(3), "the day's plans are in the breakdown rollup");
+            }
+            assertTrue(Files.isRegularFile(dir.resolve(MartLayout.BREAKDOWN_HOURS)));
+            assertTrue(Files.isRegularFile(dir.resolve(MartLayout.BREAKDOWN_USERS)));
         }
         given().auth().oauth2(TOKEN).queryParam("source", events.source)
                 .queryParam("from", day.toString()).queryParam("to", day.toString())

@@ -163,10 +163,11 @@ final class StoredEvents {
                         .toInstant();
                 String messageId = UUID.randomUUID().toString();
                 writes.add(session.executeAsync(SimpleStatement.newInstance("INSERT INTO tidemark.events_by_day (source, "
-                                + "event_date, bucket, event_time, message_id, type, event, user_id, received_at) "
-                                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                + "event_date, bucket, event_time, message_id, type, event, user_id, properties, received_at) "
+                                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         source, day, EventIndexLayout.bucket(messageId), eventTime, messageId, "track", "Tick",
-                        prefix + "-" + hour + "-" + i, Instant.now())).toCompletableFuture());
+                        prefix + "-" + hour + "-" + i, "{\"plan\":\"p" + (hour + i) % 3 + "\"}", Instant.now()))
+                        .toCompletableFuture());
                 if (writes.size() == 100) {
                     writes.forEach(java.util.concurrent.CompletableFuture::join);
                     writes.clear();
