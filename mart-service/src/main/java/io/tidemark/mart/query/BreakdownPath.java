@@ -2,6 +2,7 @@ package io.tidemark.mart.query;
 
 import java.util.List;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * What a breakdown ({@code by=}) groups events by: the column {@code type} or {@code event}, or a
@@ -15,8 +16,10 @@ public final class BreakdownPath {
     static final int MAX_SEGMENT_LENGTH = 64;
     private static final int MAX_LENGTH = "properties".length() + MAX_SEGMENTS * (1 + MAX_SEGMENT_LENGTH);
     private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9_$-]{1," + MAX_SEGMENT_LENGTH + "}");
-    private static final List<String> COLUMNS = List.of("type", "event");
+    private static final List<String> PLAIN_COLUMNS = List.of("type", "event");
     private static final List<String> JSON_COLUMNS = List.of("properties", "context", "traits");
+    /** Every event column a path's {@link #expression()} may read. */
+    public static final List<String> COLUMNS = Stream.concat(PLAIN_COLUMNS.stream(), JSON_COLUMNS.stream()).toList();
     private static final String REASON = "must be type, event, or properties, context or traits followed by 1 to "
             + MAX_SEGMENTS + " keys of 1 to " + MAX_SEGMENT_LENGTH + " characters A-Z a-z 0-9 _ $ -, separated by dots, "
             + "such as properties.plan or context.os.name";
@@ -37,9 +40,9 @@ public final class BreakdownPath {
         if (by == null || by.isEmpty() || by.length() > MAX_LENGTH) {
             throw new InvalidParameterException("by", REASON);
         }
-        int column = COLUMNS.indexOf(by);
+        int column = PLAIN_COLUMNS.indexOf(by);
         if (column >= 0) {
-            return new BreakdownPath(by, COLUMNS.get(column), null);
+            return new BreakdownPath(by, PLAIN_COLUMNS.get(column), null);
         }
         String[] parts = by.split("\\.", -1);
         int json = JSON_COLUMNS.indexOf(parts[0]);

@@ -44,9 +44,9 @@ class BreakdownRollupTest {
         duck = (DuckDBConnection) new DuckDBDriver().connect("jdbc:duckdb:", new Properties());
         try (Statement sql = duck.createStatement()) {
             sql.execute("CREATE TABLE events (event_time TIMESTAMPTZ, event VARCHAR, user_id VARCHAR, "
-                    + "anonymous_id VARCHAR, properties VARCHAR)");
+                    + "anonymous_id VARCHAR, properties VARCHAR, type VARCHAR DEFAULT 'track', context VARCHAR, traits VARCHAR)");
             // 24 hours x 50 events: 40 users, plans by user, some events without a plan or a user, one bad JSON.
-            sql.execute("INSERT INTO events SELECT to_timestamp(1789000000 - 1789000000 % 86400 + h * 3600 + i * 60), "
+            sql.execute("INSERT INTO events (event_time, event, user_id, anonymous_id, properties) SELECT to_timestamp(1789000000 - 1789000000 % 86400 + h * 3600 + i * 60), "
                     + "CASE WHEN i % 2 = 0 THEN 'Tick' ELSE 'Tock' END, "
                     + "CASE WHEN i % 10 = 9 THEN NULL ELSE 'u' || ((h * 7 + i) % 40) END, "
                     + "CASE WHEN i % 20 = 19 THEN 'anon' || i END, "
@@ -69,7 +69,7 @@ class BreakdownRollupTest {
 
         try (Statement sql = duck.createStatement()) {
             // Late events in hours 13 and 15: a known user with a new plan, a new user, a user of kept hours only.
-            sql.execute("INSERT INTO events VALUES "
+            sql.execute("INSERT INTO events (event_time, event, user_id, anonymous_id, properties) VALUES "
                     + "(to_timestamp(1789000000 - 1789000000 % 86400 + 13 * 3600 + 5), 'Tick', 'u1', NULL, '{\"plan\":\"gold\"}'), "
                     + "(to_timestamp(1789000000 - 1789000000 % 86400 + 15 * 3600 + 9), 'Late', 'new-user', NULL, '{\"plan\":\"p1\"}'), "
                     + "(to_timestamp(1789000000 - 1789000000 % 86400 + 13 * 3600 + 7), 'Tock', 'u3', NULL, '{\"plan\":\"p0\"}')");
@@ -109,7 +109,7 @@ class BreakdownRollupTest {
     }
 
     private List<String> rows(Path file) throws SQLException {
-        return rows("SELECT * FROM read_parquet('" + file + "')");
+        return rows("SELECT * FROM read_parquet('" + file + "') ORDER BY ALL");
     }
 
     private List<String> rows(String query) throws SQLException {
