@@ -162,7 +162,7 @@ class HourSliceExportTest {
     }
 
     @Test
-    void aLatenessRollupWithoutHoursIsCountedWholeByTheNextExport() throws Exception {
+    void rollupsOfTheVersionBeforeAreMadeWholeByTheNextExport() throws Exception {
         StoredEvents events = new StoredEvents(session);
         LocalDate day = LocalDate.parse("2026-09-14");
         events.storeInHours(day, EVERY_HOUR, PER_HOUR, "u");
@@ -176,6 +176,9 @@ class HourSliceExportTest {
                     + "' (FORMAT parquet)");
         }
         Files.move(older, rollup, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        // Nor did it keep the breakdown's state.
+        Files.delete(dayDir(events, day).resolve(MartLayout.BREAKDOWN_HOURS));
+        Files.delete(dayDir(events, day).resolve(MartLayout.BREAKDOWN_USERS));
         // The day before, exported by the new version: the lateness API reads both kinds of rollup together.
         LocalDate dayBefore = day.minusDays(1);
         events.storeInHours(dayBefore, List.of(3), 2, "before");
