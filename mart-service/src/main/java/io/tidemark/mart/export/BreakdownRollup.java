@@ -82,10 +82,9 @@ public final class BreakdownRollup {
      */
     static void merge(DuckDBConnection duck, String rowsRead, List<HourRange> reread, Path dayDir,
             List<BreakdownPath> paths, Path staging) throws SQLException {
-        String keptHours = String.join(" AND ", reread.stream()
-                .map(slice -> "NOT (" + HOUR + " >= " + slice.from() + " AND " + HOUR + " < " + slice.to() + ")").toList());
         make(duck, rowsRead, paths, "SELECT " + PATH + ", " + VALUE + ", " + HOUR + ", " + EVENTS + " FROM read_parquet('"
-                + DayExporter.literal(dayDir.resolve(MartLayout.BREAKDOWN_HOURS)) + "') WHERE " + keptHours,
+                + DayExporter.literal(dayDir.resolve(MartLayout.BREAKDOWN_HOURS)) + "') WHERE "
+                + LatenessRollup.hoursOutside(reread),
                 "SELECT " + PATH + ", " + VALUE + ", " + USER + " FROM read_parquet('"
                         + DayExporter.literal(dayDir.resolve(MartLayout.BREAKDOWN_USERS)) + "')", staging, true);
     }

@@ -315,8 +315,8 @@ public class DayExporter {
         if (readDay.plan.whole() || !Files.exists(users)) {
             return countAll(duck, day);
         }
-        String kept = String.join(", ", readDay.plan.kept().stream().map(name -> "'" + literal(staging.resolve(name)) + "'").toList());
-        return new DayCounts(readDay.rows + count(duck, "read_parquet([" + kept + "])"),
+        List<Path> kept = readDay.plan.kept().stream().map(staging::resolve).toList();
+        return new DayCounts(readDay.rows + count(duck, "read_parquet(" + fileList(kept) + ")"),
                 count(duck, "read_parquet('" + literal(users) + "')"));
     }
 
@@ -327,8 +327,7 @@ public class DayExporter {
     void install(String source, LocalDate day, Path staging, List<Path> eventFiles) throws SQLException, IOException {
         Path summary = staging.resolveSibling(staging.getFileName() + "-" + MartLayout.SUMMARY);
         try (DuckDBConnection duck = engine.connectForExport()) {
-            summarize(duck, countAll(duck, "read_parquet([" + String.join(", ", eventFiles.stream()
-                    .map(file -> "'" + literal(file) + "'").toList()) + "])"), summary, source, day);
+            summarize(duck, countAll(duck, "read_parquet(" + fileList(eventFiles) + ")"), summary, source, day);
             swap(source, day, staging, true, summary);
         } finally {
             Files.deleteIfExists(summary);
@@ -622,10 +621,9 @@ public class DayExporter {
     private static String dayView(DuckDBConnection duck, String read, Path staging, List<String> kept) throws SQLException {
         String view = read + "_day";
         String columns = String.join(", ", READ_ORDER);
-        String files = String.join(", ", kept.stream().map(name -> "'" + literal(staging.resolve(name)) + "'").toList());
         try (Statement sql = duck.createStatement()) {
             sql.execute("CREATE VIEW " + view + " AS SELECT " + columns + " FROM " + read + " UNION ALL SELECT " + columns
-                    + " FROM read_parquet([" + files + "], hive_partitioning = false)");
+                    + " FROM read_parquet(" + fileList(kept.stream().map(staging::resolve).toList()) + ", hive_partitioning = false)");
         }
         return view;
     }
@@ -680,6 +678,11 @@ public class DayExporter {
     void removeLeftovers(String source) {
         deleteTree(layout.sourceDir(source).resolve(MartLayout.STAGING));
         deleteTree(layout.sourceDir(source).resolve(MartLayout.RETIRED));
+    }
+
+    /** A DuckDB list of the files' paths, for read_parquet. */
+    private static String fileList(List<Path> files) {
+        return "[" + String.join(", ", files.stream().map(file -> "'" + literal(file) + "'").toList()) + "]";
     }
 
     static String literal(Path path) {

@@ -66,10 +66,15 @@ public final class LatenessRollup {
      * adds rows to a day), and none of the others.
      */
     static String merge(Path before, List<HourRange> reread, String rows) {
-        String kept = String.join(" AND ", reread.stream()
-                .map(slice -> "NOT (" + HOUR + " >= " + slice.from() + " AND " + HOUR + " < " + slice.to() + ")").toList());
         return "SELECT * FROM (SELECT " + HOUR + ", " + BOUND + ", " + EVENTS + " FROM read_parquet('"
-                + DayExporter.literal(before) + "') WHERE " + kept + " UNION ALL " + countsOf(rows) + ")" + ORDERED;
+                + DayExporter.literal(before) + "') WHERE " + hoursOutside(reread) + " UNION ALL " + countsOf(rows) + ")"
+                + ORDERED;
+    }
+
+    /** The SQL condition that a row's {@link #HOUR} is in none of {@code slices}: the hours a merge keeps. */
+    static String hoursOutside(List<HourRange> slices) {
+        return String.join(" AND ", slices.stream()
+                .map(slice -> "NOT (" + HOUR + " >= " + slice.from() + " AND " + HOUR + " < " + slice.to() + ")").toList());
     }
 
     /** Whether {@code rollup} is a rollup by hour; rollups written before the hour column are not. */
