@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -150,6 +151,8 @@ final class CassandraNode implements StackPart {
         if (!topology.cluster()) {
             command.addAll(SINGLE_NODE_OPTIONS);
         }
+        // After the stock flags, so that one given here wins over the stock one of the same name.
+        command.addAll(extraOptions());
         command.addAll(List.of(
                 "-Xms" + heap, "-Xmx" + heap,
                 "-XX:+ExitOnOutOfMemoryError",
@@ -162,6 +165,12 @@ final class CassandraNode implements StackPart {
                 "-cp", layout.cassandraLib() + "/*",
                 MAIN_CLASS));
         return DetachedProcess.start(command, log(), dir());
+    }
+
+    /** The setting cassandra.jvm.extra.options: JVM flags, or cassandra.settings.* overrides of the YAML, comma-separated. */
+    private List<String> extraOptions() {
+        return Arrays.stream(settings.text("cassandra.jvm.extra.options").split(","))
+                .map(String::trim).filter(option -> !option.isEmpty()).toList();
     }
 
     /**
