@@ -3,10 +3,6 @@ package io.tidemark.mart.layout;
 import org.duckdb.DuckDBDriver;
 import org.junit.jupiter.api.Test;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -24,25 +20,19 @@ class UserKeyHashTest {
     @Test
     void theKeyIsTheLowHalfOfTheMd5OfTheUserAsASignedLong() throws Exception {
         for (String user : new String[] {"u-1", "anon-7", "ünïcödé-user", ""}) {
-            assertEquals(md5LowHalf(user), duckDb("SELECT " + UserKeyHash.of("'" + user + "'")), user);
+            assertEquals(Md5UserKey.of(user), duckDb("SELECT " + UserKeyHash.of("'" + user + "'")), user);
         }
     }
 
     @Test
     void theKeyOfAnEventRowIsTheUserIdElseTheAnonymousId() throws Exception {
         String row = "(SELECT %s AS user_id, %s AS anonymous_id)";
-        assertEquals(md5LowHalf("u-1"), duckDb("SELECT " + UserKeyHash.ofEventRow() + " FROM "
+        assertEquals(Md5UserKey.of("u-1"), duckDb("SELECT " + UserKeyHash.ofEventRow() + " FROM "
                 + String.format(row, "'u-1'", "'anon-7'")));
-        assertEquals(md5LowHalf("anon-7"), duckDb("SELECT " + UserKeyHash.ofEventRow() + " FROM "
+        assertEquals(Md5UserKey.of("anon-7"), duckDb("SELECT " + UserKeyHash.ofEventRow() + " FROM "
                 + String.format(row, "NULL::VARCHAR", "'anon-7'")));
         assertNull(duckDb("SELECT " + UserKeyHash.ofEventRow() + " FROM "
                 + String.format(row, "NULL::VARCHAR", "NULL::VARCHAR")));
-    }
-
-    /** RFC 1321 MD5; bytes 8..15 read little-endian (DuckDB's md5_number_lower), shifted by 2^63 onto BIGINT. */
-    private static Long md5LowHalf(String user) throws Exception {
-        byte[] digest = MessageDigest.getInstance("MD5").digest(user.getBytes(StandardCharsets.UTF_8));
-        return ByteBuffer.wrap(digest, 8, 8).order(ByteOrder.LITTLE_ENDIAN).getLong() ^ Long.MIN_VALUE;
     }
 
     private static Long duckDb(String query) throws Exception {

@@ -11,6 +11,7 @@ import io.restassured.path.json.JsonPath;
 import io.tidemark.event.EventIndexLayout;
 import io.tidemark.mart.export.LatenessRollup;
 import io.tidemark.mart.layout.MartLayout;
+import io.tidemark.mart.layout.Md5UserKey;
 import io.tidemark.mart.layout.UserKeyHash;
 import jakarta.inject.Inject;
 import org.apache.parquet.column.page.PageReadStore;
@@ -34,12 +35,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -172,15 +169,10 @@ class ParquetJavaReaderTest {
                 assertEventSchema(schema, file);
                 List<BlockMetaData> blocks = reader.getRowGroups();
                 rowGroups.put(file, blocks.size());
-                var io = new ColumnIOFactory().getColumnIO(schema);
                 int block = 0;
                 PageReadStore pages;
                 while ((pages = reader.readNextRowGroup()) != null) {
-                    RecordReader<Group> records = io.getRecordReader(pages, new GroupRecordConverter(schema));
-                    List<Group> groupRows = new ArrayList<>();
-                    for (long i = 0; i < pages.getRowCount(); i++) {
-                        groupRows.add(records.read());
-                    }
+                    List<Group> groupRows = rowsOf(pages, schema);
                     String where = file.getFileName() + " row group " + block;
                     Statistics<?> stats = eventTimeStatistics(blocks.get(block), where);
                     long min = (Long) stats.genericGetMin();
@@ -299,7 +291,7 @@ class ParquetJavaReaderTest {
         for (Row row : stored) {
             String user = row.getString("user_id") != null ? row.getString("user_id") : row.getString("anonymous_id");
             if (user != null) {
-                expected.add(md5LowHalf(user));
+                expected.add(Md5UserKey.of(user));
             }
         }
         List<Group> rows = readAll(dir.resolve(MartLayout.USERS_ROLLUP), schema -> {
@@ -357,14 +349,21 @@ class ParquetJavaReaderTest {
         try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(file))) {
             MessageType schema = reader.getFooter().getFileMetaData().getSchema();
             schemaCheck.check(schema);
-            var io = new ColumnIOFactory().getColumnIO(schema);
             PageReadStore pages;
             while ((pages = reader.readNextRowGroup()) != null) {
-                RecordReader<Group> records = io.getRecordReader(pages, new GroupRecordConverter(schema));
-                for (long i = 0; i < pages.getRowCount(); i++) {
-                    rows.add(records.read());
-                }
+                rows.addAll(rowsOf(pages, schema));
             }
+        }
+        return rows;
+    }
+
+    /** The rows of one row group, in file order. */
+    private static List<Group> rowsOf(PageReadStore rowGroup, MessageType schema) {
+        RecordReader<Group> records = new ColumnIOFactory().getColumnIO(schema)
+                .getRecordReader(rowGroup, new GroupRecordConverter(schema));
+        List<Group> rows = new ArrayList<>();
+        for (long i = 0; i < rowGroup.getRowCount(); i++) {
+            rows.add(records.read());
         }
         return rows;
     }
@@ -388,11 +387,5 @@ class ParquetJavaReaderTest {
 
     private static String text(Group row, String column) {
         return row.getFieldRepetitionCount(column) == 0 ? null : row.getString(column, 0);
-    }
-
-    /** RFC 1321 MD5 of the user; bytes 8..15 little-endian, shifted by 2^63 onto a signed long (as UserKeyHashTest). */
-    private static long md5LowHalf(String user) throws Exception {
-        byte[] digest = MessageDigest.getInstance("MD5").digest(user.getBytes(StandardCharsets.UTF_8));
-        return ByteBuffer.wrap(digest, 8, 8).order(ByteOrder.LITTLE_ENDIAN).getLong() ^ Long.MIN_VALUE;
     }
 }
