@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -101,17 +102,12 @@ final class RawTopic implements AutoCloseable {
     /** Whether the dedup consumer group committed every record sent so far. */
     boolean allConsumed() throws Exception {
         flush();
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (int p = 0; p < PARTITIONS; p++) {
-            partitions.add(new TopicPartition(raw, p));
-        }
-        Map<TopicPartition, OffsetSpec> latest = partitions.stream()
+        Map<TopicPartition, OffsetSpec> latest = partitions().stream()
                 .collect(Collectors.toMap(p -> p, p -> OffsetSpec.latest()));
         Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = admin.listOffsets(latest).all()
                 .get(30, TimeUnit.SECONDS);
-        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
-                .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
-        for (TopicPartition partition : partitions) {
+        Map<TopicPartition, OffsetAndMetadata> committed = committed();
+        for (TopicPartition partition : partitions()) {
             long end = ends.get(partition).offset();
             OffsetAndMetadata done = committed.get(partition);
             if (end > 0 && (done == null || done.offset() < end)) {
@@ -121,13 +117,39 @@ final class RawTopic implements AutoCloseable {
         return true;
     }
 
+    /** How many records the dedup consumer group committed, over every partition (each starts at offset 0). */
+    long committedRecords() throws Exception {
+        return committed().values().stream().filter(Objects::nonNull).mapToLong(OffsetAndMetadata::offset).sum();
+    }
+
+    private Map<TopicPartition, OffsetAndMetadata> committed() throws Exception {
+        return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+    }
+
+    private List<TopicPartition> partitions() {
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (int p = 0; p < PARTITIONS; p++) {
+            partitions.add(new TopicPartition(raw, p));
+        }
+        return partitions;
+    }
+
     /** How often each messageId was published on the clean topic, reading it from the start. */
     Map<String, Integer> cleanCounts() {
+        return counts(clean);
+    }
+
+    /** How often each messageId is on the raw topic, reading it from the start. */
+    Map<String, Integer> rawCounts() {
+        return counts(raw);
+    }
+
+    private Map<String, Integer> counts(String topic) {
         Map<String, Integer> counts = new HashMap<>();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false), new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(clean).stream()
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
                     .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);

@@ -36,6 +36,8 @@ import java.util.concurrent.ConcurrentHashMap;
 @ApplicationScoped
 public class RawEventConsumer {
 
+    static final String CHANNEL = "events-raw";
+
     private static final Logger LOG = Logger.getLogger(RawEventConsumer.class);
 
     private final EventDeduplicator deduplicator;
@@ -66,7 +68,7 @@ public class RawEventConsumer {
     }
 
     /** Completes as soon as the record is buffered; it is acknowledged later, when stored. */
-    @Incoming("events-raw")
+    @Incoming(CHANNEL)
     @Acknowledgment(Acknowledgment.Strategy.MANUAL)
     public Uni<Void> consume(KafkaRecord<String, byte[]> record) {
         return pipelines.computeIfAbsent(new TopicPartition(record.getTopic(), record.getPartition()),
