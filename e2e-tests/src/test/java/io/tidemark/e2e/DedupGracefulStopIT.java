@@ -61,7 +61,7 @@ class DedupGracefulStopIT {
                 }
             }, "raw-stream");
             try {
-                ServiceProcess first = started(topic, properties, instances);
+                ServiceProcess first = DedupRebalanceIT.started(properties, instances);
                 stream.start();
                 DedupDuplicatesIT.await(() -> stored.rows(source, List.of(day)).size() >= EVENTS / 4,
                         EVENTS / 4 + " events stored");
@@ -77,7 +77,7 @@ class DedupGracefulStopIT {
                 assertNull(firstLine(log, "unprocessed messages after the closing timeout"),
                         "records still in processing when the consumers closed");
 
-                started(topic, properties, instances);
+                DedupRebalanceIT.started(properties, instances);
                 stream.join();
                 assertNull(producerFailure.get());
                 DedupDuplicatesIT.awaitConsumed(topic);
@@ -90,14 +90,6 @@ class DedupGracefulStopIT {
             assertEquals(DedupDuplicatesIT.once(ids), StoredRows.counts(stored.rows(source, List.of(day))),
                     "rows per messageId");
         }
-    }
-
-    private static ServiceProcess started(RawTopic topic, List<String> properties, List<ServiceProcess> instances)
-            throws Exception {
-        ServiceProcess instance = ServiceProcess.launch("dedup-service", properties);
-        instances.add(instance);
-        instance.awaitReady();
-        return instance;
     }
 
     private static String firstLine(String log, String text) {

@@ -94,7 +94,12 @@ class DedupRebalanceIT {
     }
 
     private static ServiceProcess started(RawTopic topic, List<ServiceProcess> instances) throws Exception {
-        ServiceProcess instance = ServiceProcess.launch("dedup-service", topic.dedupProperties());
+        return started(topic.dedupProperties(), instances);
+    }
+
+    /** A dedup-service started with {@code properties}, ready, and added to {@code instances} to be stopped. */
+    static ServiceProcess started(List<String> properties, List<ServiceProcess> instances) throws Exception {
+        ServiceProcess instance = ServiceProcess.launch("dedup-service", properties);
         instances.add(instance);
         instance.awaitReady();
         return instance;

@@ -102,12 +102,13 @@ final class RawTopic implements AutoCloseable {
     /** Whether the dedup consumer group committed every record sent so far. */
     boolean allConsumed() throws Exception {
         flush();
-        Map<TopicPartition, OffsetSpec> latest = partitions().stream()
+        List<TopicPartition> partitions = partitions();
+        Map<TopicPartition, OffsetSpec> latest = partitions.stream()
                 .collect(Collectors.toMap(p -> p, p -> OffsetSpec.latest()));
         Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = admin.listOffsets(latest).all()
                 .get(30, TimeUnit.SECONDS);
         Map<TopicPartition, OffsetAndMetadata> committed = committed();
-        for (TopicPartition partition : partitions()) {
+        for (TopicPartition partition : partitions) {
             long end = ends.get(partition).offset();
             OffsetAndMetadata done = committed.get(partition);
             if (end > 0 && (done == null || done.offset() < end)) {
