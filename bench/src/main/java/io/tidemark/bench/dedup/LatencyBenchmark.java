@@ -83,6 +83,7 @@ public final class LatencyBenchmark implements Benchmark {
                     double rate = Math.max(10, standalone * fraction);
                     ServiceHistogram ackedBefore = ServiceHistogram.read(ingest, ServiceHistogram.INGEST_ACK);
                     ServiceHistogram storedBefore = ServiceHistogram.read(dedup, ServiceHistogram.DEDUP_STORED);
+                    List<ServiceHistogram> partsBefore = dedupParts(dedup);
                     LatencyProbe.Result result = LatencyProbe.run(ingest.uri(""), WRITE_KEY, source,
                             ctx.kafkaBootstrap(), clean, rate, stepWarmUp, step, "step" + Math.round(fraction * 100));
                     boolean complete = result.stored() == result.acked() && result.acked() == result.sent();
@@ -99,6 +100,7 @@ public final class LatencyBenchmark implements Benchmark {
                                     + " (dedup, per event)%n", fraction * 100,
                             ackedAfter.quantileMillisSince(ackedBefore, 0.50), ackedAfter.quantileMillisSince(ackedBefore, 0.99),
                             storedAfter.quantileMillisSince(storedBefore, 0.50), storedAfter.quantileMillisSince(storedBefore, 0.99));
+                    printDedupParts(fraction, partsBefore, dedupParts(dedup));
                     ctx.report(Figure.alone(AREA, "p99 ack -> stored @" + Math.round(rate) + "/s", result.p99Millis(),
                             "ms", null));
                     if (complete && result.p99Millis() < P99_LIMIT_MILLIS) {
@@ -115,6 +117,30 @@ public final class LatencyBenchmark implements Benchmark {
                 ctx.report(Figure.alone(AREA, "dedup RSS after the ramp", dedup.rssKb() / 1024d, "MB", null));
             }
         }
+    }
+
+    private static final List<String> DEDUP_PARTS = List.of(ServiceHistogram.DEDUP_FETCH,
+            ServiceHistogram.DEDUP_BATCH_AGE, ServiceHistogram.DEDUP_CLAIM, ServiceHistogram.DEDUP_STORE);
+
+    private static List<ServiceHistogram> dedupParts(ServiceProcess dedup) throws Exception {
+        List<ServiceHistogram> parts = new ArrayList<>();
+        for (String series : DEDUP_PARTS) {
+            parts.add(ServiceHistogram.read(dedup, series));
+        }
+        return parts;
+    }
+
+    /** Where dedup's share of a step went: Kafka's delivery, a batch's wait to be cut, its claim and store stages. */
+    private static void printDedupParts(double fraction, List<ServiceHistogram> before, List<ServiceHistogram> after) {
+        String[] labels = {"Kafka timestamp -> taken", "-> batch claimed (oldest record)", "claim stage (per batch)",
+                "store stage (per batch)"};
+        StringBuilder line = new StringBuilder(String.format("  latency: step %.0f%%, dedup's parts, p50 / p99 <= ms:",
+                fraction * 100));
+        for (int i = 0; i < labels.length; i++) {
+            line.append(String.format(" %s %.0f / %.0f;", labels[i], after.get(i).quantileMillisSince(before.get(i), 0.50),
+                    after.get(i).quantileMillisSince(before.get(i), 0.99)));
+        }
+        System.out.println(line.substring(0, line.length() - 1));
     }
 
     /** Dedup draining a filled raw topic alone, after warm-up ranges, as in the dedup benchmark. */

@@ -23,6 +23,11 @@ final class ServiceHistogram {
 
     static final String INGEST_ACK = "tidemark_ingest_ack_latency_seconds";
     static final String DEDUP_STORED = "tidemark_dedup_stored_delay_seconds";
+    /** Dedup's parts of {@link #DEDUP_STORED}, in order: Kafka's delivery, the wait for a batch, its two stages. */
+    static final String DEDUP_FETCH = "tidemark_dedup_fetch_delay_seconds";
+    static final String DEDUP_BATCH_AGE = "tidemark_dedup_batch_age_seconds";
+    static final String DEDUP_CLAIM = "tidemark_dedup_batch_stage_seconds{stage=\"claim\"}";
+    static final String DEDUP_STORE = "tidemark_dedup_batch_stage_seconds{stage=\"store\"}";
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     /** Cumulative counts by upper bound in seconds, +Inf last. */
@@ -32,10 +37,17 @@ final class ServiceHistogram {
         this.cumulative = cumulative;
     }
 
-    static ServiceHistogram read(ServiceProcess service, String name) throws IOException, InterruptedException {
+    /**
+     * The histogram of {@code series}: a metric name, optionally followed by one label the series must
+     * carry, as in {@code name{stage="claim"}}.
+     */
+    static ServiceHistogram read(ServiceProcess service, String series) throws IOException, InterruptedException {
         HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(service.managementUri("/q/metrics"))
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-        Pattern bucketLine = Pattern.compile("^" + name + "_bucket\\{[^}]*le=\"([^\"]+)\"[^}]*} ([0-9.E+]+)",
+        int brace = series.indexOf('{');
+        String name = brace < 0 ? series : series.substring(0, brace);
+        String label = brace < 0 ? "" : "(?=[^}]*" + Pattern.quote(series.substring(brace + 1, series.length() - 1)) + ")";
+        Pattern bucketLine = Pattern.compile("^" + name + "_bucket\\{" + label + "[^}]*le=\"([^\"]+)\"[^}]*} ([0-9.E+]+)",
                 Pattern.MULTILINE);
         TreeMap<Double, Double> counts = new TreeMap<>();
         Matcher bucket = bucketLine.matcher(response.body());

@@ -25,6 +25,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Consumes {@code tidemark.events.raw} at least once: each raw partition's records go through a
@@ -45,6 +46,10 @@ public class RawEventConsumer {
     private final DedupConfig config;
     private final MeterRegistry metrics;
     private final Timer storedDelay;
+    private final Timer fetchDelay;
+    private final Timer batchAge;
+    private final Timer claimTime;
+    private final Timer storeTime;
     private final Map<TopicPartition, PartitionPipeline<Claimed>> pipelines = new ConcurrentHashMap<>();
 
     public RawEventConsumer(EventDeduplicator deduplicator, DeadLetterPublisher deadLetters, DedupConfig config,
@@ -55,12 +60,29 @@ public class RawEventConsumer {
         this.metrics = metrics;
         // How far behind ingest the stored data is: what a dashboard's freshness depends on. One series
         // for the service, not per source, since a histogram per source would multiply its buckets.
-        this.storedDelay = Timer.builder("tidemark.dedup.stored.delay")
-                .description("From ingest's receivedAt to the event's row stored and published, newly stored events")
-                .publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofMillis(5))
-                .maximumExpectedValue(Duration.ofHours(1))
-                .register(metrics);
+        this.storedDelay = latency("tidemark.dedup.stored.delay",
+                "From ingest's receivedAt to the event's row stored and published, newly stored events");
+        // Where that delay goes, in the order a record meets it: Kafka's delivery, the wait for its batch
+        // to be cut, then the batch's two stages. The Kafka timestamp is set by ingest's producer when it
+        // sends the record, so the first two read another host's clock, like the delay above.
+        this.fetchDelay = latency("tidemark.dedup.fetch.delay",
+                "From a raw record's Kafka timestamp to dedup taking it from the consumer");
+        this.batchAge = latency("tidemark.dedup.batch.age",
+                "From the Kafka timestamp of a batch's oldest record to the batch's claims starting");
+        this.claimTime = stage("claim");
+        this.storeTime = stage("store");
+    }
+
+    private Timer stage(String stage) {
+        return Timer.builder("tidemark.dedup.batch.stage").tag("stage", stage)
+                .description("Time a batch spends in a stage: claim (ledger lookup and claims) or store (rows, marks, clean topic)")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofMinutes(10)).register(metrics);
+    }
+
+    private Timer latency(String name, String description) {
+        return Timer.builder(name).description(description).publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofHours(1)).register(metrics);
     }
 
     /** A batch past its claims: its undecodable records on their way to the dead letter topic. */
@@ -71,6 +93,7 @@ public class RawEventConsumer {
     @Incoming(CHANNEL)
     @Acknowledgment(Acknowledgment.Strategy.MANUAL)
     public Uni<Void> consume(KafkaRecord<String, byte[]> record) {
+        recordSince(fetchDelay, record.getTimestamp());
         return pipelines.computeIfAbsent(new TopicPartition(record.getTopic(), record.getPartition()),
                 partition -> new PartitionPipeline<>(config.pipeline(), new PartitionPipeline.Stages<>() {
                     @Override
@@ -86,6 +109,8 @@ public class RawEventConsumer {
     }
 
     private Uni<Claimed> claimBatch(List<KafkaRecord<String, byte[]>> records) {
+        recordSince(batchAge, records.get(0).getTimestamp());
+        long started = System.nanoTime();
         List<Delivery> deliveries = new ArrayList<>(records.size());
         List<Uni<Void>> parked = new ArrayList<>();
         for (KafkaRecord<String, byte[]> record : records) {
@@ -100,7 +125,8 @@ public class RawEventConsumer {
                 : Uni.join().all(parked).andFailFast().replaceWithVoid().memoize().indefinitely();
         // Dead letters are sent while the claims run; the batch waits for both before it is acknowledged.
         deadLettered.subscribe().with(done -> { }, failure -> { });
-        return deduplicator.claim(deliveries).map(claimed -> new Claimed(claimed, deadLettered));
+        return deduplicator.claim(deliveries).map(claimed -> new Claimed(claimed, deadLettered))
+                .invoke(() -> claimTime.record(System.nanoTime() - started, TimeUnit.NANOSECONDS));
     }
 
     private static long offset(KafkaRecord<String, byte[]> record) {
@@ -109,8 +135,20 @@ public class RawEventConsumer {
     }
 
     private Uni<Void> storeBatch(Claimed claimed) {
+        long started = System.nanoTime();
         return deduplicator.store(claimed.events()).invoke(this::count)
-                .flatMap(stored -> claimed.deadLettered());
+                .flatMap(stored -> claimed.deadLettered())
+                .invoke(() -> storeTime.record(System.nanoTime() - started, TimeUnit.NANOSECONDS));
+    }
+
+    /** Records the time since a Kafka timestamp; none when the producer's clock is ahead of this host's. */
+    private static void recordSince(Timer timer, Instant kafkaTimestamp) {
+        if (kafkaTimestamp != null) {
+            long millis = System.currentTimeMillis() - kafkaTimestamp.toEpochMilli();
+            if (millis >= 0) {
+                timer.record(millis, TimeUnit.MILLISECONDS);
+            }
+        }
     }
 
     private Uni<Void> park(KafkaRecord<String, byte[]> record, UndecodableEventException e) {

@@ -193,6 +193,33 @@ class RawEventConsumerTest {
     }
 
     @Test
+    void theDelayIsSplitIntoKafkaTheWaitForABatchAndTheTwoStages() throws Exception {
+        Timer fetch = metrics.find("tidemark.dedup.fetch.delay").timer();
+        Timer age = metrics.find("tidemark.dedup.batch.age").timer();
+        Timer claim = metrics.find("tidemark.dedup.batch.stage").tag("stage", "claim").timer();
+        Timer store = metrics.find("tidemark.dedup.batch.stage").tag("stage", "store").timer();
+        double fetchBefore = fetch.totalTime(java.util.concurrent.TimeUnit.SECONDS);
+        double ageBefore = age.totalTime(java.util.concurrent.TimeUnit.SECONDS);
+        long claimsBefore = claim.count();
+        long storesBefore = store.count();
+        // Handed to Kafka ten minutes ago (the Kafka timestamp ingest's producer sets), taken now.
+        Instant time = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        CollectedEvent event = event(UUID.randomUUID().toString(), time);
+        producer.send(new ProducerRecord<>(RAW, null, time.minus(10, ChronoUnit.MINUTES).toEpochMilli(), event.kafkaKey(),
+                EventCodec.encode(event))).get();
+        eventually(() -> rowsOf(event.messageId(), EventIndexLayout.eventDay(time)), rows -> !rows.isEmpty());
+
+        eventually(() -> store.count() - storesBefore, stores -> stores >= 1);
+        assertTrue(claim.count() > claimsBefore, "the batch's claim stage is timed");
+        double fetched = fetch.totalTime(java.util.concurrent.TimeUnit.SECONDS) - fetchBefore;
+        double aged = age.totalTime(java.util.concurrent.TimeUnit.SECONDS) - ageBefore;
+        // Ten minutes from the Kafka timestamp, not from the event time or ingest's receipt; other
+        // tests' records add only their own few milliseconds.
+        assertTrue(fetched >= 600 && fetched < 1200, "Kafka timestamp to taken: " + fetched + " s");
+        assertTrue(aged >= 600 && aged < 1200, "Kafka timestamp to the batch's claims: " + aged + " s");
+    }
+
+    @Test
     void ledgerRowsLiveForTheDedupWindowAndEventRowsForTheirTtl() throws Exception {
         Instant time = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         String messageId = UUID.randomUUID().toString();
