@@ -1,6 +1,7 @@
 package io.tidemark.dedup.repository;
 
 import com.datastax.oss.driver.api.core.cql.Row;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.tidemark.dedup.config.DedupConfig;
 import io.tidemark.event.EventIndexLayout;
@@ -39,6 +40,13 @@ public class MessageLedger {
     private static final String RECORD = "INSERT INTO tidemark.message_claims (source, bucket, message_id, "
             + "event_time, first_seen, owner_partition, owner_offset, index_bucket) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
             + "USING TTL ?";
+
+    /** Cassandra warns of an unlogged batch over 10 partitions ({@code unlogged_batch_across_partitions_warn_threshold}). */
+    static final int PARTITIONS_PER_REQUEST = 10;
+    /** Cassandra warns of a multi-partition batch over 5 KiB ({@code batch_size_warn_threshold}): kept under it with room. */
+    static final long BYTES_PER_REQUEST = 4096;
+    /** A claim's fixed cells, each value with its timestamp and TTL. */
+    private static final int CLAIM_CELLS_BYTES = 30 + 5 * 16;
 
     private final CqlStatements cql;
     private final int ttlSeconds;
@@ -104,17 +112,62 @@ public class MessageLedger {
                 row.isNull("index_bucket") ? null : row.getShort("index_bucket"));
     }
 
-    /** Writes claims of one source and {@link #bucket bucket}; each lives for the dedup window. */
-    public Uni<Void> record(String source, short bucket, List<Claim> claims) {
+    /** A partition of the ledger: the claims of a source in one bucket, whatever layout that bucket is of. */
+    public record Partition(String source, short bucket) {
+    }
+
+    /**
+     * Writes claims of several partitions, each living for the dedup window, in as few requests as
+     * Cassandra takes without a warning: a batch's claims spread over about ten partitions at moderate
+     * rates, and a request per partition was most of what a small batch cost Cassandra. An unlogged
+     * batch is applied per partition, each partition's rows at once, so a claim is never half written;
+     * one request holds at most {@link #PARTITIONS_PER_REQUEST} partitions and about
+     * {@link #BYTES_PER_REQUEST} bytes (Cassandra warns of a batch over 10 partitions or 5 KiB), and a
+     * partition with more claims than that gets requests of its own.
+     */
+    public Uni<Void> record(Map<Partition, List<Claim>> claims) {
         Instant now = Instant.now();
-        Uni<Void> writing = Uni.createFrom().voidItem();
-        for (List<Claim> chunk : chunks(claims)) {
-            List<Object[]> rows = new ArrayList<>(chunk.size());
-            chunk.forEach(c -> rows.add(new Object[] {source, bucket, c.messageId(), c.eventTime(), now,
-                    c.owner().partition(), c.owner().offset(), c.indexBucket(), ttlSeconds}));
-            writing = writing.flatMap(so -> cql.executeBatch(RECORD, rows).replaceWithVoid());
+        List<List<Object[]>> requests = new ArrayList<>();
+        List<Object[]> shared = new ArrayList<>();
+        int sharedPartitions = 0;
+        long sharedBytes = 0;
+        for (Map.Entry<Partition, List<Claim>> partition : claims.entrySet()) {
+            List<Object[]> rows = new ArrayList<>(partition.getValue().size());
+            long bytes = 0;
+            for (Claim c : partition.getValue()) {
+                rows.add(new Object[] {partition.getKey().source(), partition.getKey().bucket(), c.messageId(), c.eventTime(),
+                        now, c.owner().partition(), c.owner().offset(), c.indexBucket(), ttlSeconds});
+                bytes += estimatedBytes(partition.getKey().source(), c);
+            }
+            if (bytes > BYTES_PER_REQUEST || rows.size() > batchSize) {
+                // One partition's rows are one mutation, which Cassandra does not warn of: chunked by count only.
+                chunks(rows).forEach(requests::add);
+                continue;
+            }
+            if (sharedPartitions == PARTITIONS_PER_REQUEST || sharedBytes + bytes > BYTES_PER_REQUEST) {
+                requests.add(shared);
+                shared = new ArrayList<>();
+                sharedPartitions = 0;
+                sharedBytes = 0;
+            }
+            shared.addAll(rows);
+            sharedPartitions++;
+            sharedBytes += bytes;
         }
-        return writing;
+        if (!shared.isEmpty()) {
+            requests.add(shared);
+        }
+        return Multi.createFrom().iterable(requests)
+                .onItem().transformToUniAndMerge(rows -> cql.executeBatch(RECORD, rows))
+                .collect().last().replaceWithVoid();
+    }
+
+    /**
+     * About what a claim adds to a batch's size as Cassandra counts it: its values, and a timestamp
+     * and TTL for each of its five cells.
+     */
+    private static long estimatedBytes(String source, Claim claim) {
+        return source.length() + 2 * claim.messageId().length() + CLAIM_CELLS_BYTES;
     }
 
     private <T> List<List<T>> chunks(List<T> items) {

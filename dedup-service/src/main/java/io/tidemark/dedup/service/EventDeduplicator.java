@@ -169,23 +169,19 @@ public class EventDeduplicator {
         });
     }
 
-    /** A ledger partition: the claims of a source in one bucket, whatever layout that bucket is of. */
-    private record LedgerPartition(String source, short bucket) {
-    }
-
     /**
      * The claims that exist for these deliveries, by Kafka key: each message is looked for in its
      * bucket under every claim layout of its source that may still hold it, one query per partition.
      */
     private Uni<Map<String, MessageLedger.Claim>> lookUp(Collection<Delivery> deliveries) {
-        Map<LedgerPartition, Set<String>> byPartition = new LinkedHashMap<>();
+        Map<MessageLedger.Partition, Set<String>> byPartition = new LinkedHashMap<>();
         // Once per source, not per message: a batch's messages mostly share a few sources.
         Map<String, List<Integer>> lookupBuckets = new HashMap<>();
         for (Delivery d : deliveries) {
             String source = d.event().source();
             String messageId = d.event().messageId();
             for (int buckets : lookupBuckets.computeIfAbsent(source, claimLayouts::lookupBuckets)) {
-                byPartition.computeIfAbsent(new LedgerPartition(source, MessageLedger.bucket(source, messageId, buckets)),
+                byPartition.computeIfAbsent(new MessageLedger.Partition(source, MessageLedger.bucket(source, messageId, buckets)),
                         k -> new LinkedHashSet<>()).add(messageId);
             }
         }
@@ -203,7 +199,7 @@ public class EventDeduplicator {
      */
     private Uni<List<Claimed>> claimNew(Collection<Delivery> deliveries, Map<String, MessageLedger.Claim> existing) {
         List<Claimed> decided = new ArrayList<>(deliveries.size());
-        Map<LedgerPartition, List<MessageLedger.Claim>> claims = new LinkedHashMap<>();
+        Map<MessageLedger.Partition, List<MessageLedger.Claim>> claims = new LinkedHashMap<>();
         Map<String, Long> newPerSource = new LinkedHashMap<>();
         for (Delivery delivery : deliveries) {
             CollectedEvent event = delivery.event();
@@ -213,7 +209,7 @@ public class EventDeduplicator {
             if (c.outcome() != StoreOutcome.DUPLICATE && claim == null) {
                 String source = event.source();
                 short bucket = MessageLedger.bucket(source, event.messageId(), claimLayouts.currentBuckets(source));
-                claims.computeIfAbsent(new LedgerPartition(source, bucket), k -> new ArrayList<>())
+                claims.computeIfAbsent(new MessageLedger.Partition(source, bucket), k -> new ArrayList<>())
                         .add(new MessageLedger.Claim(event.messageId(), c.eventTime(), owner(delivery), c.bucket()));
                 newPerSource.merge(source, 1L, Long::sum);
             }
@@ -223,8 +219,7 @@ public class EventDeduplicator {
         }
         // The counts only size future layouts, so they need not wait for the claims, nor the claims for them.
         return Uni.combine().all().unis(
-                        inParallel(claims.entrySet(), e -> persistently(null, "claim",
-                                () -> ledger.record(e.getKey().source(), e.getKey().bucket(), e.getValue()))),
+                        persistently(null, "claim", () -> ledger.record(claims)),
                         inParallel(newPerSource.entrySet(), n -> persistently(null, "count claims",
                                 () -> claimLayouts.counted(n.getKey(), n.getValue()))))
                 .discardItems().replaceWith(decided);
