@@ -12,7 +12,8 @@ import java.time.ZoneOffset;
  * (see dedup's {@code 002_index_layouts.cql}), from {@link #ORIGINAL_BUCKETS} up to
  * {@link #MAX_BUCKETS}, only ever growing. A layout cuts the day into slices of event time and each
  * slice into as many hash buckets: a message's bucket is its slice's first bucket plus the hash of
- * its messageId within the slice, under the layout in force when it was claimed. Events that arrive
+ * its Kafka key within the slice, under the layout in force when it was claimed (rows placed before
+ * that used its messageId's hash; their claims say where they are). Events that arrive
  * together have nearly the same event time, so they share a few partitions whatever the day's size,
  * and a writer still batches them. Each layout has at least as many buckets as the one before, so a
  * reader scans {@code 0 .. bucketsToRead - 1} and finds the rows of every layout.
@@ -43,27 +44,34 @@ public final class EventIndexLayout {
         return LocalDate.ofInstant(eventTime, ZoneOffset.UTC);
     }
 
-    /** A message's bucket in a day of the original layout. */
+    /**
+     * A message's bucket in a day of the original layout, as dedup placed rows before it placed them by
+     * their Kafka key's hash: still where the row of a claim that recorded no bucket is.
+     */
     public static short bucket(String messageId) {
         return bucket(messageId, ORIGINAL_BUCKETS);
     }
 
-    /** A message's bucket in a day of {@code buckets} not cut into slices. */
+    /** A message's bucket in a day of {@code buckets} not cut into slices, by its messageId's hash (see {@link #bucket(String)}). */
     public static short bucket(String messageId, int buckets) {
         return (short) Math.floorMod(messageId.hashCode(), buckets);
     }
 
     /**
-     * A message's bucket in a day cut into slices of {@code sliceSeconds} (dividing a day), with
-     * {@code buckets} in all (a multiple of the slice count): stable, so every copy of a message at
-     * the same event time goes to the same partition.
+     * A new message's bucket in a day cut into slices of {@code sliceSeconds} (dividing a day), with
+     * {@code buckets} in all (a multiple of the slice count): its event time's slice, and within it the
+     * {@code keyHash} of its Kafka key, the hash the raw topic is partitioned by (a non-negative int).
+     * Stable, so every copy of a message at the same event time goes to the same partition; and the
+     * messages of one raw partition share a fraction of a slice's buckets (all of them only when the
+     * two counts are coprime), so a batch from it writes fewer partitions than a hash of its own would.
+     * Where a message's row went is recorded with its claim; this places new ones only.
      */
-    public static short bucket(String messageId, Instant eventTime, int sliceSeconds, int buckets) {
+    public static short bucket(int keyHash, Instant eventTime, int sliceSeconds, int buckets) {
         int slices = WHOLE_DAY_SECONDS / sliceSeconds;
         int perSlice = buckets / slices;
         long secondOfDay = Math.floorMod(eventTime.getEpochSecond(), (long) WHOLE_DAY_SECONDS);
         int slice = (int) (secondOfDay / sliceSeconds);
-        return (short) (slice * perSlice + Math.floorMod(messageId.hashCode(), perSlice));
+        return (short) (slice * perSlice + Math.floorMod(keyHash, perSlice));
     }
 
     /** The buckets a reader scans, given the highest count {@link #HIGHEST_BUCKETS_CQL} found (null: none recorded). */

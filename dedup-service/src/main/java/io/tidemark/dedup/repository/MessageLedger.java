@@ -83,7 +83,8 @@ public class MessageLedger {
         return (short) (keyHash(source, messageId) % buckets);
     }
 
-    private static int keyHash(String source, String messageId) {
+    /** Kafka's hash of a message's key, made non-negative as its default partitioner does. */
+    public static int keyHash(String source, String messageId) {
         byte[] key = EventKey.of(source, messageId).getBytes(StandardCharsets.UTF_8);
         return Utils.toPositive(Utils.murmur2(key));
     }

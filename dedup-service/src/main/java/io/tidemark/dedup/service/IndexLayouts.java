@@ -3,6 +3,7 @@ package io.tidemark.dedup.service;
 import io.smallrye.mutiny.Uni;
 import io.tidemark.dedup.config.DedupConfig;
 import io.tidemark.dedup.repository.IndexLayoutRepository;
+import io.tidemark.dedup.repository.MessageLedger;
 import io.tidemark.event.EventIndexLayout;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
@@ -52,13 +53,18 @@ public class IndexLayouts {
         return known.refresh(days);
     }
 
-    /** The bucket of a new message of {@code day} at {@code eventTime}; call after {@link #refresh}. */
+    /**
+     * The bucket of a new message of {@code day} at {@code eventTime}, by its Kafka key's hash, so that a
+     * batch from one raw partition writes few of the day's partitions; call after {@link #refresh}.
+     */
     public short bucket(Day day, String messageId, Instant eventTime) {
         Known k = known.get(day);
+        int keyHash = MessageLedger.keyHash(day.source(), messageId);
         if (k == null) {
-            return EventIndexLayout.bucket(messageId);
+            return EventIndexLayout.bucket(keyHash, eventTime, EventIndexLayout.WHOLE_DAY_SECONDS,
+                    EventIndexLayout.ORIGINAL_BUCKETS);
         }
-        return EventIndexLayout.bucket(messageId, eventTime, k.version().sliceSeconds(), k.version().buckets());
+        return EventIndexLayout.bucket(keyHash, eventTime, k.version().sliceSeconds(), k.version().buckets());
     }
 
     private Uni<Known> read(Day day, Refreshed.Entry<Known> before) {

@@ -38,6 +38,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Supplier;
+import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -83,12 +84,12 @@ class RawEventConsumerTest {
         return producer.send(new ProducerRecord<>(RAW, event.kafkaKey(), EventCodec.encode(event))).get().partition();
     }
 
+    /** The rows of a message on a day, in whichever bucket of the original layout dedup placed them. */
     private List<Row> rowsOf(String messageId, LocalDate day) {
-        Row[] found = session.execute(SimpleStatement.newInstance(
-                        "SELECT message_id, event_time, event FROM tidemark.events_by_day WHERE source = ? AND event_date = ? AND bucket = ?",
-                        source, day, EventIndexLayout.bucket(messageId)))
-                .all().stream().filter(row -> row.getString("message_id").equals(messageId)).toArray(Row[]::new);
-        return List.of(found);
+        List<Short> buckets = IntStream.range(0, EventIndexLayout.ORIGINAL_BUCKETS).mapToObj(b -> (short) b).toList();
+        return session.execute(SimpleStatement.newInstance("SELECT message_id, bucket, event_time, event "
+                        + "FROM tidemark.events_by_day WHERE source = ? AND event_date = ? AND bucket IN ?", source, day, buckets))
+                .all().stream().filter(row -> row.getString("message_id").equals(messageId)).toList();
     }
 
     private static <T> T eventually(Supplier<T> probe, java.util.function.Predicate<T> done) {
@@ -231,9 +232,10 @@ class RawEventConsumerTest {
                 MessageLedger.bucket(source, messageId, MessageLedger.BUCKETS), messageId)).one();
         long window = config.window().toSeconds();
         assertTrue(claim.getInt("ttl") <= window && claim.getInt("ttl") > window - 600, "ledger TTL " + claim.getInt("ttl"));
+        short bucket = rowsOf(messageId, EventIndexLayout.eventDay(time)).get(0).getShort("bucket");
         Row row = session.execute(SimpleStatement.newInstance("SELECT TTL(type) AS ttl FROM tidemark.events_by_day "
                         + "WHERE source = ? AND event_date = ? AND bucket = ? AND event_time = ? AND message_id = ?",
-                source, EventIndexLayout.eventDay(time), EventIndexLayout.bucket(messageId), time, messageId)).one();
+                source, EventIndexLayout.eventDay(time), bucket, time, messageId)).one();
         long eventTtl = config.eventTtl().toSeconds();
         assertTrue(row.getInt("ttl") <= eventTtl && row.getInt("ttl") > eventTtl - 600, "event TTL " + row.getInt("ttl"));
     }

@@ -16,8 +16,13 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -88,6 +93,27 @@ class EventDeduplicatorTest {
     }
 
     @Test
+    void theRowsOfABatchFromOneRawPartitionShareAFractionOfTheDaysPartitions() {
+        // The raw topic's six partitions, as ingest's producer chooses them: messages of partition 2 only.
+        Instant time = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        List<Delivery> batch = new ArrayList<>();
+        while (batch.size() < 120) {
+            String messageId = UUID.randomUUID().toString();
+            if (MessageLedger.keyHash(source, messageId) % 6 == 2) {
+                CollectedEvent event = event(messageId, time.plusMillis(batch.size()));
+                batch.add(new Delivery(event, EventCodec.encode(event), 2, 1_000 + batch.size()));
+            }
+        }
+
+        assertEquals(Collections.nCopies(120, StoreOutcome.STORED), outcomes(batch.toArray(Delivery[]::new)));
+        List<Row> rows = rowsOf(EventIndexLayout.eventDay(time));
+        assertEquals(120, rows.size());
+        // Placed by their messageIds' own hash, they would spread over all eight.
+        Set<Short> buckets = rows.stream().map(row -> row.getShort("bucket")).collect(Collectors.toSet());
+        assertEquals(4, buckets.size(), "buckets written: " + buckets);
+    }
+
+    @Test
     void eachStoreOfADayAddsOneToItsChangeCount() {
         Instant time = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         LocalDate day = EventIndexLayout.eventDay(time);
@@ -150,8 +176,13 @@ class EventDeduplicatorTest {
     }
 
     private List<Row> rowsOf(String messageId, LocalDate day) {
-        return session.execute(SimpleStatement.newInstance("SELECT message_id FROM tidemark.events_by_day "
-                        + "WHERE source = ? AND event_date = ? AND bucket = ?", source, day, EventIndexLayout.bucket(messageId)))
-                .all().stream().filter(row -> row.getString("message_id").equals(messageId)).toList();
+        return rowsOf(day).stream().filter(row -> row.getString("message_id").equals(messageId)).toList();
+    }
+
+    /** The source's rows of a day in every bucket of the original layout, wherever dedup placed them. */
+    private List<Row> rowsOf(LocalDate day) {
+        List<Short> buckets = IntStream.range(0, EventIndexLayout.ORIGINAL_BUCKETS).mapToObj(b -> (short) b).toList();
+        return session.execute(SimpleStatement.newInstance("SELECT message_id, bucket FROM tidemark.events_by_day "
+                + "WHERE source = ? AND event_date = ? AND bucket IN ?", source, day, buckets)).all();
     }
 }
