@@ -68,7 +68,9 @@ final class LatencyProbe {
         int measuredRequests = (int) Math.max(1, Math.round(eventsPerSecond * duration.toSeconds() / EVENTS_PER_REQUEST));
         long intervalNanos = (long) (1e9 * EVENTS_PER_REQUEST / eventsPerSecond);
         long warmUpNanos = warmUp.toNanos();
-        AtomicInteger failed = new AtomicInteger();
+        // Why requests were not acknowledged (a status, or the client's exception), so a step that lost
+        // events says whether ingest refused them or the probe gave up on them.
+        Map<String, AtomicInteger> failures = new ConcurrentHashMap<>();
         List<java.util.concurrent.CompletableFuture<?>> pending = new ArrayList<>();
         long start = System.nanoTime();
         long due = start;
@@ -106,7 +108,9 @@ final class LatencyProbe {
                         if (error == null && response.statusCode() == 200) {
                             ids.forEach(id -> acked.put(id, at));
                         } else {
-                            failed.incrementAndGet();
+                            String reason = error != null ? rootCause(error).getClass().getSimpleName()
+                                    : "HTTP " + response.statusCode();
+                            failures.computeIfAbsent(reason, r -> new AtomicInteger()).incrementAndGet();
                         }
                     }));
             due += (long) (intervalNanos / ramp);
@@ -115,7 +119,7 @@ final class LatencyProbe {
             try {
                 p.join();
             } catch (RuntimeException counted) {
-                // counted as failed above
+                // counted by reason above
             }
         }
         Instant deadline = Instant.now().plusSeconds(60);
@@ -147,6 +151,9 @@ final class LatencyProbe {
             windows.append(' ').append(Math.round(percentile(window, 0.99)));
         });
         System.out.println(windows.append(" ms"));
+        if (!failures.isEmpty()) {
+            System.out.println("  latency: requests not acknowledged, by reason: " + new TreeMap<>(failures));
+        }
         return new Result(requests * EVENTS_PER_REQUEST, acked.size(), ackedAndStored.get(), percentile(latencies, 0.50),
                 percentile(latencies, 0.99), latencies.isEmpty() ? Double.NaN : latencies.get(latencies.size() - 1));
     }
@@ -175,6 +182,14 @@ final class LatencyProbe {
         } finally {
             positioned.set(true);
         }
+    }
+
+    private static Throwable rootCause(Throwable error) {
+        Throwable cause = error;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        return cause;
     }
 
     private static double percentile(List<Double> sorted, double q) {
