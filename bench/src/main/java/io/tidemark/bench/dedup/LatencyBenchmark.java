@@ -32,7 +32,7 @@ public final class LatencyBenchmark implements Benchmark {
     private static final double SATURATED_MILLIS = 5_000;
     /**
      * Drains measured for dedup's standalone rate, whose median is the curve's unit: one drain read
-     * 5,389 to 10,905 rows/s in seven runs of one build on a quiet machine (2026-12-03), and every
+     * 5,389 to 10,905 rows/s in eight runs of one build on a quiet machine (2026-12-03), and every
      * step's rate, so the reported ratio, moved with it.
      */
     private static final int STANDALONE_DRAINS = 3;
