@@ -9,6 +9,9 @@ import org.eclipse.microprofile.reactive.messaging.spi.Connector;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Drains the raw consumers on SIGTERM while Cassandra can still be written: the batches in flight
@@ -30,6 +33,8 @@ public class GracefulStop {
 
     private static final Logger LOG = Logger.getLogger(GracefulStop.class);
     private static final Duration PAUSE_PATIENCE = Duration.ofSeconds(2);
+    /** How often the consumers are paused again while they drain: a resumed one takes at most a poll meanwhile. */
+    private static final long REPAUSE_MILLIS = 20;
 
     private final KafkaConnector connector;
     private final KafkaClientService kafka;
@@ -50,8 +55,33 @@ public class GracefulStop {
                 LOG.warnf("could not pause a raw consumer before draining: %s", e.toString());
             }
         }
-        connector.terminate(event);
+        // The pause does not hold by itself: the connector's back-pressure shares the consumer's paused flag,
+        // and a consumer whose queue was full when we paused it is resumed as soon as that queue drains. It
+        // then fetches on at the input rate and is never empty when its turn to close comes (DedupGracefulStopIT:
+        // 420-478 records still in processing at the closing timeout). So it is paused again until the end.
+        ScheduledExecutorService repause = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "raw-drain-pause");
+            thread.setDaemon(true);
+            return thread;
+        });
+        repause.scheduleWithFixedDelay(this::pauseAgain, REPAUSE_MILLIS, REPAUSE_MILLIS, TimeUnit.MILLISECONDS);
+        try {
+            connector.terminate(event);
+        } finally {
+            repause.shutdownNow();
+        }
         LOG.infof("raw consumers drained, committed and closed in %d ms; the Cassandra session closes next",
                 (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /** Asks every raw consumer still open to pause; one already closed refuses, which is fine. */
+    private void pauseAgain() {
+        for (var consumer : kafka.getConsumers(RawEventConsumer.CHANNEL)) {
+            try {
+                consumer.pause().subscribe().with(paused -> { }, closed -> { });
+            } catch (RuntimeException closed) {
+                // closed between the listing and the call: nothing left to pause
+            }
+        }
     }
 }
