@@ -58,6 +58,26 @@ public interface DedupConfig {
     /** How the dedup ledger spreads a busy source's claims over partitions. */
     Claims claims();
 
+    /** How a stopping instance (SIGTERM: a rolling update, a scale-down) finishes the records it took. */
+    Drain drain();
+
+    interface Drain {
+        /**
+         * Longest a stop waits for the records taken to be stored and acknowledged. What is not done by
+         * then is redelivered to the partitions' next owner, as after a crash. With the consumers' close
+         * after it (about half a second each), it stays well within the Deployment's 60 s grace period.
+         */
+        @WithDefault("PT20S")
+        Duration timeout();
+
+        /**
+         * How long every pipeline must be idle, with no record handed over, before the drain is over:
+         * twice the poll timeout, so that the records of a poll in progress when fetching was paused are in.
+         */
+        @WithDefault("PT0.3S")
+        Duration quietPeriod();
+    }
+
     interface Pipeline {
         /**
          * Batches of one raw partition in flight at once (one claiming, the others writing): more

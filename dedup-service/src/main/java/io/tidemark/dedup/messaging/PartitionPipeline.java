@@ -174,6 +174,11 @@ final class PartitionPipeline<T> {
         }, failure -> fail(batch, failure));
     }
 
+    /** Whether every record offered has been stored and acknowledged (or failed). */
+    synchronized boolean idle() {
+        return pending.isEmpty() && inFlight == 0;
+    }
+
     /** Whether the connector may hand over another record; called holding the lock. */
     private boolean roomForMore() {
         return pending.size() < maxPending && pendingBytes < maxPendingBytes;

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Consumes {@code tidemark.events.raw} at least once: each raw partition's records go through a
@@ -51,6 +52,11 @@ public class RawEventConsumer {
     private final Timer claimTime;
     private final Timer storeTime;
     private final Map<TopicPartition, PartitionPipeline<Claimed>> pipelines = new ConcurrentHashMap<>();
+    /** False once the instance is stopping: records handed over after that are left to the next owner. */
+    private volatile boolean taking = true;
+    /** Calls of {@link #consume} under way, so a drain cannot miss a record about to be offered. */
+    private final AtomicInteger entering = new AtomicInteger();
+    private volatile long lastTakenNanos = System.nanoTime();
 
     public RawEventConsumer(EventDeduplicator deduplicator, DeadLetterPublisher deadLetters, DedupConfig config,
             MeterRegistry metrics) {
@@ -93,7 +99,39 @@ public class RawEventConsumer {
     @Incoming(CHANNEL)
     @Acknowledgment(Acknowledgment.Strategy.MANUAL)
     public Uni<Void> consume(KafkaRecord<String, byte[]> record) {
-        recordSince(fetchDelay, record.getTimestamp());
+        entering.incrementAndGet();
+        try {
+            if (!taking) {
+                // Never acknowledged, so never committed: the partition's next owner gets it again.
+                return Uni.createFrom().voidItem();
+            }
+            lastTakenNanos = System.nanoTime();
+            recordSince(fetchDelay, record.getTimestamp());
+            return pipeline(record).offer(record);
+        } finally {
+            entering.decrementAndGet();
+        }
+    }
+
+    /**
+     * Stops taking records, for a stop: the connector may still hand over what it had fetched (and, after
+     * a consumer of this instance left the group, what another one fetched of its partitions), and none
+     * of it may be stored once its consumer committed and closed.
+     */
+    void stopTaking() {
+        taking = false;
+    }
+
+    /**
+     * Whether every record taken has been stored and acknowledged and none has been taken for
+     * {@code quiet}; exact after {@link #stopTaking}, since a call of {@link #consume} in progress counts.
+     */
+    boolean drained(Duration quiet) {
+        return entering.get() == 0 && System.nanoTime() - lastTakenNanos >= quiet.toNanos()
+                && pipelines.values().stream().allMatch(PartitionPipeline::idle);
+    }
+
+    private PartitionPipeline<Claimed> pipeline(KafkaRecord<String, byte[]> record) {
         return pipelines.computeIfAbsent(new TopicPartition(record.getTopic(), record.getPartition()),
                 partition -> new PartitionPipeline<>(config.pipeline(), new PartitionPipeline.Stages<>() {
                     @Override
@@ -105,7 +143,7 @@ public class RawEventConsumer {
                     public Uni<Void> store(Claimed claimed) {
                         return storeBatch(claimed);
                     }
-                })).offer(record);
+                }));
     }
 
     private Uni<Claimed> claimBatch(List<KafkaRecord<String, byte[]>> records) {

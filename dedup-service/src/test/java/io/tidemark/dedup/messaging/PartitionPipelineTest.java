@@ -168,4 +168,25 @@ class PartitionPipelineTest {
 
         assertEquals(List.of(1, 500), stages.batchSizes(), "500 records of 1 KB are one batch, well under 1 MiB");
     }
+
+    @Test
+    void thePipelineIsIdleOnlyOnceEveryRecordOfferedIsStored() {
+        HeldStages stages = new HeldStages();
+        PartitionPipeline<List<KafkaRecord<String, byte[]>>> pipeline =
+                new PartitionPipeline<>(config(1, 500, 500, 1024 * 1024, 1024 * 1024), stages);
+        assertTrue(pipeline.idle(), "nothing offered yet");
+
+        pipeline.offer(record(1000));
+        pipeline.offer(record(1000));
+        assertFalse(pipeline.idle(), "one record claiming, one pending");
+        stages.finishClaim(0);
+        assertFalse(pipeline.idle(), "the first batch storing, the second record pending (depth 1)");
+        stages.finishStore(0);
+        assertFalse(pipeline.idle(), "the second batch claiming");
+        stages.finishClaim(1);
+        assertFalse(pipeline.idle(), "the second batch storing");
+        stages.finishStore(1);
+
+        assertTrue(pipeline.idle(), "both batches stored: a stop may commit and close");
+    }
 }
