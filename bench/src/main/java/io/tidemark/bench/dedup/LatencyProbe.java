@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Open-loop load into ingest's {@code /v1/batch} at a fixed event rate, and for each event the time
@@ -38,6 +40,15 @@ final class LatencyProbe {
 
     private static final int EVENTS_PER_REQUEST = 10;
     private static final long WINDOW_NANOS = 5_000_000_000L;
+    /**
+     * One client for every probe of the process, so the steps reuse its connections. A client per
+     * probe left the connections of the steps before idle in pools nobody used, up to ingest's limit of
+     * 1,000 (counted at the 20 % step of a full run), and later steps lost requests to refused
+     * connections and to pooled ones the server had closed after its 75 s idle timeout. HTTP/1.1, as
+     * SDKs send: the default would offer every new connection an upgrade to h2c.
+     */
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
 
     record Result(int sent, int acked, int stored, double p50Millis, double p99Millis, double maxMillis) {
     }
@@ -51,114 +62,147 @@ final class LatencyProbe {
      */
     static Result run(URI ingest, String writeKey, String source, String bootstrap, String cleanTopic,
             double eventsPerSecond, Duration warmUp, Duration duration, String tag) throws Exception {
-        Map<String, Long> acked = new ConcurrentHashMap<>();
-        Map<String, Long> stored = new ConcurrentHashMap<>();
+        int measuredRequests = (int) Math.max(1, Math.round(eventsPerSecond * duration.toSeconds() / EVENTS_PER_REQUEST));
+        long intervalNanos = (long) (1e9 * EVENTS_PER_REQUEST / eventsPerSecond);
+        long warmUpNanos = warmUp.toNanos();
+        // The warm-up ramps from a tenth of the rate, so it sends fewer requests than this bound.
+        int capacity = measuredRequests + (int) Math.ceil(warmUpNanos / (double) intervalNanos) + 1;
+        // One slot per event, by request number and place in the request: the probe shares the machine
+        // with what it measures, and maps of ids and futures held for a whole step made its collector copy
+        // hundreds of thousands of objects at each young collection (13 pauses in 100 s, 112 ms each).
+        AtomicLongArray acked = new AtomicLongArray(capacity * EVENTS_PER_REQUEST);
+        AtomicLongArray stored = new AtomicLongArray(capacity * EVENTS_PER_REQUEST);
+        String idPrefix = "p-" + tag + "-";
+        // Slots hold nanoseconds since this origin, so that 0 can mean "not yet".
+        long origin = System.nanoTime() - 1;
         AtomicBoolean listening = new AtomicBoolean(true);
         AtomicBoolean positioned = new AtomicBoolean(false);
-        Thread listener = new Thread(() -> listen(bootstrap, cleanTopic, source + ":", stored, listening, positioned),
-                "clean-listener");
+        Thread listener = new Thread(() -> listen(bootstrap, cleanTopic, source + ":" + idPrefix, stored, origin,
+                listening, positioned), "clean-listener");
         listener.start();
         while (!positioned.get()) {
             Thread.sleep(20);
         }
 
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         String authorization = "Basic " + Base64.getEncoder()
                 .encodeToString((writeKey + ":").getBytes(StandardCharsets.UTF_8));
-        int measuredRequests = (int) Math.max(1, Math.round(eventsPerSecond * duration.toSeconds() / EVENTS_PER_REQUEST));
-        long intervalNanos = (long) (1e9 * EVENTS_PER_REQUEST / eventsPerSecond);
-        long warmUpNanos = warmUp.toNanos();
         // Why requests were not acknowledged (a status, or the client's exception), so a step that lost
         // events says whether ingest refused them or the probe gave up on them.
         Map<String, AtomicInteger> failures = new ConcurrentHashMap<>();
-        List<java.util.concurrent.CompletableFuture<?>> pending = new ArrayList<>();
+        AtomicInteger answered = new AtomicInteger();
         long start = System.nanoTime();
         long due = start;
         int requests = 0;
-        for (int measured = 0; measured < measuredRequests; requests++) {
+        int firstMeasured = -1;
+        for (int measured = 0; measured < measuredRequests && requests < capacity; requests++) {
             // The warm-up ramps from a tenth of the rate up to it: a fresh ingest compiling at full rate
             // starved dedup of CPU for half a minute, and the backlog that left took as long to drain.
             boolean warming = due - start < warmUpNanos;
             double ramp = warming ? 0.1 + 0.9 * (due - start) / warmUpNanos : 1;
             if (!warming) {
+                firstMeasured = firstMeasured < 0 ? requests : firstMeasured;
                 measured++;
             }
             long wait = due - System.nanoTime();
             if (wait > 0) {
                 Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
             }
-            List<String> ids = new ArrayList<>(EVENTS_PER_REQUEST);
-            StringBuilder body = new StringBuilder("{\"batch\":[");
+            StringBuilder body = new StringBuilder(160 * EVENTS_PER_REQUEST).append("{\"batch\":[");
             String now = Instant.now().toString();
             for (int e = 0; e < EVENTS_PER_REQUEST; e++) {
-                String id = (warming ? "warm-" : "lat-") + tag + "-" + requests + "-" + e;
-                ids.add(id);
-                body.append(e == 0 ? "" : ",").append("{\"type\":\"track\",\"messageId\":\"").append(id)
-                        .append("\",\"userId\":\"user-").append(requests % 500).append("\",\"event\":\"Product Viewed\",")
-                        .append("\"timestamp\":\"").append(now).append("\",\"properties\":{\"sku\":\"sku-")
-                        .append(e).append("\",\"price\":12.5}}");
+                body.append(e == 0 ? "" : ",").append("{\"type\":\"track\",\"messageId\":\"").append(idPrefix)
+                        .append(requests * EVENTS_PER_REQUEST + e).append("\",\"userId\":\"user-").append(requests % 500)
+                        .append("\",\"event\":\"Product Viewed\",").append("\"timestamp\":\"").append(now)
+                        .append("\",\"properties\":{\"sku\":\"sku-").append(e).append("\",\"price\":12.5}}");
             }
             body.append("],\"sentAt\":\"").append(now).append("\"}");
-            pending.add(http.sendAsync(HttpRequest.newBuilder(ingest.resolve("/v1/batch"))
+            int first = requests * EVENTS_PER_REQUEST;
+            HTTP.sendAsync(HttpRequest.newBuilder(ingest.resolve("/v1/batch"))
                             .header("Content-Type", "application/json").header("Authorization", authorization)
                             .timeout(Duration.ofSeconds(30))
                             .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(),
                     HttpResponse.BodyHandlers.discarding()).whenComplete((response, error) -> {
-                        long at = System.nanoTime();
+                        long at = System.nanoTime() - origin;
                         if (error == null && response.statusCode() == 200) {
-                            ids.forEach(id -> acked.put(id, at));
+                            for (int e = 0; e < EVENTS_PER_REQUEST; e++) {
+                                acked.set(first + e, at);
+                            }
                         } else {
                             String reason = error != null ? rootCause(error).getClass().getSimpleName()
                                     : "HTTP " + response.statusCode();
                             failures.computeIfAbsent(reason, r -> new AtomicInteger()).incrementAndGet();
                         }
-                    }));
+                        answered.incrementAndGet();
+                    });
             due += (long) (intervalNanos / ramp);
         }
-        for (var p : pending) {
-            try {
-                p.join();
-            } catch (RuntimeException counted) {
-                // counted by reason above
-            }
+        firstMeasured = firstMeasured < 0 ? requests : firstMeasured;
+        // Every request ends within its 30 s timeout; the margin covers a connection that was still opening.
+        long answerDeadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
+        while (answered.get() < requests && System.nanoTime() < answerDeadline) {
+            Thread.sleep(20);
         }
-        Instant deadline = Instant.now().plusSeconds(60);
-        while (!stored.keySet().containsAll(acked.keySet()) && Instant.now().isBefore(deadline)) {
+        int events = requests * EVENTS_PER_REQUEST;
+        long storeDeadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!allStored(acked, stored, events) && System.nanoTime() < storeDeadline) {
             Thread.sleep(100);
         }
         listening.set(false);
         listener.join();
 
-        List<Double> latencies = new ArrayList<>();
+        int ackedCount = 0;
+        int ackedAndStored = 0;
+        double[] latencies = new double[events];
+        int measuredCount = 0;
         Map<Long, List<Double>> byWindow = new TreeMap<>();
-        AtomicInteger ackedAndStored = new AtomicInteger();
-        acked.forEach((id, ackAt) -> {
-            Long storedAt = stored.get(id);
-            if (storedAt != null) {
-                ackedAndStored.incrementAndGet();
-                double millis = Math.max(0, storedAt - ackAt) / 1e6;
-                byWindow.computeIfAbsent((ackAt - start) / WINDOW_NANOS, w -> new ArrayList<>()).add(millis);
-                if (id.startsWith("lat-")) {
-                    latencies.add(millis);
-                }
+        for (int i = 0; i < events; i++) {
+            long ackAt = acked.get(i);
+            if (ackAt == 0) {
+                continue;
             }
-        });
-        latencies.sort(Double::compare);
+            ackedCount++;
+            long storedAt = stored.get(i);
+            if (storedAt == 0) {
+                continue;
+            }
+            ackedAndStored++;
+            double millis = Math.max(0, storedAt - ackAt) / 1e6;
+            byWindow.computeIfAbsent((ackAt + origin - start) / WINDOW_NANOS, w -> new ArrayList<>()).add(millis);
+            if (i >= firstMeasured * EVENTS_PER_REQUEST) {
+                latencies[measuredCount++] = millis;
+            }
+        }
+        double[] measuredLatencies = Arrays.copyOf(latencies, measuredCount);
+        Arrays.sort(measuredLatencies);
         StringBuilder windows = new StringBuilder("  latency: p99 per 5 s of acknowledgements (warm-up "
                 + warmUp.toSeconds() + " s):");
         byWindow.values().forEach(window -> {
-            window.sort(Double::compare);
-            windows.append(' ').append(Math.round(percentile(window, 0.99)));
+            double[] sorted = window.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            windows.append(' ').append(Math.round(percentile(sorted, 0.99)));
         });
         System.out.println(windows.append(" ms"));
         if (!failures.isEmpty()) {
             System.out.println("  latency: requests not acknowledged, by reason: " + new TreeMap<>(failures));
         }
-        return new Result(requests * EVENTS_PER_REQUEST, acked.size(), ackedAndStored.get(), percentile(latencies, 0.50),
-                percentile(latencies, 0.99), latencies.isEmpty() ? Double.NaN : latencies.get(latencies.size() - 1));
+        return new Result(events, ackedCount, ackedAndStored, percentile(measuredLatencies, 0.50),
+                percentile(measuredLatencies, 0.99),
+                measuredCount == 0 ? Double.NaN : measuredLatencies[measuredCount - 1]);
     }
 
-    private static void listen(String bootstrap, String topic, String keyPrefix, Map<String, Long> stored,
+    private static boolean allStored(AtomicLongArray acked, AtomicLongArray stored, int events) {
+        for (int i = 0; i < events; i++) {
+            if (acked.get(i) != 0 && stored.get(i) == 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Records the first sighting of each of this probe's events on the clean topic. A clean record's key
+     * is {@code source:messageId}, and this probe's messageIds are its prefix and the event's slot.
+     */
+    private static void listen(String bootstrap, String topic, String keyPrefix, AtomicLongArray stored, long origin,
             AtomicBoolean listening, AtomicBoolean positioned) {
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
@@ -173,9 +217,13 @@ final class LatencyProbe {
             positioned.set(true);
             while (listening.get()) {
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(20))) {
-                    long at = System.nanoTime();
-                    if (record.key() != null && record.key().startsWith(keyPrefix)) {
-                        stored.putIfAbsent(record.key().substring(keyPrefix.length()), at);
+                    long at = System.nanoTime() - origin;
+                    String key = record.key();
+                    if (key != null && key.startsWith(keyPrefix)) {
+                        int slot = Integer.parseInt(key, keyPrefix.length(), key.length(), 10);
+                        if (slot < stored.length()) {
+                            stored.compareAndSet(slot, 0, at);
+                        }
                     }
                 }
             }
@@ -192,10 +240,10 @@ final class LatencyProbe {
         return cause;
     }
 
-    private static double percentile(List<Double> sorted, double q) {
-        if (sorted.isEmpty()) {
+    private static double percentile(double[] sorted, double q) {
+        if (sorted.length == 0) {
             return Double.NaN;
         }
-        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(q * sorted.size()) - 1));
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)];
     }
 }
