@@ -58,6 +58,14 @@ public final class BenchContext {
         services.stop(module);
     }
 
+    /**
+     * The JVM flags the run was asked to give {@code module} (heap, extra flags), for a benchmark that
+     * starts its own {@code ServiceProcess}: every service a run starts takes them, whoever starts it.
+     */
+    public List<String> jvmOptions(String module) {
+        return ServiceProcesses.jvmOptions(module);
+    }
+
     /** Current resident set size of a harness-started service, in KiB. */
     public long rssKb(String module) {
         return services.rssKb(module);

@@ -32,17 +32,7 @@ final class ServiceProcesses implements AutoCloseable {
         if (existing != null) {
             return existing.uri("");
         }
-        List<String> jvm = new ArrayList<>();
-        // An explicit bench heap comes after the shipped JVM options and so wins over them.
-        String heap = System.getProperty("tidemark.bench.heap." + module, System.getProperty("tidemark.bench.service-heap"));
-        if (heap != null) {
-            jvm.add("-Xmx" + heap);
-        }
-        // Extra JVM flags for one service (comma- or space-separated), e.g. a small-footprint setting.
-        String extra = System.getProperty("tidemark.bench.jvm." + module, "").trim();
-        if (!extra.isEmpty()) {
-            jvm.addAll(List.of(extra.split("[,\\s]+")));
-        }
+        List<String> jvm = jvmOptions(module);
         List<String> props = new ArrayList<>();
         properties.forEach((key, value) -> props.add(key + "=" + value));
         ServiceProcess service = ServiceProcess.of(root, module).properties(props).jvmOptions(jvm).heap(serviceHeap)
@@ -51,6 +41,24 @@ final class ServiceProcesses implements AutoCloseable {
         System.out.printf("  started %s on %s (pid %d, log %s)%n    %s%n", module, service.uri(""), service.pid(),
                 service.log(), String.join(" ", service.command().subList(1, service.command().size())));
         return service.uri("");
+    }
+
+    /**
+     * The JVM flags the run was asked to give a service: a heap ({@code -Dtidemark.bench.heap.<module>} or
+     * {@code -Dtidemark.bench.service-heap}), then extra flags ({@code -Dtidemark.bench.jvm.<module>},
+     * comma- or space-separated), both after the shipped JVM options, so they win over them.
+     */
+    static List<String> jvmOptions(String module) {
+        List<String> jvm = new ArrayList<>();
+        String heap = System.getProperty("tidemark.bench.heap." + module, System.getProperty("tidemark.bench.service-heap"));
+        if (heap != null) {
+            jvm.add("-Xmx" + heap);
+        }
+        String extra = System.getProperty("tidemark.bench.jvm." + module, "").trim();
+        if (!extra.isEmpty()) {
+            jvm.addAll(List.of(extra.split("[,\\s]+")));
+        }
+        return jvm;
     }
 
     /** Stops a service this run started, so the next {@link #start} starts it anew with its own properties. */

@@ -133,6 +133,7 @@ public final class DedupBenchmark implements Benchmark {
                 "kafka.bootstrap.servers=" + ctx.kafkaBootstrap(),
                 "mp.messaging.outgoing.events-raw.topic=" + raw,
                 "tidemark.ingest.sources." + latencySource + ".write-keys=" + WRITE_KEY))
+                .jvmOptions(ctx.jvmOptions("ingest-service"))
                 .log(ctx.root().resolve("bench/target"), "dedup-bench-ingest.log").start()) {
             System.out.printf("  latency: %.0f events/s (half of dedup's 0%%-copies rate) for %s after %s%n",
                     rate, latencyRun, latencyWarmUp);

@@ -69,8 +69,10 @@ public final class LatencyBenchmark implements Benchmark {
             ingestProps.addAll(List.of("mp.messaging.outgoing.events-raw.topic=" + raw,
                     "tidemark.ingest.sources." + source + ".write-keys=" + WRITE_KEY));
             try (ServiceProcess dedup = ServiceProcess.of(ctx.root(), "dedup-service").properties(dedupProps)
+                    .jvmOptions(ctx.jvmOptions("dedup-service"))
                     .log(ctx.root().resolve("bench/target"), "latency-bench-dedup.log").start();
                  ServiceProcess ingest = ServiceProcess.of(ctx.root(), "ingest-service").properties(ingestProps)
+                    .jvmOptions(ctx.jvmOptions("ingest-service"))
                     .log(ctx.root().resolve("bench/target"), "latency-bench-ingest.log").start()) {
                 double standalone = standaloneRate(ctx, topics, dedup, records, warmUpRanges, around);
                 System.out.printf("  latency: dedup alone drains %.0f rows/s; stepping the offered rate up in tenths of it%n",

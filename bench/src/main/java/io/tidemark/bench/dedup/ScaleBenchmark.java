@@ -77,6 +77,7 @@ public final class ScaleBenchmark implements Benchmark {
                                  // A past day projected a whole day ahead at its rate: the layout of a day
                                  // that keeps arriving at this rate for 24 hours.
                                  "tidemark.dedup.index.past-day-horizon=PT24H"))
+                         .jvmOptions(ctx.jvmOptions("dedup-service"))
                          .log(ctx.root().resolve("bench/target"), "scale-bench-dedup.log").start()) {
                 CommitProgress progress = new CommitProgress(admin, "tidemark.events.raw", "tidemark-dedup", RAW_PARTITIONS);
                 Map<Integer, Long> start = progress.ends();
