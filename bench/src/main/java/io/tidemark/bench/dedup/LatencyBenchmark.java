@@ -86,14 +86,17 @@ public final class LatencyBenchmark implements Benchmark {
                         standalone * PATH_WARM_UP_FRACTION, pathWarmUp, stepWarmUp, "warm");
                 System.out.printf("  latency: path warm-up at %.0f events/s: %d sent, %d acknowledged, %d seen stored%n",
                         standalone * PATH_WARM_UP_FRACTION, warm.sent(), warm.acked(), warm.stored());
+                ProcessCpu cpu = ProcessCpu.of(ingest, dedup);
                 double best = 0;
                 for (double fraction : fractions) {
                     double rate = Math.max(10, standalone * fraction);
                     ServiceHistogram ackedBefore = ServiceHistogram.read(ingest, ServiceHistogram.INGEST_ACK);
                     ServiceHistogram storedBefore = ServiceHistogram.read(dedup, ServiceHistogram.DEDUP_STORED);
                     List<ServiceHistogram> partsBefore = dedupParts(dedup);
+                    ProcessCpu.Reading cpuBefore = cpu.read();
                     LatencyProbe.Result result = LatencyProbe.run(ingest.uri(""), WRITE_KEY, source,
                             ctx.kafkaBootstrap(), clean, rate, stepWarmUp, step, "step" + Math.round(fraction * 100));
+                    ProcessCpu.Reading cpuAfter = cpu.read();
                     boolean complete = result.stored() == result.acked() && result.acked() == result.sent();
                     System.out.printf("  latency: step %.0f%% = %.0f events/s: p50 %.0f ms, p99 %.0f ms, max %.0f ms;"
                                     + " %d sent, %d acknowledged, %d seen stored%n", fraction * 100, rate,
@@ -108,6 +111,11 @@ public final class LatencyBenchmark implements Benchmark {
                                     + " (dedup, per event)%n", fraction * 100,
                             ackedAfter.quantileMillisSince(ackedBefore, 0.50), ackedAfter.quantileMillisSince(ackedBefore, 0.99),
                             storedAfter.quantileMillisSince(storedBefore, 0.50), storedAfter.quantileMillisSince(storedBefore, 0.99));
+                    // Per event, to set beside the standalone drain's (two cores over its rows/s): small batches
+                    // and fixed costs (compilers, idle spinning, polling) weigh more at low rates.
+                    System.out.printf("  latency: step %.0f%%, CPU in %% of one core: %s; %.0f µs per event acknowledged%n",
+                            fraction * 100, ProcessCpu.between(cpuBefore, cpuAfter),
+                            ProcessCpu.total(cpuBefore, cpuAfter).toNanos() / 1e3 / Math.max(1, result.acked()));
                     printDedupParts(fraction, partsBefore, dedupParts(dedup));
                     ctx.report(Figure.alone(AREA, "p99 ack -> stored @" + Math.round(rate) + "/s", result.p99Millis(),
                             "ms", null));

@@ -1,0 +1,82 @@
+package io.tidemark.bench.dedup;
+
+import io.tidemark.testsupport.ServiceProcess;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.StringJoiner;
+
+/**
+ * CPU time of every process on the latency path, this probe's own JVM included, read from the OS
+ * between two points of a run: a step whose p99 misses says whether the cores were full, and who
+ * took them. Kafka's and Cassandra's processes are found by main class, so a stack started by
+ * someone else counts too (all of its nodes, in a cluster).
+ */
+final class ProcessCpu {
+
+    private static final String KAFKA_MAIN = "kafka.Kafka";
+    private static final String CASSANDRA_MAIN = "org.apache.cassandra.service.CassandraDaemon";
+
+    private final Map<String, List<ProcessHandle>> processes;
+
+    private ProcessCpu(Map<String, List<ProcessHandle>> processes) {
+        this.processes = processes;
+    }
+
+    static ProcessCpu of(ServiceProcess ingest, ServiceProcess dedup) {
+        Map<String, List<ProcessHandle>> processes = new LinkedHashMap<>();
+        processes.put("probe", List.of(ProcessHandle.current()));
+        processes.put("ingest", ProcessHandle.of(ingest.pid()).stream().toList());
+        processes.put("dedup", ProcessHandle.of(dedup.pid()).stream().toList());
+        processes.put("Kafka", byMainClass(KAFKA_MAIN));
+        processes.put("Cassandra", byMainClass(CASSANDRA_MAIN));
+        return new ProcessCpu(processes);
+    }
+
+    private static List<ProcessHandle> byMainClass(String mainClass) {
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.info().arguments().map(args -> Arrays.asList(args).contains(mainClass)).orElse(false))
+                .toList();
+    }
+
+    /** CPU used so far, per process name, and when it was read. */
+    record Reading(long atNanos, Map<String, Duration> used) {
+    }
+
+    Reading read() {
+        Map<String, Duration> used = new LinkedHashMap<>();
+        processes.forEach((name, handles) -> used.put(name, handles.stream()
+                .map(p -> p.info().totalCpuDuration().orElse(Duration.ZERO))
+                .reduce(Duration.ZERO, Duration::plus)));
+        return new Reading(System.nanoTime(), used);
+    }
+
+    /** CPU used by all the processes together between two readings. */
+    static Duration total(Reading before, Reading after) {
+        Duration total = Duration.ZERO;
+        for (Map.Entry<String, Duration> e : after.used().entrySet()) {
+            total = total.plus(e.getValue().minus(before.used().getOrDefault(e.getKey(), Duration.ZERO)));
+        }
+        return total;
+    }
+
+    /**
+     * What each process used between two readings, in % of one core, and their sum against the
+     * machine's cores, e.g. {@code probe 12, ingest 25, dedup 40, Kafka 20, Cassandra 65; together 162 of 200}.
+     */
+    static String between(Reading before, Reading after) {
+        double elapsedNanos = Math.max(1, after.atNanos() - before.atNanos());
+        StringJoiner line = new StringJoiner(", ");
+        double total = 0;
+        for (Map.Entry<String, Duration> e : after.used().entrySet()) {
+            Duration earlier = before.used().getOrDefault(e.getKey(), Duration.ZERO);
+            double percent = 100 * e.getValue().minus(earlier).toNanos() / elapsedNanos;
+            total += percent;
+            line.add(String.format("%s %.0f", e.getKey(), percent));
+        }
+        return line + String.format("; together %.0f of %d", total, 100 * Runtime.getRuntime().availableProcessors());
+    }
+}
