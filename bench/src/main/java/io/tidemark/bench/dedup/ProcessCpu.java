@@ -56,11 +56,7 @@ final class ProcessCpu {
 
     /** CPU used by all the processes together between two readings. */
     static Duration total(Reading before, Reading after) {
-        Duration total = Duration.ZERO;
-        for (Map.Entry<String, Duration> e : after.used().entrySet()) {
-            total = total.plus(e.getValue().minus(before.used().getOrDefault(e.getKey(), Duration.ZERO)));
-        }
-        return total;
+        return usedBetween(before, after).values().stream().reduce(Duration.ZERO, Duration::plus);
     }
 
     /**
@@ -71,12 +67,17 @@ final class ProcessCpu {
         double elapsedNanos = Math.max(1, after.atNanos() - before.atNanos());
         StringJoiner line = new StringJoiner(", ");
         double total = 0;
-        for (Map.Entry<String, Duration> e : after.used().entrySet()) {
-            Duration earlier = before.used().getOrDefault(e.getKey(), Duration.ZERO);
-            double percent = 100 * e.getValue().minus(earlier).toNanos() / elapsedNanos;
+        for (Map.Entry<String, Duration> e : usedBetween(before, after).entrySet()) {
+            double percent = 100 * e.getValue().toNanos() / elapsedNanos;
             total += percent;
             line.add(String.format("%s %.0f", e.getKey(), percent));
         }
         return line + String.format("; together %.0f of %d", total, 100 * Runtime.getRuntime().availableProcessors());
+    }
+
+    private static Map<String, Duration> usedBetween(Reading before, Reading after) {
+        Map<String, Duration> used = new LinkedHashMap<>();
+        after.used().forEach((name, now) -> used.put(name, now.minus(before.used().getOrDefault(name, Duration.ZERO))));
+        return used;
     }
 }
