@@ -51,6 +51,7 @@ public class DeviceEventCollector {
     private final TrackingRequestReader reader;
     private final EventCollector collector;
     private final DeadLetterPublisher deadLetters;
+    private final AckDeadline deadline;
     private final IngestMetrics metrics;
     private final MeterRegistry registry;
     private final IngestConfig config;
@@ -58,12 +59,13 @@ public class DeviceEventCollector {
     private final Map<String, Counter> messages = new ConcurrentHashMap<>();
 
     public DeviceEventCollector(WriteKeyAuthenticator authenticator, TrackingRequestReader reader,
-            EventCollector collector, DeadLetterPublisher deadLetters, IngestMetrics metrics, MeterRegistry registry,
-            IngestConfig config, MqttConfig mqtt) {
+            EventCollector collector, DeadLetterPublisher deadLetters, AckDeadline deadline, IngestMetrics metrics,
+            MeterRegistry registry, IngestConfig config, MqttConfig mqtt) {
         this.authenticator = authenticator;
         this.reader = reader;
         this.collector = collector;
         this.deadLetters = deadLetters;
+        this.deadline = deadline;
         this.metrics = metrics;
         this.registry = registry;
         this.config = config;
@@ -149,8 +151,7 @@ public class DeviceEventCollector {
     /** The whole message is refused: park it as received, then it may be acknowledged. */
     private Uni<Outcome> park(String source, byte[] payload, String field, String reason) {
         LOG.infof("source=%s MQTT message refused and parked on the dead-letter topic: %s", source, reason);
-        return deadLetters.publishAll(source, List.of(new DeadLetterPublisher.Refused(source, payload, field, reason)))
-                .ifNoItem().after(config.ackTimeout()).fail()
+        return deadline.bound(deadLetters.publishAll(source, List.of(new DeadLetterPublisher.Refused(source, payload, field, reason))))
                 .replaceWith(Outcome.REFUSED)
                 .onFailure().recoverWithItem(e -> {
                     LOG.debugf("source=%s refused MQTT message not parked yet, tried again later: %s", source, e);

@@ -2,7 +2,6 @@ package io.tidemark.ingest.service;
 
 import io.smallrye.mutiny.Uni;
 import io.tidemark.event.CollectedEvent;
-import io.tidemark.ingest.config.IngestConfig;
 import io.tidemark.ingest.messaging.DeadLetterPublisher;
 import io.tidemark.ingest.messaging.RawEventPublisher;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -24,20 +23,20 @@ public class EventStore {
     private static final Logger LOG = Logger.getLogger(EventStore.class);
 
     private final InFlightLimit inFlight;
+    private final AckDeadline deadline;
     private final KafkaOutage outage;
     private final RawEventPublisher publisher;
     private final DeadLetterPublisher deadLetters;
     private final IngestMetrics metrics;
-    private final IngestConfig config;
 
-    public EventStore(InFlightLimit inFlight, KafkaOutage outage, RawEventPublisher publisher,
-            DeadLetterPublisher deadLetters, IngestMetrics metrics, IngestConfig config) {
+    public EventStore(InFlightLimit inFlight, AckDeadline deadline, KafkaOutage outage, RawEventPublisher publisher,
+            DeadLetterPublisher deadLetters, IngestMetrics metrics) {
         this.inFlight = inFlight;
+        this.deadline = deadline;
         this.outage = outage;
         this.publisher = publisher;
         this.deadLetters = deadLetters;
         this.metrics = metrics;
-        this.config = config;
     }
 
     /** Stores the accepted events and parks the refused ones; completes once Kafka holds both. */
@@ -46,8 +45,7 @@ public class EventStore {
         if (normalized.refused().isEmpty()) {
             return stored;
         }
-        Uni<Void> parked = Uni.createFrom().deferred(() -> deadLetters.publishAll(source, normalized.refused()))
-                .ifNoItem().after(config.ackTimeout()).fail()
+        Uni<Void> parked = deadline.bound(Uni.createFrom().deferred(() -> deadLetters.publishAll(source, normalized.refused())))
                 .onFailure().transform(EventNotStoredException::new);
         return Uni.join().all(stored, parked).andFailFast().replaceWithVoid();
     }
@@ -82,8 +80,7 @@ public class EventStore {
         } catch (RuntimeException e) {
             sending = Uni.createFrom().failure(e);
         }
-        return sending
-                .ifNoItem().after(config.ackTimeout()).fail()
+        return deadline.bound(sending)
                 .onTermination().invoke(() -> inFlight.release(count, bytes))
                 .onItem().invoke(() -> {
                     outage.succeeded();
