@@ -8,6 +8,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Sends lists of records through the producer of an outgoing SmallRye Kafka channel, so the
@@ -37,13 +38,37 @@ public final class ChannelSender<K, V> {
         if (records.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        return Uni.createFrom().deferred(() -> send(records));
+        return Uni.createFrom().deferred(() -> send(new AtomicReference<>(records)));
     }
 
-    private Uni<Void> send(List<ProducerRecord<K, V>> records) {
+    /**
+     * Sends the records on the first subscription and lets go of them as soon as the producer has them,
+     * while the returned Uni still waits for their acknowledgement: for a caller that holds many such
+     * waits at once and never retries (ingest holds one per request, about 60 KB of records each, and a
+     * record kept until its acknowledgement outlives a young collection). A second subscription fails.
+     */
+    public Uni<Void> sendOnce(List<ProducerRecord<K, V>> records) {
+        if (records.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        AtomicReference<List<ProducerRecord<K, V>>> unsent = new AtomicReference<>(records);
+        return Uni.createFrom().deferred(() -> {
+            List<ProducerRecord<K, V>> taken = unsent.getAndSet(null);
+            return taken == null
+                    ? Uni.createFrom().failure(new IllegalStateException("these records were already sent"))
+                    : send(new AtomicReference<>(taken));
+        });
+    }
+
+    /** Hands the records over on the sending thread, taking them out of {@code unsent} as it does. */
+    private Uni<Void> send(AtomicReference<List<ProducerRecord<K, V>>> unsent) {
         CompletableFuture<Void> acked = new CompletableFuture<>();
-        AtomicInteger pending = new AtomicInteger(records.size());
+        AtomicInteger pending = new AtomicInteger(unsent.get().size());
         return producer().runOnSendingThread(kafkaProducer -> {
+            List<ProducerRecord<K, V>> records = unsent.getAndSet(null);
+            if (records == null) {
+                return;
+            }
             for (ProducerRecord<K, V> record : records) {
                 if (acked.isDone()) {
                     return;

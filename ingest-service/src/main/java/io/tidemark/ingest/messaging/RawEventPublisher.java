@@ -53,8 +53,11 @@ public class RawEventPublisher {
         return new Encoded(records, bytes);
     }
 
-    /** Sends the records, then completes once all are acknowledged or fails with the first failure. */
+    /**
+     * Sends the records once, then completes once all are acknowledged or fails with the first failure;
+     * the records are not kept while Kafka acknowledges them.
+     */
     public Uni<Void> send(Encoded encoded) {
-        return sender.sendAll(encoded.records());
+        return sender.sendOnce(encoded.records());
     }
 }
