@@ -15,10 +15,10 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  *
  * <p>Mutiny's {@code ifNoItem().after(…)} schedules on Quarkus's executor, which keeps a cancelled timer
  * until the moment it would have fired. Every request sets one and nearly every one is cancelled within
- * milliseconds, so at full load ingest held about 27,000 dead timers at once (2,000 requests a second
- * times the 5 s timeout): each lived longer than any young collection, was copied into the old
- * generation and forced full collections there (issue #20, ingest-service/README.md). A JDK scheduled
- * pool told to remove on cancel takes a timer out of its queue when the answer comes.
+ * milliseconds, yet a live heap histogram at full load counted about 27,000 such timers: each lived
+ * longer than any young collection, was copied into the old generation and helped fill it (issue #20,
+ * ingest-service/README.md). A JDK scheduled pool told to remove on cancel takes a timer out of its
+ * queue when the answer comes.
  */
 @ApplicationScoped
 public class AckDeadline {
