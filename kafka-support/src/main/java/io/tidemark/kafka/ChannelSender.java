@@ -65,11 +65,8 @@ public final class ChannelSender<K, V> {
         CompletableFuture<Void> acked = new CompletableFuture<>();
         AtomicInteger pending = new AtomicInteger(unsent.get().size());
         return producer().runOnSendingThread(kafkaProducer -> {
-            List<ProducerRecord<K, V>> records = unsent.getAndSet(null);
-            if (records == null) {
-                return;
-            }
-            for (ProducerRecord<K, V> record : records) {
+            // Each call has its own holder and this task runs once, so the records are always there.
+            for (ProducerRecord<K, V> record : unsent.getAndSet(null)) {
                 if (acked.isDone()) {
                     return;
                 }
