@@ -69,7 +69,7 @@ class IngestFuzzIT {
     private static final int HEALTH_EVERY = 250;
     /**
      * Ingest's container memory limit (deploy/k8s/base/ingest-service.yaml, 384Mi): with its shipped JVM
-     * options (a 128 MB heap) no hostile request may take the process past what Kubernetes allows it.
+     * options (a 104 MB heap) no hostile request may take the process past what Kubernetes allows it.
      */
     private static final long RSS_LIMIT_MB = Long.getLong("tidemark.fuzz.rss.limit.mb", 384);
     /*
@@ -90,13 +90,13 @@ class IngestFuzzIT {
     /** Connections opened beyond the cap in the last phase. */
     private static final int OVER_CAP = 50;
     /**
-     * Near-maximal bodies held whole but for their last byte: 250 x 500 KB is about twice ingest's 128 MB
+     * Near-maximal bodies held whole but for their last byte: 250 x 500 KB is more than ingest's 104 MB
      * heap if every one were buffered, and under its connection cap of this run.
      */
     private static final int HELD_BODIES = 250;
     private static final int HELD_BODY_BYTES = 500_000;
     /** Ingest's budget of buffered bodies (tidemark.ingest.max-buffered-request-bytes, shipped default). */
-    private static final long BODY_BUDGET_BYTES = 32L << 20;
+    private static final long BODY_BUDGET_BYTES = 16L << 20;
 
     private static Source source;
     private static PrivateStack stack;

@@ -78,10 +78,10 @@ public interface IngestConfig {
 
     /**
      * Bytes of encoded records sent to Kafka and not yet acknowledged, across all requests, above which
-     * new requests are answered 503 at once. Those records stay on the heap until Kafka acknowledges
-     * them, so a few large events must not fill it where many small ones would be stopped by the event
-     * limit: 16 MB sits beside the producer's 16 MB buffer.memory and the ~25 MB that stay live within
-     * the 128 MB heap of src/main/jvm/jvm.options.
+     * new requests are answered 503 at once. The producer holds those records in its buffer (its
+     * buffer.memory, 16 MB, on the heap) until Kafka acknowledges them, so a few large events must not
+     * fill it where many small ones would be stopped by the event limit: past this budget a caller gets a
+     * quick 503 instead of waiting max.block.ms for buffer room.
      */
     @WithDefault("16M")
     MemorySize maxInFlightBytes();
@@ -90,10 +90,12 @@ public interface IngestConfig {
      * Bytes of request bodies that may be buffered at once, across all connections, before they are
      * parsed (a bulk import streams and is not counted). Each body is buffered whole, and a client
      * that sends all of a 500 KB body but its last byte holds that buffer until the read deadline:
-     * 300 such connections would fill the 128 MB heap of src/main/jvm/jvm.options. Beyond this budget
-     * a new request is answered 503 with Retry-After before a byte of its body is read.
+     * 210 such connections would fill the 104 MB heap of src/main/jvm/jvm.options. Beyond this budget
+     * a new request is answered 503 with Retry-After before a byte of its body is read. 16 MB is 32
+     * maximal bodies at once (full load, 64 connections of 30 KB batches, holds about 2 MB) and, with
+     * the producer's 16 MB buffer and the ~20 MB that stay live, leaves 50 MB of that heap free.
      */
-    @WithDefault("32M")
+    @WithDefault("16M")
     MemorySize maxBufferedRequestBytes();
 
     /**
