@@ -71,6 +71,11 @@ public final class BenchContext {
         return services.rssKb(module);
     }
 
+    /** CPU time a harness-started service has used since it started, as the OS counts it. */
+    public java.time.Duration cpuUsed(String module) {
+        return services.cpuUsed(module);
+    }
+
     /** {@code path} on a harness-started service's management port (health, metrics). */
     public URI managementUri(String module, String path) {
         return services.managementUri(module, path);

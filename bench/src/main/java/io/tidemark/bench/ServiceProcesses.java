@@ -73,6 +73,11 @@ final class ServiceProcesses implements AutoCloseable {
         return started(module).rssKb();
     }
 
+    java.time.Duration cpuUsed(String module) {
+        return ProcessHandle.of(started(module).pid()).flatMap(p -> p.info().totalCpuDuration())
+                .orElseThrow(() -> new IllegalStateException(module + ": the OS reports no CPU time"));
+    }
+
     URI managementUri(String module, String path) {
         return started(module).managementUri(path);
     }

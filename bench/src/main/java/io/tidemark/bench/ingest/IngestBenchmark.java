@@ -15,6 +15,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,23 +73,29 @@ public final class IngestBenchmark implements Benchmark {
                 System.out.printf("  ingest: %d connections, batches of %d events of ~%d B, warm-up %s, %d rounds of %s%n",
                         connections, EVENTS_PER_BATCH, load.eventBytes(), warmUp, rounds, measured);
                 long acknowledged = load.run(warmUp, Duration.ZERO, () -> ctx.rssKb(MODULE)).acknowledgedEvents();
-                int recordBytes = averageRecordBytes(ctx.kafkaBootstrap(), ingestTopic);
+                List<byte[]> sample = sampleRecords(ctx.kafkaBootstrap(), ingestTopic);
+                int recordBytes = (int) (sample.stream().mapToLong(value -> value.length).sum() / sample.size());
+                Path ingestRecords = payloadFile(sample);
 
                 // Rounds alternate ingest and the baseline, so that load from elsewhere on the machine
                 // weighs on both alike.
                 List<BatchLoad.Result> ingestRounds = new ArrayList<>();
                 List<ProducerPerformanceRun.Result> baselineRounds = new ArrayList<>();
                 List<ProducerPerformanceRun.Result> tunedRounds = new ArrayList<>();
+                List<Double> cpuPerEvent = new ArrayList<>();
                 for (int round = 1; round <= rounds; round++) {
+                    Duration cpuBefore = ctx.cpuUsed(MODULE);
                     BatchLoad.Result result = load.run(Duration.ofSeconds(1), measured, () -> ctx.rssKb(MODULE));
+                    cpuPerEvent.add(ctx.cpuUsed(MODULE).minus(cpuBefore).toNanos() / 1e3 / Math.max(1, result.acknowledgedEvents()));
                     ingestRounds.add(result);
                     acknowledged += result.acknowledgedEvents();
                     long records = Math.max(100_000L, Math.round(result.eventsPerSecond() * 1.5 * measured.toSeconds()));
-                    System.out.printf("  round %d: ingest %.0f events/s (p99 %.1f ms); ProducerPerformance %d records of %d B, acks=all%n",
-                            round, result.eventsPerSecond(), result.p99Millis(), records, recordBytes);
+                    System.out.printf("  round %d: ingest %.0f events/s (p99 %.1f ms, %.2f µs of ingest's CPU per event); "
+                                    + "ProducerPerformance %d records of %d B, acks=all%n",
+                            round, result.eventsPerSecond(), result.p99Millis(), cpuPerEvent.get(round - 1), records, recordBytes);
                     baselineRounds.add(ProducerPerformanceRun.run(ctx.kafkaBootstrap(), baselineTopic, records, recordBytes));
-                    tunedRounds.add(ProducerPerformanceRun.run(ctx.kafkaBootstrap(), baselineTopic, records, recordBytes,
-                            INGEST_PRODUCER_SETTINGS));
+                    tunedRounds.add(ProducerPerformanceRun.runWithPayloads(ctx.kafkaBootstrap(), baselineTopic, records,
+                            ingestRecords, INGEST_PRODUCER_SETTINGS));
                 }
 
                 double ingestRate = ingestRounds.stream().mapToDouble(BatchLoad.Result::eventsPerSecond).average().orElseThrow();
@@ -95,12 +103,18 @@ public final class IngestBenchmark implements Benchmark {
                         .average().orElseThrow();
                 ctx.report(new Figure(AREA, "POST /v1/batch events/s", ingestRate, "events/s",
                         "ProducerPerformance records/s (acks=all, " + recordBytes + " B)", baselineRate, "ratio >= 0.8"));
-                // The same producer settings as ingest's (lz4, linger, batch size): what is left is the cost
-                // of HTTP, JSON and validation. Its random payload compresses worse than ingest's JSON.
+                // The same producer settings as ingest's (lz4, linger, batch size) and ingest's own records
+                // from this run: the same bytes compressed the same way, so what is left is the cost of HTTP,
+                // JSON and validation. Random bytes of the same size compress far less than ingest's JSON,
+                // so the baseline above writes several times more to the broker's disk than ingest does.
                 ctx.report(new Figure(AREA, "POST /v1/batch events/s", ingestRate, "events/s",
-                        "ProducerPerformance records/s with ingest's producer settings",
+                        "ProducerPerformance records/s with ingest's producer settings and records",
                         tunedRounds.stream().mapToDouble(ProducerPerformanceRun.Result::recordsPerSecond).average().orElseThrow(),
                         null));
+                // Ingest's own CPU for an event: it depends less than a rate on who else used the cores.
+                ctx.report(Figure.alone(AREA, "ingest CPU per event (median round)",
+                        cpuPerEvent.stream().mapToDouble(Double::doubleValue).sorted().skip(cpuPerEvent.size() / 2).findFirst()
+                                .orElseThrow(), "µs", null));
                 ctx.report(Figure.alone(AREA, "ack latency p50 (batch of 100)", median(ingestRounds, BatchLoad.Result::p50Millis),
                         "ms", null));
                 ctx.report(new Figure(AREA, "ack latency p99 (batch of 100)", median(ingestRounds, BatchLoad.Result::p99Millis),
@@ -150,8 +164,8 @@ public final class IngestBenchmark implements Benchmark {
                 .mapToLong(ListOffsetsResult.ListOffsetsResultInfo::offset).sum();
     }
 
-    /** The mean size of the record values ingest wrote, so the baseline sends records as large. */
-    private static int averageRecordBytes(String bootstrap, String topic) {
+    /** Up to 1,000 record values ingest wrote: their mean size, and the payloads of the second baseline. */
+    private static List<byte[]> sampleRecords(String bootstrap, String topic) {
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
@@ -160,19 +174,45 @@ public final class IngestBenchmark implements Benchmark {
             consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
-            long bytes = 0;
-            int count = 0;
+            List<byte[]> values = new ArrayList<>();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (count < 1000 && System.nanoTime() < deadline) {
+            while (values.size() < 1000 && System.nanoTime() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                    bytes += record.value().length;
-                    count++;
+                    values.add(record.value());
                 }
             }
-            if (count == 0) {
+            if (values.isEmpty()) {
                 throw new IllegalStateException("no record of ingest found on " + topic);
             }
-            return (int) (bytes / count);
+            return values;
         }
+    }
+
+    /**
+     * The sampled values, one per line, as ProducerPerformance's {@code --payload-file} reads them. Ingest's
+     * records are JSON written without line breaks (a newline inside a string is escaped), so a line is a
+     * whole record; one that held a raw newline would be cut in two, and is left out.
+     */
+    private static Path payloadFile(List<byte[]> values) throws java.io.IOException {
+        Path file = Files.createTempFile("tidemark-bench-ingest-records", ".txt");
+        file.toFile().deleteOnExit();
+        try (java.io.OutputStream out = Files.newOutputStream(file)) {
+            for (byte[] value : values) {
+                if (indexOf(value, (byte) '\n') < 0) {
+                    out.write(value);
+                    out.write('\n');
+                }
+            }
+        }
+        return file;
+    }
+
+    private static int indexOf(byte[] bytes, byte b) {
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] == b) {
+                return i;
+            }
+        }
+        return -1;
     }
 }

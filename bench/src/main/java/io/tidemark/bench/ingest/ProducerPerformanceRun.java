@@ -26,14 +26,35 @@ final class ProducerPerformanceRun {
     private ProducerPerformanceRun() {
     }
 
-    /** @param producerProps extra producer settings beside bootstrap.servers and acks=all */
+    /**
+     * Random records of one size, as the perf-test script sends them by default.
+     *
+     * @param producerProps extra producer settings beside bootstrap.servers and acks=all
+     */
     static Result run(String bootstrap, String topic, long records, int recordBytes, String... producerProps)
+            throws Exception {
+        return run(bootstrap, topic, records, List.of("--record-size", Integer.toString(recordBytes)), producerProps);
+    }
+
+    /**
+     * Records drawn at random from a file of payloads, one per line (ProducerPerformance's own
+     * {@code --payload-file}).
+     *
+     * @param producerProps extra producer settings beside bootstrap.servers and acks=all
+     */
+    static Result runWithPayloads(String bootstrap, String topic, long records, Path payloadFile, String... producerProps)
+            throws Exception {
+        return run(bootstrap, topic, records, List.of("--payload-file", payloadFile.toString()), producerProps);
+    }
+
+    private static Result run(String bootstrap, String topic, long records, List<String> payload, String... producerProps)
             throws Exception {
         List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-cp", System.getProperty("java.class.path"),
                 "org.apache.kafka.tools.ProducerPerformance",
-                "--topic", topic, "--num-records", Long.toString(records), "--record-size", Integer.toString(recordBytes),
-                "--throughput", "-1", "--producer-props", "bootstrap.servers=" + bootstrap, "acks=all"));
+                "--topic", topic, "--num-records", Long.toString(records)));
+        command.addAll(payload);
+        command.addAll(List.of("--throughput", "-1", "--producer-props", "bootstrap.servers=" + bootstrap, "acks=all"));
         command.addAll(List.of(producerProps));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         String summary = null;
