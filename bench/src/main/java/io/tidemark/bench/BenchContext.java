@@ -2,6 +2,7 @@ package io.tidemark.bench;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -72,7 +73,7 @@ public final class BenchContext {
     }
 
     /** CPU time a harness-started service has used since it started, as the OS counts it. */
-    public java.time.Duration cpuUsed(String module) {
+    public Duration cpuUsed(String module) {
         return services.cpuUsed(module);
     }
 

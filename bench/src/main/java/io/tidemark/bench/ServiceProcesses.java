@@ -4,6 +4,7 @@ import io.tidemark.testsupport.ServiceProcess;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -73,7 +74,7 @@ final class ServiceProcesses implements AutoCloseable {
         return started(module).rssKb();
     }
 
-    java.time.Duration cpuUsed(String module) {
+    Duration cpuUsed(String module) {
         return ProcessHandle.of(started(module).pid()).flatMap(p -> p.info().totalCpuDuration())
                 .orElseThrow(() -> new IllegalStateException(module + ": the OS reports no CPU time"));
     }

@@ -14,6 +14,8 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
+import java.io.IOException;
+import java.io.OutputStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -193,10 +195,10 @@ public final class IngestBenchmark implements Benchmark {
      * records are JSON written without line breaks (a newline inside a string is escaped), so a line is a
      * whole record; one that held a raw newline would be cut in two, and is left out.
      */
-    private static Path payloadFile(List<byte[]> values) throws java.io.IOException {
+    private static Path payloadFile(List<byte[]> values) throws IOException {
         Path file = Files.createTempFile("tidemark-bench-ingest-records", ".txt");
         file.toFile().deleteOnExit();
-        try (java.io.OutputStream out = Files.newOutputStream(file)) {
+        try (OutputStream out = Files.newOutputStream(file)) {
             for (byte[] value : values) {
                 if (indexOf(value, (byte) '\n') < 0) {
                     out.write(value);
