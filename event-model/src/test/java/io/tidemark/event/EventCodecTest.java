@@ -50,6 +50,22 @@ class EventCodecTest {
     }
 
     @Test
+    void aRawObjectIsWrittenAsItsBytesByTheCodecAndByJackson() throws Exception {
+        byte[] request = "[{\"price\":1.50,\"s\":\"\\u00e9\"}]".getBytes(StandardCharsets.UTF_8);
+        var properties = RawJsonObject.node(request, 1, request.length - 2);
+        CollectedEvent sample = sample();
+        CollectedEvent event = new CollectedEvent(sample.v(), sample.source(), sample.messageId(), sample.type(),
+                sample.event(), null, sample.userId(), null, null, null, properties, null, null, null, sample.timestamp(),
+                null, null, sample.receivedAt(), Set.of());
+        String json = new String(EventCodec.encode(event), StandardCharsets.UTF_8);
+        assertTrue(json.contains("\"properties\":{\"price\":1.50,\"s\":\"\\u00e9\"},\"timestamp\""), json);
+        ObjectMapper mapper = new ObjectMapper();
+        assertEquals(mapper.readTree("{\"price\":1.50,\"s\":\"é\"}"), EventCodec.decode(EventCodec.encode(event)).properties());
+        assertEquals("{\"p\":{\"price\":1.50,\"s\":\"\\u00e9\"}}",
+                mapper.writeValueAsString(JsonNodeFactory.instance.objectNode().set("p", properties)));
+    }
+
+    @Test
     void garbageIsUndecodableWithAReason() {
         UndecodableEventException e = assertThrows(UndecodableEventException.class,
                 () -> EventCodec.decode("{not json".getBytes(StandardCharsets.UTF_8)));
