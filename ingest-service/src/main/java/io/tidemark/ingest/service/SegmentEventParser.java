@@ -5,6 +5,7 @@ import io.tidemark.event.CollectedEvent;
 import io.tidemark.event.EventFlag;
 import io.tidemark.event.EventType;
 import io.tidemark.event.Iso8601;
+import io.tidemark.event.RawJsonObject;
 import io.tidemark.ingest.config.IngestConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -133,6 +134,10 @@ public class SegmentEventParser {
         JsonNode node = message.get(field);
         if (node == null || node.isNull()) {
             return null;
+        }
+        if (RawJsonObject.of(node) != null) {
+            // An object EventObjectReader kept as bytes: its text was checked as it was read.
+            return node;
         }
         if (!node.isObject()) {
             throw new InvalidEventException(field, "must be a JSON object");

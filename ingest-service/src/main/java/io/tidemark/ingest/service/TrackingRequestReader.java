@@ -14,7 +14,8 @@ import io.tidemark.ingest.service.rejection.MalformedRequestException;
 
 /**
  * Reads request bodies into JSON. A batch is read as a token stream so that each event's size in
- * bytes is known without writing it out again (the 32 KB limit is per event).
+ * bytes is known without writing it out again (the 32 KB limit is per event); each event, and a single
+ * call's body, through {@link EventObjectReader}, which keeps the parts ingest passes on unread as bytes.
  */
 @ApplicationScoped
 public class TrackingRequestReader {
@@ -32,19 +33,21 @@ public class TrackingRequestReader {
     }
 
     private final ObjectMapper mapper;
+    private final EventObjectReader events;
 
     public TrackingRequestReader(ObjectMapper mapper) {
         this.mapper = mapper;
+        this.events = new EventObjectReader(mapper);
     }
 
     public JsonNode single(byte[] body) {
         requireContent(body);
-        try {
-            JsonNode node = mapper.readTree(body);
-            if (node == null || node.isMissingNode()) {
+        try (JsonParser parser = mapper.getFactory().createParser(body)) {
+            if (parser.nextToken() == null) {
                 throw new MalformedRequestException("body", "the request body is empty");
             }
-            return node;
+            // What follows the value is not read, as ObjectMapper.readTree(byte[]) never read it.
+            return events.read(parser, body);
         } catch (JsonProcessingException e) {
             throw notJson(e);
         } catch (IOException e) {
@@ -68,7 +71,7 @@ public class TrackingRequestReader {
                 JsonToken value = parser.nextToken();
                 long from = parser.currentTokenLocation().getByteOffset();
                 switch (field) {
-                    case "batch" -> elements = elements(parser, value);
+                    case "batch" -> elements = elements(parser, value, body);
                     case "context" -> {
                         context = mapper.readTree(parser);
                         defaultsBytes += parser.currentLocation().getByteOffset() - from;
@@ -121,14 +124,14 @@ public class TrackingRequestReader {
         }
     }
 
-    private List<BatchElement> elements(JsonParser parser, JsonToken start) throws IOException {
+    private List<BatchElement> elements(JsonParser parser, JsonToken start, byte[] body) throws IOException {
         if (start != JsonToken.START_ARRAY) {
             throw new MalformedRequestException("batch", "batch: must be an array of events");
         }
         List<BatchElement> elements = new ArrayList<>();
         while (parser.nextToken() != JsonToken.END_ARRAY) {
             long from = parser.currentTokenLocation().getByteOffset();
-            JsonNode message = mapper.readTree(parser);
+            JsonNode message = events.read(parser, body);
             long to = parser.currentLocation().getByteOffset();
             elements.add(new BatchElement(message, to - from));
         }

@@ -1,0 +1,164 @@
+package io.tidemark.ingest.service;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tidemark.event.RawJsonObject;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Reads one event from a token stream into the tree {@link SegmentEventParser} judges, except that
+ * {@code properties} and {@code traits}, which ingest passes on unread, stay the bytes they arrived in
+ * ({@link RawJsonObject}). Those two were most of an event's tree, built only to be written out again.
+ *
+ * <p>The token stream still checks every byte of them as JSON. Where bytes and a tree could differ,
+ * the part is read into a tree after all and judged as before: text that is not well-formed UTF-8 or
+ * escapes a surrogate (a tree refuses an unpaired one), and objects that repeat a name (a tree keeps the
+ * last). So the answer to a request, and what dedup stores, is the same either way.
+ */
+final class EventObjectReader {
+
+    private static final Set<String> PASSED_ON_UNREAD = Set.of("properties", "traits");
+
+    private final ObjectMapper mapper;
+    private final JsonNodeFactory nodes;
+
+    EventObjectReader(ObjectMapper mapper) {
+        this.mapper = mapper;
+        this.nodes = mapper.getNodeFactory();
+    }
+
+    /** The value starting at the parser's current token, which is read past; {@code body} is what it parses. */
+    JsonNode read(JsonParser parser, byte[] body) throws IOException {
+        if (parser.currentToken() != JsonToken.START_OBJECT) {
+            return mapper.readTree(parser);
+        }
+        ObjectNode message = nodes.objectNode();
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            String field = parser.currentName();
+            JsonToken token = parser.nextToken();
+            message.set(field, token == JsonToken.START_OBJECT && PASSED_ON_UNREAD.contains(field)
+                    ? unread(parser, body) : value(parser, token));
+        }
+        return message;
+    }
+
+    private JsonNode unread(JsonParser parser, byte[] body) throws IOException {
+        int from = (int) parser.currentTokenLocation().getByteOffset();
+        boolean repeatsAName = skipObject(parser);
+        int to = (int) parser.currentLocation().getByteOffset();
+        return repeatsAName || !isStorableText(body, from, to)
+                ? mapper.readTree(body, from, to - from)
+                : RawJsonObject.node(body, from, to - from);
+    }
+
+    /**
+     * Reads past the object whose start is the current token, checking it as JSON, and tells whether
+     * any object in it repeats a name. A tree keeps the last of such names; bytes would keep both, and
+     * not every reader of the topic takes the last.
+     */
+    private static boolean skipObject(JsonParser parser) throws IOException {
+        boolean repeats = false;
+        // Names are few per object, and the parser hands out each name as one canonical String.
+        List<List<String>> names = new ArrayList<>();
+        names.add(new ArrayList<>());
+        while (!names.isEmpty()) {
+            switch (parser.nextToken()) {
+                case FIELD_NAME -> {
+                    List<String> seen = names.get(names.size() - 1);
+                    String name = parser.currentName();
+                    repeats |= seen.contains(name);
+                    seen.add(name);
+                }
+                case START_OBJECT -> names.add(new ArrayList<>());
+                case END_OBJECT -> names.remove(names.size() - 1);
+                case START_ARRAY, END_ARRAY -> {
+                    // Arrays hold no names; the objects in them are tracked as above.
+                }
+                default -> {
+                    // A scalar: the parser checks it as JSON when it moves past it, without building it.
+                }
+            }
+        }
+        return repeats;
+    }
+
+    /** As Jackson's tree reader makes it; nested values go through it whole. */
+    private JsonNode value(JsonParser parser, JsonToken token) throws IOException {
+        return switch (token) {
+            case VALUE_STRING -> nodes.textNode(parser.getText());
+            case VALUE_TRUE -> nodes.booleanNode(true);
+            case VALUE_FALSE -> nodes.booleanNode(false);
+            case VALUE_NULL -> nodes.nullNode();
+            case VALUE_NUMBER_INT -> switch (parser.getNumberType()) {
+                case INT -> nodes.numberNode(parser.getIntValue());
+                case LONG -> nodes.numberNode(parser.getLongValue());
+                default -> nodes.numberNode(parser.getBigIntegerValue());
+            };
+            default -> mapper.readTree(parser);
+        };
+    }
+
+    /**
+     * Whether the JSON text in {@code body[from, to)} is well-formed UTF-8 (RFC 3629: no overlong form,
+     * no surrogate, nothing past U+10FFFF) and has no escape of a surrogate. Jackson decodes some
+     * ill-formed bytes leniently, and an escaped surrogate may be unpaired: a tree judges such text as
+     * before. Paired escapes (an emoji written as two) land there too, and the tree tells them apart.
+     */
+    static boolean isStorableText(byte[] body, int from, int to) {
+        int i = from;
+        while (i < to) {
+            int b = body[i] & 0xFF;
+            if (b < 0x80) {
+                if (b == '\\') {
+                    if (i + 3 < to && body[i + 1] == 'u' && (body[i + 2] | 0x20) == 'd' && isSurrogateSecondDigit(body[i + 3])) {
+                        return false;
+                    }
+                    i++; // the escaped character, which may itself be a backslash
+                }
+                i++;
+                continue;
+            }
+            int length;
+            int lowest = 0x80;
+            int highest = 0xBF;
+            if (b >= 0xC2 && b <= 0xDF) {
+                length = 2;
+            } else if (b >= 0xE0 && b <= 0xEF) {
+                length = 3;
+                lowest = b == 0xE0 ? 0xA0 : 0x80;
+                highest = b == 0xED ? 0x9F : 0xBF;
+            } else if (b >= 0xF0 && b <= 0xF4) {
+                length = 4;
+                lowest = b == 0xF0 ? 0x90 : 0x80;
+                highest = b == 0xF4 ? 0x8F : 0xBF;
+            } else {
+                return false;
+            }
+            if (i + length > to) {
+                return false;
+            }
+            int second = body[i + 1] & 0xFF;
+            if (second < lowest || second > highest) {
+                return false;
+            }
+            for (int k = 2; k < length; k++) {
+                if ((body[i + k] & 0xC0) != 0x80) {
+                    return false;
+                }
+            }
+            i += length;
+        }
+        return true;
+    }
+    private static boolean isSurrogateSecondDigit(byte digit) {
+        return digit == '8' || digit == '9' || ((digit | 0x20) >= 'a' && (digit | 0x20) <= 'f');
+    }
+}
