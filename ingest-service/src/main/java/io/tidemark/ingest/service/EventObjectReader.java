@@ -45,9 +45,19 @@ final class EventObjectReader {
             String field = parser.currentName();
             JsonToken token = parser.nextToken();
             message.set(field, token == JsonToken.START_OBJECT && PASSED_ON_UNREAD.contains(field)
-                    ? unread(parser, body) : value(parser, token));
+                    && startsAnObjectIn(parser, body) ? unread(parser, body) : value(parser, token));
         }
         return message;
+    }
+
+    /**
+     * Whether the current token's byte offset points at its brace in {@code body}. Jackson reads a body it
+     * detects as UTF-16 or UTF-32 as characters, and its tokens then have no byte offset: such a body
+     * is read into a tree, as before.
+     */
+    private static boolean startsAnObjectIn(JsonParser parser, byte[] body) {
+        long from = parser.currentTokenLocation().getByteOffset();
+        return from >= 0 && from < body.length && body[(int) from] == '{';
     }
 
     private JsonNode unread(JsonParser parser, byte[] body) throws IOException {
