@@ -45,23 +45,22 @@ final class EventObjectReader {
             String field = parser.currentName();
             JsonToken token = parser.nextToken();
             message.set(field, token == JsonToken.START_OBJECT && PASSED_ON_UNREAD.contains(field)
-                    && startsAnObjectIn(parser, body) ? unread(parser, body) : value(parser, token));
+                    ? unread(parser, body) : value(parser, token));
         }
         return message;
     }
 
     /**
-     * Whether the current token's byte offset points at its brace in {@code body}. Jackson reads a body it
-     * detects as UTF-16 or UTF-32 as characters, and its tokens then have no byte offset: such a body
-     * is read into a tree, as before.
+     * The object starting at the current token, as bytes where they are safe to pass on. Jackson reads a
+     * body it detects as UTF-16 or UTF-32 as characters, and its tokens then have no byte offset: such
+     * a body is read into a tree, as before.
      */
-    private static boolean startsAnObjectIn(JsonParser parser, byte[] body) {
-        long from = parser.currentTokenLocation().getByteOffset();
-        return from >= 0 && from < body.length && body[(int) from] == '{';
-    }
-
     private JsonNode unread(JsonParser parser, byte[] body) throws IOException {
-        int from = (int) parser.currentTokenLocation().getByteOffset();
+        long start = parser.currentTokenLocation().getByteOffset();
+        if (start < 0 || start >= body.length || body[(int) start] != '{') {
+            return mapper.readTree(parser);
+        }
+        int from = (int) start;
         boolean repeatsAName = skipObject(parser);
         int to = (int) parser.currentLocation().getByteOffset();
         return repeatsAName || !isStorableText(body, from, to)
@@ -168,6 +167,7 @@ final class EventObjectReader {
         }
         return true;
     }
+
     private static boolean isSurrogateSecondDigit(byte digit) {
         return digit == '8' || digit == '9' || ((digit | 0x20) >= 'a' && (digit | 0x20) <= 'f');
     }
