@@ -84,7 +84,10 @@ public final class EventCodec {
      */
     private static final class Encoder {
 
-        private final char[] instants = new char[Iso8601.MAX_FORMATTED];
+        private final byte[] instants = new byte[Iso8601.MAX_FORMATTED];
+        // A request's events share its sentAt and receivedAt: each is formatted once per request.
+        private final RepeatedInstant sentAt = new RepeatedInstant();
+        private final RepeatedInstant receivedAt = new RepeatedInstant();
         private final Output output = new Output();
         private final JsonGenerator json;
 
@@ -117,8 +120,8 @@ public final class EventCodec {
             node(json, INTEGRATIONS, e.integrations());
             instant(json, TIMESTAMP, e.timestamp(), instants);
             instant(json, ORIGINAL_TIMESTAMP, e.originalTimestamp(), instants);
-            instant(json, SENT_AT, e.sentAt(), instants);
-            instant(json, RECEIVED_AT, e.receivedAt(), instants);
+            sentAt.write(json, SENT_AT, e.sentAt());
+            receivedAt.write(json, RECEIVED_AT, e.receivedAt());
             json.writeFieldName(FLAGS);
             json.writeStartArray();
             for (EventFlag flag : e.flags()) {
@@ -128,6 +131,26 @@ public final class EventCodec {
             json.writeEndObject();
             json.flush();
             return output.take();
+        }
+    }
+
+    /** An instant field whose text is kept while the next event carries the same instant. */
+    private static final class RepeatedInstant {
+
+        private final byte[] text = new byte[Iso8601.MAX_FORMATTED];
+        private Instant last;
+        private int length;
+
+        void write(JsonGenerator json, SerializedString field, Instant value) throws IOException {
+            if (value == null) {
+                return;
+            }
+            if (!value.equals(last)) {
+                length = Iso8601.format(value, text);
+                last = value;
+            }
+            json.writeFieldName(field);
+            Iso8601.writeFormatted(value, text, length, json);
         }
     }
 
@@ -233,7 +256,7 @@ public final class EventCodec {
         }
     }
 
-    private static void instant(JsonGenerator json, SerializedString field, Instant value, char[] buffer) throws IOException {
+    private static void instant(JsonGenerator json, SerializedString field, Instant value, byte[] buffer) throws IOException {
         if (value != null) {
             json.writeFieldName(field);
             Iso8601.write(value, buffer, json);

@@ -107,4 +107,24 @@ class EventCodecTest {
                 + "\"timestamp\":\"2026-01-01T00:00:00Z\",\"receivedAt\":\"2026-01-01T00:00:00Z\"}";
         assertEquals("Liked \uD83D\uDE00", EventCodec.decode(json.getBytes(StandardCharsets.UTF_8)).event());
     }
+
+    @Test
+    void eventsSharingARequestsTimesAndEventsThatDoNotAreEachWrittenWithTheirOwn() throws Exception {
+        CollectedEvent sample = sample();
+        Instant farFuture = Instant.parse("+10000-01-01T00:00:00Z");
+        Instant[][] sentAndReceived = {{sample.sentAt(), sample.receivedAt()}, {sample.sentAt(), sample.receivedAt()},
+                {null, sample.receivedAt()}, {sample.sentAt(), sample.receivedAt().plusNanos(1)}, {farFuture, farFuture},
+                {farFuture, farFuture}, {sample.sentAt(), sample.receivedAt()}};
+        for (Instant[] times : sentAndReceived) {
+            CollectedEvent event = new CollectedEvent(sample.v(), sample.source(), sample.messageId(), sample.type(),
+                    sample.event(), null, sample.userId(), null, null, null, null, null, null, null, sample.timestamp(),
+                    sample.originalTimestamp(), times[0], times[1], Set.of());
+            String json = new String(EventCodec.encode(event), StandardCharsets.UTF_8);
+            assertEquals(new ObjectMapper().registerModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule())
+                    .disable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+                    .setSerializationInclusion(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+                    .writeValueAsString(event), json);
+            assertEquals(event, EventCodec.decode(json.getBytes(StandardCharsets.UTF_8)));
+        }
+    }
 }

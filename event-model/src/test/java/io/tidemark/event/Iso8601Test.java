@@ -1,6 +1,13 @@
 package io.tidemark.event;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.util.TokenBuffer;
 import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -46,6 +53,42 @@ class Iso8601Test {
                 "2026-11-25T12:00:00+19:00", "2026-11-25T12:00:60Z")) {
             assertThrows(DateTimeParseException.class, () -> OffsetDateTime.parse(text), text);
             assertThrows(DateTimeParseException.class, () -> Iso8601.parse(text), text);
+        }
+    }
+
+    @Test
+    void formatsTheEdgesOfTheFourDigitYearsAndOfLeapDaysExactly() {
+        for (String text : List.of("0000-01-01T00:00:00Z", "9999-12-31T23:59:59.999999999Z", "0000-02-29T12:00:00Z",
+                "1900-02-28T23:59:59Z", "1900-03-01T00:00:00Z", "2000-02-29T00:00:00Z", "2000-03-01T00:00:00Z",
+                "1969-12-31T23:59:59.999Z", "1970-01-01T00:00:00Z", "2100-02-28T00:00:00.000001Z", "2400-02-29T00:00:00Z")) {
+            Instant instant = Instant.parse(text);
+            assertEquals(text, Iso8601.format(instant));
+            assertEquals(instant.minusNanos(1).toString(), Iso8601.format(instant.minusNanos(1)));
+            assertEquals(instant.plusSeconds(1).toString(), Iso8601.format(instant.plusSeconds(1)));
+        }
+    }
+
+    @Test
+    void writesTheSameJsonStringThroughEveryKindOfGenerator() throws Exception {
+        ObjectMapper mapper = new ObjectMapper();
+        byte[] buffer = new byte[Iso8601.MAX_FORMATTED];
+        for (Instant instant : List.of(Instant.parse("2026-12-04T01:02:03.456Z"), Instant.parse("-0001-12-31T23:59:59Z"),
+                Instant.parse("+10000-01-01T00:00:00Z"), Instant.EPOCH)) {
+            String expected = mapper.writeValueAsString(instant.toString());
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            try (JsonGenerator utf8 = mapper.createGenerator(bytes)) {
+                Iso8601.write(instant, buffer, utf8);
+            }
+            assertEquals(expected, bytes.toString(StandardCharsets.UTF_8));
+            StringWriter characters = new StringWriter();
+            try (JsonGenerator writer = mapper.createGenerator(characters)) {
+                Iso8601.write(instant, buffer, writer);
+            }
+            assertEquals(expected, characters.toString());
+            try (TokenBuffer tokens = new TokenBuffer(mapper, false)) {
+                Iso8601.write(instant, buffer, tokens);
+                assertEquals(instant.toString(), mapper.readValue(tokens.asParser(), String.class));
+            }
         }
     }
 }

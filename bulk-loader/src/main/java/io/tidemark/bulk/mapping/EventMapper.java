@@ -68,7 +68,7 @@ public final class EventMapper {
     /** The context as JSON text when it is the same for every row, else null. */
     private final SerializedString constantContext;
     /** Room for one formatted instant, reused for every time the mapper writes. */
-    private final char[] instantText = new char[Iso8601.MAX_FORMATTED];
+    private final byte[] instantText = new byte[Iso8601.MAX_FORMATTED];
     /** Where the mapping's columns are in the rows of the current result set. */
     private Layout layout;
 

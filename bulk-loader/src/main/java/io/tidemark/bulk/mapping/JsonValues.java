@@ -25,7 +25,7 @@ final class JsonValues {
      * Writes the value as {@link #of} would make it, without the node: the common kinds directly.
      * {@code instantText}: room for a formatted instant ({@link Iso8601#MAX_FORMATTED}), reused by the caller.
      */
-    static void write(Object value, char[] instantText, JsonGenerator out) throws IOException {
+    static void write(Object value, byte[] instantText, JsonGenerator out) throws IOException {
         if (value == null) {
             out.writeNull();
         } else if (value instanceof String text) {
