@@ -36,7 +36,12 @@ public final class RawJsonObject implements SerializableString {
      * bytes are shared, not copied: the node lives as long as the request it came from.
      */
     public static JsonNode node(byte[] source, int offset, int length) {
-        return new POJONode(new RawValue(new RawJsonObject(source, offset, length)));
+        return new POJONode(value(source, offset, length));
+    }
+
+    /** As {@link #node}, for a node type of the caller's that carries more of what it read. */
+    public static RawValue value(byte[] source, int offset, int length) {
+        return new RawValue(new RawJsonObject(source, offset, length));
     }
 
     /** The raw object a node holds, or null when it is an ordinary tree node. */

@@ -12,6 +12,9 @@ public record ClientLibrary(String name, String version) {
 
     /** The library of a message (or of a batch's context, which a message's own fills up). */
     public static ClientLibrary of(JsonNode context) {
+        if (context instanceof RawContext raw) {
+            return raw.library();
+        }
         JsonNode library = context != null && context.isObject() ? context.get("library") : null;
         if (library == null || !library.isObject()) {
             return new ClientLibrary(UNKNOWN, UNKNOWN);
@@ -19,11 +22,19 @@ public record ClientLibrary(String name, String version) {
         return new ClientLibrary(text(library.get("name"), MAX_NAME), text(library.get("version"), MAX_VERSION));
     }
 
+    /** As {@link #of(JsonNode)} for a {@code library} object whose name and version are strings or absent. */
+    static ClientLibrary of(String name, String version) {
+        return new ClientLibrary(text(name, MAX_NAME), text(version, MAX_VERSION));
+    }
+
     private static String text(JsonNode node, int maxLength) {
-        if (node == null || !node.isValueNode() || node.asText().isBlank()) {
+        return node == null || !node.isValueNode() ? UNKNOWN : text(node.asText(), maxLength);
+    }
+
+    private static String text(String text, int maxLength) {
+        if (text == null || text.isBlank()) {
             return UNKNOWN;
         }
-        String text = node.asText();
         return text.length() > maxLength ? text.substring(0, maxLength) : text;
     }
 }

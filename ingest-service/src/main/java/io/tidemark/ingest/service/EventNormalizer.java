@@ -8,12 +8,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tidemark.event.CollectedEvent;
 import io.tidemark.event.EventKey;
 import io.tidemark.event.EventType;
+import io.tidemark.event.RawJsonObject;
 import io.tidemark.ingest.config.IngestConfig;
 import io.tidemark.ingest.messaging.DeadLetterPublisher;
 import io.tidemark.ingest.model.RejectedEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -154,9 +157,15 @@ public class EventNormalizer {
      * between its events, not copied: nothing writes to them after the merge, and a copy per event is
      * what let one request grow a thousandfold.
      */
-    private static void mergeDefaults(ObjectNode message, ObjectNode defaults) {
+    private void mergeDefaults(ObjectNode message, ObjectNode defaults) {
         defaults.fields().forEachRemaining(field -> {
             JsonNode own = message.get(field.getKey());
+            RawJsonObject raw = own == null ? null : RawJsonObject.of(own);
+            if (raw != null) {
+                // Kept as bytes when it was read (EventObjectReader); filling it in needs its tree.
+                own = tree(raw);
+                message.set(field.getKey(), own);
+            }
             if (own == null || own.isNull()) {
                 message.set(field.getKey(), field.getValue());
             } else if (own.isObject()) {
@@ -164,6 +173,14 @@ public class EventNormalizer {
             }
             // A non-object value is left alone so that the parser names it.
         });
+    }
+
+    private JsonNode tree(RawJsonObject raw) {
+        try {
+            return mapper.readTree(raw.asUnquotedUTF8());
+        } catch (IOException e) {
+            throw new UncheckedIOException("bytes read as one JSON object did not read again", e);
+        }
     }
 
     private static void fillMissing(ObjectNode target, ObjectNode defaults) {
@@ -182,7 +199,8 @@ public class EventNormalizer {
     /** The client library of a batch element: its own context's, else the batch's. */
     private static ClientLibrary library(JsonNode message, BatchDefaults batchDefaults) {
         JsonNode context = message != null && message.isObject() ? message.get("context") : null;
-        if ((context == null || !context.isObject()) && batchDefaults != null) {
+        boolean ownContext = context instanceof RawContext || context != null && context.isObject();
+        if (!ownContext && batchDefaults != null) {
             context = batchDefaults.fields().get("context");
         }
         return ClientLibrary.of(context);

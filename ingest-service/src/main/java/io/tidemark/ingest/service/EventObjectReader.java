@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.POJONode;
+import com.fasterxml.jackson.databind.util.RawValue;
 import io.tidemark.event.RawJsonObject;
 
 import java.io.IOException;
@@ -15,17 +17,20 @@ import java.util.Set;
 
 /**
  * Reads one event from a token stream into the tree {@link SegmentEventParser} judges, except that
- * {@code properties} and {@code traits}, which ingest passes on unread, stay the bytes they arrived in
- * ({@link RawJsonObject}). Those two were most of an event's tree, built only to be written out again.
+ * {@code properties}, {@code traits} and {@code context}, which ingest passes on (of the context it reads
+ * only the client library), stay the bytes they arrived in ({@link RawJsonObject}). Those parts were most
+ * of an event's tree, built only to be written out again.
  *
  * <p>The token stream still checks every byte of them as JSON. Where bytes and a tree could differ,
  * the part is read into a tree after all and judged as before: text that is not well-formed UTF-8 or
- * escapes a surrogate (a tree refuses an unpaired one), and objects that repeat a name (a tree keeps the
- * last). So the answer to a request, and what dedup stores, is the same either way.
+ * escapes a surrogate (a tree refuses an unpaired one), objects that repeat a name (a tree keeps the
+ * last), and a context whose library is not an object of strings. So the answer to a request, and what
+ * dedup stores, is the same either way.
  */
 final class EventObjectReader {
 
     private static final Set<String> PASSED_ON_UNREAD = Set.of("properties", "traits");
+    private static final String CONTEXT = "context";
 
     private final ObjectMapper mapper;
     private final JsonNodeFactory nodes;
@@ -44,59 +49,105 @@ final class EventObjectReader {
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
             String field = parser.currentName();
             JsonToken token = parser.nextToken();
-            message.set(field, token == JsonToken.START_OBJECT && PASSED_ON_UNREAD.contains(field)
-                    ? unread(parser, body) : value(parser, token));
+            JsonNode value;
+            if (token != JsonToken.START_OBJECT) {
+                value = value(parser, token);
+            } else if (PASSED_ON_UNREAD.contains(field)) {
+                value = unread(parser, body, false);
+            } else if (field.equals(CONTEXT)) {
+                value = unread(parser, body, true);
+            } else {
+                value = mapper.readTree(parser);
+            }
+            message.set(field, value);
         }
         return message;
     }
 
     /**
-     * The object starting at the current token, as bytes where they are safe to pass on. Jackson reads a
-     * body it detects as UTF-16 or UTF-32 as characters, and its tokens then have no byte offset: such
-     * a body is read into a tree, as before.
+     * The object starting at the current token, as bytes where they are safe to pass on; for a context,
+     * with its library. Jackson reads a body it detects as UTF-16 or UTF-32 as characters, and its tokens
+     * then have no byte offset: such a body is read into a tree, as before.
      */
-    private JsonNode unread(JsonParser parser, byte[] body) throws IOException {
+    private JsonNode unread(JsonParser parser, byte[] body, boolean isContext) throws IOException {
         long start = parser.currentTokenLocation().getByteOffset();
         if (start < 0 || start >= body.length || body[(int) start] != '{') {
             return mapper.readTree(parser);
         }
         int from = (int) start;
-        boolean repeatsAName = skipObject(parser);
+        Skipped skipped = skipObject(parser, isContext);
         int to = (int) parser.currentLocation().getByteOffset();
-        return repeatsAName || !isStorableText(body, from, to)
-                ? mapper.readTree(body, from, to - from)
-                : RawJsonObject.node(body, from, to - from);
+        if (skipped.needsTree || !isStorableText(body, from, to)) {
+            return mapper.readTree(body, from, to - from);
+        }
+        RawValue bytes = RawJsonObject.value(body, from, to - from);
+        return isContext ? new RawContext(bytes, ClientLibrary.of(skipped.libraryName, skipped.libraryVersion))
+                : new POJONode(bytes);
+    }
+
+    /** What reading past an object found. */
+    private static final class Skipped {
+        /** A name repeated within an object, or a context library that only a tree judges as before. */
+        boolean needsTree;
+        String libraryName;
+        String libraryVersion;
     }
 
     /**
-     * Reads past the object whose start is the current token, checking it as JSON, and tells whether
-     * any object in it repeats a name. A tree keeps the last of such names; bytes would keep both, and
-     * not every reader of the topic takes the last.
+     * Reads past the object whose start is the current token, checking it as JSON. It tells whether any
+     * object in it repeats a name: a tree keeps the last of such names; bytes would keep both, and not
+     * every reader of the topic takes the last. For a context it also takes {@code library.name} and
+     * {@code library.version} when they are strings; a library of another shape needs the tree.
      */
-    private static boolean skipObject(JsonParser parser) throws IOException {
-        boolean repeats = false;
+    private static Skipped skipObject(JsonParser parser, boolean isContext) throws IOException {
+        Skipped skipped = new Skipped();
         // Names are few per object, and the parser hands out each name as one canonical String.
         List<List<String>> names = new ArrayList<>();
         names.add(new ArrayList<>());
+        boolean inLibrary = false;
+        // The name whose value the next token is, when that value is the library or one of its two texts.
+        String libraryField = null;
         while (!names.isEmpty()) {
-            switch (parser.nextToken()) {
+            JsonToken token = parser.nextToken();
+            String valueOf = libraryField;
+            libraryField = null;
+            switch (token) {
                 case FIELD_NAME -> {
                     List<String> seen = names.get(names.size() - 1);
                     String name = parser.currentName();
-                    repeats |= seen.contains(name);
+                    skipped.needsTree |= seen.contains(name);
                     seen.add(name);
+                    if (isContext && names.size() == 1 && name.equals("library")
+                            || inLibrary && names.size() == 2 && (name.equals("name") || name.equals("version"))) {
+                        libraryField = name;
+                    }
                 }
-                case START_OBJECT -> names.add(new ArrayList<>());
-                case END_OBJECT -> names.remove(names.size() - 1);
-                case START_ARRAY, END_ARRAY -> {
-                    // Arrays hold no names; the objects in them are tracked as above.
+                case START_OBJECT -> {
+                    names.add(new ArrayList<>());
+                    inLibrary |= "library".equals(valueOf);
+                    skipped.needsTree |= valueOf != null && !"library".equals(valueOf);
+                }
+                case END_OBJECT -> {
+                    names.remove(names.size() - 1);
+                    inLibrary &= names.size() > 1;
+                }
+                case VALUE_STRING -> {
+                    if ("name".equals(valueOf)) {
+                        skipped.libraryName = parser.getText();
+                    } else if ("version".equals(valueOf)) {
+                        skipped.libraryVersion = parser.getText();
+                    } else {
+                        skipped.needsTree |= valueOf != null;
+                    }
                 }
                 default -> {
-                    // A scalar: the parser checks it as JSON when it moves past it, without building it.
+                    // A scalar is checked as JSON when the parser moves past it, without building it; arrays
+                    // hold no names, and the objects in them are tracked as above.
+                    skipped.needsTree |= valueOf != null;
                 }
             }
         }
-        return repeats;
+        return skipped;
     }
 
     /** As Jackson's tree reader makes it; nested values go through it whole. */

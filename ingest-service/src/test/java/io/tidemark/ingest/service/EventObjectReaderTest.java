@@ -8,17 +8,21 @@ import io.tidemark.event.CollectedEvent;
 import io.tidemark.event.EventCodec;
 import io.tidemark.event.EventType;
 import io.tidemark.event.RawJsonObject;
+import io.tidemark.ingest.config.IngestConfig;
 import io.tidemark.ingest.service.rejection.InvalidEventException;
 import io.tidemark.ingest.service.rejection.MalformedRequestException;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -43,11 +47,12 @@ class EventObjectReaderTest {
             WriteKeyAuthenticatorTest.config(Map.of("web", List.of("k"))));
 
     /** What ingest makes of one event: a JSON error, a refusal, or the record it sends and its dead-letter form. */
-    private record Outcome(String error, String refusedField, String refusedReason, byte[] record, byte[] asReceived) {
+    private record Outcome(String error, String refusedField, String refusedReason, byte[] record, byte[] asReceived,
+            ClientLibrary library) {
 
         String describe() {
             return error != null ? "malformed JSON" : refusedField != null ? refusedField + ": " + refusedReason
-                    : new String(record, StandardCharsets.UTF_8);
+                    : new String(record, StandardCharsets.UTF_8) + " " + library;
         }
     }
 
@@ -56,9 +61,9 @@ class EventObjectReaderTest {
         try {
             message = streamed ? new TrackingRequestReader(mapper).single(json) : mapper.readTree(json);
         } catch (MalformedRequestException e) {
-            return new Outcome(e.getMessage(), null, null, null, null);
+            return new Outcome(e.getMessage(), null, null, null, null, null);
         } catch (JsonProcessingException e) {
-            return new Outcome(e.getOriginalMessage(), null, null, null, null);
+            return new Outcome(e.getOriginalMessage(), null, null, null, null, null);
         } catch (java.io.IOException e) {
             throw new AssertionError(e);
         }
@@ -68,11 +73,13 @@ class EventObjectReaderTest {
         } catch (JsonProcessingException e) {
             throw new AssertionError(e);
         }
+        // What the metrics count an event (or its refusal) under, and what decides batch stamping.
+        ClientLibrary library = message.isObject() ? ClientLibrary.of(message.get("context")) : null;
         try {
             CollectedEvent event = parser.parse(message, EventType.TRACK, "web", RECEIVED, null);
-            return new Outcome(null, null, null, EventCodec.encode(event), asReceived);
+            return new Outcome(null, null, null, EventCodec.encode(event), asReceived, library);
         } catch (InvalidEventException e) {
-            return new Outcome(null, e.field(), e.reason(), null, asReceived);
+            return new Outcome(null, e.field(), e.reason(), null, asReceived, library);
         }
     }
 
@@ -136,7 +143,38 @@ class EventObjectReaderTest {
                 "\"timestamp\":\"2026-11-25T11:00:00Z\",\"context\":{\"library\":{\"name\":\"analytics-java\"}}",
                 "\"timestamp\":1700000000",
                 "\"context\":{\"a\":\"\\udc00\"},\"properties\":{}",
-                "\"integrations\":{\"All\":false},\"extra\":[1,{}],\"more\":1e5,\"neg\":-3")) {
+                "\"integrations\":{\"All\":false},\"extra\":[1,{}],\"more\":1e5,\"neg\":-3",
+                // contexts: passed on as bytes, with the library read on the way where it is an object of strings
+                "\"context\":{\"library\":{\"name\":\"analytics-java\",\"version\":\"3.5.4\"},\"ip\":\"1.2.3.4\"}",
+                "\"context\":{\"app\":{\"name\":\"App\",\"version\":\"2\"},\"os\":{\"name\":\"iOS\"},\"library\":{\"version\":\"1\"}}",
+                "\"context\":{\"library\":{\"meta\":{\"name\":\"inner\",\"x\":[{\"version\":\"v\"}]},\"name\":\"outer\"}}",
+                "\"context\":{\"library\":{\"name\":\" \",\"version\":\"\"}}",
+                "\"context\":{\"library\":{\"name\":\"" + "n".repeat(100) + "\",\"version\":\"" + "v".repeat(40) + "\"}}",
+                "\"context\":{\"library\":{\"name\":\"analytics-\\u006aava\",\"version\":\"\\u00e9\"},\"locale\":\"fr\"}",
+                "\"context\":{\"library\":{\"name\":7,\"version\":1.50}}",
+                "\"context\":{\"library\":{\"name\":null,\"version\":true}}",
+                "\"context\":{\"library\":{\"name\":{\"a\":1},\"version\":[\"1\"]}}",
+                "\"context\":{\"library\":\"analytics-java\"}",
+                "\"context\":{\"library\":[{\"name\":\"x\"}]}",
+                "\"context\":{\"library\":null}",
+                "\"context\":{\"library\":{}}",
+                "\"context\":{}",
+                "\"context\":{\"app\":{\"library\":{\"name\":\"deep\"}}}",
+                "\"context\":{\"library\":{\"name\":\"a\"},\"library\":{\"name\":\"b\"}}",
+                "\"context\":{\"library\":{\"name\":\"a\",\"name\":\"b\"}}",
+                "\"context\":{\"library\":{\"name\":\"\\ud83d\\ude00\"}}",
+                "\"context\":{\"library\":{\"name\":\"a\"}},\"context\":{\"library\":{\"name\":\"b\"}}",
+                "\"context\":{\"library\":{\"name\":\"a\",}}",
+                "\"context\":\"web\"",
+                "\"context\":[{\"library\":{\"name\":\"a\"}}]",
+                "\"context\":null",
+                // a library whose events are stamped at the batch's sending time: its name decides the event time
+                "\"timestamp\":\"2026-11-25T11:00:00Z\",\"sentAt\":\"2026-11-25T11:59:00Z\","
+                        + "\"context\":{\"device\":{\"id\":\"d\"},\"library\":{\"name\":\"analytics-kotlin\",\"version\":\"1.19.2\"}}",
+                "\"timestamp\":\"2026-11-25T11:00:00Z\",\"sentAt\":\"2026-11-25T11:59:00Z\","
+                        + "\"context\":{\"library\":{\"name\":\"analytics-\\u006botlin\"}}",
+                "\"timestamp\":\"2026-11-25T11:00:00Z\",\"sentAt\":\"2026-11-25T11:59:00Z\","
+                        + "\"context\":{\"library\":{\"name\":\"analytics-kotlin\",\"name\":\"other\"}}")) {
             events.add(event(rest));
         }
         events.add("{\"type\":\"track\"}".getBytes(StandardCharsets.UTF_8));
@@ -181,7 +219,8 @@ class EventObjectReaderTest {
                     && Objects.equals(tree.refusedField(), streamed.refusedField())
                     && Objects.equals(tree.refusedReason(), streamed.refusedReason())
                     && sameRecord(tree.record(), streamed.record())
-                    && sameJson(tree.asReceived(), streamed.asReceived());
+                    && sameJson(tree.asReceived(), streamed.asReceived())
+                    && Objects.equals(tree.library(), streamed.library());
             if (!same) {
                 differences.add(new String(json, StandardCharsets.ISO_8859_1) + "\n  tree:     " + tree.describe()
                         + "\n  streamed: " + streamed.describe());
@@ -268,5 +307,99 @@ class EventObjectReaderTest {
         assertEquals(second.getBytes(StandardCharsets.UTF_8).length, batch.elements().get(1).bytes());
         assertArrayEquals("{\"b\":[1,2]}".getBytes(StandardCharsets.UTF_8),
                 RawJsonObject.of(batch.elements().get(1).message().get("traits")).asUnquotedUTF8());
+    }
+
+    /**
+     * A batch's context fills what each event's own leaves out: an event context kept as bytes is read
+     * into a tree for that, and every event gets what a whole tree gives it, with the same library counted.
+     */
+    @Test
+    void aBatchsContextMergesIntoEventContextsKeptAsBytesAsIntoTrees() throws Exception {
+        IngestConfig config = WriteKeyAuthenticatorTest.config(Map.of("web", List.of("k")), new IngestConfig.Sdk() {
+            public Optional<String> apiHost() {
+                return Optional.empty();
+            }
+
+            public Optional<String> protocol() {
+                return Optional.empty();
+            }
+
+            public Duration settingsMaxAge() {
+                return Duration.ofMinutes(5);
+            }
+
+            public Duration tagMaxAge() {
+                return Duration.ofHours(1);
+            }
+
+            public int maxLibraries() {
+                return 100;
+            }
+        });
+        SimpleMeterRegistry bytesCounted = new SimpleMeterRegistry();
+        SimpleMeterRegistry treesCounted = new SimpleMeterRegistry();
+        IngestMetrics metrics = new IngestMetrics(bytesCounted, config);
+        EventNormalizer normalizer = new EventNormalizer(parser, metrics, mapper, config);
+        EventNormalizer treeNormalizer = new EventNormalizer(parser, new IngestMetrics(treesCounted, config), mapper, config);
+        String events = String.join(",",
+                HEAD + "\"context\":{\"library\":{\"name\":\"own\",\"version\":\"1\"},\"app\":{\"build\":\"7\"}}}",
+                HEAD + "\"properties\":{\"a\":1}}",
+                HEAD + "\"context\":{\"ip\":\"1.1.1.1\",\"app\":{\"name\":\"Own\"}}}",
+                HEAD + "\"context\":{\"library\":null}}",
+                HEAD + "\"context\":\"text\"}",
+                HEAD + "\"context\":{\"library\":{\"name\":\"analytics-kotlin\"}},\"timestamp\":\"2026-11-25T11:00:00Z\"}",
+                "{\"type\":\"track\",\"event\":\"No user\",\"context\":{\"library\":{\"name\":\"refused\"}}}",
+                // refused before the batch's context is merged in: its own context is still bytes then
+                "{\"userId\":\"u-1\",\"event\":\"No type\",\"context\":{\"library\":{\"name\":\"refused\"}}}");
+        List<String> bodies = List.of(
+                "{\"batch\":[" + events + "],\"sentAt\":\"2026-11-25T11:59:00Z\",\"context\":{\"library\":"
+                        + "{\"name\":\"batch\",\"version\":\"9\"},\"ip\":\"9.9.9.9\",\"app\":{\"name\":\"A\",\"build\":\"1\"}}}",
+                "{\"context\":{\"library\":{\"name\":\"analytics-kotlin\"},\"os\":{\"name\":\"Android\"}},\"batch\":[" + events + "]}",
+                "{\"batch\":[" + events + "],\"sentAt\":\"2026-11-25T11:59:00Z\"}");
+        for (String body : bodies) {
+            byte[] json = body.getBytes(StandardCharsets.UTF_8);
+            TrackingRequestReader.Batch streamed = new TrackingRequestReader(mapper).batch(json);
+            List<TrackingRequestReader.BatchElement> trees = new ArrayList<>();
+            JsonNode whole = mapper.readTree(json).get("batch");
+            for (int i = 0; i < whole.size(); i++) {
+                trees.add(new TrackingRequestReader.BatchElement(whole.get(i), streamed.elements().get(i).bytes()));
+            }
+            EventNormalizer.Envelope envelope = normalizer.envelope("web", streamed);
+            EventNormalizer.Normalized fromBytes = normalizer.batch("web", Channel.HTTP, streamed.elements(),
+                    envelope.defaults(), envelope.sentAt(), RECEIVED);
+            EventNormalizer.Normalized fromTrees = treeNormalizer.batch("web", Channel.HTTP, trees,
+                    EventNormalizer.BatchDefaults.of(streamed), envelope.sentAt(), RECEIVED);
+            // A context that is not an object is refused, with or without a batch context.
+            assertEquals(5, fromTrees.accepted().size(), body);
+            assertEquals(asStored(fromTrees.accepted()), asStored(fromBytes.accepted()), body);
+            assertEquals(fromTrees.rejected(), fromBytes.rejected(), body);
+            assertEquals(metrics.tally(fromTrees.accepted()), metrics.tally(fromBytes.accepted()), body);
+            assertEquals(3, fromBytes.refused().size(), body);
+            for (int i = 0; i < 3; i++) {
+                assertEquals(mapper.readTree(fromTrees.refused().get(i).value()),
+                        mapper.readTree(fromBytes.refused().get(i).value()), body);
+            }
+        }
+        // Refused events are counted under their own library, or the batch's where they name none.
+        assertEquals(counts(treesCounted), counts(bytesCounted));
+        assertEquals(6.0, counts(bytesCounted).get("tidemark.ingest.client.events [library=refused, outcome=rejected]"), counts(bytesCounted).toString());
+        // An event's own context was kept as bytes where no batch context had to be merged into it.
+        TrackingRequestReader.Batch plain = new TrackingRequestReader(mapper).batch(bodies.get(2).getBytes(StandardCharsets.UTF_8));
+        assertTrue(plain.elements().get(0).message().get("context") instanceof RawContext);
+        assertEquals(new ClientLibrary("own", "1"), ClientLibrary.of(plain.elements().get(0).message().get("context")));
+    }
+
+    private static List<CollectedEvent> asStored(List<CollectedEvent> events) {
+        return events.stream().map(event -> EventCodec.decode(EventCodec.encode(event))).toList();
+    }
+
+    private static Map<String, Double> counts(SimpleMeterRegistry registry) {
+        Map<String, Double> counts = new java.util.TreeMap<>();
+        registry.getMeters().stream().filter(meter -> meter instanceof io.micrometer.core.instrument.Counter)
+                .forEach(meter -> counts.merge(meter.getId().getName() + " " + meter.getId().getTags().stream()
+                        .filter(tag -> tag.getKey().equals("library") || tag.getKey().equals("outcome"))
+                        .map(tag -> tag.getKey() + "=" + tag.getValue()).toList(),
+                        ((io.micrometer.core.instrument.Counter) meter).count(), Double::sum));
+        return counts;
     }
 }
