@@ -5,11 +5,8 @@ import com.fasterxml.jackson.core.json.UTF8JsonGenerator;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.time.DateTimeException;
 import java.time.Instant;
-import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 
 /**
@@ -85,19 +82,37 @@ public final class Iso8601 {
         } else if (i == n - 6 && (s.charAt(i) == '+' || s.charAt(i) == '-') && s.charAt(i + 3) == ':') {
             int oh = digits(s, i + 1, 2);
             int om = digits(s, i + 4, 2);
-            if ((oh | om) < 0 || oh > 18 || om > 59) {
+            if ((oh | om) < 0 || oh > 18 || om > 59 || oh == 18 && om > 0) {
                 return null;
             }
             offsetSeconds = (s.charAt(i) == '-' ? -1 : 1) * (oh * 3600 + om * 60);
         } else {
             return null;
         }
-        try {
-            return Instant.ofEpochSecond(LocalDateTime.of(year, month, day, hour, minute, second)
-                    .toEpochSecond(ZoneOffset.ofTotalSeconds(offsetSeconds)), nanos);
-        } catch (DateTimeException outOfRange) {
+        if (month < 1 || month > 12 || day < 1 || day > lengthOfMonth(year, month) || hour > 23 || minute > 59
+                || second > 59) {
             return null;
         }
+        long epochSecond = epochDay(year, month, day) * SECONDS_PER_DAY + hour * 3600 + minute * 60 + second;
+        return Instant.ofEpochSecond(epochSecond - offsetSeconds, nanos);
+    }
+
+    private static int lengthOfMonth(int year, int month) {
+        return switch (month) {
+            case 2 -> year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28;
+            case 4, 6, 9, 11 -> 30;
+            default -> 31;
+        };
+    }
+
+    /** Days from 1970-01-01 to a valid date of years 0..9999: {@link #format(Instant, byte[])}'s arithmetic turned round. */
+    private static long epochDay(int year, int month, int day) {
+        int yearFromMarch = month <= 2 ? year - 1 : year;
+        long era = Math.floorDiv(yearFromMarch, 400);
+        int yearOfEra = (int) (yearFromMarch - era * 400);
+        int dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
+        int dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear;
+        return era * DAYS_PER_ERA + dayOfEra - DAYS_0000_03_01_TO_EPOCH;
     }
 
     private static int digits(String s, int from, int count) {

@@ -91,4 +91,29 @@ class Iso8601Test {
             }
         }
     }
+
+    @Test
+    void parsesAndRefusesRandomTextsExactlyAsOffsetDateTime() {
+        Random random = new Random(7);
+        for (int i = 0; i < 50_000; i++) {
+            String date = "%04d-%02d-%02d".formatted(random.nextInt(10_000), 1 + random.nextInt(13), 1 + random.nextInt(31));
+            String time = "T%02d:%02d:%02d".formatted(random.nextInt(25), random.nextInt(61), random.nextInt(61));
+            int fraction = random.nextInt(11);
+            String fractionText = fraction == 0 ? "" : "." + String.valueOf(random.nextLong(1_000_000_000_000L, 10_000_000_000_000L)).substring(0, fraction);
+            String offset = switch (random.nextInt(3)) {
+                case 0 -> "Z";
+                case 1 -> "%s%02d:%02d".formatted(random.nextBoolean() ? "+" : "-", random.nextInt(19), random.nextInt(60));
+                default -> "%s%02d:%02d".formatted(random.nextBoolean() ? "+" : "-", 18, random.nextInt(2) * 30);
+            };
+            String text = date + time + fractionText + offset;
+            Instant expected;
+            try {
+                expected = OffsetDateTime.parse(text).toInstant();
+            } catch (DateTimeParseException refused) {
+                assertThrows(DateTimeParseException.class, () -> Iso8601.parse(text), text);
+                continue;
+            }
+            assertEquals(expected, Iso8601.parse(text), text);
+        }
+    }
 }
