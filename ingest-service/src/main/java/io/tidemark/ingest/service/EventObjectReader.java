@@ -11,6 +11,9 @@ import com.fasterxml.jackson.databind.util.RawValue;
 import io.tidemark.event.RawJsonObject;
 
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -31,6 +34,7 @@ final class EventObjectReader {
 
     private static final Set<String> PASSED_ON_UNREAD = Set.of("properties", "traits");
     private static final String CONTEXT = "context";
+    private static final VarHandle WORDS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final ObjectMapper mapper;
     private final JsonNodeFactory nodes;
@@ -175,6 +179,11 @@ final class EventObjectReader {
     static boolean isStorableText(byte[] body, int from, int to) {
         int i = from;
         while (i < to) {
+            if (i + Long.BYTES <= to && isPlainAscii((long) WORDS.get(body, i))) {
+                // Most of a part is ASCII without escapes: eight bytes at a time.
+                i += Long.BYTES;
+                continue;
+            }
             int b = body[i] & 0xFF;
             if (b < 0x80) {
                 if (b == '\\') {
@@ -217,6 +226,13 @@ final class EventObjectReader {
             i += length;
         }
         return true;
+    }
+
+    /** Whether eight bytes are all ASCII and none is a backslash (a zero byte of the word xor backslashes). */
+    private static boolean isPlainAscii(long word) {
+        long backslashesZeroed = word ^ 0x5C5C5C5C5C5C5C5CL;
+        long hasZeroByte = (backslashesZeroed - 0x0101010101010101L) & ~backslashesZeroed & 0x8080808080808080L;
+        return (word & 0x8080808080808080L) == 0 && hasZeroByte == 0;
     }
 
     private static boolean isSurrogateSecondDigit(byte digit) {

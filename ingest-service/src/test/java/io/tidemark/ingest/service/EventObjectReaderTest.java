@@ -282,6 +282,25 @@ class EventObjectReaderTest {
         assertFalse(storable(0xE2, 0x82));
         assertFalse(storable(0xE2, 0x28, 0xA1));
         assertFalse(storable(0x80));
+        // The same, at every offset within and across the eight-byte words the check reads at once.
+        for (int padding = 0; padding < 17; padding++) {
+            String ascii = "a".repeat(padding);
+            assertTrue(storable("\"" + ascii + "\\u00e9" + ascii + "é\""), ascii);
+            assertFalse(storable("\"" + ascii + "\\ud800" + ascii + "\""), ascii);
+            assertTrue(storable("\"" + ascii + "\\\\ud800" + ascii + "\""), ascii);
+            assertFalse(storable(padded(padding, 0xED, 0xA0, 0x80)), ascii);
+            assertFalse(storable(padded(padding, 0xC0, 0x80)), ascii);
+            assertTrue(storable(padded(padding, 0xF0, 0x9F, 0x98, 0x80)), ascii);
+            assertFalse(storable(padded(padding, 0xE2, 0x82)), ascii);
+        }
+    }
+
+    /** Raw bytes after {@code padding} ASCII letters and before as many again. */
+    private static int[] padded(int padding, int... raw) {
+        int[] bytes = new int[2 * padding + raw.length];
+        java.util.Arrays.fill(bytes, 'a');
+        System.arraycopy(raw, 0, bytes, padding, raw.length);
+        return bytes;
     }
 
     private static boolean storable(String json) {
