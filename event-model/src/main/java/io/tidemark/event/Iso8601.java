@@ -159,7 +159,7 @@ public final class Iso8601 {
      * Writes {@link Instant#toString()} as ASCII into {@code out} (at least {@link #MAX_FORMATTED} long) and
      * returns its length, or -1 for years outside 0..9999. The date comes from days since the epoch by integer
      * arithmetic (the proleptic Gregorian calendar in 400-year eras, as {@code java.time} counts) and two
-     * digits at a time from a table: several instants an event made this a tenth of ingest's CPU (issue #20).
+     * digits at a time from a table: an event's four instants took 7 % of ingest's CPU (issue #20).
      */
     public static int format(Instant instant, byte[] out) {
         long second = instant.getEpochSecond();

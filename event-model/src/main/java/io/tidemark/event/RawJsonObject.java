@@ -13,10 +13,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * A JSON object kept as the UTF-8 bytes it arrived in, for a free-form part (properties, traits) that
- * ingest checks but never reads: building it into a tree and writing the tree out again was a fifth of
- * ingest's CPU (issue #20). Whoever makes one vouches that the bytes are one well-formed JSON object
- * with no text a UTF-8 store refuses. It is written out as it is, by {@link EventCodec} and by any
+ * A JSON object kept as the UTF-8 bytes it arrived in, for a free-form part (properties, traits, and the
+ * context, of which ingest reads only the library) that ingest checks but passes on: building it into a
+ * tree and writing the tree out again was a fifth of ingest's CPU (issue #20). Whoever makes one vouches
+ * that the bytes are one well-formed JSON object with no text a UTF-8 store refuses. It is written out as it is, by {@link EventCodec} and by any
  * Jackson generator ({@link RawValue}).
  */
 public final class RawJsonObject implements SerializableString {
