@@ -160,7 +160,7 @@ public class EventNormalizer {
     private void mergeDefaults(ObjectNode message, ObjectNode defaults) {
         defaults.fields().forEachRemaining(field -> {
             JsonNode own = message.get(field.getKey());
-            RawJsonObject raw = own == null ? null : RawJsonObject.of(own);
+            RawJsonObject raw = RawJsonObject.of(own);
             if (raw != null) {
                 // Kept as bytes when it was read (EventObjectReader); filling it in needs its tree.
                 own = tree(raw);

@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.node.POJONode;
-import com.fasterxml.jackson.databind.util.RawValue;
 import io.tidemark.event.RawJsonObject;
 
 import java.io.IOException;
@@ -84,9 +82,10 @@ final class EventObjectReader {
         if (skipped.needsTree || !isStorableText(body, from, to)) {
             return mapper.readTree(body, from, to - from);
         }
-        RawValue bytes = RawJsonObject.value(body, from, to - from);
-        return isContext ? new RawContext(bytes, ClientLibrary.of(skipped.libraryName, skipped.libraryVersion))
-                : new POJONode(bytes);
+        return isContext
+                ? new RawContext(RawJsonObject.value(body, from, to - from),
+                        ClientLibrary.of(skipped.libraryName, skipped.libraryVersion))
+                : RawJsonObject.node(body, from, to - from);
     }
 
     /** What reading past an object found. */
