@@ -15,9 +15,10 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The baseline: a plain DataStax-driver program writing the same rows into the same table, async
- * inserts with at most {@code concurrency} in flight. No ledger, no Kafka, no dedup.
+ * inserts with at most {@code concurrency} in flight. No ledger, no Kafka, no dedup. One session for
+ * all its rounds, warmed once, as dedup's is.
  */
-final class DriverBaseline {
+final class DriverBaseline implements AutoCloseable {
 
     // The same statement dedup-service writes (EventIndexRepository), TTL included.
     private static final String INSERT = "INSERT INTO tidemark.events_by_day (source, event_date, bucket, "
@@ -26,30 +27,42 @@ final class DriverBaseline {
             + "USING TTL ?";
     private static final int TTL_SECONDS = (int) Duration.ofDays(400).toSeconds();
 
-    private DriverBaseline() {
+    private final CqlSession session;
+    private final PreparedStatement insert;
+    private final int concurrency;
+
+    private DriverBaseline(CqlSession session, int concurrency) {
+        this.session = session;
+        this.insert = session.prepare(INSERT);
+        this.concurrency = concurrency;
     }
 
     /**
-     * Rows per second for writing all {@code events}, after writing {@code warmUp} (other rows) to warm the
-     * connection pool and the JIT, as dedup is warmed before its clock starts.
+     * A session that has written {@code warmUp} (rows of their own) to warm the connection pool and the
+     * JIT before any round is timed.
      */
-    static double rowsPerSecond(String contact, List<CollectedEvent> warmUp, List<CollectedEvent> events,
-            int concurrency) throws Exception {
+    static DriverBaseline warmed(String contact, List<CollectedEvent> warmUp, int concurrency) throws Exception {
         String[] hostPort = contact.split(":");
-        try (CqlSession session = CqlSession.builder()
+        DriverBaseline baseline = new DriverBaseline(CqlSession.builder()
                 .addContactPoint(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])))
-                .withLocalDatacenter("datacenter1").build()) {
-            PreparedStatement insert = session.prepare(INSERT);
-            write(session, insert, warmUp, concurrency);
-            long start = System.nanoTime();
-            write(session, insert, events, concurrency);
-            double seconds = (System.nanoTime() - start) / 1e9;
-            return events.size() / seconds;
+                .withLocalDatacenter("datacenter1").build(), concurrency);
+        try {
+            baseline.write(warmUp);
+        } catch (Exception | Error e) {
+            baseline.close();
+            throw e;
         }
+        return baseline;
     }
 
-    private static void write(CqlSession session, PreparedStatement insert, List<CollectedEvent> events,
-            int concurrency) throws Exception {
+    /** Rows per second for writing all {@code events}. */
+    double rowsPerSecond(List<CollectedEvent> events) throws Exception {
+        long start = System.nanoTime();
+        write(events);
+        return events.size() / ((System.nanoTime() - start) / 1e9);
+    }
+
+    private void write(List<CollectedEvent> events) throws Exception {
         Semaphore inFlight = new Semaphore(concurrency);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         for (CollectedEvent e : events) {
@@ -80,5 +93,10 @@ final class DriverBaseline {
         if (failure.get() != null) {
             throw new IllegalStateException("baseline insert failed", failure.get());
         }
+    }
+
+    @Override
+    public void close() {
+        session.close();
     }
 }
