@@ -47,8 +47,11 @@ public final class Iso8601 {
         return fast != null ? fast : OffsetDateTime.parse(text).toInstant();
     }
 
-    /** {@code yyyy-MM-ddTHH:mm:ss[.f{1,9}](Z|±HH:mm)}, or null for any other shape or an invalid value. */
-    private static Instant parseCommon(String s) {
+    /**
+     * {@code yyyy-MM-ddTHH:mm:ss[.f{1,9}](Z|±HH:mm)}, or null for any other shape or an invalid value: a
+     * caller whose own parser differs elsewhere (leap seconds, lenient forms) falls back to it on null.
+     */
+    static Instant parseCommon(String s) {
         int n = s.length();
         if (n < 20 || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != 'T' || s.charAt(13) != ':'
                 || s.charAt(16) != ':') {

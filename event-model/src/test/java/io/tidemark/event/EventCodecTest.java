@@ -127,4 +127,53 @@ class EventCodecTest {
             assertEquals(event, EventCodec.decode(json.getBytes(StandardCharsets.UTF_8)));
         }
     }
+
+    /**
+     * Decoding reads the common instant shape by hand: every text, common or not, must decode to what
+     * Jackson's own Instant deserializer makes of it, or be refused where that refuses it.
+     */
+    @Test
+    void instantsDecodeExactlyAsJacksonsOwnDeserializerDecodesThem() throws Exception {
+        ObjectMapper jackson = new ObjectMapper().registerModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule())
+                .disable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+        com.fasterxml.jackson.databind.node.ObjectNode record =
+                (com.fasterxml.jackson.databind.node.ObjectNode) jackson.readTree(EventCodec.encode(sample()));
+        JsonNodeFactory nodes = JsonNodeFactory.instance;
+        java.util.List<com.fasterxml.jackson.databind.JsonNode> values = new java.util.ArrayList<>(java.util.List.of(
+                nodes.numberNode(1_700_000_000L), nodes.numberNode(1_700_000_000.25), nodes.nullNode(), nodes.booleanNode(true)));
+        for (String text : java.util.List.of("2026-11-20T10:15:30Z", "2026-11-20T10:15:30.5Z", "2026-11-20T10:15:30.123456789Z",
+                "2026-11-20T10:15:30.1234567890Z", "2026-11-20T10:15:30+01:00", "2026-11-20T10:15:30-18:00",
+                "2026-11-20T10:15:30+18:30", "2026-11-20T10:15:30+0100", "2026-11-20T10:15:30+01", "2026-11-20t10:15:30z",
+                "2026-11-20T23:59:60Z", "2026-11-20T24:00:00Z", "2026-02-29T00:00:00Z", "2024-02-29T00:00:00Z",
+                "0000-01-01T00:00:00Z", "9999-12-31T23:59:59.999999999Z", "+10000-01-01T00:00:00Z", "-0001-01-01T00:00:00Z",
+                " 2026-11-20T10:15:30Z ", "", "1700000000", "1700000000.5", "2026-11-20T10:15Z", "2026-11-20", "now",
+                "2026-11-20T10:15:30.Z", "٢٠٢٦-11-20T10:15:30Z")) {
+            values.add(nodes.textNode(text));
+        }
+        java.util.Random random = new java.util.Random(11);
+        for (int i = 0; i < 5_000; i++) {
+            String fraction = random.nextInt(3) == 0 ? "" : "." + "123456789012".substring(0, 1 + random.nextInt(11));
+            String offset = switch (random.nextInt(3)) {
+                case 0 -> "Z";
+                case 1 -> "%s%02d:%02d".formatted(random.nextBoolean() ? "+" : "-", random.nextInt(20), random.nextInt(61));
+                default -> "";
+            };
+            values.add(nodes.textNode("%04d-%02d-%02dT%02d:%02d:%02d".formatted(random.nextInt(10_000), random.nextInt(14),
+                    random.nextInt(33), random.nextInt(25), random.nextInt(61), random.nextInt(62)) + fraction + offset));
+        }
+        for (com.fasterxml.jackson.databind.JsonNode value : values) {
+            byte[] bytes = jackson.writeValueAsBytes(record.deepCopy().set("timestamp", value));
+            Instant expected;
+            try {
+                expected = jackson.readValue(bytes, CollectedEvent.class).timestamp();
+            } catch (Exception refused) {
+                expected = null;
+            }
+            if (expected == null) {
+                assertThrows(UndecodableEventException.class, () -> EventCodec.decode(bytes), value.toString());
+            } else {
+                assertEquals(expected, EventCodec.decode(bytes).timestamp(), value.toString());
+            }
+        }
+    }
 }
