@@ -1,12 +1,19 @@
 package io.tidemark.event;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import org.junit.jupiter.api.Test;
 
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -134,14 +141,13 @@ class EventCodecTest {
      */
     @Test
     void instantsDecodeExactlyAsJacksonsOwnDeserializerDecodesThem() throws Exception {
-        ObjectMapper jackson = new ObjectMapper().registerModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule())
-                .disable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-        com.fasterxml.jackson.databind.node.ObjectNode record =
-                (com.fasterxml.jackson.databind.node.ObjectNode) jackson.readTree(EventCodec.encode(sample()));
+        ObjectMapper jackson = new ObjectMapper().registerModule(new JavaTimeModule())
+                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+        ObjectNode record = (ObjectNode) jackson.readTree(EventCodec.encode(sample()));
         JsonNodeFactory nodes = JsonNodeFactory.instance;
-        java.util.List<com.fasterxml.jackson.databind.JsonNode> values = new java.util.ArrayList<>(java.util.List.of(
+        List<JsonNode> values = new ArrayList<>(List.of(
                 nodes.numberNode(1_700_000_000L), nodes.numberNode(1_700_000_000.25), nodes.nullNode(), nodes.booleanNode(true)));
-        for (String text : java.util.List.of("2026-11-20T10:15:30Z", "2026-11-20T10:15:30.5Z", "2026-11-20T10:15:30.123456789Z",
+        for (String text : List.of("2026-11-20T10:15:30Z", "2026-11-20T10:15:30.5Z", "2026-11-20T10:15:30.123456789Z",
                 "2026-11-20T10:15:30.1234567890Z", "2026-11-20T10:15:30+01:00", "2026-11-20T10:15:30-18:00",
                 "2026-11-20T10:15:30+18:30", "2026-11-20T10:15:30+0100", "2026-11-20T10:15:30+01", "2026-11-20t10:15:30z",
                 "2026-11-20T23:59:60Z", "2026-11-20T24:00:00Z", "2026-02-29T00:00:00Z", "2024-02-29T00:00:00Z",
@@ -150,7 +156,7 @@ class EventCodecTest {
                 "2026-11-20T10:15:30.Z", "٢٠٢٦-11-20T10:15:30Z")) {
             values.add(nodes.textNode(text));
         }
-        java.util.Random random = new java.util.Random(11);
+        Random random = new Random(11);
         for (int i = 0; i < 5_000; i++) {
             String fraction = random.nextInt(3) == 0 ? "" : "." + "123456789012".substring(0, 1 + random.nextInt(11));
             String offset = switch (random.nextInt(3)) {
@@ -161,7 +167,7 @@ class EventCodecTest {
             values.add(nodes.textNode("%04d-%02d-%02dT%02d:%02d:%02d".formatted(random.nextInt(10_000), random.nextInt(14),
                     random.nextInt(33), random.nextInt(25), random.nextInt(61), random.nextInt(62)) + fraction + offset));
         }
-        for (com.fasterxml.jackson.databind.JsonNode value : values) {
+        for (JsonNode value : values) {
             byte[] bytes = jackson.writeValueAsBytes(record.deepCopy().set("timestamp", value));
             Instant expected;
             try {

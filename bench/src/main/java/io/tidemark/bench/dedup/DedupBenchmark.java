@@ -34,8 +34,8 @@ import java.util.function.LongSupplier;
 /**
  * dedup-service draining the raw topic (rounds of 0% copies, then one of 30% copies, each range written at
  * once), each 0% round after a round of a plain DataStax-driver program writing the same rows into the same
- * table with async inserts at bounded concurrency; dedup's RSS; and the end-to-end latency from ingest's acknowledgement to the row
- * being stored, at half of dedup's measured maximum rate.
+ * table with async inserts at bounded concurrency; dedup's RSS; and the end-to-end latency from ingest's
+ * acknowledgement to the row being stored, at half of dedup's measured maximum rate.
  */
 public final class DedupBenchmark implements Benchmark {
 
