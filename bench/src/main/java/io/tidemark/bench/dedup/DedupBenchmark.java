@@ -1,9 +1,8 @@
 package io.tidemark.bench.dedup;
 
 import com.datastax.oss.driver.api.core.CqlSession;
-import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
-import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import io.tidemark.bench.BenchContext;
+import io.tidemark.bench.CassandraSessions;
 import io.tidemark.bench.Benchmark;
 import io.tidemark.bench.Figure;
 import io.tidemark.event.CollectedEvent;
@@ -19,7 +18,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -213,13 +211,7 @@ public final class DedupBenchmark implements Benchmark {
     private static long rows(String contact, String source, List<CollectedEvent> events) {
         Set<LocalDate> days = new TreeSet<>();
         events.forEach(e -> days.add(EventIndexLayout.eventDay(e.timestamp())));
-        String[] hostPort = contact.split(":");
-        try (CqlSession session = CqlSession.builder()
-                .addContactPoint(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])))
-                .withLocalDatacenter("datacenter1")
-                .withConfigLoader(DriverConfigLoader.programmaticBuilder()
-                        .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(30)).build())
-                .build()) {
+        try (CqlSession session = CassandraSessions.open(contact, Duration.ofSeconds(30))) {
             long count = 0;
             for (LocalDate day : days) {
                 int buckets = IndexBuckets.toRead(session, source, day);

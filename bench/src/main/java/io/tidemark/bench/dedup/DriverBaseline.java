@@ -3,11 +3,11 @@ package io.tidemark.bench.dedup;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.BoundStatementBuilder;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import io.tidemark.bench.CassandraSessions;
 import io.tidemark.event.CollectedEvent;
 import io.tidemark.event.EventCodec;
 import io.tidemark.event.EventIndexLayout;
 
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Semaphore;
@@ -42,17 +42,15 @@ final class DriverBaseline implements AutoCloseable {
      * JIT before any round is timed.
      */
     static DriverBaseline warmed(String contact, List<CollectedEvent> warmUp, int concurrency) throws Exception {
-        String[] hostPort = contact.split(":");
-        DriverBaseline baseline = new DriverBaseline(CqlSession.builder()
-                .addContactPoint(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])))
-                .withLocalDatacenter("datacenter1").build(), concurrency);
+        CqlSession session = CassandraSessions.open(contact);
         try {
+            DriverBaseline baseline = new DriverBaseline(session, concurrency);
             baseline.write(warmUp);
+            return baseline;
         } catch (Exception | Error e) {
-            baseline.close();
+            session.close();
             throw e;
         }
-        return baseline;
     }
 
     /** Rows per second for writing all {@code events}. */

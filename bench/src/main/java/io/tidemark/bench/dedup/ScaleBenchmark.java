@@ -6,6 +6,7 @@ import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tidemark.bench.BenchContext;
+import io.tidemark.bench.CassandraSessions;
 import io.tidemark.bench.Benchmark;
 import io.tidemark.bench.Figure;
 import io.tidemark.event.EventIndexLayout;
@@ -14,7 +15,6 @@ import io.tidemark.testsupport.ServiceProcess;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -97,8 +97,7 @@ public final class ScaleBenchmark implements Benchmark {
     }
 
     private static CqlSession session(PrivateStack stack) {
-        return CqlSession.builder().addContactPoint(new InetSocketAddress("127.0.0.1", stack.cassandraPort()))
-                .withLocalDatacenter("datacenter1").build();
+        return CassandraSessions.open("127.0.0.1:" + stack.cassandraPort());
     }
 
     private static void report(BenchContext ctx, CqlSession cql, String source, LocalDate day, int events, double rate,

@@ -8,13 +8,13 @@ import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tidemark.bench.BenchContext;
+import io.tidemark.bench.CassandraSessions;
 import io.tidemark.bench.Benchmark;
 import io.tidemark.bench.Figure;
 import io.tidemark.event.EventIndexLayout;
 
 import io.tidemark.testsupport.Trees;
 
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -252,18 +252,9 @@ public class MartBenchmark implements Benchmark {
                 RETENTION_WEEKS);
     }
 
-    /**
-     * The driver's 2 s request timeout fails the load on a busy shared machine (64 batches of 40 rows
-     * in flight); the writes are idempotent upserts, so waiting longer changes no figure but the load rate.
-     */
+    /** Loads and counts wait up to a minute a request (CassandraSessions): 64 batches of 40 rows are in flight. */
     static CqlSession session(String[] contact) {
-        return CqlSession.builder()
-                .addContactPoint(new InetSocketAddress(contact[0], Integer.parseInt(contact[1])))
-                .withLocalDatacenter("datacenter1")
-                .withConfigLoader(com.datastax.oss.driver.api.core.config.DriverConfigLoader.programmaticBuilder()
-                        .withDuration(com.datastax.oss.driver.api.core.config.DefaultDriverOption.REQUEST_TIMEOUT,
-                                Duration.ofSeconds(60)).build())
-                .build();
+        return CassandraSessions.open(String.join(":", contact), Duration.ofSeconds(60));
     }
 
     /** Removes the generated source from Cassandra, so a local stack's mart does not export it later. */
