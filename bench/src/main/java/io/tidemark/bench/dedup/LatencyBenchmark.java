@@ -88,6 +88,10 @@ public final class LatencyBenchmark implements Benchmark {
                         standalone * PATH_WARM_UP_FRACTION, warm.sent(), warm.acked(), warm.stored());
                 ProcessCpu cpu = ProcessCpu.of(ingest, dedup);
                 double best = 0;
+                // The curve is not monotonic on a shared machine (a step can miss and the next pass), so the figure
+                // is also given by the stricter reading: the highest rate up to which every step passed.
+                double everyStepBelow = 0;
+                boolean allPassed = true;
                 for (double fraction : fractions) {
                     double rate = Math.max(10, standalone * fraction);
                     ServiceHistogram ackedBefore = ServiceHistogram.read(ingest, ServiceHistogram.INGEST_ACK);
@@ -121,6 +125,9 @@ public final class LatencyBenchmark implements Benchmark {
                             "ms", null));
                     if (complete && result.p99Millis() < P99_LIMIT_MILLIS) {
                         best = rate;
+                        everyStepBelow = allPassed ? rate : everyStepBelow;
+                    } else {
+                        allPassed = false;
                     }
                     if (!complete || result.p99Millis() > SATURATED_MILLIS) {
                         System.out.println("  latency: saturated; no higher step");
@@ -129,6 +136,8 @@ public final class LatencyBenchmark implements Benchmark {
                 }
                 ctx.report(new Figure(AREA, "highest rate with p99 < 500 ms", best, "events/s",
                         "dedup standalone rows/s", standalone, "ratio >= 0.5"));
+                ctx.report(new Figure(AREA, "highest rate with p99 < 500 ms there and at every step below",
+                        everyStepBelow, "events/s", "dedup standalone rows/s", standalone, "ratio >= 0.5"));
                 ctx.report(Figure.alone(AREA, "ingest RSS after the ramp", ingest.rssKb() / 1024d, "MB", null));
                 ctx.report(Figure.alone(AREA, "dedup RSS after the ramp", dedup.rssKb() / 1024d, "MB", null));
             }
