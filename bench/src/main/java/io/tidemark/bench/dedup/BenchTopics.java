@@ -2,10 +2,15 @@ package io.tidemark.bench.dedup;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -34,7 +39,34 @@ public final class BenchTopics implements AutoCloseable {
         BenchTopics topics = new BenchTopics(admin, area);
         admin.createTopics(List.of(new NewTopic(topics.raw, PARTITIONS, (short) 1),
                 new NewTopic(topics.clean, PARTITIONS, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        topics.awaitLeaders();
         return topics;
+    }
+
+    /**
+     * Waits until the broker answers for every partition: the controller acknowledges a new topic before the
+     * broker has its metadata, and a full run (2026-12-04 14:48) lost its dedup figures to the offsets asked
+     * for at once ({@code UnknownTopicOrPartitionException}).
+     */
+    private void awaitLeaders() throws Exception {
+        Map<TopicPartition, OffsetSpec> every = new HashMap<>();
+        for (String topic : List.of(raw, clean)) {
+            for (int p = 0; p < PARTITIONS; p++) {
+                every.put(new TopicPartition(topic, p), OffsetSpec.latest());
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                admin.listOffsets(every).all().get(30, TimeUnit.SECONDS);
+                return;
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof RetriableException) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(100);
+            }
+        }
     }
 
     /** What points a dedup at these topics, committing often so that a drain is seen soon after it ends. */
