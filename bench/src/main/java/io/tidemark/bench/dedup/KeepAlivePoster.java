@@ -120,12 +120,17 @@ final class KeepAlivePoster implements AutoCloseable {
         }
     }
 
-    /** Sends what was queued before, then closes every connection. */
+    /**
+     * Drops what is still queued (the caller has stopped waiting for answers), lets each sender finish its
+     * request in hand (within the timeout) and closes every connection.
+     */
     @Override
     public void close() throws InterruptedException {
+        queue.clear();
         workers.forEach(w -> queue.add(STOP));
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis + 5_000L);
         for (Thread worker : workers) {
-            worker.join(TimeUnit.SECONDS.toMillis(60));
+            worker.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
         }
     }
 
