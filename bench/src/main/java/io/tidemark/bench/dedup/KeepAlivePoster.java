@@ -17,7 +17,6 @@ import java.util.Locale;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.IntConsumer;
 
 /**
  * The latency probe's sender: HTTP/1.1 POSTs of JSON over a few kept-alive connections, each with one
@@ -74,24 +73,18 @@ final class KeepAlivePoster implements AutoCloseable {
             for (Request request = queue.take(); request != STOP; request = queue.take()) {
                 // A kept-alive connection the server closed meanwhile fails before any answer: one new connection
                 // is tried. Sending a batch twice is what SDKs do on such an error; dedup drops the second copy.
-                boolean reused = connection != null;
-                try {
-                    connection = connection != null ? connection : new Connection(address, timeoutMillis);
-                    answer(request, connection.exchange(head, request.body()));
-                } catch (IOException first) {
-                    close(connection);
-                    connection = null;
-                    if (!reused) {
-                        request.answer().answered(0, first);
-                        continue;
-                    }
+                for (boolean retry = connection != null; ; retry = false) {
                     try {
-                        connection = new Connection(address, timeoutMillis);
-                        answer(request, connection.exchange(head, request.body()));
-                    } catch (IOException second) {
+                        connection = connection != null ? connection : new Connection(address, timeoutMillis);
+                        request.answer().answered(connection.exchange(head, request.body()), null);
+                        break;
+                    } catch (IOException failure) {
                         close(connection);
                         connection = null;
-                        request.answer().answered(0, second);
+                        if (!retry) {
+                            request.answer().answered(0, failure);
+                            break;
+                        }
                     }
                 }
                 if (connection != null && !connection.keepAlive) {
@@ -104,10 +97,6 @@ final class KeepAlivePoster implements AutoCloseable {
         } finally {
             close(connection);
         }
-    }
-
-    private static void answer(Request request, int status) {
-        request.answer().answered(status, null);
     }
 
     private static void close(Connection connection) {
