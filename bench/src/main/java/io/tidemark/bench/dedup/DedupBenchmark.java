@@ -2,8 +2,8 @@ package io.tidemark.bench.dedup;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import io.tidemark.bench.BenchContext;
-import io.tidemark.bench.CassandraSessions;
 import io.tidemark.bench.Benchmark;
+import io.tidemark.bench.CassandraSessions;
 import io.tidemark.bench.Figure;
 import io.tidemark.event.CollectedEvent;
 import io.tidemark.event.EventCodec;

@@ -54,8 +54,7 @@ final class LateSlices {
     static void run(BenchContext ctx, Path root, int rows, double bytesPerRow) throws Exception {
         String source = "bench-late-" + UUID.randomUUID().toString().substring(0, 8);
         LocalDate day = LocalDate.now(ZoneOffset.UTC).minusDays(200);
-        String[] contact = ctx.cassandraContact().split(":");
-        try (CqlSession cql = MartBenchmark.session(contact)) {
+        try (CqlSession cql = MartBenchmark.session(ctx)) {
             try {
                 write(cql, source, day, rows);
                 long target = Math.max(64 * 1024, (long) (rows * bytesPerRow / SLICES));

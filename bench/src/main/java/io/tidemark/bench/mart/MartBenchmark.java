@@ -8,8 +8,8 @@ import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tidemark.bench.BenchContext;
-import io.tidemark.bench.CassandraSessions;
 import io.tidemark.bench.Benchmark;
+import io.tidemark.bench.CassandraSessions;
 import io.tidemark.bench.Figure;
 import io.tidemark.event.EventIndexLayout;
 
@@ -200,7 +200,7 @@ public class MartBenchmark implements Benchmark {
      * The export ledger is cleared first, so every day is exported again from the same Cassandra rows.
      */
     private static double exportInOneLane(BenchContext ctx, String source, Path root, long rows) throws Exception {
-        try (CqlSession cql = session(ctx.cassandraContact().split(":"))) {
+        try (CqlSession cql = session(ctx)) {
             cql.execute(com.datastax.oss.driver.api.core.cql.SimpleStatement.newInstance(
                     "DELETE FROM tidemark.exported_days WHERE source = ?", source));
         }
@@ -253,14 +253,13 @@ public class MartBenchmark implements Benchmark {
     }
 
     /** Loads and counts wait up to a minute a request (CassandraSessions): 64 batches of 40 rows are in flight. */
-    static CqlSession session(String[] contact) {
-        return CassandraSessions.open(String.join(":", contact), Duration.ofSeconds(60));
+    static CqlSession session(BenchContext ctx) {
+        return CassandraSessions.open(ctx.cassandraContact(), Duration.ofSeconds(60));
     }
 
     /** Removes the generated source from Cassandra, so a local stack's mart does not export it later. */
     private static void forget(BenchContext ctx, String source, LocalDate first) {
-        String[] contact = ctx.cassandraContact().split(":");
-        try (CqlSession cql = session(contact)) {
+        try (CqlSession cql = session(ctx)) {
             PreparedStatement day = cql.prepare("DELETE FROM tidemark.events_by_day WHERE source = ? AND event_date = ? "
                     + "AND bucket = ?");
             PreparedStatement revisions = cql.prepare("DELETE FROM tidemark.mart_revisions WHERE source = ? AND event_date = ?");
@@ -296,7 +295,6 @@ public class MartBenchmark implements Benchmark {
      */
     private static Generated generate(BenchContext ctx, String source, LocalDate first, int events, int users)
             throws Exception {
-        String[] contact = ctx.cassandraContact().split(":");
         Random random = new Random(42);
         Instant now = Instant.now();
         long written = 0;
@@ -304,7 +302,7 @@ public class MartBenchmark implements Benchmark {
         long[] perDay = new long[DAYS];
         long[][] delays = new long[DAYS][ArrivalDelays.BUCKETS.length];
         Map<String, Long> plans = new java.util.HashMap<>();
-        try (CqlSession cql = session(contact)) {
+        try (CqlSession cql = session(ctx)) {
             PreparedStatement insert = cql.prepare("INSERT INTO tidemark.events_by_day (source, event_date, bucket, "
                     + "event_time, message_id, type, event, user_id, properties, received_at) "
                     + "VALUES (?, ?, ?, ?, ?, 'track', ?, ?, ?, ?)");
