@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
@@ -40,6 +41,11 @@ public final class EventCodec {
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .setSerializationInclusion(JsonInclude.Include.NON_NULL);
+
+    /** As {@link #MAPPER}'s reader, with free-form objects kept as the record's bytes ({@link #decodeKeepingObjects}). */
+    private static final ObjectReader KEEPING_OBJECTS = MAPPER.copy()
+            .registerModule(new SimpleModule("tidemark-raw-objects").addDeserializer(JsonNode.class, new RawObjectDeserializer()))
+            .readerFor(CollectedEvent.class);
 
     private static final ThreadLocal<Encoder> ENCODERS = ThreadLocal.withInitial(Encoder::new);
 
@@ -269,12 +275,29 @@ public final class EventCodec {
 
     /** Decodes a record value; throws {@link UndecodableEventException} naming what is wrong. */
     public static CollectedEvent decode(byte[] value) {
+        return decode(value, false);
+    }
+
+    /**
+     * As {@link #decode}, refusing exactly the same records, but with the objects among properties,
+     * traits, context and integrations kept as their bytes in {@code value} ({@link RawJsonObject} nodes)
+     * instead of trees: for a reader that stores or forwards them without looking inside. Building the
+     * trees and writing them out again as text was most of what dedup allocated per record (issue #20).
+     * The nodes share {@code value}, which must not change while the event is in use; {@link #toJsonText}
+     * writes either kind of node, and {@link RawJsonObject#utf8()} gives a kept object's bytes.
+     */
+    public static CollectedEvent decodeKeepingObjects(byte[] value) {
+        return decode(value, true);
+    }
+
+    private static CollectedEvent decode(byte[] value, boolean keepingObjects) {
         if (value == null || value.length == 0) {
             throw new UndecodableEventException("empty record value");
         }
         CollectedEvent event;
         try {
-            event = MAPPER.readValue(value, CollectedEvent.class);
+            event = keepingObjects ? KEEPING_OBJECTS.withAttribute(RawObjectDeserializer.RECORD, value).readValue(value)
+                    : MAPPER.readValue(value, CollectedEvent.class);
         } catch (IOException | IllegalArgumentException e) {
             throw new UndecodableEventException("not a Tidemark event: " + e.getMessage());
         }

@@ -50,6 +50,11 @@ public final class RawJsonObject implements SerializableString {
                 && raw.rawValue() instanceof RawJsonObject object ? object : null;
     }
 
+    /** The object's UTF-8 bytes, shared, not copied, and read-only. */
+    public ByteBuffer utf8() {
+        return ByteBuffer.wrap(source, offset, length).slice().asReadOnlyBuffer();
+    }
+
     @Override
     public String getValue() {
         return new String(source, offset, length, StandardCharsets.UTF_8);

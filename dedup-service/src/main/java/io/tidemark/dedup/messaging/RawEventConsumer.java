@@ -153,7 +153,7 @@ public class RawEventConsumer {
         List<Uni<Void>> parked = new ArrayList<>();
         for (KafkaRecord<String, byte[]> record : records) {
             try {
-                deliveries.add(new Delivery(EventCodec.decode(record.getPayload()), record.getPayload(),
+                deliveries.add(new Delivery(EventCodec.decodeKeepingObjects(record.getPayload()), record.getPayload(),
                         record.getPartition(), offset(record)));
             } catch (UndecodableEventException e) {
                 parked.add(park(record, e));

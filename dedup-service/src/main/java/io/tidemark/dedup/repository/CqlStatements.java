@@ -11,6 +11,7 @@ import com.datastax.oss.quarkus.runtime.api.session.QuarkusCqlSession;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
@@ -39,12 +40,23 @@ public class CqlStatements {
 
     /**
      * Binds values, leaving nulls unset: a bound null writes a tombstone, and an event has several
-     * absent fields, so rows would carry tombstones that every reader of the day has to skip.
+     * absent fields, so rows would carry tombstones that every reader of the day has to skip. A
+     * {@link ByteBuffer} is bound as the column's serialized form, unencoded: the UTF-8 of a text
+     * column, the bytes of a blob.
      */
     private static BoundStatement bind(PreparedStatement statement, Object[] values) {
-        BoundStatementBuilder builder = statement.boundStatementBuilder(values);
+        Object[] encodable = values;
         for (int i = 0; i < values.length; i++) {
-            if (values[i] == null) {
+            if (values[i] instanceof ByteBuffer) {
+                encodable = encodable == values ? values.clone() : encodable;
+                encodable[i] = null;
+            }
+        }
+        BoundStatementBuilder builder = statement.boundStatementBuilder(encodable);
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] instanceof ByteBuffer bytes) {
+                builder = builder.setBytesUnsafe(i, bytes);
+            } else if (values[i] == null) {
                 builder = builder.unset(i);
             }
         }

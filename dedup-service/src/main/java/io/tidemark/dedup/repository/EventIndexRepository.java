@@ -1,5 +1,6 @@
 package io.tidemark.dedup.repository;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.smallrye.mutiny.Uni;
 import io.tidemark.dedup.config.DedupConfig;
 import io.tidemark.event.ChangedHours;
@@ -8,6 +9,7 @@ import io.tidemark.event.EventCodec;
 import io.tidemark.event.EventFlag;
 import io.tidemark.event.EventIndexLayout;
 import io.tidemark.event.EventType;
+import io.tidemark.event.RawJsonObject;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Instant;
@@ -77,9 +79,18 @@ public class EventIndexRepository {
                 : event.flags().stream().map(EventFlag::wireName).collect(Collectors.toSet());
         return new Object[] {event.source(), EventIndexLayout.eventDay(eventTime), placed.bucket(), eventTime,
                 event.messageId(), event.type().wireName(), event.type() == EventType.TRACK ? event.event() : event.name(), event.userId(), event.anonymousId(),
-                event.groupId(), event.previousId(), EventCodec.toJsonText(event.properties()),
-                EventCodec.toJsonText(event.traits()), EventCodec.toJsonText(event.context()), event.receivedAt(),
-                event.sentAt(), flags, eventTtlSeconds};
+                event.groupId(), event.previousId(), jsonColumn(event.properties()), jsonColumn(event.traits()),
+                jsonColumn(event.context()), event.receivedAt(), event.sentAt(), flags, eventTtlSeconds};
+    }
+
+    /**
+     * A text column's value for a free-form object: an object kept as the record's bytes goes as those
+     * bytes, which are already the column's UTF-8 form ({@link CqlStatements} binds them unencoded),
+     * instead of being written out as a String and encoded again; a tree as its JSON text.
+     */
+    private static Object jsonColumn(JsonNode node) {
+        RawJsonObject raw = RawJsonObject.of(node);
+        return raw != null ? raw.utf8() : EventCodec.toJsonText(node);
     }
 
     /**

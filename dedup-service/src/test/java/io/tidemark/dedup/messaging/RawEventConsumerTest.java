@@ -3,6 +3,7 @@ package io.tidemark.dedup.messaging;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.datastax.oss.quarkus.runtime.api.session.QuarkusCqlSession;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.test.junit.QuarkusTest;
@@ -147,6 +148,33 @@ class RawEventConsumerTest {
             String reason = new String(mine.headers().lastHeader("tidemark-reason").value(), StandardCharsets.UTF_8);
             assertTrue(reason.startsWith("not a Tidemark event"), reason);
         }
+    }
+
+    @Test
+    void freeFormObjectsAreStoredAsTheClientWroteThemAndAnEmojiEscapeAsBefore() throws Exception {
+        Instant time = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        String messageId = UUID.randomUUID().toString();
+        String properties = "{ \"price\" : 1.50, \"name\":\"caf\\u00e9\", \"tags\":[\"a\", {\"b\":null}] }";
+        String context = "{\"library\":{\"name\":\"analytics.js\",\"version\":\"5.2.1\"},\"locale\":\"fr-FR\"}";
+        // An escaped surrogate pair: read as a tree and written out again, as every object was before.
+        String traits = "{\"mood\": \"\\ud83d\\ude00\"}";
+        String record = "{\"v\":1,\"source\":\"" + source + "\",\"messageId\":\"" + messageId + "\",\"type\":\"identify\","
+                + "\"userId\":\"u-1\",\"properties\":" + properties + ",\"traits\":" + traits + ",\"context\":" + context
+                + ",\"timestamp\":\"" + time + "\",\"receivedAt\":\"" + time + "\"}";
+        producer.send(new ProducerRecord<>(RAW, source + ":" + messageId, record.getBytes(StandardCharsets.UTF_8))).get();
+
+        LocalDate day = EventIndexLayout.eventDay(time);
+        eventually(() -> rowsOf(messageId, day), rows -> !rows.isEmpty());
+        List<Short> buckets = IntStream.range(0, EventIndexLayout.ORIGINAL_BUCKETS).mapToObj(b -> (short) b).toList();
+        Row row = session.execute(SimpleStatement.newInstance("SELECT message_id, properties, traits, context "
+                        + "FROM tidemark.events_by_day WHERE source = ? AND event_date = ? AND bucket IN ?", source, day, buckets))
+                .all().stream().filter(r -> r.getString("message_id").equals(messageId)).findFirst().orElseThrow();
+        assertEquals(properties, row.getString("properties"));
+        assertEquals(context, row.getString("context"));
+        assertEquals("{\"mood\":\"\uD83D\uDE00\"}", row.getString("traits"));
+        ObjectMapper json = new ObjectMapper();
+        assertEquals(json.readTree("{\"price\":1.50,\"name\":\"café\",\"tags\":[\"a\",{\"b\":null}]}"),
+                json.readTree(row.getString("properties")));
     }
 
     @Test
