@@ -39,6 +39,14 @@ public final class BenchContext {
         return kafkaBootstrap;
     }
 
+    /**
+     * The Cassandra node's local JMX port, for nodetool: the local stack's {@code cassandra.jmx.port}
+     * unless {@code -Dtidemark.bench.cassandra-jmx} says otherwise.
+     */
+    public int cassandraJmxPort() {
+        return Integer.getInteger("tidemark.bench.cassandra-jmx", 7199);
+    }
+
     /** host:port of the Cassandra native transport. */
     public String cassandraContact() {
         return cassandraContact;
@@ -70,6 +78,11 @@ public final class BenchContext {
     /** Current resident set size of a harness-started service, in KiB. */
     public long rssKb(String module) {
         return services.rssKb(module);
+    }
+
+    /** The process id of a harness-started service. */
+    public long pid(String module) {
+        return services.pid(module);
     }
 
     /** CPU time a harness-started service has used since it started, as the OS counts it. */

@@ -74,6 +74,10 @@ final class ServiceProcesses implements AutoCloseable {
         return started(module).rssKb();
     }
 
+    long pid(String module) {
+        return started(module).pid();
+    }
+
     Duration cpuUsed(String module) {
         return ProcessHandle.of(started(module).pid()).flatMap(p -> p.info().totalCpuDuration())
                 .orElseThrow(() -> new IllegalStateException(module + ": the OS reports no CPU time"));

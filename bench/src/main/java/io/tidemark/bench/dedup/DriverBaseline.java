@@ -1,6 +1,7 @@
 package io.tidemark.bench.dedup;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.BoundStatementBuilder;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import io.tidemark.bench.CassandraSessions;
@@ -21,7 +22,7 @@ import java.util.concurrent.atomic.AtomicReference;
 final class DriverBaseline implements AutoCloseable {
 
     // The same statement dedup-service writes (EventIndexRepository), TTL included.
-    private static final String INSERT = "INSERT INTO tidemark.events_by_day (source, event_date, bucket, "
+    static final String INSERT = "INSERT INTO tidemark.events_by_day (source, event_date, bucket, "
             + "event_time, message_id, type, event, user_id, anonymous_id, group_id, previous_id, properties, traits, "
             + "context, received_at, sent_at, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             + "USING TTL ?";
@@ -68,19 +69,7 @@ final class DriverBaseline implements AutoCloseable {
             if (failure.get() != null) {
                 break;
             }
-            Object[] values = {e.source(), EventIndexLayout.eventDay(e.timestamp()),
-                    EventIndexLayout.bucket(e.messageId()), e.timestamp(), e.messageId(), e.type().wireName(), e.event(),
-                    e.userId(), e.anonymousId(), e.groupId(), e.previousId(), EventCodec.toJsonText(e.properties()),
-                    EventCodec.toJsonText(e.traits()), EventCodec.toJsonText(e.context()), e.receivedAt(), e.sentAt(),
-                    null, TTL_SECONDS};
-            // Absent values unset, not null (a null is a tombstone), exactly as dedup-service binds them.
-            BoundStatementBuilder bound = insert.boundStatementBuilder(values);
-            for (int i = 0; i < values.length; i++) {
-                if (values[i] == null) {
-                    bound = bound.unset(i);
-                }
-            }
-            session.executeAsync(bound.build()).whenComplete((done, error) -> {
+            session.executeAsync(row(insert, e, EventIndexLayout.bucket(e.messageId()))).whenComplete((done, error) -> {
                         if (error != null) {
                             failure.compareAndSet(null, error);
                         }
@@ -91,6 +80,22 @@ final class DriverBaseline implements AutoCloseable {
         if (failure.get() != null) {
             throw new IllegalStateException("baseline insert failed", failure.get());
         }
+    }
+
+    /** The row of {@code e} in {@code bucket}, bound as dedup-service binds it. */
+    static BoundStatement row(PreparedStatement insert, CollectedEvent e, short bucket) {
+        Object[] values = {e.source(), EventIndexLayout.eventDay(e.timestamp()), bucket, e.timestamp(), e.messageId(),
+                e.type().wireName(), e.event(), e.userId(), e.anonymousId(), e.groupId(), e.previousId(),
+                EventCodec.toJsonText(e.properties()), EventCodec.toJsonText(e.traits()), EventCodec.toJsonText(e.context()),
+                e.receivedAt(), e.sentAt(), null, TTL_SECONDS};
+        // Absent values unset, not null (a null is a tombstone), exactly as dedup-service binds them.
+        BoundStatementBuilder bound = insert.boundStatementBuilder(values);
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] == null) {
+                bound = bound.unset(i);
+            }
+        }
+        return bound.build();
     }
 
     @Override

@@ -1,0 +1,151 @@
+package io.tidemark.bench.dedup;
+
+import io.tidemark.event.CollectedEvent;
+import io.tidemark.event.EventIndexLayout;
+import io.tidemark.event.EventKey;
+import org.apache.kafka.common.utils.Utils;
+
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How dedup-service cuts new messages into Cassandra requests, restated for {@link LedgerFloor} from its
+ * settings and its README ("The claim ledger"), so that the floor makes as many requests, of the same
+ * sizes, as dedup does. A batch holds the records of one raw-topic partition; its claims are looked up
+ * one request per claim partition, written in unlogged batches of at most ten partitions and about
+ * 4 KiB (a partition with more gets requests of its own), and its rows written one request per index
+ * partition, at most a hundred rows each. The events are of one source, every message new, each day
+ * of the original layout.
+ */
+final class LedgerRequests {
+
+    /** dedup-service's {@code MessageLedger.BUCKETS}: claim partitions of a source without a grown layout. */
+    static final int CLAIM_BUCKETS = 60;
+    /** dedup-service's {@code ledger-batch-size} and {@code row-batch-size}. */
+    static final int PER_REQUEST = 100;
+    /** Under Cassandra's warnings of an unlogged batch over 10 partitions or 5 KiB, as dedup keeps them. */
+    static final int PARTITIONS_PER_REQUEST = 10;
+    static final long BYTES_PER_REQUEST = 4096;
+    /** What dedup-service counts for a claim's cells beside its source and messageId. */
+    private static final int CLAIM_CELLS_BYTES = 110;
+
+    private LedgerRequests() {
+    }
+
+    /** One lookup: messageIds of one claim partition. */
+    record Lookup(String source, short bucket, List<String> messageIds) {
+    }
+
+    /** A claim to write, in its claim partition, naming the index bucket of its row. */
+    record Claim(String source, short bucket, CollectedEvent event) {
+        short rowBucket() {
+            return LedgerRequests.rowBucket(event);
+        }
+    }
+
+    /** A row to write, in its index bucket. */
+    record Placed(CollectedEvent event, short bucket) {
+    }
+
+    /** The hash the raw topic is partitioned by (Kafka's default partitioner on the record key). */
+    static int keyHash(CollectedEvent event) {
+        return Utils.toPositive(Utils.murmur2(EventKey.of(event.source(), event.messageId()).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * The events as dedup polls them: each raw partition's in order, cut into batches of {@code size},
+     * the partitions' batches taken in turn as dedup's partition pipelines run side by side.
+     */
+    static List<List<CollectedEvent>> batches(List<CollectedEvent> events, int partitions, int size) {
+        List<List<CollectedEvent>> byPartition = new ArrayList<>();
+        for (int p = 0; p < partitions; p++) {
+            byPartition.add(new ArrayList<>());
+        }
+        events.forEach(e -> byPartition.get(keyHash(e) % partitions).add(e));
+        List<List<CollectedEvent>> batches = new ArrayList<>();
+        int longest = byPartition.stream().mapToInt(List::size).max().orElse(0);
+        for (int from = 0; from < longest; from += size) {
+            for (List<CollectedEvent> partition : byPartition) {
+                if (from < partition.size()) {
+                    batches.add(partition.subList(from, Math.min(partition.size(), from + size)));
+                }
+            }
+        }
+        return batches;
+    }
+
+    static List<Lookup> lookups(List<CollectedEvent> batch) {
+        List<Lookup> lookups = new ArrayList<>();
+        claimPartitions(batch).forEach((bucket, claims) -> chunks(claims).forEach(chunk -> lookups.add(new Lookup(
+                chunk.get(0).source(), bucket, chunk.stream().map(c -> c.event().messageId()).toList()))));
+        return lookups;
+    }
+
+    static List<List<Claim>> claims(List<CollectedEvent> batch) {
+        List<List<Claim>> requests = new ArrayList<>();
+        List<Claim> shared = new ArrayList<>();
+        int sharedPartitions = 0;
+        long sharedBytes = 0;
+        for (List<Claim> partition : claimPartitions(batch).values()) {
+            long bytes = partition.stream().mapToLong(c -> c.source().length() + 2L * c.event().messageId().length()
+                    + CLAIM_CELLS_BYTES).sum();
+            if (bytes > BYTES_PER_REQUEST || partition.size() > PER_REQUEST) {
+                requests.addAll(chunks(partition));
+                continue;
+            }
+            if (sharedPartitions == PARTITIONS_PER_REQUEST || sharedBytes + bytes > BYTES_PER_REQUEST) {
+                requests.add(shared);
+                shared = new ArrayList<>();
+                sharedPartitions = 0;
+                sharedBytes = 0;
+            }
+            shared.addAll(partition);
+            sharedPartitions++;
+            sharedBytes += bytes;
+        }
+        if (!shared.isEmpty()) {
+            requests.add(shared);
+        }
+        return requests;
+    }
+
+    /** Rows by index partition, as dedup places a new message on a day of the original layout: by its key's hash. */
+    static List<List<Placed>> rows(List<CollectedEvent> batch) {
+        Map<String, List<Placed>> byPartition = new LinkedHashMap<>();
+        for (CollectedEvent e : batch) {
+            LocalDate day = EventIndexLayout.eventDay(e.timestamp());
+            short bucket = rowBucket(e);
+            byPartition.computeIfAbsent(e.source() + '|' + day + '|' + bucket, k -> new ArrayList<>())
+                    .add(new Placed(e, bucket));
+        }
+        List<List<Placed>> requests = new ArrayList<>();
+        byPartition.values().forEach(rows -> requests.addAll(chunks(rows)));
+        return requests;
+    }
+
+    private static short rowBucket(CollectedEvent e) {
+        return EventIndexLayout.bucket(keyHash(e), e.timestamp(), EventIndexLayout.WHOLE_DAY_SECONDS,
+                EventIndexLayout.ORIGINAL_BUCKETS);
+    }
+
+    private static Map<Short, List<Claim>> claimPartitions(List<CollectedEvent> batch) {
+        Map<Short, List<Claim>> byBucket = new LinkedHashMap<>();
+        for (CollectedEvent e : batch) {
+            short bucket = (short) (keyHash(e) % CLAIM_BUCKETS);
+            byBucket.computeIfAbsent(bucket, k -> new ArrayList<>()).add(new Claim(e.source(), bucket, e));
+        }
+        return byBucket;
+    }
+
+    private static <T> List<List<T>> chunks(List<T> items) {
+        List<List<T>> chunks = new ArrayList<>();
+        for (int from = 0; from < items.size(); from += PER_REQUEST) {
+            chunks.add(items.subList(from, Math.min(items.size(), from + PER_REQUEST)));
+        }
+        return chunks;
+    }
+}

@@ -1,0 +1,70 @@
+package io.tidemark.bench.dedup;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.Row;
+import io.tidemark.bench.CassandraSessions;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Set;
+
+/**
+ * Brings the node to rest between two timed phases: flushes the keyspace's memtables and waits until no
+ * flush or compaction runs or waits. A phase's writes cost Cassandra most of their CPU later, in flushes
+ * and compactions; without this, whichever phase came next paid for them, and the ratio of two phases
+ * moved with their order (dedup against plain inserts: 0.60 with the floor's writes before dedup's round,
+ * 1.0 with plain inserts' before it, in two runs of the same build). The time at rest is in no rate;
+ * the CPU it takes is counted to the phase before.
+ */
+final class QuietCassandra implements AutoCloseable {
+
+    private static final String KEYSPACE = "tidemark";
+    private static final Set<String> BACKGROUND = Set.of("CompactionExecutor", "MemtableFlushWriter", "MemtablePostFlush");
+    private static final Duration POLL = Duration.ofMillis(500);
+    private static final Duration LONGEST = Duration.ofMinutes(3);
+
+    private final NodeTool nodetool;
+    private final CqlSession session;
+
+    private QuietCassandra(NodeTool nodetool, CqlSession session) {
+        this.nodetool = nodetool;
+        this.session = session;
+    }
+
+    /** The stack's node: its native port at {@code contact}, its local JMX at {@code jmxPort}. */
+    static QuietCassandra of(Path root, String contact, int jmxPort) {
+        return new QuietCassandra(new NodeTool(root, jmxPort), CassandraSessions.open(contact, Duration.ofSeconds(30)));
+    }
+
+    /** Flushes and waits for the background to be idle at two readings in a row; how long that took. */
+    Duration settle() throws Exception {
+        Instant start = Instant.now();
+        nodetool.flush(KEYSPACE);
+        int idleReadings = 0;
+        while (idleReadings < 2) {
+            if (Duration.between(start, Instant.now()).compareTo(LONGEST) > 0) {
+                throw new IllegalStateException("Cassandra still flushing or compacting after " + LONGEST);
+            }
+            Thread.sleep(POLL.toMillis());
+            idleReadings = busyTasks() == 0 ? idleReadings + 1 : 0;
+        }
+        return Duration.between(start, Instant.now());
+    }
+
+    private long busyTasks() {
+        long busy = 0;
+        for (Row pool : session.execute("SELECT name, active_tasks, pending_tasks FROM system_views.thread_pools")) {
+            if (BACKGROUND.contains(pool.getString("name"))) {
+                busy += ((Number) pool.getObject("active_tasks")).longValue()
+                        + ((Number) pool.getObject("pending_tasks")).longValue();
+            }
+        }
+        return busy;
+    }
+
+    @Override
+    public void close() {
+        session.close();
+    }
+}
