@@ -13,8 +13,8 @@ import java.util.Set;
  * Brings the node to rest between two timed phases: flushes the keyspace's memtables and waits until no
  * flush or compaction runs or waits. A phase's writes cost Cassandra most of their CPU later, in flushes
  * and compactions; without this, whichever phase came next paid for them, and the ratio of two phases
- * moved with their order (dedup against plain inserts: 0.60 with the floor's writes before dedup's round,
- * 1.0 with plain inserts' before it, in two runs of the same build). The time at rest is in no rate;
+ * moved with their order (dedup against plain inserts: 0.84 with the floor's writes before dedup's round,
+ * 1.02 with plain inserts' before it, in two runs of the same build). The time at rest is in no rate;
  * the CPU it takes is counted to the phase before.
  */
 final class QuietCassandra implements AutoCloseable {
