@@ -118,12 +118,15 @@ public final class DedupBenchmark implements Benchmark {
                 String source = uniqueSource + "-" + round;
                 List<CollectedEvent> unique = BenchEvents.unique(source, "u" + round, records, around);
                 ProcessCpu.Reading atStart = cpu.read();
+                Map<String, Long> requestsAtStart = quiet.requests();
                 baselineRates.add(baseline.rowsPerSecond(plain));
                 quiet.settle();
                 ProcessCpu.Reading afterBaseline = cpu.read();
+                Map<String, Long> requestsAfterBaseline = quiet.requests();
                 floorRates.add(floor.rowsPerSecond(ledger));
                 quiet.settle();
                 ProcessCpu.Reading afterFloor = cpu.read();
+                Map<String, Long> requestsAfterFloor = quiet.requests();
                 // Each measured range is written only once the previous one is committed, and timed from the
                 // start of its writing: dedup overlaps batches, so a range pre-filled behind another is partly
                 // stored before the previous range's last commit, and no commit tells when its work began.
@@ -134,6 +137,7 @@ public final class DedupBenchmark implements Benchmark {
                 Drain drained = drain(() -> ctx.rssKb(MODULE), progress, before, after, maxRssKb, written);
                 quiet.settle();
                 ProcessCpu.Reading afterDedup = cpu.read();
+                Map<String, Long> requestsAfterDedup = quiet.requests();
                 uniqueRates.add(drained.recordsPerSecond());
                 maxRssKb = drained.maxRssKb();
                 before = after;
@@ -145,6 +149,10 @@ public final class DedupBenchmark implements Benchmark {
                         ProcessCpu.perItem(atStart, afterBaseline, records, "row"),
                         ProcessCpu.perItem(afterBaseline, afterFloor, records, "row"),
                         ProcessCpu.perItem(afterFloor, afterDedup, records, "row"));
+                System.out.printf("    Cassandra's local requests per 100 rows, plain inserts: %s%n      three requests: %s%n"
+                        + "      dedup: %s%n", QuietCassandra.per100Rows(requestsAtStart, requestsAfterBaseline, records),
+                        QuietCassandra.per100Rows(requestsAfterBaseline, requestsAfterFloor, records),
+                        QuietCassandra.per100Rows(requestsAfterFloor, requestsAfterDedup, records));
             }
         }
         List<CollectedEvent> withCopies = BenchEvents.withCopies(copiesSource, "c", records, COPIES, around);

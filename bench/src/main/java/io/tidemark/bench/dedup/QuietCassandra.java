@@ -7,7 +7,11 @@ import io.tidemark.bench.CassandraSessions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.StringJoiner;
+import java.util.TreeMap;
 
 /**
  * Brings the node to rest between two timed phases: flushes the keyspace's memtables and waits until no
@@ -50,6 +54,33 @@ final class QuietCassandra implements AutoCloseable {
             idleReadings = busyTasks() == 0 ? idleReadings + 1 : 0;
         }
         return Duration.between(start, Instant.now());
+    }
+
+    /** Local reads and writes of each table of the keyspace so far, as the node counts them ({@code system_views}). */
+    Map<String, Long> requests() {
+        Map<String, Long> counts = new TreeMap<>();
+        for (String kind : List.of("read", "write")) {
+            for (Row table : session.execute("SELECT table_name, count FROM system_views.local_" + kind
+                    + "_latency WHERE keyspace_name = '" + KEYSPACE + "'")) {
+                counts.put(table.getString("table_name") + " " + kind + "s", ((Number) table.getObject("count")).longValue());
+            }
+        }
+        return counts;
+    }
+
+    /**
+     * The tables' local reads and writes between two {@link #requests()} per 100 rows of a phase, e.g.
+     * {@code events_by_day writes 1.2, message_claims reads 10.0}: a write is one partition's update of one request.
+     */
+    static String per100Rows(Map<String, Long> before, Map<String, Long> after, long rows) {
+        StringJoiner line = new StringJoiner(", ");
+        after.forEach((name, count) -> {
+            long made = count - before.getOrDefault(name, 0L);
+            if (made > 0) {
+                line.add(String.format("%s %.1f", name, 100.0 * made / rows));
+            }
+        });
+        return line.toString();
     }
 
     private long busyTasks() {
