@@ -103,10 +103,10 @@ public final class DedupBenchmark implements Benchmark {
         Map<Integer, Long> before = afterWarmUp;
         // The baseline is warmed too, on rows of its own: after only 2,000 rows it measured 13,000 to
         // 15,000 rows/s, warmed 22,000 to 29,000 (same machine, same day).
-        try (DriverBaseline baseline = DriverBaseline.warmed(ctx.cassandraContact(),
-                BenchEvents.unique(baselineSource + "-warm", "bw", records / 2, around), concurrency);
-             LedgerFloor floor = LedgerFloor.warmed(ctx.cassandraContact(),
-                BenchEvents.unique(floorSource + "-warm", "fw", records / 2, around), FLOOR_BATCHES_IN_FLIGHT);
+        try (DriverBaseline baseline = DriverProgram.warmed(ctx.cassandraContact(), s -> new DriverBaseline(s, concurrency),
+                BenchEvents.unique(baselineSource + "-warm", "bw", records / 2, around));
+             LedgerFloor floor = DriverProgram.warmed(ctx.cassandraContact(), s -> new LedgerFloor(s, FLOOR_BATCHES_IN_FLIGHT),
+                BenchEvents.unique(floorSource + "-warm", "fw", records / 2, around));
              QuietCassandra quiet = QuietCassandra.of(ctx.root(), ctx.cassandraContact(), ctx.cassandraJmxPort())) {
             // CPU per row of each process in each kind of phase, its flushes and compactions included: where
             // dedup's rows cost more than the floor's.

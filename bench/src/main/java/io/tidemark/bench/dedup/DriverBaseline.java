@@ -4,7 +4,6 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.BoundStatementBuilder;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
-import io.tidemark.bench.CassandraSessions;
 import io.tidemark.event.CollectedEvent;
 import io.tidemark.event.EventCodec;
 import io.tidemark.event.EventIndexLayout;
@@ -16,10 +15,9 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The baseline: a plain DataStax-driver program writing the same rows into the same table, async
- * inserts with at most {@code concurrency} in flight. No ledger, no Kafka, no dedup. One session for
- * all its rounds, warmed once, as dedup's is.
+ * inserts with at most {@code concurrency} in flight. No ledger, no Kafka, no dedup.
  */
-final class DriverBaseline implements AutoCloseable {
+final class DriverBaseline extends DriverProgram {
 
     // The same statement dedup-service writes (EventIndexRepository), TTL included.
     static final String INSERT = "INSERT INTO tidemark.events_by_day (source, event_date, bucket, "
@@ -28,40 +26,17 @@ final class DriverBaseline implements AutoCloseable {
             + "USING TTL ?";
     private static final int TTL_SECONDS = (int) Duration.ofDays(400).toSeconds();
 
-    private final CqlSession session;
     private final PreparedStatement insert;
     private final int concurrency;
 
-    private DriverBaseline(CqlSession session, int concurrency) {
-        this.session = session;
+    DriverBaseline(CqlSession session, int concurrency) {
+        super(session);
         this.insert = session.prepare(INSERT);
         this.concurrency = concurrency;
     }
 
-    /**
-     * A session that has written {@code warmUp} (rows of their own) to warm the connection pool and the
-     * JIT before any round is timed.
-     */
-    static DriverBaseline warmed(String contact, List<CollectedEvent> warmUp, int concurrency) throws Exception {
-        CqlSession session = CassandraSessions.open(contact);
-        try {
-            DriverBaseline baseline = new DriverBaseline(session, concurrency);
-            baseline.write(warmUp);
-            return baseline;
-        } catch (Exception | Error e) {
-            session.close();
-            throw e;
-        }
-    }
-
-    /** Rows per second for writing all {@code events}. */
-    double rowsPerSecond(List<CollectedEvent> events) throws Exception {
-        long start = System.nanoTime();
-        write(events);
-        return events.size() / ((System.nanoTime() - start) / 1e9);
-    }
-
-    private void write(List<CollectedEvent> events) throws Exception {
+    @Override
+    void write(List<CollectedEvent> events) throws Exception {
         Semaphore inFlight = new Semaphore(concurrency);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         for (CollectedEvent e : events) {
@@ -96,10 +71,5 @@ final class DriverBaseline implements AutoCloseable {
             }
         }
         return bound.build();
-    }
-
-    @Override
-    public void close() {
-        session.close();
     }
 }

@@ -6,7 +6,6 @@ import com.datastax.oss.driver.api.core.cql.BatchStatement;
 import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.DefaultBatchType;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
-import io.tidemark.bench.CassandraSessions;
 import io.tidemark.event.CollectedEvent;
 
 import java.time.Duration;
@@ -26,7 +25,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * no marks of changed days, none of dedup's code. Dedup can be no faster than this on the same machine,
  * so it says how much of the distance to plain inserts is Cassandra's work and how much is dedup's own.
  */
-final class LedgerFloor implements AutoCloseable {
+final class LedgerFloor extends DriverProgram {
 
     // The statements of dedup-service's MessageLedger, on the same table with the same TTL (its 30-day window).
     private static final String FIND = "SELECT message_id, event_time, owner_partition, owner_offset, index_bucket "
@@ -38,42 +37,22 @@ final class LedgerFloor implements AutoCloseable {
     /** dedup-service's {@code pipeline.max-batch-size}: records of one raw partition claimed and stored together. */
     private static final int BATCH = 500;
 
-    private final CqlSession session;
     private final PreparedStatement find;
     private final PreparedStatement claim;
     private final PreparedStatement insert;
     private final int batchesInFlight;
     private final AtomicInteger found = new AtomicInteger();
 
-    private LedgerFloor(CqlSession session, int batchesInFlight) {
-        this.session = session;
+    LedgerFloor(CqlSession session, int batchesInFlight) {
+        super(session);
         this.find = session.prepare(FIND);
         this.claim = session.prepare(CLAIM);
         this.insert = session.prepare(DriverBaseline.INSERT);
         this.batchesInFlight = batchesInFlight;
     }
 
-    /** A session that has gone through {@code warmUp} once before any round is timed, as the other baseline's. */
-    static LedgerFloor warmed(String contact, List<CollectedEvent> warmUp, int batchesInFlight) throws Exception {
-        CqlSession session = CassandraSessions.open(contact);
-        try {
-            LedgerFloor floor = new LedgerFloor(session, batchesInFlight);
-            floor.write(warmUp);
-            return floor;
-        } catch (Exception | Error e) {
-            session.close();
-            throw e;
-        }
-    }
-
-    /** Rows per second for looking up, claiming and writing all {@code events}, all of them new messages. */
-    double rowsPerSecond(List<CollectedEvent> events) throws Exception {
-        long start = System.nanoTime();
-        write(events);
-        return events.size() / ((System.nanoTime() - start) / 1e9);
-    }
-
-    private void write(List<CollectedEvent> events) throws Exception {
+    @Override
+    void write(List<CollectedEvent> events) throws Exception {
         Semaphore inFlight = new Semaphore(batchesInFlight);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         for (List<CollectedEvent> batch : LedgerRequests.batches(events, BenchTopics.PARTITIONS, BATCH)) {
@@ -128,10 +107,5 @@ final class LedgerFloor implements AutoCloseable {
     private static CompletableFuture<Void> all(List<? extends CompletionStage<?>> stages) {
         return CompletableFuture.allOf(stages.stream().map(CompletionStage::toCompletableFuture)
                 .toArray(CompletableFuture[]::new));
-    }
-
-    @Override
-    public void close() {
-        session.close();
     }
 }
