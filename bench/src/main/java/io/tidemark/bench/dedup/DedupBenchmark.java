@@ -103,11 +103,17 @@ public final class DedupBenchmark implements Benchmark {
         Map<Integer, Long> before = afterWarmUp;
         // The baseline is warmed too, on rows of its own: after only 2,000 rows it measured 13,000 to
         // 15,000 rows/s, warmed 22,000 to 29,000 (same machine, same day).
-        try (DriverBaseline baseline = DriverProgram.warmed(ctx.cassandraContact(), s -> new DriverBaseline(s, concurrency),
+        // The harness's own session: Cassandra's state between phases, and the counts of rows stored.
+        List<CollectedEvent> withCopies = BenchEvents.withCopies(copiesSource, "c", records, COPIES, around);
+        long copiesRows;
+        Drain copiesDrain;
+        CqlSession harness = CassandraSessions.open(ctx.cassandraContact(), Duration.ofSeconds(30));
+        try (harness;
+             DriverBaseline baseline = DriverProgram.warmed(ctx.cassandraContact(), s -> new DriverBaseline(s, concurrency),
                 BenchEvents.unique(baselineSource + "-warm", "bw", records / 2, around));
              LedgerFloor floor = DriverProgram.warmed(ctx.cassandraContact(), s -> new LedgerFloor(s, FLOOR_BATCHES_IN_FLIGHT),
-                BenchEvents.unique(floorSource + "-warm", "fw", records / 2, around));
-             QuietCassandra quiet = QuietCassandra.of(ctx.root(), ctx.cassandraContact(), ctx.cassandraJmxPort())) {
+                BenchEvents.unique(floorSource + "-warm", "fw", records / 2, around))) {
+            QuietCassandra quiet = QuietCassandra.of(ctx.root(), harness, ctx.cassandraJmxPort());
             // CPU per row of each process in each kind of phase, its flushes and compactions included: where
             // dedup's rows cost more than the floor's.
             ProcessCpu cpu = ProcessCpu.of("bench", Map.of("dedup", ctx.pid(MODULE)));
@@ -141,7 +147,7 @@ public final class DedupBenchmark implements Benchmark {
                 uniqueRates.add(drained.recordsPerSecond());
                 maxRssKb = drained.maxRssKb();
                 before = after;
-                uniqueRows += rows(ctx.cassandraContact(), source, unique);
+                uniqueRows += rows(harness, source, unique);
                 System.out.printf("  round %d: driver async inserts %.0f rows/s, driver making dedup's three requests "
                         + "%.0f rows/s, dedup %.0f rows/s (0%% copies)%n", round, baselineRates.get(round - 1),
                         floorRates.get(round - 1), drained.recordsPerSecond());
@@ -154,14 +160,13 @@ public final class DedupBenchmark implements Benchmark {
                         QuietCassandra.per100Rows(requestsAfterBaseline, requestsAfterFloor, records),
                         QuietCassandra.per100Rows(requestsAfterFloor, requestsAfterDedup, records));
             }
+            long copiesWritten = System.nanoTime();
+            fill(ctx.kafkaBootstrap(), raw, withCopies);
+            copiesDrain = drain(() -> ctx.rssKb(MODULE), progress, before, progress.ends(), maxRssKb, copiesWritten);
+            System.out.printf("  dedup: %d warm-up records, then %d rounds of %d unique records, then %d with %.0f%% copies%n",
+                    warmUpRanges * records, rounds, records, records, COPIES * 100);
+            copiesRows = rows(harness, copiesSource, withCopies);
         }
-        List<CollectedEvent> withCopies = BenchEvents.withCopies(copiesSource, "c", records, COPIES, around);
-        long copiesWritten = System.nanoTime();
-        fill(ctx.kafkaBootstrap(), raw, withCopies);
-        Drain copiesDrain = drain(() -> ctx.rssKb(MODULE), progress, before, progress.ends(), maxRssKb, copiesWritten);
-        System.out.printf("  dedup: %d warm-up records, then %d rounds of %d unique records, then %d with %.0f%% copies%n",
-                warmUpRanges * records, rounds, records, records, COPIES * 100);
-        long copiesRows = rows(ctx.cassandraContact(), copiesSource, withCopies);
         long expectedCopiesRows = withCopies.stream().map(CollectedEvent::messageId).distinct().count();
         double uniqueRate = mean(uniqueRates);
         double baselineRate = mean(baselineRates);
@@ -250,20 +255,18 @@ public final class DedupBenchmark implements Benchmark {
     }
 
     /** Rows of {@code source} on the days its events fall on: the check that nothing was lost or doubled. */
-    private static long rows(String contact, String source, List<CollectedEvent> events) {
+    private static long rows(CqlSession session, String source, List<CollectedEvent> events) {
         Set<LocalDate> days = new TreeSet<>();
         events.forEach(e -> days.add(EventIndexLayout.eventDay(e.timestamp())));
-        try (CqlSession session = CassandraSessions.open(contact, Duration.ofSeconds(30))) {
-            long count = 0;
-            for (LocalDate day : days) {
-                int buckets = IndexBuckets.toRead(session, source, day);
-                for (short bucket = 0; bucket < buckets; bucket++) {
-                    count += session.execute(session.prepare("SELECT COUNT(*) FROM tidemark.events_by_day "
-                            + "WHERE source = ? AND event_date = ? AND bucket = ?").bind(source, day, bucket))
-                            .one().getLong(0);
-                }
+        long count = 0;
+        for (LocalDate day : days) {
+            int buckets = IndexBuckets.toRead(session, source, day);
+            for (short bucket = 0; bucket < buckets; bucket++) {
+                count += session.execute(session.prepare("SELECT COUNT(*) FROM tidemark.events_by_day "
+                        + "WHERE source = ? AND event_date = ? AND bucket = ?").bind(source, day, bucket))
+                        .one().getLong(0);
             }
-            return count;
         }
+        return count;
     }
 }

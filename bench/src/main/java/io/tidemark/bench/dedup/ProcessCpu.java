@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
+import java.util.function.ToDoubleFunction;
 
 /**
  * CPU time of every process on the latency path, this probe's own JVM included, read from the OS
@@ -72,14 +73,8 @@ final class ProcessCpu {
      */
     static String between(Reading before, Reading after) {
         double elapsedNanos = Math.max(1, after.atNanos() - before.atNanos());
-        StringJoiner line = new StringJoiner(", ");
-        double total = 0;
-        for (Map.Entry<String, Duration> e : usedBetween(before, after).entrySet()) {
-            double percent = 100 * e.getValue().toNanos() / elapsedNanos;
-            total += percent;
-            line.add(String.format("%s %.0f", e.getKey(), percent));
-        }
-        return line + String.format("; together %.0f of %d", total, 100 * Runtime.getRuntime().availableProcessors());
+        return each(before, after, used -> 100 * used.toNanos() / elapsedNanos)
+                + String.format(" of %d", 100 * Runtime.getRuntime().availableProcessors());
     }
 
     /**
@@ -87,14 +82,19 @@ final class ProcessCpu {
      * {@code bench 3, dedup 40, Kafka 9, Cassandra 51; together 103 µs a row}.
      */
     static String perItem(Reading before, Reading after, long items, String item) {
+        return each(before, after, used -> used.toNanos() / 1e3 / Math.max(1, items)) + String.format(" µs a %s", item);
+    }
+
+    /** Each process's CPU between two readings as {@code figure} makes it, and their sum: "a 1, b 2; together 3". */
+    private static String each(Reading before, Reading after, ToDoubleFunction<Duration> figure) {
         StringJoiner line = new StringJoiner(", ");
         double total = 0;
         for (Map.Entry<String, Duration> e : usedBetween(before, after).entrySet()) {
-            double micros = e.getValue().toNanos() / 1e3 / Math.max(1, items);
-            total += micros;
-            line.add(String.format("%s %.0f", e.getKey(), micros));
+            double value = figure.applyAsDouble(e.getValue());
+            total += value;
+            line.add(String.format("%s %.0f", e.getKey(), value));
         }
-        return line + String.format("; together %.0f µs a %s", total, item);
+        return line + String.format("; together %.0f", total);
     }
 
     private static Map<String, Duration> usedBetween(Reading before, Reading after) {

@@ -2,7 +2,6 @@ package io.tidemark.bench.dedup;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.Row;
-import io.tidemark.bench.CassandraSessions;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,7 +20,7 @@ import java.util.TreeMap;
  * 1.02 with plain inserts' before it, in two runs of the same build). The time at rest is in no rate;
  * the CPU it takes is counted to the phase before.
  */
-final class QuietCassandra implements AutoCloseable {
+final class QuietCassandra {
 
     private static final String KEYSPACE = "tidemark";
     private static final Set<String> BACKGROUND = Set.of("CompactionExecutor", "MemtableFlushWriter", "MemtablePostFlush");
@@ -36,9 +35,9 @@ final class QuietCassandra implements AutoCloseable {
         this.session = session;
     }
 
-    /** The stack's node: its native port at {@code contact}, its local JMX at {@code jmxPort}. */
-    static QuietCassandra of(Path root, String contact, int jmxPort) {
-        return new QuietCassandra(new NodeTool(root, jmxPort), CassandraSessions.open(contact, Duration.ofSeconds(30)));
+    /** The stack's node, read through {@code session} (the caller's to close), flushed through its local JMX at {@code jmxPort}. */
+    static QuietCassandra of(Path root, CqlSession session, int jmxPort) {
+        return new QuietCassandra(new NodeTool(root, jmxPort), session);
     }
 
     /** Flushes and waits for the background to be idle at two readings in a row; how long that took. */
@@ -92,10 +91,5 @@ final class QuietCassandra implements AutoCloseable {
             }
         }
         return busy;
-    }
-
-    @Override
-    public void close() {
-        session.close();
     }
 }
