@@ -61,6 +61,9 @@ class RawEventConsumerTest {
     @Inject
     MeterRegistry metrics;
 
+    @Inject
+    ConverterProbe converters;
+
     private KafkaProducer<String, byte[]> producer;
     private String source;
 
@@ -246,6 +249,23 @@ class RawEventConsumerTest {
         // tests' records add only their own few milliseconds.
         assertTrue(fetched >= 600 && fetched < 1200, "Kafka timestamp to taken: " + fetched + " s");
         assertTrue(aged >= 600 && aged < 1200, "Kafka timestamp to the batch's claims: " + aged + " s");
+    }
+
+    @Test
+    void recordsReachTheConsumerWithoutAConverterSearchEach() throws Exception {
+        long askedBefore = converters.asked();
+        Instant time = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        List<String> messageIds = IntStream.range(0, 20).mapToObj(i -> UUID.randomUUID().toString()).toList();
+        for (String messageId : messageIds) {
+            send(event(messageId, time));
+        }
+        for (String messageId : messageIds) {
+            eventually(() -> rowsOf(messageId, EventIndexLayout.eventDay(time)), rows -> !rows.isEmpty());
+        }
+
+        // With a consumer declared as KafkaRecord<String, byte[]>, SmallRye took the key's String for the
+        // payload type and searched the converters for every record (a CDI lookup each), finding none.
+        assertEquals(0, converters.asked() - askedBefore, "converter searches for 20 records");
     }
 
     @Test
