@@ -154,6 +154,27 @@ class RawEventConsumerTest {
     }
 
     @Test
+    void textColumnsKeepEveryCharacterTheClientSent() throws Exception {
+        Instant time = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        String messageId = "m-\u00e9-\u6ce8\u6587-" + UUID.randomUUID();
+        String eventName = "Caf\u00e9 \u2615 \u6ce8\u6587 \uD83D\uDE00 \u0000 \\ \"";
+        String userId = "\u00fcser-\u0416-\uD83E\uDD84";
+        String record = "{\"v\":1,\"source\":\"" + source + "\",\"messageId\":\"" + messageId
+                + "\",\"type\":\"track\",\"event\":" + new ObjectMapper().writeValueAsString(eventName)
+                + ",\"userId\":\"" + userId + "\",\"timestamp\":\"" + time + "\",\"receivedAt\":\"" + time + "\"}";
+        producer.send(new ProducerRecord<>(RAW, source + ":" + messageId, record.getBytes(StandardCharsets.UTF_8))).get();
+
+        LocalDate day = EventIndexLayout.eventDay(time);
+        List<Row> rows = eventually(() -> rowsOf(messageId, day), found -> !found.isEmpty());
+        assertEquals(eventName, rows.get(0).getString("event"));
+        List<Short> buckets = IntStream.range(0, EventIndexLayout.ORIGINAL_BUCKETS).mapToObj(b -> (short) b).toList();
+        Row row = session.execute(SimpleStatement.newInstance("SELECT message_id, user_id FROM tidemark.events_by_day "
+                        + "WHERE source = ? AND event_date = ? AND bucket IN ?", source, day, buckets))
+                .all().stream().filter(r -> r.getString("message_id").equals(messageId)).findFirst().orElseThrow();
+        assertEquals(userId, row.getString("user_id"));
+    }
+
+    @Test
     void freeFormObjectsAreStoredAsTheClientWroteThemAndAnEmojiEscapeAsBefore() throws Exception {
         Instant time = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         String messageId = UUID.randomUUID().toString();
