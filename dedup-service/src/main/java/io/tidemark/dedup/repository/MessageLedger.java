@@ -80,13 +80,22 @@ public class MessageLedger {
      * the topic's partition count; aligned with the Kafka partition whenever that count divides it.
      */
     public static short bucket(String source, String messageId, int buckets) {
-        return (short) (keyHash(source, messageId) % buckets);
+        return bucket(keyHash(source, messageId), buckets);
+    }
+
+    /** The claim partition among {@code buckets} of a message whose key has this {@link #keyHash}. */
+    public static short bucket(int keyHash, int buckets) {
+        return (short) (keyHash % buckets);
     }
 
     /** Kafka's hash of a message's key, made non-negative as its default partitioner does. */
     public static int keyHash(String source, String messageId) {
-        byte[] key = EventKey.of(source, messageId).getBytes(StandardCharsets.UTF_8);
-        return Utils.toPositive(Utils.murmur2(key));
+        return keyHash(EventKey.of(source, messageId));
+    }
+
+    /** Kafka's hash of a key ({@link EventKey}), made non-negative as its default partitioner does. */
+    public static int keyHash(String key) {
+        return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8)));
     }
 
     /** The claims that exist among {@code messageIds} of one source and {@link #bucket bucket}, by messageId. */

@@ -131,7 +131,7 @@ public class EventDeduplicator {
         // Copies inside one batch: only the first goes to the ledger, the others are copies of it.
         Map<String, Delivery> firsts = new LinkedHashMap<>();
         for (Delivery delivery : deliveries) {
-            String key = delivery.event().kafkaKey();
+            String key = delivery.key();
             if (firsts.containsKey(key) || recent.contains(key)) {
                 results.add(new Result(delivery.event(), StoreOutcome.DUPLICATE));
                 continue;
@@ -179,10 +179,9 @@ public class EventDeduplicator {
         Map<String, List<Integer>> lookupBuckets = new HashMap<>();
         for (Delivery d : deliveries) {
             String source = d.event().source();
-            String messageId = d.event().messageId();
             for (int buckets : lookupBuckets.computeIfAbsent(source, claimLayouts::lookupBuckets)) {
-                byPartition.computeIfAbsent(new MessageLedger.Partition(source, MessageLedger.bucket(source, messageId, buckets)),
-                        k -> new LinkedHashSet<>()).add(messageId);
+                byPartition.computeIfAbsent(new MessageLedger.Partition(source, MessageLedger.bucket(d.keyHash(), buckets)),
+                        k -> new LinkedHashSet<>()).add(d.event().messageId());
             }
         }
         Map<String, MessageLedger.Claim> found = new ConcurrentHashMap<>();
@@ -203,12 +202,12 @@ public class EventDeduplicator {
         Map<String, Long> newPerSource = new LinkedHashMap<>();
         for (Delivery delivery : deliveries) {
             CollectedEvent event = delivery.event();
-            MessageLedger.Claim claim = existing.get(event.kafkaKey());
+            MessageLedger.Claim claim = existing.get(delivery.key());
             Claimed c = decide(delivery, claim);
             decided.add(c);
             if (c.outcome() != StoreOutcome.DUPLICATE && claim == null) {
                 String source = event.source();
-                short bucket = MessageLedger.bucket(source, event.messageId(), claimLayouts.currentBuckets(source));
+                short bucket = MessageLedger.bucket(delivery.keyHash(), claimLayouts.currentBuckets(source));
                 claims.computeIfAbsent(new MessageLedger.Partition(source, bucket), k -> new ArrayList<>())
                         .add(new MessageLedger.Claim(event.messageId(), c.eventTime(), owner(delivery), c.bucket()));
                 newPerSource.merge(source, 1L, Long::sum);
@@ -229,7 +228,7 @@ public class EventDeduplicator {
         CollectedEvent event = delivery.event();
         if (claim == null) {
             short bucket = layouts.bucket(new IndexLayouts.Day(event.source(), EventIndexLayout.eventDay(event.timestamp())),
-                    event.messageId(), event.timestamp());
+                    delivery.keyHash(), event.timestamp());
             return new Claimed(delivery, event.timestamp(), bucket, StoreOutcome.STORED);
         }
         if (owner(delivery).equals(claim.owner())) {
@@ -240,7 +239,7 @@ public class EventDeduplicator {
         // The owner is earlier in this partition, so its store is done (or it would be in flight here).
         // One in another partition (a changed partition count) may still be storing: not remembered.
         if (claim.owner().partition() == delivery.partition()) {
-            recent.add(delivery.event().kafkaKey());
+            recent.add(delivery.key());
         }
         return new Claimed(delivery, null, (short) 0, StoreOutcome.DUPLICATE);
     }
@@ -309,7 +308,7 @@ public class EventDeduplicator {
                                 () -> index.markChanged(d.getKey().source(), d.getKey().day(), d.getValue().bytes,
                                         d.getValue().hours))),
                         Uni.join().all(publishing).andCollectFailures()).discardItems())
-                .invoke(() -> toStore.forEach(c -> recent.add(c.delivery().event().kafkaKey())))
+                .invoke(() -> toStore.forEach(c -> recent.add(c.delivery().key())))
                 .replaceWithVoid();
     }
 

@@ -54,12 +54,12 @@ public class IndexLayouts {
     }
 
     /**
-     * The bucket of a new message of {@code day} at {@code eventTime}, by its Kafka key's hash, so that a
+     * The bucket of a new message of {@code day} at {@code eventTime}, by its Kafka key's hash
+     * ({@code MessageLedger.keyHash}), so that a
      * batch from one raw partition writes few of the day's partitions; call after {@link #refresh}.
      */
-    public short bucket(Day day, String messageId, Instant eventTime) {
+    public short bucket(Day day, int keyHash, Instant eventTime) {
         Known k = known.get(day);
-        int keyHash = MessageLedger.keyHash(day.source(), messageId);
         if (k == null) {
             return EventIndexLayout.bucket(keyHash, eventTime, EventIndexLayout.WHOLE_DAY_SECONDS,
                     EventIndexLayout.ORIGINAL_BUCKETS);
