@@ -125,11 +125,15 @@ public final class DedupBenchmark implements Benchmark {
                 List<CollectedEvent> unique = BenchEvents.unique(source, "u" + round, records, around);
                 ProcessCpu.Reading atStart = cpu.read();
                 Map<String, Long> requestsAtStart = quiet.requests();
+                long plainAt = System.currentTimeMillis();
                 baselineRates.add(baseline.rowsPerSecond(plain));
+                long plainEnd = System.currentTimeMillis();
                 quiet.settle();
                 ProcessCpu.Reading afterBaseline = cpu.read();
                 Map<String, Long> requestsAfterBaseline = quiet.requests();
+                long floorAt = System.currentTimeMillis();
                 floorRates.add(floor.rowsPerSecond(ledger));
+                long floorEnd = System.currentTimeMillis();
                 quiet.settle();
                 ProcessCpu.Reading afterFloor = cpu.read();
                 Map<String, Long> requestsAfterFloor = quiet.requests();
@@ -138,9 +142,11 @@ public final class DedupBenchmark implements Benchmark {
                 // stored before the previous range's last commit, and no commit tells when its work began.
                 // The producer writes far faster than dedup stores, so dedup still drains a full topic.
                 long written = System.nanoTime();
+                long dedupAt = System.currentTimeMillis();
                 fill(ctx.kafkaBootstrap(), raw, unique);
                 Map<Integer, Long> after = progress.ends();
                 Drain drained = drain(() -> ctx.rssKb(MODULE), progress, before, after, maxRssKb, written);
+                long dedupEnd = System.currentTimeMillis();
                 quiet.settle();
                 ProcessCpu.Reading afterDedup = cpu.read();
                 Map<String, Long> requestsAfterDedup = quiet.requests();
@@ -159,6 +165,9 @@ public final class DedupBenchmark implements Benchmark {
                         + "      dedup: %s%n", QuietCassandra.per100Rows(requestsAtStart, requestsAfterBaseline, records),
                         QuietCassandra.per100Rows(requestsAfterBaseline, requestsAfterFloor, records),
                         QuietCassandra.per100Rows(requestsAfterFloor, requestsAfterDedup, records));
+                // Epoch milliseconds, to cut a profile of any process into the phases (e.g. jfr2flame --from/--to).
+                System.out.printf("    phases (epoch ms, settling excluded): plain %d-%d, three requests %d-%d, dedup %d-%d%n",
+                        plainAt, plainEnd, floorAt, floorEnd, dedupAt, dedupEnd);
             }
             long copiesWritten = System.nanoTime();
             fill(ctx.kafkaBootstrap(), raw, withCopies);
