@@ -5,6 +5,8 @@ import io.tidemark.bench.BenchContext;
 import io.tidemark.bench.Benchmark;
 import io.tidemark.bench.CassandraSessions;
 import io.tidemark.bench.Figure;
+import io.tidemark.bench.NodeTool;
+import io.tidemark.bench.QuietCassandra;
 import io.tidemark.event.CollectedEvent;
 import io.tidemark.event.EventCodec;
 import io.tidemark.event.EventIndexLayout;

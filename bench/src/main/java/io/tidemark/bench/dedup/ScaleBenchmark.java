@@ -9,6 +9,7 @@ import io.tidemark.bench.BenchContext;
 import io.tidemark.bench.Benchmark;
 import io.tidemark.bench.CassandraSessions;
 import io.tidemark.bench.Figure;
+import io.tidemark.bench.NodeTool;
 import io.tidemark.event.EventIndexLayout;
 import io.tidemark.testsupport.PrivateStack;
 import io.tidemark.testsupport.ServiceProcess;

@@ -11,6 +11,7 @@ import io.tidemark.bench.BenchContext;
 import io.tidemark.bench.Benchmark;
 import io.tidemark.bench.CassandraSessions;
 import io.tidemark.bench.Figure;
+import io.tidemark.bench.QuietCassandra;
 import io.tidemark.event.EventIndexLayout;
 
 import io.tidemark.testsupport.Trees;
@@ -226,6 +227,13 @@ public class MartBenchmark implements Benchmark {
                 // properties.plan is what the breakdown asks for, so its rollup is written beside the default paths.
                 "tidemark.mart.breakdown.rollup-paths", BREAKDOWN_ROLLUP_PATHS));
         URI mart = ctx.service("mart-service", properties);
+        // Each export starts with Cassandra at rest: the first came right after the 5 M rows were written
+        // and ran beside their flushes and compactions, the one-lane export minutes later without them,
+        // and lanes read 0.75x and 0.78x one lane in two of three full runs (2026-12-04).
+        try (CqlSession cql = session(ctx)) {
+            Duration rest = QuietCassandra.of(ctx.root(), cql, ctx.cassandraJmxPort()).settle();
+            System.out.printf("  Cassandra at rest after %.1f s; exporting%n", rest.toMillis() / 1000.0);
+        }
         long start = System.nanoTime();
         JsonNode summary = JSON.readTree(call(mart, "POST", "/api/v1/exports?source=" + source, Duration.ofHours(1)));
         double seconds = (System.nanoTime() - start) / 1e9;

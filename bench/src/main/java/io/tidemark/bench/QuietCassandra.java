@@ -1,4 +1,4 @@
-package io.tidemark.bench.dedup;
+package io.tidemark.bench;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.Row;
@@ -20,7 +20,7 @@ import java.util.TreeMap;
  * 1.02 with plain inserts' before it, in two runs of the same build). The time at rest is in no rate;
  * the CPU it takes is counted to the phase before.
  */
-final class QuietCassandra {
+public final class QuietCassandra {
 
     private static final String KEYSPACE = "tidemark";
     private static final Set<String> BACKGROUND = Set.of("CompactionExecutor", "MemtableFlushWriter", "MemtablePostFlush");
@@ -36,12 +36,12 @@ final class QuietCassandra {
     }
 
     /** The stack's node, read through {@code session} (the caller's to close), flushed through its local JMX at {@code jmxPort}. */
-    static QuietCassandra of(Path root, CqlSession session, int jmxPort) {
+    public static QuietCassandra of(Path root, CqlSession session, int jmxPort) {
         return new QuietCassandra(new NodeTool(root, jmxPort), session);
     }
 
     /** Flushes and waits for the background to be idle at two readings in a row; how long that took. */
-    Duration settle() throws Exception {
+    public Duration settle() throws Exception {
         Instant start = Instant.now();
         nodetool.flush(KEYSPACE);
         int idleReadings = 0;
@@ -56,7 +56,7 @@ final class QuietCassandra {
     }
 
     /** Local reads and writes of each table of the keyspace so far, as the node counts them ({@code system_views}). */
-    Map<String, Long> requests() {
+    public Map<String, Long> requests() {
         Map<String, Long> counts = new TreeMap<>();
         for (String kind : List.of("read", "write")) {
             for (Row table : session.execute("SELECT table_name, count FROM system_views.local_" + kind
@@ -71,7 +71,7 @@ final class QuietCassandra {
      * The tables' local reads and writes between two {@link #requests()} per 100 rows of a phase, e.g.
      * {@code events_by_day writes 1.2, message_claims reads 10.0}: a write is one partition's update of one request.
      */
-    static String per100Rows(Map<String, Long> before, Map<String, Long> after, long rows) {
+    public static String per100Rows(Map<String, Long> before, Map<String, Long> after, long rows) {
         StringJoiner line = new StringJoiner(", ");
         after.forEach((name, count) -> {
             long made = count - before.getOrDefault(name, 0L);

@@ -1,4 +1,4 @@
-package io.tidemark.bench.dedup;
+package io.tidemark.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Cassandra's own nodetool, from the local stack's cassandra-all jars, against one node's local JMX port. */
-final class NodeTool {
+public final class NodeTool {
 
     /** What nodetool needs of JDK 17 (a subset of the server's conf/jvm17-server.options). */
     private static final List<String> JDK17_ACCESS = List.of(
@@ -27,18 +27,18 @@ final class NodeTool {
     private final Path root;
     private final int jmxPort;
 
-    NodeTool(Path root, int jmxPort) {
+    public NodeTool(Path root, int jmxPort) {
         this.root = root;
         this.jmxPort = jmxPort;
     }
 
     /** {@code nodetool flush <keyspace>}: memtables to SSTables, where partition sizes are measured. */
-    void flush(String keyspace) throws Exception {
+    public void flush(String keyspace) throws Exception {
         run("flush", keyspace);
     }
 
     /** {@code nodetool tablestats -F json <keyspace.table>}: the table's statistics. */
-    JsonNode tablestats(String keyspace, String table) throws Exception {
+    public JsonNode tablestats(String keyspace, String table) throws Exception {
         String output = run("tablestats", "-F", "json", keyspace + "." + table);
         // Its client libraries log to stdout before the document.
         return new ObjectMapper().readTree(output.substring(output.indexOf('{'))).path(keyspace).path("tables").path(table);
