@@ -75,73 +75,68 @@ final class LatencyProbe {
         Thread listener = new Thread(() -> listen(bootstrap, cleanTopic, source + ":" + idPrefix, stored, origin,
                 listening, positioned), "clean-listener");
         listener.start();
-        while (!positioned.get()) {
-            Thread.sleep(20);
-        }
-
-        String authorization = "Basic " + Base64.getEncoder()
-                .encodeToString((writeKey + ":").getBytes(StandardCharsets.UTF_8));
         // Why requests were not acknowledged (a status, or the client's exception), so a step that lost
         // events says whether ingest refused them or the probe gave up on them.
         Map<String, AtomicInteger> failures = new ConcurrentHashMap<>();
-        AtomicInteger answered = new AtomicInteger();
-        long start = System.nanoTime();
-        long due = start;
         int requests = 0;
         int firstMeasured = -1;
-        KeepAlivePoster poster = new KeepAlivePoster(ingest.resolve("/v1/batch"), authorization, CONNECTIONS,
-                Duration.ofSeconds(30));
-        for (int measured = 0; measured < measuredRequests && requests < capacity; requests++) {
-            // The warm-up ramps from a tenth of the rate up to it: a fresh ingest compiling at full rate
-            // starved dedup of CPU for half a minute, and the backlog that left took as long to drain.
-            boolean warming = due - start < warmUpNanos;
-            double ramp = warming ? 0.1 + 0.9 * (due - start) / warmUpNanos : 1;
-            if (!warming) {
-                firstMeasured = firstMeasured < 0 ? requests : firstMeasured;
-                measured++;
+        long start;
+        // The listener and the sender's connections end with the probe, also when a step fails.
+        try {
+            while (!positioned.get()) {
+                Thread.sleep(20);
             }
-            long wait = due - System.nanoTime();
-            if (wait > 0) {
-                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-            }
-            StringBuilder body = new StringBuilder(160 * EVENTS_PER_REQUEST).append("{\"batch\":[");
-            String now = Instant.now().toString();
-            for (int e = 0; e < EVENTS_PER_REQUEST; e++) {
-                body.append(e == 0 ? "" : ",").append("{\"type\":\"track\",\"messageId\":\"").append(idPrefix)
-                        .append(requests * EVENTS_PER_REQUEST + e).append("\",\"userId\":\"user-").append(requests % 500)
-                        .append("\",\"event\":\"Product Viewed\",").append("\"timestamp\":\"").append(now)
-                        .append("\",\"properties\":{\"sku\":\"sku-").append(e).append("\",\"price\":12.5}}");
-            }
-            body.append("],\"sentAt\":\"").append(now).append("\"}");
-            int first = requests * EVENTS_PER_REQUEST;
-            poster.post(body.toString().getBytes(StandardCharsets.UTF_8), (status, error) -> {
-                long at = System.nanoTime() - origin;
-                if (status == 200) {
-                    for (int e = 0; e < EVENTS_PER_REQUEST; e++) {
-                        acked.set(first + e, at);
+            String authorization = "Basic " + Base64.getEncoder()
+                    .encodeToString((writeKey + ":").getBytes(StandardCharsets.UTF_8));
+            AtomicInteger answered = new AtomicInteger();
+            start = System.nanoTime();
+            long due = start;
+            try (KeepAlivePoster poster = new KeepAlivePoster(ingest.resolve("/v1/batch"), authorization, CONNECTIONS,
+                    Duration.ofSeconds(30))) {
+                for (int measured = 0; measured < measuredRequests && requests < capacity; requests++) {
+                    // The warm-up ramps from a tenth of the rate up to it: a fresh ingest compiling at full rate
+                    // starved dedup of CPU for half a minute, and the backlog that left took as long to drain.
+                    boolean warming = due - start < warmUpNanos;
+                    double ramp = warming ? 0.1 + 0.9 * (due - start) / warmUpNanos : 1;
+                    if (!warming) {
+                        firstMeasured = firstMeasured < 0 ? requests : firstMeasured;
+                        measured++;
                     }
-                } else {
-                    String reason = error != null ? error.getClass().getSimpleName() : "HTTP " + status;
-                    failures.computeIfAbsent(reason, r -> new AtomicInteger()).incrementAndGet();
+                    long wait = due - System.nanoTime();
+                    if (wait > 0) {
+                        Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                    }
+                    int first = requests * EVENTS_PER_REQUEST;
+                    poster.post(batch(idPrefix, requests), (status, error) -> {
+                        long at = System.nanoTime() - origin;
+                        if (status == 200) {
+                            for (int e = 0; e < EVENTS_PER_REQUEST; e++) {
+                                acked.set(first + e, at);
+                            }
+                        } else {
+                            String reason = error != null ? error.getClass().getSimpleName() : "HTTP " + status;
+                            failures.computeIfAbsent(reason, r -> new AtomicInteger()).incrementAndGet();
+                        }
+                        answered.incrementAndGet();
+                    });
+                    due += (long) (intervalNanos / ramp);
                 }
-                answered.incrementAndGet();
-            });
-            due += (long) (intervalNanos / ramp);
+                // Every request ends within its 30 s timeout; the margin covers a connection that was still opening.
+                long answerDeadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
+                while (answered.get() < requests && System.nanoTime() < answerDeadline) {
+                    Thread.sleep(20);
+                }
+            }
+            long storeDeadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (!allStored(acked, stored, requests * EVENTS_PER_REQUEST) && System.nanoTime() < storeDeadline) {
+                Thread.sleep(100);
+            }
+        } finally {
+            listening.set(false);
+            listener.join();
         }
         firstMeasured = firstMeasured < 0 ? requests : firstMeasured;
-        // Every request ends within its 30 s timeout; the margin covers a connection that was still opening.
-        long answerDeadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
-        while (answered.get() < requests && System.nanoTime() < answerDeadline) {
-            Thread.sleep(20);
-        }
-        poster.close();
         int events = requests * EVENTS_PER_REQUEST;
-        long storeDeadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!allStored(acked, stored, events) && System.nanoTime() < storeDeadline) {
-            Thread.sleep(100);
-        }
-        listening.set(false);
-        listener.join();
 
         int ackedCount = 0;
         int ackedAndStored = 0;
@@ -189,6 +184,20 @@ final class LatencyProbe {
             }
         }
         return true;
+    }
+
+    /** Request number {@code request}'s body: EVENTS_PER_REQUEST track events stamped now. */
+    private static byte[] batch(String idPrefix, int request) {
+        StringBuilder body = new StringBuilder(160 * EVENTS_PER_REQUEST).append("{\"batch\":[");
+        String now = Instant.now().toString();
+        for (int e = 0; e < EVENTS_PER_REQUEST; e++) {
+            body.append(e == 0 ? "" : ",").append("{\"type\":\"track\",\"messageId\":\"").append(idPrefix)
+                    .append(request * EVENTS_PER_REQUEST + e).append("\",\"userId\":\"user-").append(request % 500)
+                    .append("\",\"event\":\"Product Viewed\",").append("\"timestamp\":\"").append(now)
+                    .append("\",\"properties\":{\"sku\":\"sku-").append(e).append("\",\"price\":12.5}}");
+        }
+        body.append("],\"sentAt\":\"").append(now).append("\"}");
+        return body.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     /**
