@@ -229,7 +229,7 @@ public class MartBenchmark implements Benchmark {
         URI mart = ctx.service("mart-service", properties);
         // Each export starts with Cassandra at rest: the first came right after the 5 M rows were written
         // and ran beside their flushes and compactions, the one-lane export minutes later without them,
-        // and lanes read 0.75x and 0.78x one lane in two of three full runs (2026-12-04).
+        // and lanes read 0.75x and 0.78x one lane in the full runs of 15:07 and 20:57 UTC, 2026-12-04.
         try (CqlSession cql = session(ctx)) {
             Duration rest = QuietCassandra.of(ctx.root(), cql, ctx.cassandraJmxPort()).settle();
             System.out.printf("  Cassandra at rest after %.1f s; exporting%n", rest.toMillis() / 1000.0);
