@@ -1,6 +1,7 @@
 package io.tidemark.bench.dedup;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import io.tidemark.bench.BenchContext;
 import io.tidemark.bench.Benchmark;
 import io.tidemark.bench.CassandraSessions;
@@ -269,13 +270,13 @@ public final class DedupBenchmark implements Benchmark {
     private static long rows(CqlSession session, String source, List<CollectedEvent> events) {
         Set<LocalDate> days = new TreeSet<>();
         events.forEach(e -> days.add(EventIndexLayout.eventDay(e.timestamp())));
+        PreparedStatement countBucket = session.prepare("SELECT COUNT(*) FROM tidemark.events_by_day "
+                + "WHERE source = ? AND event_date = ? AND bucket = ?");
         long count = 0;
         for (LocalDate day : days) {
             int buckets = IndexBuckets.toRead(session, source, day);
             for (short bucket = 0; bucket < buckets; bucket++) {
-                count += session.execute(session.prepare("SELECT COUNT(*) FROM tidemark.events_by_day "
-                        + "WHERE source = ? AND event_date = ? AND bucket = ?").bind(source, day, bucket))
-                        .one().getLong(0);
+                count += session.execute(countBucket.bind(source, day, bucket)).one().getLong(0);
             }
         }
         return count;
