@@ -19,6 +19,8 @@ import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import org.awaitility.core.ConditionTimeoutException;
+
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -32,6 +34,7 @@ public final class ServiceProcess implements AutoCloseable {
 
     private static final Duration DEFAULT_READY_TIMEOUT = Duration.ofSeconds(180);
     private static final Duration STOP_GRACE = Duration.ofSeconds(20);
+    private static final int LOG_TAIL_LINES = 40;
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final Duration readyTimeout;
@@ -42,6 +45,8 @@ public final class ServiceProcess implements AutoCloseable {
     private final int managementPort;
     private final Path log;
     private Process process;
+    /** What the last readiness probe got, for the report of a start that timed out. */
+    private volatile String lastProbe = "none yet";
     /** Where the current life's output starts in the appended log. */
     private long logStart;
 
@@ -209,26 +214,80 @@ public final class ServiceProcess implements AutoCloseable {
         return this;
     }
 
-    /** Waits until {@code /q/health/ready} answers 200; fails at once if the process exits. */
+    /**
+     * Waits until {@code /q/health/ready} answers 200; fails at once if the process exits. A process that
+     * runs but is not ready in time fails with what tells why in a CI log, where its own log is out of
+     * reach: the last probe's answer, the log's last lines, and a thread dump (SIGQUIT) written to its log.
+     */
     public void awaitReady() {
-        await(module + " ready; see " + log.toAbsolutePath()).atMost(readyTimeout).pollDelay(Duration.ZERO)
-                .pollInterval(Duration.ofMillis(250)).until(() -> {
-                    if (!isAlive()) {
-                        throw new IllegalStateException(module + " exited with " + process.exitValue() + "; see "
-                                + log.toAbsolutePath());
-                    }
-                    return ready();
-                });
+        try {
+            await(module + " ready; see " + log.toAbsolutePath()).atMost(readyTimeout).pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(250)).until(() -> {
+                        if (!isAlive()) {
+                            throw new IllegalStateException(module + " exited with " + process.exitValue() + "; see "
+                                    + log.toAbsolutePath());
+                        }
+                        return ready();
+                    });
+        } catch (ConditionTimeoutException e) {
+            throw new IllegalStateException(notReadyReport(), e);
+        }
     }
 
-    /** One readiness probe. */
+    /** One readiness probe; its answer is kept for {@link #notReadyReport()}. */
     public boolean ready() {
         try {
-            return status(HTTP, managementUri("/q/health/ready")) == 200;
+            HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(managementUri("/q/health/ready"))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            lastProbe = answer.statusCode() + " " + answer.body().replaceAll("\\s+", " ");
+            return answer.statusCode() == 200;
+        } catch (IOException e) {
+            lastProbe = "no answer (" + e + ")";
+            return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    private String notReadyReport() {
+        List<String> tail;
+        try {
+            List<String> lines = logText().lines().toList();
+            tail = lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size());
+        } catch (IOException e) {
+            tail = List.of("(log unreadable: " + e + ")");
+        }
+        // A live answer tells a failing check (live 200) from a stuck event loop or a JVM still starting (-1).
+        int live;
+        try {
+            live = status(HTTP, managementUri("/q/health/live"));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            live = -1;
+        }
+        String dump = threadDump();
+        return module + " (pid " + pid() + ") not ready within " + readyTimeout.toSeconds() + " s; the last probe: "
+                + abbreviate(lastProbe, 600) + "; /q/health/live: " + live + "; " + dump + "; see " + log.toAbsolutePath()
+                + "\nthe log's last lines before the dump:\n" + String.join("\n", tail);
+    }
+
+    /** Asks the JVM for a thread dump, which it prints to its output, i.e. to the log. */
+    private String threadDump() {
+        try {
+            Process kill = new ProcessBuilder("kill", "-QUIT", Long.toString(pid())).redirectErrorStream(true).start();
+            return kill.waitFor(5, TimeUnit.SECONDS) && kill.exitValue() == 0
+                    ? "a thread dump follows in its log" : "no thread dump (kill -QUIT failed)";
+        } catch (IOException e) {
+            return "no thread dump (" + e + ")";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "no thread dump (interrupted)";
+        }
+    }
+
+    private static String abbreviate(String text, int max) {
+        return text.length() <= max ? text : text.substring(0, max) + "…";
     }
 
     /** The HTTP status of {@code GET uri}, or -1 while nothing listens. */
