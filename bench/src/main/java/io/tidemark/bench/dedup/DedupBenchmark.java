@@ -26,6 +26,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -257,15 +258,25 @@ public final class DedupBenchmark implements Benchmark {
     }
 
     static void fill(String bootstrap, String topic, List<CollectedEvent> events) {
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+        try (KafkaProducer<String, byte[]> producer = filler(bootstrap, Map.of())) {
+            send(producer, topic, events);
+        }
+    }
+
+    private static KafkaProducer<String, byte[]> filler(String bootstrap, Map<String, Object> extra) {
+        Map<String, Object> config = new HashMap<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.BATCH_SIZE_CONFIG, 262144,
-                ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"), new StringSerializer(), new ByteArraySerializer())) {
-            for (CollectedEvent event : events) {
-                producer.send(new ProducerRecord<>(topic, event.kafkaKey(), EventCodec.encode(event)));
-            }
-            producer.flush();
+                ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"));
+        config.putAll(extra);
+        return new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    private static void send(KafkaProducer<String, byte[]> producer, String topic, List<CollectedEvent> events) {
+        for (CollectedEvent event : events) {
+            producer.send(new ProducerRecord<>(topic, event.kafkaKey(), EventCodec.encode(event)));
         }
+        producer.flush();
     }
 
     /**
@@ -278,18 +289,11 @@ public final class DedupBenchmark implements Benchmark {
     /** Writes {@code events} in one transaction, which a read_committed consumer sees only whole, at its commit. */
     static CommittedRange fillCommitted(String bootstrap, String topic, List<CollectedEvent> events,
             CommitProgress progress) throws Exception {
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.BATCH_SIZE_CONFIG, 262144,
-                ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
-                ProducerConfig.TRANSACTIONAL_ID_CONFIG, "tidemark-bench-fill-" + topic),
-                new StringSerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<String, byte[]> producer = filler(bootstrap,
+                Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "tidemark-bench-fill-" + topic))) {
             producer.initTransactions();
             producer.beginTransaction();
-            for (CollectedEvent event : events) {
-                producer.send(new ProducerRecord<>(topic, event.kafkaKey(), EventCodec.encode(event)));
-            }
-            producer.flush();
+            send(producer, topic, events);
             // The high watermark, uncommitted records included: the commit marker comes after it.
             Map<Integer, Long> recordsEnd = progress.ends();
             long committingAt = System.nanoTime();
