@@ -237,9 +237,9 @@ public final class ServiceProcess implements AutoCloseable {
     /** One readiness probe; its answer is kept for {@link #notReadyReport()}. */
     public boolean ready() {
         try {
-            HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(managementUri("/q/health/ready"))
-                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-            lastProbe = answer.statusCode() + " " + answer.body().replaceAll("\\s+", " ");
+            HttpResponse<String> answer = HTTP.send(probe(managementUri("/q/health/ready")),
+                    HttpResponse.BodyHandlers.ofString());
+            lastProbe = answer.statusCode() + " " + answer.body();
             return answer.statusCode() == 200;
         } catch (IOException e) {
             lastProbe = "no answer (" + e + ")";
@@ -268,7 +268,8 @@ public final class ServiceProcess implements AutoCloseable {
         }
         String dump = threadDump();
         return module + " (pid " + pid() + ") not ready within " + readyTimeout.toSeconds() + " s; the last probe: "
-                + abbreviate(lastProbe, 600) + "; /q/health/live: " + live + "; " + dump + "; see " + log.toAbsolutePath()
+                + abbreviate(lastProbe.replaceAll("\\s+", " "), 600) + "; /q/health/live: " + live + "; " + dump
+                + "; see " + log.toAbsolutePath()
                 + "\nthe log's last lines before the dump:\n" + String.join("\n", tail);
     }
 
@@ -286,6 +287,10 @@ public final class ServiceProcess implements AutoCloseable {
         }
     }
 
+    private static HttpRequest probe(URI uri) {
+        return HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build();
+    }
+
     private static String abbreviate(String text, int max) {
         return text.length() <= max ? text : text.substring(0, max) + "…";
     }
@@ -293,8 +298,7 @@ public final class ServiceProcess implements AutoCloseable {
     /** The HTTP status of {@code GET uri}, or -1 while nothing listens. */
     public static int status(HttpClient http, URI uri) throws InterruptedException {
         try {
-            return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode();
+            return http.send(probe(uri), HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (IOException notListening) {
             return -1;
         }
