@@ -13,16 +13,20 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
 /**
  * The per-day breakdown rollup written beside a day's events: for each configured {@code by=} path,
  * one row per value of the day, (path, value, events, users), and one with value NULL for the events
- * without one (missing). Users are distinct by the user key's hash ({@link UserKeyHash}), as the user
- * rollups count them. A path is in the rollup of every day exported while it was configured and
+ * without one (missing). Users are distinct by the user key (userId, else anonymousId); where the
+ * rollup is kept as state, by its hash ({@link UserKeyHash}), as the user rollups count them, which
+ * lowers a count only where two users' hashes collide. A path is in the rollup of every day exported while it was configured and
  * in none other, so "the day's rollup has rows of this path" is exactly "the rollup covers it".
  *
  * <p>A day cut into hour slices also keeps what the rollup is made of: its events by (path, value,
@@ -92,64 +96,112 @@ public final class BreakdownRollup {
     /**
      * One pass over {@code rows} extracts each path's values into keys (path, value, hour, user,
      * events); events by hour and distinct users come from the keys, plus the kept hours and users of
-     * the state in place when merging ({@code keptHours}, {@code keptUsers}: SELECTs, or null).
+     * the state in place when merging ({@code keptHours}, {@code keptUsers}: SELECTs, or null). A day
+     * that keeps no state is counted straight from the values, without the keys by hour.
      */
     private static void make(DuckDBConnection duck, String rows, List<BreakdownPath> paths, String keptHours,
             String keptUsers, Path staging, boolean sliced) throws SQLException {
         if (paths.isEmpty()) {
             return;
         }
+        boolean byHour = sliced || keptHours != null;
         String id = UUID.randomUUID().toString().replace("-", "");
-        String keys = "breakdown_keys_" + id;
-        String hours = "breakdown_hours_" + id;
-        String users = "breakdown_users_" + id;
-        List<String> selects = new ArrayList<>();
+        List<String> tables = List.of("breakdown_keys_" + id, "breakdown_hours_" + id, "breakdown_users_" + id);
         List<Object> parameters = new ArrayList<>();
-        for (BreakdownPath path : paths) {
-            selects.add("SELECT ?::VARCHAR AS " + PATH + ", " + path.expression() + " AS " + VALUE + ", " + HOUR + ", "
-                    + USER + ", count(*)::BIGINT AS " + EVENTS + " FROM keyed GROUP BY ALL");
-            parameters.add(path.by());
-            parameters.addAll(path.parameters());
-        }
-        // Each row's hour and user hash once, not once per path: the MD5 was most of a merge's time.
-        String keyed = "WITH keyed AS MATERIALIZED (SELECT " + String.join(", ", BreakdownPath.COLUMNS) + ", "
-                + LatenessRollup.hourOfEventRow() + " AS " + HOUR + ", " + UserKeyHash.ofEventRow() + " AS " + USER
-                + " FROM " + rows + ") ";
+        String values = values(rows, paths, byHour, parameters);
         try {
-            // The JSON paths are bound, as a query's are; only the grammar's column names are in the text.
-            try (PreparedStatement insert = duck.prepareStatement("CREATE TEMP TABLE " + keys + " AS " + keyed
-                    + String.join(" UNION ALL ", selects))) {
-                for (int i = 0; i < parameters.size(); i++) {
-                    insert.setObject(i + 1, parameters.get(i));
+            if (!byHour) {
+                try (PreparedStatement rollup = duck.prepareStatement("COPY (" + values + "SELECT " + PATH + ", " + VALUE
+                        + ", count(*)::BIGINT AS " + EVENTS + ", count(DISTINCT " + USER + ")::BIGINT AS " + USERS
+                        + " FROM values_of_paths GROUP BY ALL ORDER BY " + PATH + ", " + VALUE + " NULLS LAST) TO '"
+                        + DayExporter.literal(staging.resolve(MartLayout.BREAKDOWN_ROLLUP)) + "' (FORMAT parquet, COMPRESSION zstd)")) {
+                    bind(rollup, parameters).execute();
                 }
-                insert.execute();
+                return;
             }
-            try (Statement sql = duck.createStatement()) {
-                sql.execute("CREATE TEMP TABLE " + hours + " AS SELECT " + PATH + ", " + VALUE + ", " + HOUR + ", sum("
-                        + EVENTS + ")::BIGINT AS " + EVENTS + " FROM " + keys + " GROUP BY ALL"
-                        + (keptHours == null ? "" : " UNION ALL " + keptHours));
-                sql.execute("CREATE TEMP TABLE " + users + " AS SELECT DISTINCT " + PATH + ", " + VALUE + ", " + USER + " FROM "
-                        + keys + " WHERE " + USER + " IS NOT NULL" + (keptUsers == null ? "" : " UNION " + keptUsers));
-                copy(sql, "SELECT e." + PATH + ", e." + VALUE + ", e." + EVENTS + ", coalesce(u." + USERS + ", 0)::BIGINT AS "
-                        + USERS + " FROM (SELECT " + PATH + ", " + VALUE + ", sum(" + EVENTS + ")::BIGINT AS " + EVENTS
-                        + " FROM " + hours + " GROUP BY ALL) e LEFT JOIN (SELECT " + PATH + ", " + VALUE + ", count(*) AS "
-                        + USERS + " FROM " + users + " GROUP BY ALL) u ON e." + PATH + " = u." + PATH + " AND e." + VALUE
-                        + " IS NOT DISTINCT FROM u." + VALUE + " ORDER BY " + PATH + ", " + VALUE + " NULLS LAST",
-                        staging.resolve(MartLayout.BREAKDOWN_ROLLUP));
-                if (sliced) {
-                    copy(sql, "SELECT * FROM " + hours + " ORDER BY " + PATH + ", " + VALUE + " NULLS LAST, " + HOUR,
-                            staging.resolve(MartLayout.BREAKDOWN_HOURS));
-                    // Unsorted: its hashes are random, so an order would cost a sort and save no bytes.
-                    copy(sql, "SELECT * FROM " + users, staging.resolve(MartLayout.BREAKDOWN_USERS));
-                }
-            }
+            made(duck, values, parameters, tables.get(0), tables.get(1), tables.get(2), keptHours, keptUsers, staging, sliced);
         } finally {
             try (Statement sql = duck.createStatement()) {
-                for (String table : List.of(keys, hours, users)) {
+                for (String table : tables) {
                     sql.execute("DROP TABLE IF EXISTS " + table);
                 }
             }
         }
+    }
+
+    /**
+     * A WITH clause naming {@code values_of_paths}: each row's (path, value, user, and with
+     * {@code byHour} the hour and the user as its hash), one row per path. Each JSON column is parsed
+     * once for all of its paths, and each row's user and hour are worked out once, not once per path. Adds what it binds to {@code parameters}.
+     */
+    private static String values(String rows, List<BreakdownPath> paths, boolean byHour, List<Object> parameters) {
+        Map<String, List<BreakdownPath>> byJsonColumn = new LinkedHashMap<>();
+        paths.stream().filter(BreakdownPath::inJson)
+                .forEach(path -> byJsonColumn.computeIfAbsent(path.column(), column -> new ArrayList<>()).add(path));
+        List<String> columns = new ArrayList<>();
+        // The state keeps users by their hash, as the user rollups do; a day without state counts the user
+        // keys themselves, which saves an MD5 a row and differs only where two users' hashes collide.
+        columns.add((byHour ? UserKeyHash.ofEventRow() : UserKeyHash.USER) + " AS " + USER);
+        if (byHour) {
+            columns.add(LatenessRollup.hourOfEventRow() + " AS " + HOUR);
+        }
+        paths.stream().filter(path -> !path.inJson()).map(BreakdownPath::column).distinct().forEach(columns::add);
+        byJsonColumn.forEach((column, inColumn) -> {
+            columns.add(BreakdownPath.valuesOf(column, "[" + String.join(", ", Collections.nCopies(inColumn.size(), "?")) + "]")
+                    + " AS " + valuesColumn(column));
+            inColumn.forEach(path -> parameters.add(path.jsonPath()));
+        });
+        List<String> selects = new ArrayList<>();
+        for (BreakdownPath path : paths) {
+            String value = path.inJson()
+                    ? valuesColumn(path.column()) + "[" + (byJsonColumn.get(path.column()).indexOf(path) + 1) + "]"
+                    : path.column();
+            selects.add("SELECT ?::VARCHAR AS " + PATH + ", " + value + " AS " + VALUE + ", " + USER
+                    + (byHour ? ", " + HOUR : "") + " FROM keyed");
+            parameters.add(path.by());
+        }
+        return "WITH keyed AS MATERIALIZED (SELECT " + String.join(", ", columns) + " FROM " + rows + "), values_of_paths AS ("
+                + String.join(" UNION ALL ", selects) + ") ";
+    }
+
+    private static String valuesColumn(String column) {
+        return column + "_values";
+    }
+
+    /** The keys by hour, the rollup from them, and with {@code sliced} the state a late slice merges into. */
+    private static void made(DuckDBConnection duck, String values, List<Object> parameters, String keys, String hours,
+            String users, String keptHours, String keptUsers, Path staging, boolean sliced) throws SQLException {
+        try (PreparedStatement insert = duck.prepareStatement("CREATE TEMP TABLE " + keys + " AS " + values + "SELECT "
+                + PATH + ", " + VALUE + ", " + HOUR + ", " + USER + ", count(*)::BIGINT AS " + EVENTS
+                + " FROM values_of_paths GROUP BY ALL")) {
+            bind(insert, parameters).execute();
+        }
+        try (Statement sql = duck.createStatement()) {
+            sql.execute("CREATE TEMP TABLE " + hours + " AS SELECT " + PATH + ", " + VALUE + ", " + HOUR + ", sum("
+                    + EVENTS + ")::BIGINT AS " + EVENTS + " FROM " + keys + " GROUP BY ALL"
+                    + (keptHours == null ? "" : " UNION ALL " + keptHours));
+            sql.execute("CREATE TEMP TABLE " + users + " AS SELECT DISTINCT " + PATH + ", " + VALUE + ", " + USER
+                    + " FROM " + keys + " WHERE " + USER + " IS NOT NULL" + (keptUsers == null ? "" : " UNION " + keptUsers));
+            copy(sql, "SELECT e." + PATH + ", e." + VALUE + ", e." + EVENTS + ", coalesce(u." + USERS + ", 0)::BIGINT AS "
+                    + USERS + " FROM (SELECT " + PATH + ", " + VALUE + ", sum(" + EVENTS + ")::BIGINT AS " + EVENTS
+                    + " FROM " + hours + " GROUP BY ALL) e LEFT JOIN (SELECT " + PATH + ", " + VALUE + ", count(*) AS "
+                    + USERS + " FROM " + users + " GROUP BY ALL) u ON e." + PATH + " = u." + PATH + " AND e." + VALUE
+                    + " IS NOT DISTINCT FROM u." + VALUE + " ORDER BY " + PATH + ", " + VALUE + " NULLS LAST",
+                    staging.resolve(MartLayout.BREAKDOWN_ROLLUP));
+            if (sliced) {
+                copy(sql, "SELECT * FROM " + hours + " ORDER BY " + PATH + ", " + VALUE + " NULLS LAST, " + HOUR,
+                        staging.resolve(MartLayout.BREAKDOWN_HOURS));
+                // Unsorted: its hashes are random, so an order would cost a sort and save no bytes.
+                copy(sql, "SELECT * FROM " + users, staging.resolve(MartLayout.BREAKDOWN_USERS));
+            }
+        }
+    }
+
+    private static PreparedStatement bind(PreparedStatement statement, List<Object> parameters) throws SQLException {
+        for (int i = 0; i < parameters.size(); i++) {
+            statement.setObject(i + 1, parameters.get(i));
+        }
+        return statement;
     }
 
     private static void copy(Statement sql, String select, Path file) throws SQLException {

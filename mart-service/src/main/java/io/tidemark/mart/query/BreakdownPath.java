@@ -71,10 +71,32 @@ public final class BreakdownPath {
      * missing key or a missing column has none either; objects and arrays are their JSON text.
      */
     public String expression() {
-        if (jsonPath == null) {
-            return sqlColumn;
-        }
-        return "CASE WHEN json_valid(" + sqlColumn + ") THEN json_extract_string(" + sqlColumn + ", ?) END";
+        return jsonPath == null ? sqlColumn : valuesOf(sqlColumn, "?");
+    }
+
+    /**
+     * The SQL expression that reads from the JSON text of {@code column} the value at {@code paths}: a
+     * JSON path, or a list of them for a list of values. {@code try} gives text that is not JSON no
+     * value, as a {@code json_valid} check before the extraction did, with the text parsed once
+     * instead of twice.
+     */
+    public static String valuesOf(String column, String paths) {
+        return "try(json_extract_string(" + column + ", " + paths + "))";
+    }
+
+    /** The event column the value is read from. */
+    public String column() {
+        return sqlColumn;
+    }
+
+    /** Whether the value is inside the column's JSON text ({@link #jsonPath()}), not the column itself. */
+    public boolean inJson() {
+        return jsonPath != null;
+    }
+
+    /** The JSON path of the value inside {@link #column()}, for a path {@link #inJson() in JSON}. */
+    public String jsonPath() {
+        return jsonPath;
     }
 
     /** The parameters {@link #expression()} binds, in order. */

@@ -1,6 +1,7 @@
 package io.tidemark.mart.export;
 
 import io.tidemark.mart.layout.MartLayout;
+import io.tidemark.mart.layout.UserKeyHash;
 import io.tidemark.mart.model.HourRange;
 import io.tidemark.mart.query.BreakdownPath;
 import org.duckdb.DuckDBConnection;
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -108,22 +110,74 @@ class BreakdownRollupTest {
         assertFalse(BreakdownRollup.canMerge(duck, sliced, List.of()), "no path configured");
     }
 
+    @Test
+    void aDayWithoutStateCountsWhatTheKeysByHourCount() throws Exception {
+        // Two paths in one JSON column (one parse of it for both), one in another, and a plain column;
+        // contexts that are not JSON, a JSON array, a JSON null value, a nested object and no context at all.
+        List<BreakdownPath> paths = List.of(BreakdownPath.parse("context.os.name"), BreakdownPath.parse("properties.plan"),
+                BreakdownPath.parse("context.device.type"), BreakdownPath.parse("event"));
+        try (Statement sql = duck.createStatement()) {
+            sql.execute("UPDATE events SET context = CASE epoch(event_time)::BIGINT % 7 "
+                    + "WHEN 0 THEN '{\"os\":{\"name\":\"iOS\"},\"device\":{\"type\":\"mobile\"}}' "
+                    + "WHEN 1 THEN '{\"os\":{\"name\":\"Android\"}}' "
+                    + "WHEN 2 THEN 'not json' WHEN 3 THEN '[1, 2]' "
+                    + "WHEN 4 THEN '{\"os\":{\"name\":null},\"device\":{\"type\":{\"kind\":\"tv\"}}}' "
+                    + "WHEN 5 THEN '{\"os\":{\"name\":\"iOS\"},\"device\":{\"type\":\"tablet\"}} trailing' END");
+        }
+        Path withoutState = Files.createDirectories(dir.resolve("without-state"));
+        BreakdownRollup.write(duck, "events", paths, withoutState, false);
+        Path withState = Files.createDirectories(dir.resolve("with-state"));
+        BreakdownRollup.write(duck, "events", paths, withState, true);
+
+        List<String> rollup = rows(withoutState.resolve(MartLayout.BREAKDOWN_ROLLUP));
+        assertEquals(rows(withState.resolve(MartLayout.BREAKDOWN_ROLLUP)), rollup);
+        // Each path as a query asks it of the events, with the expression the queries use.
+        for (BreakdownPath path : paths) {
+            String expected = "SELECT ?::VARCHAR, " + path.expression() + " AS v, count(*), "
+                    + "count(DISTINCT " + UserKeyHash.ofEventRow() + ") FROM events GROUP BY ALL ORDER BY ALL";
+            List<Object> parameters = new ArrayList<>(List.of(path.by()));
+            parameters.addAll(path.parameters());
+            assertEquals(rows(expected, parameters), rows("SELECT * FROM read_parquet('" + withoutState.resolve(
+                    MartLayout.BREAKDOWN_ROLLUP) + "') WHERE path = '" + path.by() + "' ORDER BY ALL"), path.by());
+        }
+        assertTrue(rollup.contains("context.device.type|{\"kind\":\"tv\"}|" + countOf("epoch(event_time)::BIGINT % 7 = 4") + "|"
+                + usersOf("epoch(event_time)::BIGINT % 7 = 4")), rollup.toString());
+        assertTrue(rollup.stream().anyMatch(row -> row.startsWith("context.os.name|null|")), "no value: " + rollup);
+    }
+
+    private long countOf(String where) throws SQLException {
+        return Long.parseLong(rows("SELECT count(*) FROM events WHERE " + where).get(0));
+    }
+
+    private long usersOf(String where) throws SQLException {
+        return Long.parseLong(rows("SELECT count(DISTINCT coalesce(user_id, anonymous_id)) FROM events WHERE " + where).get(0));
+    }
+
+    private List<String> rows(String query, List<Object> parameters) throws SQLException {
+        List<String> rows = new ArrayList<>();
+        try (PreparedStatement sql = duck.prepareStatement(query)) {
+            for (int i = 0; i < parameters.size(); i++) {
+                sql.setObject(i + 1, parameters.get(i));
+            }
+            try (ResultSet result = sql.executeQuery()) {
+                int columns = result.getMetaData().getColumnCount();
+                while (result.next()) {
+                    List<String> row = new ArrayList<>();
+                    for (int i = 1; i <= columns; i++) {
+                        row.add(String.valueOf(result.getObject(i)));
+                    }
+                    rows.add(String.join("|", row));
+                }
+            }
+        }
+        return rows;
+    }
+
     private List<String> rows(Path file) throws SQLException {
         return rows("SELECT * FROM read_parquet('" + file + "') ORDER BY ALL");
     }
 
     private List<String> rows(String query) throws SQLException {
-        List<String> rows = new ArrayList<>();
-        try (Statement sql = duck.createStatement(); ResultSet result = sql.executeQuery(query)) {
-            int columns = result.getMetaData().getColumnCount();
-            while (result.next()) {
-                List<String> row = new ArrayList<>();
-                for (int i = 1; i <= columns; i++) {
-                    row.add(String.valueOf(result.getObject(i)));
-                }
-                rows.add(String.join("|", row));
-            }
-        }
-        return rows;
+        return rows(query, List.of());
     }
 }

@@ -14,7 +14,7 @@ class BreakdownPathTest {
     void aJsonPathIsBoundAsQuotedKeysAndNeverInTheSql() {
         BreakdownPath path = BreakdownPath.parse("context.os.name");
         assertEquals(List.of("$.\"os\".\"name\""), path.parameters());
-        assertEquals("CASE WHEN json_valid(context) THEN json_extract_string(context, ?) END", path.expression());
+        assertEquals("try(json_extract_string(context, ?))", path.expression());
         assertEquals(List.of("$.\"utm-source\".\"$id\""), BreakdownPath.parse("properties.utm-source.$id").parameters());
         assertEquals("context.os.name", path.by());
     }
