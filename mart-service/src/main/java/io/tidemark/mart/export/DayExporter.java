@@ -266,13 +266,12 @@ public class DayExporter {
      * kept files, the most of a large day, are not hashed again.
      */
     private String usersOf(ReadDay readDay, String day) {
-        String rows = " FROM %s WHERE " + UserKeyHash.USER + " IS NOT NULL";
         Path before = layout.usersRollup(readDay.source, readDay.day);
         if (readDay.plan.whole() || !Files.exists(before)) {
-            return "SELECT DISTINCT " + UserKeyHash.ofEventRow() + " AS " + UserKeyHash.COLUMN + rows.formatted(day);
+            return UserKeyHash.ofUsersIn(day);
         }
-        return "SELECT " + UserKeyHash.COLUMN + " FROM read_parquet('" + literal(before) + "') UNION SELECT "
-                + UserKeyHash.ofEventRow() + " AS " + UserKeyHash.COLUMN + rows.formatted(readDay.table);
+        return "SELECT " + UserKeyHash.COLUMN + " FROM read_parquet('" + literal(before) + "') UNION "
+                + UserKeyHash.ofUsersIn(readDay.table);
     }
 
     /**

@@ -34,6 +34,16 @@ public final class UserKeyHash {
         return of(USER);
     }
 
+    /**
+     * A SELECT of the distinct keys, as {@link #COLUMN}, of the users of {@code rows} (a table or a
+     * subquery of event rows). Each user is hashed once, not each of its rows: MD5 took about 1 µs a
+     * row on one core, where the distinct over the user strings costs a tenth of that.
+     */
+    public static String ofUsersIn(String rows) {
+        return "SELECT DISTINCT " + of("u") + " AS " + COLUMN + " FROM (SELECT DISTINCT " + USER + " AS u FROM "
+                + rows + " WHERE " + USER + " IS NOT NULL)";
+    }
+
     /** The SQL expression of the key of a user given as a VARCHAR expression. */
     public static String of(String userExpression) {
         return "(md5_number_lower(" + userExpression + ")::HUGEINT - " + SIGN_SHIFT + ")::BIGINT";

@@ -6,7 +6,11 @@ import org.junit.jupiter.api.Test;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Properties;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -33,6 +37,33 @@ class UserKeyHashTest {
                 + String.format(row, "NULL::VARCHAR", "'anon-7'")));
         assertNull(duckDb("SELECT " + UserKeyHash.ofEventRow() + " FROM "
                 + String.format(row, "NULL::VARCHAR", "NULL::VARCHAR")));
+    }
+
+    @Test
+    void theUsersOfRowsAreTheDistinctKeysOfTheirRowsAndNoneForRowsWithoutAUser() throws Exception {
+        String rows = "(SELECT * FROM (VALUES ('u-1', NULL), ('u-1', 'anon-1'), (NULL, 'anon-7'), (NULL, 'anon-7'), "
+                + "(NULL, NULL), ('ünïcödé-user', 'anon-7')) AS t(user_id, anonymous_id))";
+        assertEquals(Set.of(Md5UserKey.of("u-1"), Md5UserKey.of("anon-7"), Md5UserKey.of("ünïcödé-user")),
+                keys(UserKeyHash.ofUsersIn(rows)));
+        assertEquals(keys("SELECT DISTINCT " + UserKeyHash.ofEventRow() + " FROM " + rows + " WHERE "
+                + UserKeyHash.USER + " IS NOT NULL"), keys(UserKeyHash.ofUsersIn(rows)));
+        assertEquals(3, keyList(UserKeyHash.ofUsersIn(rows)).size(), "each user once");
+    }
+
+    private static Set<Long> keys(String query) throws Exception {
+        return new HashSet<>(keyList(query));
+    }
+
+    private static List<Long> keyList(String query) throws Exception {
+        try (Connection duck = new DuckDBDriver().connect("jdbc:duckdb:", new Properties());
+                Statement sql = duck.createStatement();
+                ResultSet rows = sql.executeQuery(query)) {
+            List<Long> keys = new ArrayList<>();
+            while (rows.next()) {
+                keys.add(rows.getLong(1));
+            }
+            return keys;
+        }
     }
 
     private static Long duckDb(String query) throws Exception {
