@@ -421,12 +421,34 @@ public class DayExporter {
             }
             timestamp(appender, row, RECEIVED_AT);
             timestamp(appender, row, SENT_AT);
-            Set<String> flags = row.get(FLAGS, FLAGS_CODEC);
-            appender.append(flags.isEmpty() ? List.of() : flags.stream().sorted().toList());
+            flags(appender, row);
             appender.endRow();
         } catch (SQLException e) {
             throw new IllegalStateException("cannot append message " + row.get(MESSAGE_ID, TypeCodecs.TEXT), e);
         }
+    }
+
+    /**
+     * An event without flags (nearly every one) is NULL in the read table, as in Cassandra, which
+     * keeps no empty set: the appender spent about five JNI calls on every empty list, some 4 % of
+     * mart's CPU in an export. The event files get the empty list ({@link #eventRowsOf}).
+     */
+    private static void flags(DuckDBAppender appender, Row row) throws SQLException {
+        if (row.getBytesUnsafe(FLAGS) == null) {
+            appender.appendNull();
+            return;
+        }
+        Set<String> flags = row.get(FLAGS, FLAGS_CODEC);
+        if (flags.isEmpty()) {
+            appender.appendNull();
+        } else {
+            appender.append(flags.stream().sorted().toList());
+        }
+    }
+
+    /** The rows of the read table {@code table} as the event files hold them: no flags is an empty list. */
+    private static String eventRowsOf(String table) {
+        return "SELECT * REPLACE (coalesce(flags, []::VARCHAR[]) AS flags) FROM " + table;
     }
 
     /**
@@ -470,7 +492,7 @@ public class DayExporter {
     private List<Path> writeDay(DuckDBConnection duck, String table, LocalDate day, long rows, Path staging)
             throws SQLException, IOException {
         Path single = staging.resolve(MartLayout.partFile(0));
-        long targetRows = fileRows(duck, "SELECT * FROM " + table, rows, single);
+        long targetRows = fileRows(duck, eventRowsOf(table), rows, single);
         if (rows <= targetRows) {
             return List.of(single);
         }
@@ -538,7 +560,7 @@ public class DayExporter {
     /** A slice read again: one file, or near-target files if one would be over the target size. */
     private List<Path> writeSlice(DuckDBConnection duck, String table, LocalDate day, HourRange slice, Path staging)
             throws SQLException, IOException {
-        String rowsOfSlice = "SELECT * FROM " + table + " WHERE " + within(slice, day);
+        String rowsOfSlice = eventRowsOf(table) + " WHERE " + within(slice, day);
         long rows = count(duck, "(" + rowsOfSlice + ")");
         Path single = staging.resolve(MartLayout.partFile(slice, 0));
         long targetRows = fileRows(duck, rowsOfSlice, rows, single);
@@ -572,7 +594,7 @@ public class DayExporter {
         List<Path> files = new ArrayList<>(parts);
         for (int i = 0; i < parts; i++) {
             Path file = staging.resolve(MartLayout.partFile(slice, i));
-            copy(duck, "SELECT * FROM " + table + " WHERE " + within(slice, day) + ORDERED
+            copy(duck, eventRowsOf(table) + " WHERE " + within(slice, day) + ORDERED
                     + (parts == 1 ? "" : " LIMIT " + perPart + " OFFSET " + (i * perPart)), file);
             files.add(file);
         }
