@@ -26,8 +26,9 @@ import java.util.UUID;
  * one row per value of the day, (path, value, events, users), and one with value NULL for the events
  * without one (missing). Users are distinct by the user key (userId, else anonymousId); where the
  * rollup is kept as state, by its hash ({@link UserKeyHash}), as the user rollups count them, which
- * lowers a count only where two users' hashes collide. A path is in the rollup of every day exported while it was configured and
- * in none other, so "the day's rollup has rows of this path" is exactly "the rollup covers it".
+ * lowers a count only where two users' hashes collide. A path is in the rollup of every day exported
+ * while it was configured and in none other, so "the day's rollup has rows of this path" is exactly
+ * "the rollup covers it".
  *
  * <p>A day cut into hour slices also keeps what the rollup is made of: its events by (path, value,
  * UTC hour) and its distinct (path, value, user) keys. After a late event only the slices read again
@@ -114,12 +115,14 @@ public final class BreakdownRollup {
                 try (PreparedStatement rollup = duck.prepareStatement("COPY (" + values + "SELECT " + PATH + ", " + VALUE
                         + ", count(*)::BIGINT AS " + EVENTS + ", count(DISTINCT " + USER + ")::BIGINT AS " + USERS
                         + " FROM values_of_paths GROUP BY ALL ORDER BY " + PATH + ", " + VALUE + " NULLS LAST) TO '"
-                        + DayExporter.literal(staging.resolve(MartLayout.BREAKDOWN_ROLLUP)) + "' (FORMAT parquet, COMPRESSION zstd)")) {
+                        + DayExporter.literal(staging.resolve(MartLayout.BREAKDOWN_ROLLUP))
+                        + "' (FORMAT parquet, COMPRESSION zstd)")) {
                     bind(rollup, parameters).execute();
                 }
                 return;
             }
-            made(duck, values, parameters, tables.get(0), tables.get(1), tables.get(2), keptHours, keptUsers, staging, sliced);
+            makeByHour(duck, values, parameters, tables.get(0), tables.get(1), tables.get(2), keptHours, keptUsers,
+                    staging, sliced);
         } finally {
             try (Statement sql = duck.createStatement()) {
                 for (String table : tables) {
@@ -132,7 +135,9 @@ public final class BreakdownRollup {
     /**
      * A WITH clause naming {@code values_of_paths}: each row's (path, value, user, and with
      * {@code byHour} the hour and the user as its hash), one row per path. Each JSON column is parsed
-     * once for all of its paths, and each row's user and hour are worked out once, not once per path. Adds what it binds to {@code parameters}.
+     * once for all of its paths, and each row's user and hour are worked out once, not once per path.
+     * The JSON paths and the {@code by=} texts are bound, as a query's are, and added to
+     * {@code parameters}; only the grammar's column names are in the text.
      */
     private static String values(String rows, List<BreakdownPath> paths, boolean byHour, List<Object> parameters) {
         Map<String, List<BreakdownPath>> byJsonColumn = new LinkedHashMap<>();
@@ -140,7 +145,7 @@ public final class BreakdownRollup {
                 .forEach(path -> byJsonColumn.computeIfAbsent(path.column(), column -> new ArrayList<>()).add(path));
         List<String> columns = new ArrayList<>();
         // The state keeps users by their hash, as the user rollups do; a day without state counts the user
-        // keys themselves, which saves an MD5 a row and differs only where two users' hashes collide.
+        // keys themselves, with no hash a row (DuckDB's distinct over the strings was no slower).
         columns.add((byHour ? UserKeyHash.ofEventRow() : UserKeyHash.USER) + " AS " + USER);
         if (byHour) {
             columns.add(LatenessRollup.hourOfEventRow() + " AS " + HOUR);
@@ -169,8 +174,9 @@ public final class BreakdownRollup {
     }
 
     /** The keys by hour, the rollup from them, and with {@code sliced} the state a late slice merges into. */
-    private static void made(DuckDBConnection duck, String values, List<Object> parameters, String keys, String hours,
-            String users, String keptHours, String keptUsers, Path staging, boolean sliced) throws SQLException {
+    private static void makeByHour(DuckDBConnection duck, String values, List<Object> parameters, String keys,
+            String hours, String users, String keptHours, String keptUsers, Path staging, boolean sliced)
+            throws SQLException {
         try (PreparedStatement insert = duck.prepareStatement("CREATE TEMP TABLE " + keys + " AS " + values + "SELECT "
                 + PATH + ", " + VALUE + ", " + HOUR + ", " + USER + ", count(*)::BIGINT AS " + EVENTS
                 + " FROM values_of_paths GROUP BY ALL")) {
