@@ -2,7 +2,6 @@ package io.tidemark.mart.query;
 
 import java.util.List;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * What a breakdown ({@code by=}) groups events by: the column {@code type} or {@code event}, or a
@@ -18,8 +17,6 @@ public final class BreakdownPath {
     private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9_$-]{1," + MAX_SEGMENT_LENGTH + "}");
     private static final List<String> PLAIN_COLUMNS = List.of("type", "event");
     private static final List<String> JSON_COLUMNS = List.of("properties", "context", "traits");
-    /** Every event column a path's {@link #expression()} may read. */
-    public static final List<String> COLUMNS = Stream.concat(PLAIN_COLUMNS.stream(), JSON_COLUMNS.stream()).toList();
     private static final String REASON = "must be type, event, or properties, context or traits followed by 1 to "
             + MAX_SEGMENTS + " keys of 1 to " + MAX_SEGMENT_LENGTH + " characters A-Z a-z 0-9 _ $ -, separated by dots, "
             + "such as properties.plan or context.os.name";
