@@ -106,29 +106,18 @@ public final class BreakdownRollup {
             return;
         }
         boolean byHour = sliced || keptHours != null;
-        String id = UUID.randomUUID().toString().replace("-", "");
-        List<String> tables = List.of("breakdown_keys_" + id, "breakdown_hours_" + id, "breakdown_users_" + id);
         List<Object> parameters = new ArrayList<>();
         String values = values(rows, paths, byHour, parameters);
-        try {
-            if (!byHour) {
-                try (PreparedStatement rollup = duck.prepareStatement("COPY (" + values + "SELECT " + PATH + ", " + VALUE
-                        + ", count(*)::BIGINT AS " + EVENTS + ", count(DISTINCT " + USER + ")::BIGINT AS " + USERS
-                        + " FROM values_of_paths GROUP BY ALL ORDER BY " + PATH + ", " + VALUE + " NULLS LAST) TO '"
-                        + DayExporter.literal(staging.resolve(MartLayout.BREAKDOWN_ROLLUP))
-                        + "' (FORMAT parquet, COMPRESSION zstd)")) {
-                    bind(rollup, parameters).execute();
-                }
-                return;
-            }
-            makeByHour(duck, values, parameters, tables.get(0), tables.get(1), tables.get(2), keptHours, keptUsers,
-                    staging, sliced);
-        } finally {
-            try (Statement sql = duck.createStatement()) {
-                for (String table : tables) {
-                    sql.execute("DROP TABLE IF EXISTS " + table);
-                }
-            }
+        if (byHour) {
+            makeByHour(duck, values, parameters, keptHours, keptUsers, staging, sliced);
+            return;
+        }
+        try (PreparedStatement rollup = duck.prepareStatement("COPY (" + values + "SELECT " + PATH + ", " + VALUE
+                + ", count(*)::BIGINT AS " + EVENTS + ", count(DISTINCT " + USER + ")::BIGINT AS " + USERS
+                + " FROM values_of_paths GROUP BY ALL ORDER BY " + PATH + ", " + VALUE + " NULLS LAST) TO '"
+                + DayExporter.literal(staging.resolve(MartLayout.BREAKDOWN_ROLLUP))
+                + "' (FORMAT parquet, COMPRESSION zstd)")) {
+            bind(rollup, parameters).execute();
         }
     }
 
@@ -173,8 +162,28 @@ public final class BreakdownRollup {
         return column + "_values";
     }
 
-    /** The keys by hour, the rollup from them, and with {@code sliced} the state a late slice merges into. */
-    private static void makeByHour(DuckDBConnection duck, String values, List<Object> parameters, String keys,
+    /**
+     * The keys by hour, the rollup from them, and with {@code sliced} the state a late slice merges into,
+     * through temp tables of this call's own that are dropped after it.
+     */
+    private static void makeByHour(DuckDBConnection duck, String values, List<Object> parameters, String keptHours,
+            String keptUsers, Path staging, boolean sliced) throws SQLException {
+        String id = UUID.randomUUID().toString().replace("-", "");
+        String keys = "breakdown_keys_" + id;
+        String hours = "breakdown_hours_" + id;
+        String users = "breakdown_users_" + id;
+        try {
+            writeByHour(duck, values, parameters, keys, hours, users, keptHours, keptUsers, staging, sliced);
+        } finally {
+            try (Statement sql = duck.createStatement()) {
+                for (String table : List.of(keys, hours, users)) {
+                    sql.execute("DROP TABLE IF EXISTS " + table);
+                }
+            }
+        }
+    }
+
+    private static void writeByHour(DuckDBConnection duck, String values, List<Object> parameters, String keys,
             String hours, String users, String keptHours, String keptUsers, Path staging, boolean sliced)
             throws SQLException {
         try (PreparedStatement insert = duck.prepareStatement("CREATE TEMP TABLE " + keys + " AS " + values + "SELECT "
