@@ -3,6 +3,7 @@ package io.tidemark.mart.config;
 import com.datastax.oss.driver.api.core.DefaultConsistencyLevel;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.tidemark.mart.layout.ParquetFormat;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -162,6 +163,9 @@ public interface MartConfig {
         @WithDefault("100000")
         int rowGroupRows();
 
+        /** The format of the files a day is written in. */
+        Parquet parquet();
+
         /** The Retry-After of an export asked for while a cycle runs (429). */
         @WithDefault("30s")
         Duration busyRetryAfter();
@@ -184,6 +188,22 @@ public interface MartConfig {
          * source. Absent in every shipped profile.
          */
         Optional<Duration> dayDelay();
+
+        /** See {@link ParquetFormat}. */
+        interface Parquet {
+
+            /** V2 unless a reader of the files predates its encodings (Spark before 3.3, among others): then V1. */
+            @WithDefault("V2")
+            ParquetFormat.Version version();
+
+            /** zstd's level, 1 to 22: higher is smaller and slower to write. */
+            @WithDefault("1")
+            int zstdLevel();
+
+            default ParquetFormat format() {
+                return new ParquetFormat(version(), zstdLevel());
+            }
+        }
 
         /** The per-source export lease that lets several replicas share the exports (tidemark.mart_export_leases). */
         interface Lease {

@@ -6,6 +6,7 @@ import com.datastax.oss.driver.api.core.type.codec.TypeCodecs;
 import io.tidemark.mart.config.MartConfig;
 import io.tidemark.mart.layout.MartLayout;
 import io.tidemark.mart.layout.MartSwapLock;
+import io.tidemark.mart.layout.ParquetFormat;
 import io.tidemark.mart.layout.UserKeyHash;
 import io.tidemark.mart.model.DayChange;
 import io.tidemark.mart.model.ExportedDay;
@@ -90,6 +91,7 @@ public class DayExporter {
     private final WeekUserRollups weeks;
     private final ExportTimings timings;
     private final Lanes lanes;
+    private final ParquetFormat format;
 
     public DayExporter(EventIndexReader reader, DuckDbEngine engine, MartSwapLock lock, MartConfig config,
             DayPublisher publisher, RevisionLedger revisions, ExportTimings timings) {
@@ -104,6 +106,7 @@ public class DayExporter {
         this.breakdownPaths = config.breakdown().rollupPaths().stream().map(BreakdownPath::parse).toList();
         this.weeks = new WeekUserRollups(layout);
         this.lanes = new Lanes(config.export().lanes().orElse(Runtime.getRuntime().availableProcessors()));
+        this.format = config.export().parquet().format();
     }
 
     @PreDestroy
@@ -658,7 +661,7 @@ public class DayExporter {
 
     private void copy(DuckDBConnection duck, String select, Path file) throws SQLException {
         try (Statement sql = duck.createStatement()) {
-            sql.execute("COPY (" + select + ") TO '" + literal(file) + "' (FORMAT parquet, COMPRESSION zstd, "
+            sql.execute("COPY (" + select + ") TO '" + literal(file) + "' (" + format.copyOptions() + ", "
                     + "ROW_GROUP_SIZE " + config.rowGroupRows() + ")");
         }
     }

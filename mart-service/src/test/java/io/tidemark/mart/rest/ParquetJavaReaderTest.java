@@ -14,6 +14,7 @@ import io.tidemark.mart.layout.MartLayout;
 import io.tidemark.mart.layout.Md5UserKey;
 import io.tidemark.mart.layout.UserKeyHash;
 import jakarta.inject.Inject;
+import org.apache.parquet.column.Encoding;
 import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.column.statistics.Statistics;
 import org.apache.parquet.example.data.Group;
@@ -175,6 +176,9 @@ class ParquetJavaReaderTest {
                     List<Group> groupRows = rowsOf(pages, schema);
                     String where = file.getFileName() + " row group " + block;
                     Statistics<?> stats = eventTimeStatistics(blocks.get(block), where);
+                    // The shipped format (ParquetFormat): version 2, whose delta encodings parquet-java decodes here.
+                    assertTrue(eventTime(blocks.get(block)).getEncodings().contains(Encoding.DELTA_BINARY_PACKED),
+                            where + ": event_time in version 2's delta encoding: " + eventTime(blocks.get(block)).getEncodings());
                     long min = (Long) stats.genericGetMin();
                     long max = (Long) stats.genericGetMax();
                     assertEquals(micros(groupRows.get(0)), min, where + ": min is the first row's event_time");
@@ -248,11 +252,14 @@ class ParquetJavaReaderTest {
         assertEquals(LogicalTypeAnnotation.stringType(), type.getLogicalTypeAnnotation(), what + " is a UTF-8 string");
     }
 
+    private static ColumnChunkMetaData eventTime(BlockMetaData block) {
+        return block.getColumns().stream()
+                .filter(column -> column.getPath().toDotString().equals("event_time")).findFirst().orElseThrow();
+    }
+
     /** The row group's event_time statistics: there, with a min and max, and no nulls. */
     private static Statistics<?> eventTimeStatistics(BlockMetaData block, String where) {
-        ColumnChunkMetaData chunk = block.getColumns().stream()
-                .filter(column -> column.getPath().toDotString().equals("event_time")).findFirst().orElseThrow();
-        Statistics<?> stats = chunk.getStatistics();
+        Statistics<?> stats = eventTime(block).getStatistics();
         assertNotNull(stats, where + " has event_time statistics");
         assertFalse(stats.isEmpty(), where + " has event_time statistics");
         assertTrue(stats.hasNonNullValue(), where + " has a min and max event_time");
