@@ -2,9 +2,9 @@ package io.tidemark.mart.layout;
 
 /**
  * The Parquet format the exporter writes a day's files in: the format version and the zstd level.
- * Version 2 (data pages v2, delta encodings for timestamps and strings) and level 1 wrote a sorted day
- * 11-15 % faster and 9-10 % smaller than version 1 at zstd's default level 3 (mart-service/README.md,
- * "Parquet format"); version 1 is for readers that predate version 2's encodings.
+ * Version 2 (data pages v2, delta encodings for timestamps and strings) at level 1 wrote a sorted day
+ * 11-18 % faster than version 1 at zstd's default level 3, in files 5 % larger to 10 % smaller
+ * (mart-service/README.md, "Parquet format"); version 1 is for readers that predate version 2's encodings.
  */
 public record ParquetFormat(Version version, int zstdLevel) {
 
