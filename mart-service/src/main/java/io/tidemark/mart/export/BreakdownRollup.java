@@ -98,7 +98,7 @@ public final class BreakdownRollup {
      * One pass over {@code rows} extracts each path's values into keys (path, value, hour, user,
      * events); events by hour and distinct users come from the keys, plus the kept hours and users of
      * the state in place when merging ({@code keptHours}, {@code keptUsers}: SELECTs, or null). A day
-     * that keeps no state is counted straight from the values, without the keys by hour.
+     * that keeps no state is counted straight from the values ({@link #counted}), without the keys by hour.
      */
     private static void make(DuckDBConnection duck, String rows, List<BreakdownPath> paths, String keptHours,
             String keptUsers, Path staging, boolean sliced) throws SQLException {
@@ -107,28 +107,30 @@ public final class BreakdownRollup {
         }
         boolean byHour = sliced || keptHours != null;
         List<Object> parameters = new ArrayList<>();
-        String values = values(rows, paths, byHour, parameters);
+        Keyed keyed = keyed(rows, paths, byHour, parameters);
         if (byHour) {
-            makeByHour(duck, values, parameters, keptHours, keptUsers, staging, sliced);
+            makeByHour(duck, keyed.with() + valuesOfPaths(keyed, paths, parameters), parameters, keptHours, keptUsers,
+                    staging, sliced);
             return;
         }
-        try (PreparedStatement rollup = duck.prepareStatement("COPY (" + values + "SELECT " + PATH + ", " + VALUE
-                + ", count(*)::BIGINT AS " + EVENTS + ", count(DISTINCT " + USER + ")::BIGINT AS " + USERS
-                + " FROM values_of_paths GROUP BY ALL ORDER BY " + PATH + ", " + VALUE + " NULLS LAST) TO '"
-                + DayExporter.literal(staging.resolve(MartLayout.BREAKDOWN_ROLLUP))
+        try (PreparedStatement rollup = duck.prepareStatement("COPY (" + keyed.with() + counted(keyed, paths, parameters)
+                + ") TO '" + DayExporter.literal(staging.resolve(MartLayout.BREAKDOWN_ROLLUP))
                 + "' (FORMAT parquet, COMPRESSION zstd)")) {
             bind(rollup, parameters).execute();
         }
     }
 
+    /** A WITH clause naming {@code keyed}, and each path's value as an expression over it, in the order of the paths. */
+    private record Keyed(String with, List<String> values) {
+    }
+
     /**
-     * A WITH clause naming {@code values_of_paths}: each row's (path, value, user, and with
-     * {@code byHour} the hour and the user as its hash), one row per path. Each JSON column is parsed
-     * once for all of its paths, and each row's user and hour are worked out once, not once per path.
-     * The JSON paths and the {@code by=} texts are bound, as a query's are, and added to
-     * {@code parameters}; only the grammar's column names are in the text.
+     * {@code keyed}: each row's user (with {@code byHour} its hash and the hour), the plain columns of
+     * the paths, and each JSON column's values of its paths, parsed once for all of them. The JSON paths
+     * are bound, as a query's are, and added to {@code parameters}; only the grammar's column names are
+     * in the text.
      */
-    private static String values(String rows, List<BreakdownPath> paths, boolean byHour, List<Object> parameters) {
+    private static Keyed keyed(String rows, List<BreakdownPath> paths, boolean byHour, List<Object> parameters) {
         Map<String, List<BreakdownPath>> byJsonColumn = new LinkedHashMap<>();
         paths.stream().filter(BreakdownPath::inJson)
                 .forEach(path -> byJsonColumn.computeIfAbsent(path.column(), column -> new ArrayList<>()).add(path));
@@ -145,17 +147,52 @@ public final class BreakdownRollup {
                     + " AS " + valuesColumn(column));
             inColumn.forEach(path -> parameters.add(path.jsonPath()));
         });
+        List<String> values = paths.stream().map(path -> path.inJson()
+                ? valuesColumn(path.column()) + "[" + (byJsonColumn.get(path.column()).indexOf(path) + 1) + "]"
+                : path.column()).toList();
+        return new Keyed("WITH keyed AS MATERIALIZED (SELECT " + String.join(", ", columns) + " FROM " + rows + ") ", values);
+    }
+
+    /**
+     * A WITH clause naming {@code values_of_paths}, following {@code keyed}'s: one row per row and path,
+     * (path, value, user, hour); each path's {@code by=} text is bound and added to {@code parameters}.
+     */
+    private static String valuesOfPaths(Keyed keyed, List<BreakdownPath> paths, List<Object> parameters) {
         List<String> selects = new ArrayList<>();
-        for (BreakdownPath path : paths) {
-            String value = path.inJson()
-                    ? valuesColumn(path.column()) + "[" + (byJsonColumn.get(path.column()).indexOf(path) + 1) + "]"
-                    : path.column();
-            selects.add("SELECT ?::VARCHAR AS " + PATH + ", " + value + " AS " + VALUE + ", " + USER
-                    + (byHour ? ", " + HOUR : "") + " FROM keyed");
-            parameters.add(path.by());
+        for (int i = 0; i < paths.size(); i++) {
+            selects.add("SELECT ?::VARCHAR AS " + PATH + ", " + keyed.values().get(i) + " AS " + VALUE + ", " + USER
+                    + ", " + HOUR + " FROM keyed");
+            parameters.add(paths.get(i).by());
         }
-        return "WITH keyed AS MATERIALIZED (SELECT " + String.join(", ", columns) + " FROM " + rows + "), values_of_paths AS ("
-                + String.join(" UNION ALL ", selects) + ") ";
+        return ", values_of_paths AS (" + String.join(" UNION ALL ", selects) + ") ";
+    }
+
+    /**
+     * The rollup of a day without state, counted from {@code keyed} in one aggregate with a grouping set
+     * per path: DuckDB groups the rows once for all paths, which took a quarter less time than grouping
+     * the rows repeated once per path (30 against 39 ms for a day of the bench, one thread). A row of
+     * a path's set is told by {@code GROUPING} being 0 for that path's column only, so a path's NULL,
+     * its events without a value, stays apart from the other paths' rows.
+     */
+    private static String counted(Keyed keyed, List<BreakdownPath> paths, List<Object> parameters) {
+        List<String> values = new ArrayList<>();
+        List<String> sets = new ArrayList<>();
+        StringBuilder path = new StringBuilder("CASE");
+        StringBuilder value = new StringBuilder("CASE");
+        List<String> groupings = new ArrayList<>();
+        for (int i = 0; i < paths.size(); i++) {
+            values.add(keyed.values().get(i) + " AS v" + i);
+            sets.add("(v" + i + ")");
+            groupings.add("v" + i + ", GROUPING(v" + i + ") AS g" + i);
+            path.append(" WHEN g").append(i).append(" = 0 THEN ?::VARCHAR");
+            value.append(" WHEN g").append(i).append(" = 0 THEN v").append(i);
+            parameters.add(paths.get(i).by());
+        }
+        return "SELECT " + path + " END AS " + PATH + ", " + value + " END AS " + VALUE + ", " + EVENTS + ", " + USERS
+                + " FROM (SELECT " + String.join(", ", groupings) + ", count(*)::BIGINT AS " + EVENTS + ", count(DISTINCT "
+                + USER + ")::BIGINT AS " + USERS + " FROM (SELECT " + USER + ", " + String.join(", ", values)
+                + " FROM keyed) GROUP BY GROUPING SETS (" + String.join(", ", sets) + ")) ORDER BY " + PATH + ", " + VALUE
+                + " NULLS LAST";
     }
 
     private static String valuesColumn(String column) {

@@ -103,7 +103,8 @@ public class DayExporter {
         this.lock = lock;
         this.config = config.export();
         this.layout = new MartLayout(config.export().root());
-        this.breakdownPaths = config.breakdown().rollupPaths().stream().map(BreakdownPath::parse).toList();
+        // Each path once: a path listed twice would be counted twice.
+        this.breakdownPaths = config.breakdown().rollupPaths().stream().distinct().map(BreakdownPath::parse).toList();
         this.weeks = new WeekUserRollups(layout);
         this.lanes = new Lanes(config.export().lanes().orElse(Runtime.getRuntime().availableProcessors()));
         this.format = config.export().parquet().format();
