@@ -105,7 +105,7 @@ public class MartBenchmark implements Benchmark {
             double exportRate = exported / seconds;
             ctx.report(Figure.alone(AREA, "export rows/s, first export of a fresh mart (the warm-up)",
                     sources.warmUpRows() / export.warmUpSeconds(), "rows/s",
-                    "the figure of runs before 2026-12-05 noon, which exported only this"));
+                    "the figure of runs before 2026-12-05 06:18 UTC, which exported only this"));
             ctx.report(Figure.alone(AREA, "export rows/s", exportRate, "rows/s",
                     ">= 64,476 (0.9 x 71,640, the code before issue #16 on this machine, idle)"));
             ctx.report(Figure.alone(AREA, "export time (" + exported + " rows)", seconds, "s", null));

@@ -3,6 +3,7 @@ package io.tidemark.mart.export;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.type.codec.TypeCodec;
 import com.datastax.oss.driver.api.core.type.codec.TypeCodecs;
+import io.quarkus.runtime.Startup;
 import io.tidemark.mart.config.MartConfig;
 import io.tidemark.mart.layout.MartLayout;
 import io.tidemark.mart.layout.MartSwapLock;
@@ -50,7 +51,11 @@ import java.util.stream.Stream;
  * Rewrites the Parquet files of one (source, UTC day) from the Cassandra event-time index: rows
  * sorted by event time, and beside them the day's distinct users and arrival delays as rollups, written aside with
  * DuckDB, then swapped in for the day's old files.
+ *
+ * <p>Made at start, not at the first export minutes later: a bad Parquet setting or breakdown rollup
+ * path then stops the start, where a supervisor shows it, instead of failing every export.
  */
+@Startup
 @ApplicationScoped
 public class DayExporter {
 
