@@ -1,15 +1,9 @@
 package io.tidemark.mart.layout;
 
 import org.apache.parquet.column.Encoding;
-import org.apache.parquet.column.page.PageReadStore;
-import org.apache.parquet.example.data.Group;
-import org.apache.parquet.example.data.simple.convert.GroupRecordConverter;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
-import org.apache.parquet.io.ColumnIOFactory;
 import org.apache.parquet.io.LocalInputFile;
-import org.apache.parquet.io.RecordReader;
-import org.apache.parquet.schema.MessageType;
 import org.duckdb.DuckDBDriver;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,7 +13,6 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Properties;
@@ -98,20 +91,9 @@ class ParquetFormatTest {
 
     /** Each row as event_time in microseconds, message_id and user_id (empty when null), joined by '|'. */
     private static List<String> rows(Path file) throws Exception {
-        List<String> rows = new ArrayList<>();
-        try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(file))) {
-            MessageType schema = reader.getFooter().getFileMetaData().getSchema();
-            PageReadStore pages;
-            while ((pages = reader.readNextRowGroup()) != null) {
-                RecordReader<Group> records = new ColumnIOFactory().getColumnIO(schema)
-                        .getRecordReader(pages, new GroupRecordConverter(schema));
-                for (long i = 0; i < pages.getRowCount(); i++) {
-                    Group row = records.read();
-                    rows.add(row.getLong("event_time", 0) + "|" + row.getString("message_id", 0) + "|"
-                            + (row.getFieldRepetitionCount("user_id") == 0 ? "" : row.getString("user_id", 0)));
-                }
-            }
-        }
-        return rows;
+        return ParquetJavaRows.readAll(file, schema -> { }).stream()
+                .map(row -> row.getLong("event_time", 0) + "|" + row.getString("message_id", 0) + "|"
+                        + (row.getFieldRepetitionCount("user_id") == 0 ? "" : row.getString("user_id", 0)))
+                .toList();
     }
 }

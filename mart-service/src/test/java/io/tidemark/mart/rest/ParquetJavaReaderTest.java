@@ -11,6 +11,7 @@ import io.restassured.path.json.JsonPath;
 import io.tidemark.event.EventIndexLayout;
 import io.tidemark.mart.export.LatenessRollup;
 import io.tidemark.mart.layout.MartLayout;
+import io.tidemark.mart.layout.ParquetJavaRows;
 import io.tidemark.mart.layout.Md5UserKey;
 import io.tidemark.mart.layout.UserKeyHash;
 import jakarta.inject.Inject;
@@ -18,13 +19,10 @@ import org.apache.parquet.column.Encoding;
 import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.column.statistics.Statistics;
 import org.apache.parquet.example.data.Group;
-import org.apache.parquet.example.data.simple.convert.GroupRecordConverter;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
-import org.apache.parquet.io.ColumnIOFactory;
 import org.apache.parquet.io.LocalInputFile;
-import org.apache.parquet.io.RecordReader;
 import org.apache.parquet.schema.GroupType;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.LogicalTypeAnnotation.TimeUnit;
@@ -35,7 +33,6 @@ import org.apache.parquet.schema.Type;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -173,12 +170,13 @@ class ParquetJavaReaderTest {
                 int block = 0;
                 PageReadStore pages;
                 while ((pages = reader.readNextRowGroup()) != null) {
-                    List<Group> groupRows = rowsOf(pages, schema);
+                    List<Group> groupRows = ParquetJavaRows.rowsOf(pages, schema);
                     String where = file.getFileName() + " row group " + block;
                     Statistics<?> stats = eventTimeStatistics(blocks.get(block), where);
                     // The shipped format (ParquetFormat): version 2, whose delta encodings parquet-java decodes here.
-                    assertTrue(eventTime(blocks.get(block)).getEncodings().contains(Encoding.DELTA_BINARY_PACKED),
-                            where + ": event_time in version 2's delta encoding: " + eventTime(blocks.get(block)).getEncodings());
+                    Set<Encoding> encodings = eventTime(blocks.get(block)).getEncodings();
+                    assertTrue(encodings.contains(Encoding.DELTA_BINARY_PACKED),
+                            where + ": event_time in version 2's delta encoding: " + encodings);
                     long min = (Long) stats.genericGetMin();
                     long max = (Long) stats.genericGetMax();
                     assertEquals(micros(groupRows.get(0)), min, where + ": min is the first row's event_time");
@@ -301,7 +299,7 @@ class ParquetJavaReaderTest {
                 expected.add(Md5UserKey.of(user));
             }
         }
-        List<Group> rows = readAll(dir.resolve(MartLayout.USERS_ROLLUP), schema -> {
+        List<Group> rows = ParquetJavaRows.readAll(dir.resolve(MartLayout.USERS_ROLLUP), schema -> {
             assertEquals(1, schema.getFieldCount(), schema.toString());
             PrimitiveType column = schema.getType(UserKeyHash.COLUMN).asPrimitiveType();
             assertEquals(PrimitiveTypeName.INT64, column.getPrimitiveTypeName());
@@ -321,7 +319,7 @@ class ParquetJavaReaderTest {
         for (Row row : stored) {
             expected.merge((int) ChronoUnit.HOURS.between(start, row.getInstant("event_time")), 1L, Long::sum);
         }
-        List<Group> rows = readAll(dir.resolve(MartLayout.LATENESS_ROLLUP), schema -> {
+        List<Group> rows = ParquetJavaRows.readAll(dir.resolve(MartLayout.LATENESS_ROLLUP), schema -> {
             assertEquals(List.of(LatenessRollup.HOUR, LatenessRollup.BOUND, LatenessRollup.EVENTS),
                     schema.getFields().stream().map(Type::getName).toList());
             PrimitiveType hour = schema.getType(LatenessRollup.HOUR).asPrimitiveType();
@@ -341,38 +339,10 @@ class ParquetJavaReaderTest {
     private void assertSummary(String source, LocalDate day, long events) throws Exception {
         Path summary = root.resolve(MartLayout.DAILY).resolve("source=" + source).resolve("event_date=" + day)
                 .resolve(MartLayout.SUMMARY);
-        List<Group> rows = readAll(summary, schema -> assertEquals(PrimitiveTypeName.INT64,
+        List<Group> rows = ParquetJavaRows.readAll(summary, schema -> assertEquals(PrimitiveTypeName.INT64,
                 schema.getType("events").asPrimitiveType().getPrimitiveTypeName()));
         assertEquals(1, rows.size());
         assertEquals(events, rows.get(0).getLong("events", 0));
-    }
-
-    private interface SchemaCheck {
-        void check(MessageType schema);
-    }
-
-    private static List<Group> readAll(Path file, SchemaCheck schemaCheck) throws IOException {
-        List<Group> rows = new ArrayList<>();
-        try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(file))) {
-            MessageType schema = reader.getFooter().getFileMetaData().getSchema();
-            schemaCheck.check(schema);
-            PageReadStore pages;
-            while ((pages = reader.readNextRowGroup()) != null) {
-                rows.addAll(rowsOf(pages, schema));
-            }
-        }
-        return rows;
-    }
-
-    /** The rows of one row group, in file order. */
-    private static List<Group> rowsOf(PageReadStore rowGroup, MessageType schema) {
-        RecordReader<Group> records = new ColumnIOFactory().getColumnIO(schema)
-                .getRecordReader(rowGroup, new GroupRecordConverter(schema));
-        List<Group> rows = new ArrayList<>();
-        for (long i = 0; i < rowGroup.getRowCount(); i++) {
-            rows.add(records.read());
-        }
-        return rows;
     }
 
     /** The day's rows in Cassandra, by messageId, from every bucket of the original layout. */
