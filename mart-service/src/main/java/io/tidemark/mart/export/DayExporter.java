@@ -312,20 +312,22 @@ public class DayExporter {
     }
 
     /**
-     * The day's events and distinct users. After slices were read again, they are the rows read plus
-     * the kept files' row counts (from the Parquet footers, no column is read) and the rows of the
-     * user rollup just written (one per distinct user): so the kept files are not scanned again. The
+     * The day's events and distinct users: the rows read, plus after slices were read again the kept
+     * files' row counts (from the Parquet footers, no column is read), and the rows of the user rollup
+     * just written (one per distinct user, also from its footer). So no file and no table is scanned
+     * again: counted from the rows, the users of a whole day took 3 % of an export (bench/run mart). The
      * rollup's users are hashes, so they may lower the count by one where two users' keys collide
      * ({@link UserKeyHash}), as every count of users over several days already may.
      */
     private DayCounts countsOf(DuckDBConnection duck, ReadDay readDay, String day, Path staging) throws SQLException {
         Path users = staging.resolve(MartLayout.USERS_ROLLUP);
-        if (readDay.plan.whole() || !Files.exists(users)) {
+        if (!Files.exists(users)) {
+            // A day without rows has no rollups.
             return countAll(duck, day);
         }
-        List<Path> kept = readDay.plan.kept().stream().map(staging::resolve).toList();
-        return new DayCounts(readDay.rows + count(duck, "read_parquet(" + fileList(kept) + ")"),
-                count(duck, "read_parquet('" + literal(users) + "')"));
+        long kept = readDay.plan.whole() ? 0 : count(duck, "read_parquet(" + fileList(
+                readDay.plan.kept().stream().map(staging::resolve).toList()) + ")");
+        return new DayCounts(readDay.rows + kept, count(duck, "read_parquet('" + literal(users) + "')"));
     }
 
     /**
