@@ -316,8 +316,9 @@ public class DayExporter {
      * files' row counts (from the Parquet footers, no column is read), and the rows of the user rollup
      * just written (one per distinct user, also from its footer). So no file and no table is scanned
      * again: counting a whole day's users from its rows made the summary step 3.0-3.3 % of an export's
-     * step time, 2.3 % without (bench/run mart, 2026-12-05). The rollup's users are hashes, so they may lower the count by one where two users' keys collide
-     * ({@link UserKeyHash}), as every count of users over several days already may.
+     * step time, 2.3 % without (bench/run mart, 2026-12-05). The rollup's users are hashes, so they may
+     * lower the count by one where two users' keys collide ({@link UserKeyHash}), as every count of users
+     * over several days already may.
      */
     private DayCounts countsOf(DuckDBConnection duck, ReadDay readDay, String day, Path staging) throws SQLException {
         Path users = staging.resolve(MartLayout.USERS_ROLLUP);
