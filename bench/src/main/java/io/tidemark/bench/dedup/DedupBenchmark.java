@@ -102,6 +102,9 @@ public final class DedupBenchmark implements Benchmark {
         List<Double> baselineRates = new ArrayList<>();
         List<Double> floorRates = new ArrayList<>();
         List<Double> uniqueRates = new ArrayList<>();
+        List<Double> baselineSteady = new ArrayList<>();
+        List<Double> floorSteady = new ArrayList<>();
+        List<Double> uniqueSteady = new ArrayList<>();
         long uniqueRows = 0;
         long maxRssKb = warmUp.maxRssKb();
         Map<Integer, Long> before = afterWarmUp;
@@ -130,13 +133,17 @@ public final class DedupBenchmark implements Benchmark {
                 ProcessCpu.Reading atStart = cpu.read();
                 Map<String, Long> requestsAtStart = quiet.requests();
                 long plainAt = System.currentTimeMillis();
-                baselineRates.add(baseline.rowsPerSecond(plain));
+                DriverProgram.Rates plainRates = baseline.rowsPerSecond(plain);
+                baselineRates.add(plainRates.whole());
+                baselineSteady.add(plainRates.steady());
                 long plainEnd = System.currentTimeMillis();
                 quiet.settle();
                 ProcessCpu.Reading afterBaseline = cpu.read();
                 Map<String, Long> requestsAfterBaseline = quiet.requests();
                 long floorAt = System.currentTimeMillis();
-                floorRates.add(floor.rowsPerSecond(ledger));
+                DriverProgram.Rates floorRound = floor.rowsPerSecond(ledger);
+                floorRates.add(floorRound.whole());
+                floorSteady.add(floorRound.steady());
                 long floorEnd = System.currentTimeMillis();
                 quiet.settle();
                 ProcessCpu.Reading afterFloor = cpu.read();
@@ -157,12 +164,15 @@ public final class DedupBenchmark implements Benchmark {
                 ProcessCpu.Reading afterDedup = cpu.read();
                 Map<String, Long> requestsAfterDedup = quiet.requests();
                 uniqueRates.add(drained.recordsPerSecond());
+                uniqueSteady.add(drained.steadyPerSecond());
                 maxRssKb = drained.maxRssKb();
                 before = range.end();
                 uniqueRows += rows(harness, source, unique);
                 System.out.printf("  round %d: driver async inserts %.0f rows/s, driver making dedup's three requests "
                         + "%.0f rows/s, dedup %.0f rows/s (0%% copies)%n", round, baselineRates.get(round - 1),
                         floorRates.get(round - 1), drained.recordsPerSecond());
+                System.out.printf("    steady (10-90 %% of the rows): driver async inserts %.0f, three requests %.0f, dedup %.0f rows/s%n",
+                        plainRates.steady(), floorRound.steady(), drained.steadyPerSecond());
                 System.out.printf("    CPU, plain inserts: %s%n    CPU, three requests: %s%n    CPU, dedup: %s%n",
                         ProcessCpu.perItem(atStart, afterBaseline, records, "row"),
                         ProcessCpu.perItem(afterBaseline, afterFloor, records, "row"),
@@ -197,6 +207,13 @@ public final class DedupBenchmark implements Benchmark {
         ctx.report(new Figure(AREA, floorName, floorRate, "rows/s", baselineName, baselineRate, null));
         ctx.report(new Figure(AREA, "rows/s stored, 0% copies (mean of " + rounds + ")", uniqueRate, "rows/s",
                 floorName, floorRate, null));
+        // The same, between 10 % and 90 % of each range's rows: without what a range pays once whatever
+        // its length (dedup's first fetch, its last batch's linger and commit interval).
+        String steadyBaseline = "driver async inserts rows/s, steady (mean of " + rounds + ")";
+        ctx.report(new Figure(AREA, "rows/s stored, 0% copies, steady (mean of " + rounds + ")", mean(uniqueSteady),
+                "rows/s", steadyBaseline, mean(baselineSteady), null));
+        ctx.report(new Figure(AREA, "driver making dedup's three requests rows/s, steady (mean of " + rounds + ")",
+                mean(floorSteady), "rows/s", steadyBaseline, mean(baselineSteady), null));
         ctx.report(new Figure(AREA, "rows/s stored, 30% copies", copiesRowRate, "rows/s", baselineName, baselineRate,
                 null));
         ctx.report(Figure.alone(AREA, "records/s consumed, 30% copies", copiesDrain.recordsPerSecond(),
@@ -233,7 +250,11 @@ public final class DedupBenchmark implements Benchmark {
         return values.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
     }
 
-    public record Drain(double recordsPerSecond, long maxRssKb) {
+    /**
+     * A drained range: records over the whole time from {@code writtenAt} to the last commit, the steady
+     * rate between 10 % and 90 % of them ({@link SteadyRate}), and the highest RSS seen.
+     */
+    public record Drain(double recordsPerSecond, double steadyPerSecond, long maxRssKb) {
     }
 
     /**
@@ -244,13 +265,15 @@ public final class DedupBenchmark implements Benchmark {
             Map<Integer, Long> to, long rssSoFar, long writtenAt) throws Exception {
         long total = CommitProgress.between(to, from, to);
         long maxRss = rssSoFar;
+        SteadyRate steady = new SteadyRate(total);
         Instant deadline = Instant.now().plus(Duration.ofMinutes(10));
         while (Instant.now().isBefore(deadline)) {
             long now = System.nanoTime();
             long done = CommitProgress.between(progress.committed(), from, to);
+            steady.sample(now, done);
             maxRss = Math.max(maxRss, rssKb.getAsLong());
             if (done >= total) {
-                return new Drain(total / ((now - writtenAt) / 1e9), maxRss);
+                return new Drain(total / ((now - writtenAt) / 1e9), steady.perSecond(), maxRss);
             }
             Thread.sleep(50);
         }

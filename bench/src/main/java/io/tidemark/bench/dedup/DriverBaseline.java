@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntConsumer;
 
 /**
  * The baseline: a plain DataStax-driver program writing the same rows into the same table, async
@@ -36,7 +37,7 @@ final class DriverBaseline extends DriverProgram {
     }
 
     @Override
-    void write(List<CollectedEvent> events) throws Exception {
+    void write(List<CollectedEvent> events, IntConsumer stored) throws Exception {
         Semaphore inFlight = new Semaphore(concurrency);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         for (CollectedEvent e : events) {
@@ -47,6 +48,8 @@ final class DriverBaseline extends DriverProgram {
             session.executeAsync(row(insert, e, EventIndexLayout.bucket(e.messageId()))).whenComplete((done, error) -> {
                         if (error != null) {
                             failure.compareAndSet(null, error);
+                        } else {
+                            stored.accept(1);
                         }
                         inFlight.release();
                     });

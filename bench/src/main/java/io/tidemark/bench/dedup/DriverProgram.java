@@ -5,6 +5,8 @@ import io.tidemark.bench.CassandraSessions;
 import io.tidemark.event.CollectedEvent;
 
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntConsumer;
 import java.util.function.Function;
 
 /**
@@ -28,7 +30,7 @@ abstract class DriverProgram implements AutoCloseable {
         CqlSession session = CassandraSessions.open(contact);
         try {
             P warmed = program.apply(session);
-            warmed.write(warmUp);
+            warmed.write(warmUp, rows -> { });
             return warmed;
         } catch (Exception | Error e) {
             session.close();
@@ -36,15 +38,24 @@ abstract class DriverProgram implements AutoCloseable {
         }
     }
 
-    /** Rows per second for storing all {@code events}. */
-    final double rowsPerSecond(List<CollectedEvent> events) throws Exception {
+    /** Rows per second for storing all {@code events}: over the whole write, and steady ({@link SteadyRate}). */
+    final Rates rowsPerSecond(List<CollectedEvent> events) throws Exception {
+        SteadyRate steady = new SteadyRate(events.size());
+        AtomicLong done = new AtomicLong();
         long start = System.nanoTime();
-        write(events);
-        return events.size() / ((System.nanoTime() - start) / 1e9);
+        write(events, rows -> steady.sample(System.nanoTime(), done.addAndGet(rows)));
+        return new Rates(events.size() / ((System.nanoTime() - start) / 1e9), steady.perSecond());
     }
 
-    /** Stores every event, returning once Cassandra acknowledged all of it; throws on the first failure. */
-    abstract void write(List<CollectedEvent> events) throws Exception;
+    /** Rows per second over a whole write, and between 10 % and 90 % of its rows. */
+    record Rates(double whole, double steady) {
+    }
+
+    /**
+     * Stores every event, returning once Cassandra acknowledged all of it; throws on the first failure.
+     * Tells {@code stored} of each group of rows Cassandra acknowledged.
+     */
+    abstract void write(List<CollectedEvent> events, IntConsumer stored) throws Exception;
 
     @Override
     public void close() {

@@ -17,6 +17,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntConsumer;
 
 /**
  * A second baseline: a plain DataStax-driver program making the three Cassandra requests any dedup with
@@ -52,7 +53,7 @@ final class LedgerFloor extends DriverProgram {
     }
 
     @Override
-    void write(List<CollectedEvent> events) throws Exception {
+    void write(List<CollectedEvent> events, IntConsumer stored) throws Exception {
         Semaphore inFlight = new Semaphore(batchesInFlight);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         for (List<CollectedEvent> batch : LedgerRequests.batches(events, BenchTopics.PARTITIONS, BATCH)) {
@@ -67,6 +68,8 @@ final class LedgerFloor extends DriverProgram {
                     .whenComplete((done, error) -> {
                         if (error != null) {
                             failure.compareAndSet(null, error);
+                        } else {
+                            stored.accept(batch.size());
                         }
                         inFlight.release();
                     });
