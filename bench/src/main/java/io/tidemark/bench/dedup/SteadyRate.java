@@ -34,10 +34,11 @@ final class SteadyRate {
         if (n < 3) {
             return Double.NaN;
         }
+        long origin = samples.get(0)[0];
         double meanT = 0;
         double meanD = 0;
         for (long[] s : samples) {
-            meanT += (s[0] - samples.get(0)[0]) / 1e9;
+            meanT += (s[0] - origin) / 1e9;
             meanD += s[1];
         }
         meanT /= n;
@@ -45,7 +46,7 @@ final class SteadyRate {
         double covariance = 0;
         double variance = 0;
         for (long[] s : samples) {
-            double t = (s[0] - samples.get(0)[0]) / 1e9 - meanT;
+            double t = (s[0] - origin) / 1e9 - meanT;
             covariance += t * (s[1] - meanD);
             variance += t * t;
         }
