@@ -6,6 +6,7 @@ import io.tidemark.event.CollectedEvent;
 import io.tidemark.event.EventType;
 
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +25,11 @@ final class BenchEvents {
     private BenchEvents() {
     }
 
+    /**
+     * Events whose event times are spread evenly over the hour before {@code around}, whatever order they
+     * are sent in: a day's worth scaled down in time for the partition sizes (bench/run scale), and the
+     * worst case for a day cut into slices, where each batch of them touches every slice of the hour.
+     */
     static List<CollectedEvent> unique(String source, String prefix, int count, Instant around) {
         Random random = new Random(prefix.hashCode());
         List<CollectedEvent> events = new ArrayList<>(count);
@@ -32,6 +38,36 @@ final class BenchEvents {
         }
         return events;
     }
+
+    /**
+     * Events in the order a busy source's clients send them, from {@code start} on: event times follow
+     * the sending at {@link #SENT_PER_SECOND}, most of them up to 30 seconds before they are sent (a web
+     * page sends at once, a mobile SDK flushes its queue every 30 seconds), {@link #LATE_HOUR_SHARE} up to
+     * an hour before (an app that flushes when it comes back to the foreground) and {@link #LATE_DAYS_SHARE}
+     * up to three days before (a device that was offline). What dedup meets in production: the events of
+     * one poll share a few minutes of event time, with a tail of late ones.
+     */
+    static List<CollectedEvent> asSent(String source, String prefix, int count, Instant start) {
+        Random random = new Random(prefix.hashCode());
+        List<CollectedEvent> events = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            long sentAtMicros = i * 1_000_000L / SENT_PER_SECOND;
+            double kind = random.nextDouble();
+            long beforeMillis = kind < LATE_DAYS_SHARE ? (long) (random.nextDouble() * 3 * 86_400_000L)
+                    : kind < LATE_DAYS_SHARE + LATE_HOUR_SHARE ? random.nextInt(3_600_000)
+                    : random.nextInt(30_000);
+            Instant time = start.plus(sentAtMicros, ChronoUnit.MICROS).minusMillis(beforeMillis);
+            events.add(event(source, prefix + "-" + i, time, i));
+        }
+        return events;
+    }
+
+    /** The sending rate {@link #asSent} spaces event times at: about what one dedup host drains here, two billion a day. */
+    static final int SENT_PER_SECOND = 25_000;
+    /** The share of {@link #asSent}'s events sent up to an hour after they happened. */
+    static final double LATE_HOUR_SHARE = 0.05;
+    /** The share of {@link #asSent}'s events sent up to three days after they happened. */
+    static final double LATE_DAYS_SHARE = 0.01;
 
     static CollectedEvent event(String source, String messageId, Instant time, int n) {
         JsonNode properties = JSON.valueToTree(Map.of("sku", "sku-" + (n % 997), "price", (n % 500) / 10.0,
@@ -43,12 +79,12 @@ final class BenchEvents {
 
     /**
      * {@code records} records of which {@code duplicateShare} are copies of earlier ones (a client or
-     * producer retry, shortly after the original), in send order.
+     * producer retry, shortly after the original), in send order, the originals {@link #asSent}.
      */
     static List<CollectedEvent> withCopies(String source, String prefix, int records, double duplicateShare,
-            Instant around) {
+            Instant start) {
         int uniqueCount = (int) Math.round(records * (1 - duplicateShare));
-        List<CollectedEvent> originals = unique(source, prefix, uniqueCount, around);
+        List<CollectedEvent> originals = asSent(source, prefix, uniqueCount, start);
         Random random = new Random(prefix.hashCode() * 31L);
         List<CollectedEvent> stream = new ArrayList<>(records);
         int next = 0;

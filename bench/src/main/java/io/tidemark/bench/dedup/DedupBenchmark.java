@@ -81,7 +81,8 @@ public final class DedupBenchmark implements Benchmark {
         String baselineSource = "bench-driver-" + run;
         String floorSource = "bench-driver-ledger-" + run;
         String latencySource = "bench-latency-" + run;
-        Instant around = Instant.now().minus(2, ChronoUnit.HOURS);
+        // Two hours ago: the day of most rows is still today, but the rows are past, as a stream's are by the time they are stored.
+        Instant sentFrom = Instant.now().minus(2, ChronoUnit.HOURS);
 
         CommitProgress progress = topics.progress();
         Map<Integer, Long> start = progress.ends();
@@ -94,8 +95,8 @@ public final class DedupBenchmark implements Benchmark {
         // code run once per fetch, batch or request at tier 2 or 3, and promoted it during the rounds
         // (JFR, 2026-12-05). After twelve, the first round read 20,330 and its two next 21,001 and 20,972.
         for (int range = 0; range < warmUpRanges; range++) {
-            fill(ctx.kafkaBootstrap(), raw, BenchEvents.unique("bench-dedup-warm-" + range + "-" + run,
-                    "w" + range, records, around));
+            fill(ctx.kafkaBootstrap(), raw, BenchEvents.asSent("bench-dedup-warm-" + range + "-" + run,
+                    "w" + range, records, sentFrom));
         }
         Map<Integer, Long> afterWarmUp = progress.ends();
         ctx.service(MODULE, topics.dedupProperties());
@@ -117,25 +118,25 @@ public final class DedupBenchmark implements Benchmark {
         // The baseline is warmed too, on rows of its own: after only 2,000 rows it measured 13,000 to
         // 15,000 rows/s, warmed 22,000 to 29,000 (same machine, same day).
         // The harness's own session: Cassandra's state between phases, and the counts of rows stored.
-        List<CollectedEvent> withCopies = BenchEvents.withCopies(copiesSource, "c", records, COPIES, around);
+        List<CollectedEvent> withCopies = BenchEvents.withCopies(copiesSource, "c", records, COPIES, sentFrom);
         long copiesRows;
         Drain copiesDrain;
         CqlSession harness = CassandraSessions.open(ctx.cassandraContact(), Duration.ofSeconds(30));
         try (harness;
              DriverBaseline baseline = DriverProgram.warmed(ctx.cassandraContact(), s -> new DriverBaseline(s, concurrency),
-                BenchEvents.unique(baselineSource + "-warm", "bw", records / 2, around));
+                BenchEvents.asSent(baselineSource + "-warm", "bw", records / 2, sentFrom));
              LedgerFloor floor = DriverProgram.warmed(ctx.cassandraContact(), s -> new LedgerFloor(s, FLOOR_BATCHES_IN_FLIGHT),
-                BenchEvents.unique(floorSource + "-warm", "fw", records / 2, around))) {
+                BenchEvents.asSent(floorSource + "-warm", "fw", records / 2, sentFrom))) {
             QuietCassandra quiet = QuietCassandra.of(ctx.root(), harness, ctx.cassandraJmxPort());
             // CPU per row of each process in each kind of phase, its flushes and compactions included: where
             // dedup's rows cost more than the floor's.
             ProcessCpu cpu = ProcessCpu.of("bench", Map.of("dedup", ctx.pid(MODULE)));
             quiet.settle();
             for (int round = 1; round <= rounds; round++) {
-                List<CollectedEvent> plain = BenchEvents.unique(baselineSource + "-" + round, "b" + round, records, around);
-                List<CollectedEvent> ledger = BenchEvents.unique(floorSource + "-" + round, "f" + round, records, around);
+                List<CollectedEvent> plain = BenchEvents.asSent(baselineSource + "-" + round, "b" + round, records, sentFrom);
+                List<CollectedEvent> ledger = BenchEvents.asSent(floorSource + "-" + round, "f" + round, records, sentFrom);
                 String source = uniqueSource + "-" + round;
-                List<CollectedEvent> unique = BenchEvents.unique(source, "u" + round, records, around);
+                List<CollectedEvent> unique = BenchEvents.asSent(source, "u" + round, records, sentFrom);
                 ProcessCpu.Reading atStart = cpu.read();
                 Map<String, Long> requestsAtStart = quiet.requests();
                 long plainAt = System.currentTimeMillis();
