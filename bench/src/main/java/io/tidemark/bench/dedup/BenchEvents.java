@@ -62,6 +62,14 @@ final class BenchEvents {
         return events;
     }
 
+    /**
+     * Where the {@code range}-th of consecutive ranges of {@code count} events {@link #asSent} from
+     * {@code first} on starts, so that one source's ranges make one stream.
+     */
+    static Instant sendingFrom(Instant first, int range, int count) {
+        return first.plus((long) range * count * 1_000_000L / SENT_PER_SECOND, ChronoUnit.MICROS);
+    }
+
     /** The sending rate {@link #asSent} spaces event times at: about what one dedup host drains here, two billion a day. */
     static final int SENT_PER_SECOND = 25_000;
     /** The share of {@link #asSent}'s events sent up to an hour after they happened. */
