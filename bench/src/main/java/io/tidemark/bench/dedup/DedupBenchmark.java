@@ -146,6 +146,10 @@ public final class DedupBenchmark implements Benchmark {
                 List<CollectedEvent> unique = BenchEvents.asSent(uniqueSource, "u" + round, records,
                         BenchEvents.sendingFrom(sentFrom, warmUpRanges + round - 1, records));
                 unique.forEach(e -> uniqueDays.add(EventIndexLayout.eventDay(e.timestamp())));
+                // The floor places its messages as dedup places the busy source's by now, so that it makes as many
+                // requests: its lookups in every claim layout, its rows in minute slices.
+                LedgerRequests.Layout layout = LedgerRequests.Layout.recorded(harness, uniqueSource, uniqueDays);
+                floor.follow(layout);
                 ProcessCpu.Reading atStart = cpu.read();
                 Map<String, Long> requestsAtStart = quiet.requests();
                 long plainAt = System.currentTimeMillis();
@@ -186,6 +190,8 @@ public final class DedupBenchmark implements Benchmark {
                 System.out.printf("  round %d: driver async inserts %.0f rows/s, driver making dedup's three requests "
                         + "%.0f rows/s, dedup %.0f rows/s (0%% copies)%n", round, baselineRates.get(round - 1),
                         floorRates.get(round - 1), drained.recordsPerSecond());
+                System.out.printf("    layouts of the source: claim buckets looked up %s; index %s%n", layout.claimBuckets(),
+                        layout.days());
                 System.out.printf("    steady (10-90 %% of the rows): driver async inserts %.0f, three requests %.0f, dedup %.0f rows/s%n",
                         plainRates.steady(), floorRound.steady(), drained.steadyPerSecond());
                 System.out.printf("    CPU, plain inserts: %s%n    CPU, three requests: %s%n    CPU, dedup: %s%n",

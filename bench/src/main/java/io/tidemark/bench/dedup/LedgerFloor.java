@@ -43,6 +43,7 @@ final class LedgerFloor extends DriverProgram {
     private final PreparedStatement insert;
     private final int batchesInFlight;
     private final AtomicInteger found = new AtomicInteger();
+    private volatile LedgerRequests.Layout layout = LedgerRequests.Layout.ORIGINAL;
 
     LedgerFloor(CqlSession session, int batchesInFlight) {
         super(session);
@@ -50,6 +51,11 @@ final class LedgerFloor extends DriverProgram {
         this.claim = session.prepare(CLAIM);
         this.insert = session.prepare(DriverBaseline.INSERT);
         this.batchesInFlight = batchesInFlight;
+    }
+
+    /** Places the next rounds' messages as dedup places those of a source with {@code recorded} layouts. */
+    void follow(LedgerRequests.Layout recorded) {
+        this.layout = recorded;
     }
 
     @Override
@@ -62,9 +68,10 @@ final class LedgerFloor extends DriverProgram {
                 break;
             }
             // Dedup's order: every claim of a batch is looked up before any is written, and rows follow claims.
-            all(LedgerRequests.lookups(batch).stream().map(this::lookUp).toList())
-                    .thenCompose(looked -> all(LedgerRequests.claims(batch).stream().map(this::claim).toList()))
-                    .thenCompose(claimed -> all(LedgerRequests.rows(batch).stream().map(this::rows).toList()))
+            LedgerRequests.Layout placing = layout;
+            all(LedgerRequests.lookups(batch, placing).stream().map(this::lookUp).toList())
+                    .thenCompose(looked -> all(LedgerRequests.claims(batch, placing).stream().map(this::claim).toList()))
+                    .thenCompose(claimed -> all(LedgerRequests.rows(batch, placing).stream().map(this::rows).toList()))
                     .whenComplete((done, error) -> {
                         if (error != null) {
                             failure.compareAndSet(null, error);

@@ -1,5 +1,7 @@
 package io.tidemark.bench.dedup;
 
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.Row;
 import io.tidemark.event.CollectedEvent;
 import io.tidemark.event.EventIndexLayout;
 import io.tidemark.event.EventKey;
@@ -11,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * How dedup-service cuts new messages into Cassandra requests, restated for {@link LedgerFloor} from its
@@ -18,8 +21,10 @@ import java.util.Map;
  * sizes, as dedup does. A batch holds the records of one raw-topic partition; its claims are looked up
  * one request per claim partition, written in unlogged batches of at most ten partitions and about
  * 4 KiB (a partition with more gets requests of its own), and its rows written one request per index
- * partition, at most a hundred rows each. The events are of one source, every message new, each day
- * of the original layout.
+ * partition, at most a hundred rows each. The events are of one source, every message new, placed by
+ * the layouts a source of dedup's has ({@link Layout}): a busy source's claims are looked up in several
+ * claim layouts and its rows written into minute slices, which takes more requests than the original
+ * layout's sixty claim buckets and eight index buckets.
  */
 final class LedgerRequests {
 
@@ -36,15 +41,54 @@ final class LedgerRequests {
     private LedgerRequests() {
     }
 
+    /** How a day of the index is cut: slices of event time, and buckets in all (dedup's {@code index_layouts}). */
+    record Shape(int sliceSeconds, int buckets) {
+        static final Shape ORIGINAL = new Shape(EventIndexLayout.WHOLE_DAY_SECONDS, EventIndexLayout.ORIGINAL_BUCKETS);
+    }
+
+    /**
+     * Where a source's new messages go: the claim bucket counts a lookup reads, newest first (the first is
+     * where new claims go), and each day's index shape (the original where none is given).
+     */
+    record Layout(List<Integer> claimBuckets, Map<LocalDate, Shape> days) {
+        static final Layout ORIGINAL = new Layout(List.of(CLAIM_BUCKETS), Map.of());
+
+        Shape day(LocalDate day) {
+            return days.getOrDefault(day, Shape.ORIGINAL);
+        }
+
+        short rowBucket(CollectedEvent e) {
+            Shape shape = day(EventIndexLayout.eventDay(e.timestamp()));
+            return EventIndexLayout.bucket(keyHash(e), e.timestamp(), shape.sliceSeconds(), shape.buckets());
+        }
+
+        /**
+         * The layouts dedup recorded for {@code source}, on {@code days}: its claim layouts, all within the
+         * window here, then the original; each day's newest index layout.
+         */
+        static Layout recorded(CqlSession session, String source, Set<LocalDate> days) {
+            List<Integer> claimBuckets = new ArrayList<>();
+            session.execute("SELECT buckets FROM tidemark.claim_layouts WHERE source = ?", source)
+                    .forEach(row -> claimBuckets.add(row.getInt("buckets")));
+            claimBuckets.add(CLAIM_BUCKETS);
+            Map<LocalDate, Shape> shapes = new LinkedHashMap<>();
+            for (LocalDate day : days) {
+                Row newest = session.execute("SELECT buckets, slice_seconds FROM tidemark.index_layouts "
+                        + "WHERE source = ? AND event_date = ? LIMIT 1", source, day).one();
+                if (newest != null) {
+                    shapes.put(day, new Shape(newest.getInt("slice_seconds"), newest.getInt("buckets")));
+                }
+            }
+            return new Layout(List.copyOf(claimBuckets), shapes);
+        }
+    }
+
     /** One lookup: messageIds of one claim partition. */
     record Lookup(String source, short bucket, List<String> messageIds) {
     }
 
     /** A claim to write, in its claim partition, naming the index bucket of its row. */
-    record Claim(String source, short bucket, CollectedEvent event) {
-        short rowBucket() {
-            return LedgerRequests.rowBucket(event);
-        }
+    record Claim(String source, short bucket, CollectedEvent event, short rowBucket) {
     }
 
     /** A row to write, in its index bucket. */
@@ -78,19 +122,29 @@ final class LedgerRequests {
         return batches;
     }
 
-    static List<Lookup> lookups(List<CollectedEvent> batch) {
+    /** Each message looked for in its bucket under every claim layout, one query per partition. */
+    static List<Lookup> lookups(List<CollectedEvent> batch, Layout layout) {
+        Map<Short, List<String>> byBucket = new LinkedHashMap<>();
+        for (int buckets : layout.claimBuckets()) {
+            for (CollectedEvent e : batch) {
+                List<String> ids = byBucket.computeIfAbsent((short) (keyHash(e) % buckets), k -> new ArrayList<>());
+                if (!ids.contains(e.messageId())) {
+                    ids.add(e.messageId());
+                }
+            }
+        }
+        String source = batch.get(0).source();
         List<Lookup> lookups = new ArrayList<>();
-        claimPartitions(batch).forEach((bucket, claims) -> chunks(claims).forEach(chunk -> lookups.add(new Lookup(
-                chunk.get(0).source(), bucket, chunk.stream().map(c -> c.event().messageId()).toList()))));
+        byBucket.forEach((bucket, ids) -> chunks(ids).forEach(chunk -> lookups.add(new Lookup(source, bucket, chunk))));
         return lookups;
     }
 
-    static List<List<Claim>> claims(List<CollectedEvent> batch) {
+    static List<List<Claim>> claims(List<CollectedEvent> batch, Layout layout) {
         List<List<Claim>> requests = new ArrayList<>();
         List<Claim> shared = new ArrayList<>();
         int sharedPartitions = 0;
         long sharedBytes = 0;
-        for (List<Claim> partition : claimPartitions(batch).values()) {
+        for (List<Claim> partition : claimPartitions(batch, layout).values()) {
             long bytes = partition.stream().mapToLong(c -> c.source().length() + 2L * c.event().messageId().length()
                     + CLAIM_CELLS_BYTES).sum();
             if (bytes > BYTES_PER_REQUEST || partition.size() > PER_REQUEST) {
@@ -113,12 +167,12 @@ final class LedgerRequests {
         return requests;
     }
 
-    /** Rows by index partition, as dedup places a new message on a day of the original layout: by its key's hash. */
-    static List<List<Placed>> rows(List<CollectedEvent> batch) {
+    /** Rows by index partition, as dedup places a new message: its event time's slice, its key's hash within it. */
+    static List<List<Placed>> rows(List<CollectedEvent> batch, Layout layout) {
         Map<String, List<Placed>> byPartition = new LinkedHashMap<>();
         for (CollectedEvent e : batch) {
             LocalDate day = EventIndexLayout.eventDay(e.timestamp());
-            short bucket = rowBucket(e);
+            short bucket = layout.rowBucket(e);
             byPartition.computeIfAbsent(e.source() + '|' + day + '|' + bucket, k -> new ArrayList<>())
                     .add(new Placed(e, bucket));
         }
@@ -127,16 +181,12 @@ final class LedgerRequests {
         return requests;
     }
 
-    private static short rowBucket(CollectedEvent e) {
-        return EventIndexLayout.bucket(keyHash(e), e.timestamp(), EventIndexLayout.WHOLE_DAY_SECONDS,
-                EventIndexLayout.ORIGINAL_BUCKETS);
-    }
-
-    private static Map<Short, List<Claim>> claimPartitions(List<CollectedEvent> batch) {
+    private static Map<Short, List<Claim>> claimPartitions(List<CollectedEvent> batch, Layout layout) {
         Map<Short, List<Claim>> byBucket = new LinkedHashMap<>();
+        int buckets = layout.claimBuckets().get(0);
         for (CollectedEvent e : batch) {
-            short bucket = (short) (keyHash(e) % CLAIM_BUCKETS);
-            byBucket.computeIfAbsent(bucket, k -> new ArrayList<>()).add(new Claim(e.source(), bucket, e));
+            short bucket = (short) (keyHash(e) % buckets);
+            byBucket.computeIfAbsent(bucket, k -> new ArrayList<>()).add(new Claim(e.source(), bucket, e, layout.rowBucket(e)));
         }
         return byBucket;
     }

@@ -5,8 +5,12 @@ import io.tidemark.event.EventIndexLayout;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -41,7 +45,7 @@ class LedgerRequestsTest {
     @Test
     void lookupsAskForEveryMessageOnceInItsClaimPartition() {
         for (List<CollectedEvent> batch : LedgerRequests.batches(EVENTS, BenchTopics.PARTITIONS, 500)) {
-            List<LedgerRequests.Lookup> lookups = LedgerRequests.lookups(batch);
+            List<LedgerRequests.Lookup> lookups = LedgerRequests.lookups(batch, LedgerRequests.Layout.ORIGINAL);
             List<String> asked = lookups.stream().flatMap(l -> l.messageIds().stream()).toList();
             assertEquals(batch.size(), asked.size());
             assertEquals(ids(batch), new HashSet<>(asked));
@@ -66,7 +70,7 @@ class LedgerRequestsTest {
     private static void checkClaims(int batchSize) {
         int shared = 0;
         for (List<CollectedEvent> batch : LedgerRequests.batches(EVENTS, BenchTopics.PARTITIONS, batchSize)) {
-            List<List<LedgerRequests.Claim>> requests = LedgerRequests.claims(batch);
+            List<List<LedgerRequests.Claim>> requests = LedgerRequests.claims(batch, LedgerRequests.Layout.ORIGINAL);
             assertEquals(ids(batch), requests.stream().flatMap(List::stream).map(c -> c.event().messageId())
                     .collect(Collectors.toSet()));
             assertEquals(batch.size(), requests.stream().mapToInt(List::size).sum());
@@ -90,7 +94,7 @@ class LedgerRequestsTest {
     void rowsGoOneIndexPartitionARequestAtMostAHundred() {
         int requests = 0;
         for (List<CollectedEvent> batch : LedgerRequests.batches(EVENTS, BenchTopics.PARTITIONS, 500)) {
-            List<List<LedgerRequests.Placed>> rows = LedgerRequests.rows(batch);
+            List<List<LedgerRequests.Placed>> rows = LedgerRequests.rows(batch, LedgerRequests.Layout.ORIGINAL);
             assertEquals(ids(batch), rows.stream().flatMap(List::stream).map(r -> r.event().messageId())
                     .collect(Collectors.toSet()));
             assertEquals(batch.size(), rows.stream().mapToInt(List::size).sum());
@@ -106,6 +110,49 @@ class LedgerRequestsTest {
         // Placed by the key's hash, a raw partition's messages fill 4 of the 8 buckets of a day (the events
         // span two days here): a request holds tens of rows, not a handful.
         assertTrue(EVENTS.size() / requests >= 40, EVENTS.size() / requests + " rows a request");
+    }
+
+    @Test
+    void aBusySourcesMessagesAreLookedUpUnderEveryClaimLayoutAndWrittenIntoMinuteSlices() {
+        Instant from = Instant.parse("2026-12-04T10:00:00Z");
+        List<CollectedEvent> stream = BenchEvents.asSent("bench-floor-busy", "b", 20_000, from);
+        LocalDate today = LocalDate.parse("2026-12-04");
+        LedgerRequests.Layout grown = new LedgerRequests.Layout(List.of(240, 120, 60),
+                Map.of(today, new LedgerRequests.Shape(60, 23_040)));
+        for (List<CollectedEvent> batch : LedgerRequests.batches(stream, BenchTopics.PARTITIONS, 500)) {
+            List<LedgerRequests.Lookup> lookups = LedgerRequests.lookups(batch, grown);
+            for (CollectedEvent e : batch) {
+                // In its bucket under each layout, and in no other partition.
+                // The same partition when a smaller count's bucket is the larger's: asked once.
+                Set<Short> expected = new HashSet<>(List.of((short) (LedgerRequests.keyHash(e) % 240),
+                        (short) (LedgerRequests.keyHash(e) % 120), (short) (LedgerRequests.keyHash(e) % 60)));
+                Set<Short> asked = lookups.stream().filter(l -> l.messageIds().contains(e.messageId()))
+                        .map(LedgerRequests.Lookup::bucket).collect(Collectors.toSet());
+                assertEquals(expected, asked, e.messageId());
+            }
+            // A raw partition's share of 240 buckets is 40 partitions, four times the original layout's ten; the
+            // older layouts' buckets are among them (60 and 120 divide 240), asked for more messages each.
+            assertEquals(40, lookups.stream().map(LedgerRequests.Lookup::bucket).distinct().count());
+            Map<String, Short> rowBuckets = new HashMap<>();
+            for (List<LedgerRequests.Claim> request : LedgerRequests.claims(batch, grown)) {
+                for (LedgerRequests.Claim c : request) {
+                    assertEquals(LedgerRequests.keyHash(c.event()) % 240, c.bucket());
+                    rowBuckets.put(c.event().messageId(), c.rowBucket());
+                }
+            }
+            for (List<LedgerRequests.Placed> request : LedgerRequests.rows(batch, grown)) {
+                for (LedgerRequests.Placed r : request) {
+                    CollectedEvent e = r.event();
+                    short expected = EventIndexLayout.eventDay(e.timestamp()).equals(today)
+                            ? (short) (e.timestamp().atZone(ZoneOffset.UTC).toLocalTime().toSecondOfDay() / 60 * 16
+                                    + LedgerRequests.keyHash(e) % 16)
+                            : (short) (LedgerRequests.keyHash(e) % EventIndexLayout.ORIGINAL_BUCKETS);
+                    assertEquals(expected, r.bucket(), e.messageId());
+                    // The claim names the bucket its row is written to.
+                    assertEquals(rowBuckets.get(e.messageId()), r.bucket());
+                }
+            }
+        }
     }
 
     private static int partition(CollectedEvent e) {
