@@ -81,7 +81,7 @@ public final class DedupBenchmark implements Benchmark {
         String baselineSource = "bench-driver-" + run;
         String floorSource = "bench-driver-ledger-" + run;
         String latencySource = "bench-latency-" + run;
-        // Two hours ago: the day of most rows is still today, but the rows are past, as a stream's are by the time they are stored.
+        // Two hours ago: a stream's rows are in the past by the time they are stored.
         Instant sentFrom = Instant.now().minus(2, ChronoUnit.HOURS);
 
         CommitProgress progress = topics.progress();
