@@ -103,7 +103,7 @@ public final class DedupBenchmark implements Benchmark {
         for (int range = 0; range < warmUpRanges; range++) {
             List<CollectedEvent> warming = BenchEvents.asSent(uniqueSource, "w" + range, records,
                     BenchEvents.sendingFrom(sentFrom, range, records));
-            warming.forEach(e -> uniqueDays.add(EventIndexLayout.eventDay(e.timestamp())));
+            uniqueDays.addAll(days(warming));
             fill(ctx.kafkaBootstrap(), raw, warming);
         }
         Map<Integer, Long> afterWarmUp = progress.ends();
@@ -145,7 +145,7 @@ public final class DedupBenchmark implements Benchmark {
                 List<CollectedEvent> ledger = BenchEvents.asSent(floorSource + "-" + round, "f" + round, records, sentFrom);
                 List<CollectedEvent> unique = BenchEvents.asSent(uniqueSource, "u" + round, records,
                         BenchEvents.sendingFrom(sentFrom, warmUpRanges + round - 1, records));
-                unique.forEach(e -> uniqueDays.add(EventIndexLayout.eventDay(e.timestamp())));
+                uniqueDays.addAll(days(unique));
                 // The floor places its messages as dedup places the busy source's by now, so that it makes as many
                 // requests: its lookups in every claim layout, its rows in minute slices.
                 LedgerRequests.Layout layout = LedgerRequests.Layout.recorded(harness, uniqueSource, uniqueDays);

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -124,18 +125,15 @@ final class LedgerRequests {
 
     /** Each message looked for in its bucket under every claim layout, one query per partition. */
     static List<Lookup> lookups(List<CollectedEvent> batch, Layout layout) {
-        Map<Short, List<String>> byBucket = new LinkedHashMap<>();
+        Map<Short, Set<String>> byBucket = new LinkedHashMap<>();
         for (int buckets : layout.claimBuckets()) {
             for (CollectedEvent e : batch) {
-                List<String> ids = byBucket.computeIfAbsent((short) (keyHash(e) % buckets), k -> new ArrayList<>());
-                if (!ids.contains(e.messageId())) {
-                    ids.add(e.messageId());
-                }
+                byBucket.computeIfAbsent((short) (keyHash(e) % buckets), k -> new LinkedHashSet<>()).add(e.messageId());
             }
         }
         String source = batch.get(0).source();
         List<Lookup> lookups = new ArrayList<>();
-        byBucket.forEach((bucket, ids) -> chunks(ids).forEach(chunk -> lookups.add(new Lookup(source, bucket, chunk))));
+        byBucket.forEach((bucket, ids) -> chunks(List.copyOf(ids)).forEach(chunk -> lookups.add(new Lookup(source, bucket, chunk))));
         return lookups;
     }
 
