@@ -8,6 +8,7 @@ import io.tidemark.event.EventKey;
 import org.apache.kafka.common.utils.Utils;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -64,14 +65,16 @@ final class LedgerRequests {
         }
 
         /**
-         * The layouts dedup recorded for {@code source}, on {@code days}: its claim layouts, all within the
-         * window here, then the original; each day's newest index layout.
+         * The layouts dedup recorded for {@code source}, on {@code days}: the claim layouts a lookup reads, as
+         * dedup chooses them (the newest, and each older one while the one after it was decided within the
+         * window, ending with the original); each day's newest index layout.
          */
         static Layout recorded(CqlSession session, String source, Set<LocalDate> days) {
-            List<Integer> claimBuckets = new ArrayList<>();
-            session.execute("SELECT buckets FROM tidemark.claim_layouts WHERE source = ?", source)
-                    .forEach(row -> claimBuckets.add(row.getInt("buckets")));
-            claimBuckets.add(CLAIM_BUCKETS);
+            List<ClaimLayout> decided = new ArrayList<>();
+            // Newest first: the table's clustering order.
+            session.execute("SELECT buckets, decided_at FROM tidemark.claim_layouts WHERE source = ?", source)
+                    .forEach(row -> decided.add(new ClaimLayout(row.getInt("buckets"), row.getInstant("decided_at"))));
+            List<Integer> claimBuckets = lookedUp(decided, Instant.now());
             Map<LocalDate, Shape> shapes = new LinkedHashMap<>();
             for (LocalDate day : days) {
                 Row newest = session.execute("SELECT buckets, slice_seconds FROM tidemark.index_layouts "
@@ -82,6 +85,25 @@ final class LedgerRequests {
             }
             return new Layout(List.copyOf(claimBuckets), shapes);
         }
+    }
+
+    /** A recorded claim layout: its bucket count, and when it was decided. */
+    record ClaimLayout(int buckets, Instant decidedAt) {
+    }
+
+    /**
+     * The claim bucket counts a lookup reads at {@code now}, given the recorded layouts newest first: the
+     * newest, then each older one (the original, recorded nowhere, last) while the one after it was decided
+     * within the window, as dedup-service's {@code ClaimLayouts.lookupBuckets} chooses them.
+     */
+    static List<Integer> lookedUp(List<ClaimLayout> newestFirst, Instant now) {
+        List<ClaimLayout> layouts = new ArrayList<>(newestFirst);
+        layouts.add(new ClaimLayout(CLAIM_BUCKETS, Instant.EPOCH));
+        List<Integer> buckets = new ArrayList<>(List.of(layouts.get(0).buckets()));
+        for (int i = 1; i < layouts.size() && MonthLater.olderLayoutAlive(layouts.get(i - 1).decidedAt(), now); i++) {
+            buckets.add(layouts.get(i).buckets());
+        }
+        return buckets;
     }
 
     /** One lookup: messageIds of one claim partition. */

@@ -162,4 +162,22 @@ class LedgerRequestsTest {
     private static Set<String> ids(List<CollectedEvent> events) {
         return events.stream().map(CollectedEvent::messageId).collect(Collectors.toCollection(HashSet::new));
     }
+
+    @Test
+    void aLookupReadsAnOlderClaimLayoutOnlyWhileTheOneAfterItWasDecidedWithinTheWindow() {
+        Instant now = Instant.parse("2026-12-05T20:00:00Z");
+        Instant minutesAgo = now.minusSeconds(300);
+        Instant monthAgo = now.minus(MonthLater.WINDOW).minus(MonthLater.STRAGGLERS).minusSeconds(1);
+        // Never grown: the original sixty.
+        assertEquals(List.of(60), LedgerRequests.lookedUp(List.of(), now));
+        // Grown twice minutes ago (the bench's warm-up): every layout may hold live claims.
+        assertEquals(List.of(240, 120, 60), LedgerRequests.lookedUp(List.of(
+                new LedgerRequests.ClaimLayout(240, minutesAgo), new LedgerRequests.ClaimLayout(120, minutesAgo)), now));
+        // Grown to 240 minutes ago, to 120 a month ago: the original's claims have expired, 120's have not.
+        assertEquals(List.of(240, 120), LedgerRequests.lookedUp(List.of(
+                new LedgerRequests.ClaimLayout(240, minutesAgo), new LedgerRequests.ClaimLayout(120, monthAgo)), now));
+        // Both decisions more than a window ago (MonthLater): the current layout alone.
+        assertEquals(List.of(240), LedgerRequests.lookedUp(List.of(
+                new LedgerRequests.ClaimLayout(240, monthAgo), new LedgerRequests.ClaimLayout(120, monthAgo)), now));
+    }
 }
