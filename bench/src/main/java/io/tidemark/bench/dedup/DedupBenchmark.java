@@ -67,8 +67,8 @@ public final class DedupBenchmark implements Benchmark {
         int concurrency = Integer.getInteger("tidemark.bench.dedup.baseline.concurrency", 64);
         // By default the rounds measure the busy source right after its layouts grew in the warm-up, when a lookup
         // also reads the older claim layouts; true measures it more than a window later, the current layout alone
-        // (MonthLater). Both made 8.1-8.3 claim reads per 100 rows, and read 0.64-0.71x and 0.70x (2026-12-05): the older layouts'
-        // buckets are partitions the newest layout's lookups of a batch read anyway, so the steady state costs the same.
+        // (MonthLater). Both made 8.1-8.3 claim reads per 100 rows, and read 0.64-0.71x and 0.70x (2026-12-05):
+        // the older layouts' buckets are partitions that a batch's lookups in the newest layout read anyway.
         boolean monthLater = Boolean.getBoolean("tidemark.bench.dedup.month-later");
         Duration latencyRun = quick ? Duration.ofSeconds(8) : Duration.ofSeconds(30);
         Duration latencyWarmUp = quick ? Duration.ofSeconds(4) : Duration.ofSeconds(30);
