@@ -152,7 +152,7 @@ public final class DedupBenchmark implements Benchmark {
                 // was in the warm-up, which is over, so from the first round on it claims on the aged layouts.
                 Thread.sleep(LAYOUT_REFRESH.plusSeconds(1).toMillis());
                 System.out.printf("  dedup: the busy source a month later: %d claim layout decisions moved back by more"
-                        + " than the %d-day window%n", aged, MonthLater.WINDOW.toDays());
+                        + " than the %d-day window%n", aged, LedgerRequests.WINDOW.toDays());
             }
             quiet.settle();
             for (int round = 1; round <= rounds; round++) {
@@ -162,7 +162,7 @@ public final class DedupBenchmark implements Benchmark {
                         BenchEvents.sendingFrom(sentFrom, warmUpRanges + round - 1, records));
                 uniqueDays.addAll(days(unique));
                 // The floor places its messages as dedup places the busy source's by now, so that it makes as many
-                // requests: its lookups in every claim layout, its rows in minute slices.
+                // requests: its lookups in the claim layouts dedup reads, its rows in minute slices.
                 LedgerRequests.Layout layout = LedgerRequests.Layout.recorded(harness, uniqueSource, uniqueDays);
                 floor.follow(layout);
                 ProcessCpu.Reading atStart = cpu.read();

@@ -8,6 +8,7 @@ import io.tidemark.event.EventKey;
 import org.apache.kafka.common.utils.Utils;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -37,6 +38,10 @@ final class LedgerRequests {
     /** Under Cassandra's warnings of an unlogged batch over 10 partitions or 5 KiB, as dedup keeps them. */
     static final int PARTITIONS_PER_REQUEST = 10;
     static final long BYTES_PER_REQUEST = 4096;
+    /** dedup-service's default {@code tidemark.dedup.window}, the claims' TTL. */
+    static final Duration WINDOW = Duration.ofDays(30);
+    /** dedup-service's {@code ClaimLayouts.STRAGGLERS}: how long an older layout may still take claims. */
+    static final Duration STRAGGLERS = Duration.ofHours(1);
     /** What dedup-service counts for a claim's cells beside its source and messageId. */
     private static final int CLAIM_CELLS_BYTES = 110;
 
@@ -100,7 +105,8 @@ final class LedgerRequests {
         List<ClaimLayout> layouts = new ArrayList<>(newestFirst);
         layouts.add(new ClaimLayout(CLAIM_BUCKETS, Instant.EPOCH));
         List<Integer> buckets = new ArrayList<>(List.of(layouts.get(0).buckets()));
-        for (int i = 1; i < layouts.size() && MonthLater.olderLayoutAlive(layouts.get(i - 1).decidedAt(), now); i++) {
+        Instant cutoff = now.minus(WINDOW).minus(STRAGGLERS);
+        for (int i = 1; i < layouts.size() && layouts.get(i - 1).decidedAt().isAfter(cutoff); i++) {
             buckets.add(layouts.get(i).buckets());
         }
         return buckets;
@@ -145,7 +151,7 @@ final class LedgerRequests {
         return batches;
     }
 
-    /** Each message looked for in its bucket under every claim layout, one query per partition. */
+    /** Each message looked for in its bucket under every claim layout a lookup reads, one query per partition. */
     static List<Lookup> lookups(List<CollectedEvent> batch, Layout layout) {
         Map<Short, Set<String>> byBucket = new LinkedHashMap<>();
         for (int buckets : layout.claimBuckets()) {

@@ -4,7 +4,6 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.Row;
 
 import java.time.Duration;
-import java.time.Instant;
 
 /**
  * A busy source as dedup meets it for most of its life: more than a dedup window after its claim layout
@@ -18,12 +17,8 @@ import java.time.Instant;
  */
 final class MonthLater {
 
-    /** dedup-service's default {@code tidemark.dedup.window}, the claims' TTL. */
-    static final Duration WINDOW = Duration.ofDays(30);
-    /** dedup-service's {@code ClaimLayouts.STRAGGLERS}: how long an older layout may still take claims. */
-    static final Duration STRAGGLERS = Duration.ofHours(1);
     /** How far back the decisions move: a window and its stragglers' hour, and a day to spare. */
-    private static final Duration AGE = WINDOW.plus(STRAGGLERS).plusDays(1);
+    private static final Duration AGE = LedgerRequests.WINDOW.plus(LedgerRequests.STRAGGLERS).plusDays(1);
 
     private MonthLater() {
     }
@@ -37,10 +32,5 @@ final class MonthLater {
             aged++;
         }
         return aged;
-    }
-
-    /** Whether claims made with the layout before one decided at {@code decidedAt} may still be alive now. */
-    static boolean olderLayoutAlive(Instant decidedAt, Instant now) {
-        return decidedAt.isAfter(now.minus(WINDOW).minus(STRAGGLERS));
     }
 }

@@ -167,7 +167,7 @@ class LedgerRequestsTest {
     void aLookupReadsAnOlderClaimLayoutOnlyWhileTheOneAfterItWasDecidedWithinTheWindow() {
         Instant now = Instant.parse("2026-12-05T20:00:00Z");
         Instant minutesAgo = now.minusSeconds(300);
-        Instant monthAgo = now.minus(MonthLater.WINDOW).minus(MonthLater.STRAGGLERS).minusSeconds(1);
+        Instant monthAgo = now.minus(LedgerRequests.WINDOW).minus(LedgerRequests.STRAGGLERS).minusSeconds(1);
         // Never grown: the original sixty.
         assertEquals(List.of(60), LedgerRequests.lookedUp(List.of(), now));
         // Grown twice minutes ago (the bench's warm-up): every layout may hold live claims.
