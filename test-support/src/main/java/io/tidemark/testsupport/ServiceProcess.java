@@ -2,6 +2,8 @@ package io.tidemark.testsupport;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -234,13 +236,24 @@ public final class ServiceProcess implements AutoCloseable {
         }
     }
 
-    /** One readiness probe; its answer is kept for {@link #notReadyReport()}. */
+    /**
+     * One readiness probe; its answer is kept for {@link #notReadyReport()}. Ready means the management
+     * port says UP and the public port accepts connections: Quarkus opens the management port first, and
+     * a service whose public port then fails to bind has said UP once and exits.
+     */
     public boolean ready() {
         try {
             HttpResponse<String> answer = HTTP.send(probe(managementUri("/q/health/ready")),
                     HttpResponse.BodyHandlers.ofString());
             lastProbe = answer.statusCode() + " " + answer.body();
-            return answer.statusCode() == 200;
+            if (answer.statusCode() != 200) {
+                return false;
+            }
+            if (!listening(port)) {
+                lastProbe = "readiness 200, but nothing listens on the public port " + port;
+                return false;
+            }
+            return true;
         } catch (IOException e) {
             lastProbe = "no answer (" + e + ")";
             return false;
@@ -284,6 +297,15 @@ public final class ServiceProcess implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return "no thread dump (interrupted)";
+        }
+    }
+
+    private static boolean listening(int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 2_000);
+            return true;
+        } catch (IOException refused) {
+            return false;
         }
     }
 

@@ -1,6 +1,7 @@
 package io.tidemark.testsupport;
 
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +11,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
@@ -42,6 +44,27 @@ class ServiceProcessTest {
             assertTrue(report.contains(NeverReadyService.LAST_LINE), report);
             assertTrue(report.contains("a thread dump follows in its log"), report);
             await().atMost(Duration.ofSeconds(10)).until(() -> service.logText().contains("Full thread dump"));
+        } finally {
+            service.close();
+        }
+    }
+
+    /**
+     * A service whose public port was taken between the test choosing it and the service binding it says
+     * UP on its management port and then exits: ready must wait for the public port too.
+     */
+    @Test
+    void readinessWithoutAPublicPortIsNotReady() throws Exception {
+        packageNeverReadyService(root.resolve("says-up/target/quarkus-app"));
+        ServiceProcess service = ServiceProcess.of(root, "says-up").profile(null).log(root, "says-up.log")
+                .properties(List.of("never-ready.says-up=true")).readyTimeout(Duration.ofSeconds(3)).build();
+        try {
+            service.launch();
+            await().atMost(Duration.ofSeconds(30)).until(() -> service.logText().contains(NeverReadyService.LAST_LINE));
+            assertFalse(service.ready());
+            IllegalStateException failure = assertThrows(IllegalStateException.class, service::awaitReady);
+            assertTrue(failure.getMessage().contains("the last probe: readiness 200, but nothing listens on the public port"),
+                    failure.getMessage());
         } finally {
             service.close();
         }
