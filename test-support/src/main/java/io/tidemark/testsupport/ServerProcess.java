@@ -13,6 +13,7 @@ import static org.awaitility.Awaitility.await;
 /** A server a test started as a child process: waiting until its port accepts, and stopping it by its PID. */
 public final class ServerProcess {
 
+    private static final Duration ACCEPT_PATIENCE = Duration.ofMillis(200);
     private static final Duration KILL_PATIENCE = Duration.ofSeconds(10);
 
     private ServerProcess() {
@@ -29,7 +30,7 @@ public final class ServerProcess {
                         if (!process.isAlive()) {
                             throw new IllegalStateException(name + " exited with " + process.exitValue() + ": " + diagnosis.get());
                         }
-                        return accepts(port);
+                        return accepts(port, ACCEPT_PATIENCE);
                     });
         } catch (ConditionTimeoutException e) {
             stop(process, KILL_PATIENCE);
@@ -52,9 +53,10 @@ public final class ServerProcess {
         }
     }
 
-    private static boolean accepts(int port) {
+    /** Whether {@code 127.0.0.1:port} accepts a TCP connection within {@code patience}. */
+    static boolean accepts(int port, Duration patience) {
         try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            socket.connect(new InetSocketAddress("127.0.0.1", port), (int) patience.toMillis());
             return true;
         } catch (IOException notYet) {
             return false;

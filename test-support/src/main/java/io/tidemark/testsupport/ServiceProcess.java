@@ -2,8 +2,6 @@ package io.tidemark.testsupport;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -37,6 +35,7 @@ public final class ServiceProcess implements AutoCloseable {
     private static final Duration DEFAULT_READY_TIMEOUT = Duration.ofSeconds(180);
     private static final Duration STOP_GRACE = Duration.ofSeconds(20);
     private static final int LOG_TAIL_LINES = 40;
+    private static final Duration PUBLIC_PORT_PATIENCE = Duration.ofSeconds(2);
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final Duration readyTimeout;
@@ -249,7 +248,7 @@ public final class ServiceProcess implements AutoCloseable {
             if (answer.statusCode() != 200) {
                 return false;
             }
-            if (!listening(port)) {
+            if (!ServerProcess.accepts(port, PUBLIC_PORT_PATIENCE)) {
                 lastProbe = "readiness 200, but nothing listens on the public port " + port;
                 return false;
             }
@@ -297,15 +296,6 @@ public final class ServiceProcess implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return "no thread dump (interrupted)";
-        }
-    }
-
-    private static boolean listening(int port) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 2_000);
-            return true;
-        } catch (IOException refused) {
-            return false;
         }
     }
 
