@@ -130,18 +130,21 @@ public final class DedupBenchmark implements Benchmark {
         long uniqueRows;
         long maxRssKb = warmUp.maxRssKb();
         Map<Integer, Long> before = afterWarmUp;
-        // The baseline is warmed too, on rows of its own: after only 2,000 rows it measured 13,000 to
-        // 15,000 rows/s, warmed 22,000 to 29,000 (same machine, same day).
+        // The baseline and the floor are warmed too, on rows of their own, with as many ranges as dedup's warm-up
+        // meets: a fresh program's first range ran at a third to a half of its later ones (dedup-service/README.md,
+        // "The baselines warmed as long as dedup"), and until 2026-12-06 they met half a range.
         // The harness's own session: Cassandra's state between phases, and the counts of rows stored.
         List<CollectedEvent> withCopies = BenchEvents.withCopies(copiesSource, "c", records, COPIES, sentFrom);
         long copiesRows;
         Drain copiesDrain;
         CqlSession harness = CassandraSessions.open(ctx.cassandraContact(), Duration.ofSeconds(30));
         try (harness;
-             DriverBaseline baseline = DriverProgram.warmed(ctx.cassandraContact(), s -> new DriverBaseline(s, concurrency),
-                BenchEvents.asSent(baselineSource + "-warm", "bw", records / 2, sentFrom));
-             LedgerFloor floor = DriverProgram.warmed(ctx.cassandraContact(), s -> new LedgerFloor(s, FLOOR_BATCHES_IN_FLIGHT),
-                BenchEvents.asSent(floorSource + "-warm", "fw", records / 2, sentFrom))) {
+             DriverBaseline baseline = DriverProgram.warmed("driver async inserts", ctx.cassandraContact(),
+                     s -> new DriverBaseline(s, concurrency), warmUpRanges,
+                     i -> BenchEvents.asSent(baselineSource + "-warm-" + i, "bw" + i, records, sentFrom));
+             LedgerFloor floor = DriverProgram.warmed("driver making dedup's three requests", ctx.cassandraContact(),
+                     s -> new LedgerFloor(s, FLOOR_BATCHES_IN_FLIGHT), warmUpRanges,
+                     i -> BenchEvents.asSent(floorSource + "-warm-" + i, "fw" + i, records, sentFrom))) {
             QuietCassandra quiet = QuietCassandra.of(ctx.root(), harness, ctx.cassandraJmxPort());
             // CPU per row of each process in each kind of phase, its flushes and compactions included: where
             // dedup's rows cost more than the floor's.

@@ -4,10 +4,12 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import io.tidemark.bench.CassandraSessions;
 import io.tidemark.event.CollectedEvent;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntConsumer;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 
 /**
  * A plain DataStax-driver program that the dedup bench times beside dedup. It keeps one session for all
@@ -22,15 +24,22 @@ abstract class DriverProgram implements AutoCloseable {
     }
 
     /**
-     * A program on a session of its own that has written {@code warmUp} (rows of their own) to warm the
-     * connection pool and the JIT before any round is timed. The session is closed if that fails.
+     * A program on a session of its own that has written {@code ranges} ranges of rows of their own, each
+     * made by {@code range} only when its turn comes, so that one range at a time is held, to warm the
+     * connection pool, the JIT and Cassandra's path for its requests
+     * before any round is timed. Prints each range's rate, so a reader sees whether it levelled off. The
+     * session is closed if that fails.
      */
-    static <P extends DriverProgram> P warmed(String contact, Function<CqlSession, P> program,
-            List<CollectedEvent> warmUp) throws Exception {
+    static <P extends DriverProgram> P warmed(String name, String contact, Function<CqlSession, P> program,
+            int ranges, IntFunction<List<CollectedEvent>> range) throws Exception {
         CqlSession session = CassandraSessions.open(contact);
         try {
             P warmed = program.apply(session);
-            warmed.write(warmUp, rows -> { });
+            List<String> rates = new ArrayList<>();
+            for (int i = 0; i < ranges; i++) {
+                rates.add(String.format("%.0f", warmed.rowsPerSecond(range.apply(i)).whole()));
+            }
+            System.out.printf("  %s: warm-up of %d ranges, rows/s of each: %s%n", name, ranges, String.join(", ", rates));
             return warmed;
         } catch (Exception | Error e) {
             session.close();
