@@ -70,10 +70,12 @@ class DedupGracefulStopIT {
                 first.close();
 
                 int storedByFirst = stored.rows(source, List.of(day)).size();
-                assertEquals(storedByFirst, topic.committedRecords(),
-                        "events the stopped instance stored against the records it committed: any more were stored"
-                                + " but left to the next instance to redo");
+                // Read before the next instance starts: it writes its log where this one's is.
                 String log = first.logText();
+                assertEquals(storedByFirst, topic.committedRecords(),
+                        () -> "events the stopped instance stored against the records it committed: any more were"
+                                + " stored but left to the next instance to redo; its stop, as it logged it:\n"
+                                + stopLines(log));
                 assertNull(firstLine(log, "failed, retrying"), "a step of a batch failed during the stop");
                 assertNull(firstLine(log, "unprocessed messages after the closing timeout"),
                         "records still in processing when the consumers closed");
@@ -94,6 +96,13 @@ class DedupGracefulStopIT {
             assertEquals(DedupDuplicatesIT.once(ids), StoredRows.counts(stored.rows(source, List.of(day))),
                     "rows per messageId");
         }
+    }
+
+    /** What the log says of the stop: the drain, commits, rebalances, and every warning or error. */
+    private static String stopLines(String log) {
+        return String.join("\n", log.lines().filter(line -> line.contains("GracefulStop") || line.contains("WARN")
+                || line.contains("ERROR") || line.toLowerCase(java.util.Locale.ROOT).contains("commit")
+                || line.contains("re-balance")).toList());
     }
 
     private static String firstLine(String log, String text) {
