@@ -14,8 +14,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A dedup-service stopped the way Kubernetes stops a pod on a rolling update (SIGTERM) while events
@@ -72,6 +74,8 @@ class DedupGracefulStopIT {
                 int storedByFirst = stored.rows(source, List.of(day)).size();
                 // Read before the next instance starts: it writes its log where this one's is.
                 String log = first.logText();
+                System.out.printf("the stopped instance stored %d of %d events; its stop:%n%s%n", storedByFirst, EVENTS,
+                        stopLines(log));
                 assertEquals(storedByFirst, topic.committedRecords(),
                         () -> "events the stopped instance stored against the records it committed: any more were"
                                 + " stored but left to the next instance to redo; its stop, as it logged it:\n"
@@ -82,6 +86,15 @@ class DedupGracefulStopIT {
                 assertNotNull(firstLine(log, "raw records taken before the stop stored and acknowledged"),
                         "the drain finished before the consumers closed");
                 assertNull(firstLine(log, "not all stored after"), "the drain timed out");
+                // The stop paused the consumers while events still streamed in. Before, it looked for them
+                // under the channel's name while the connector had named them events-raw$1..$6: none was
+                // paused, and the drain ended only when the stream did, having stored all of it.
+                assertTrue(storedByFirst < EVENTS, () -> "the stopped instance stored all " + EVENTS
+                        + " events: its consumers were not paused while the stream went on\n" + stopLines(log));
+                String committed = firstLine(log, "raw offsets of ");
+                assertNotNull(committed, () -> "no commit before the consumers closed\n" + stopLines(log));
+                assertFalse(committed.contains("raw offsets of 0 partitions"), committed);
+                assertNull(firstLine(log, "could not commit a raw consumer"), () -> stopLines(log));
 
                 DedupRebalanceIT.started(properties, instances);
                 stream.join();

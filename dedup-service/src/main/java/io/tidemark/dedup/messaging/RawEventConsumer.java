@@ -13,6 +13,7 @@ import io.tidemark.event.CollectedEvent;
 import io.tidemark.event.EventCodec;
 import io.tidemark.event.UndecodableEventException;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.eclipse.microprofile.reactive.messaging.Acknowledgment;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -25,6 +26,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -58,6 +60,11 @@ public class RawEventConsumer {
     /** Calls of {@link #consume} under way, so a drain cannot miss a record about to be offered. */
     private final AtomicInteger entering = new AtomicInteger();
     private volatile long lastTakenNanos = System.nanoTime();
+    /**
+     * Each partition's offset of the record taken last. A partition's records come in order, from its
+     * committed offset on at each assignment, so once drained every record before it is stored.
+     */
+    private final Map<TopicPartition, Long> lastTakenOffsets = new ConcurrentHashMap<>();
 
     public RawEventConsumer(EventDeduplicator deduplicator, DeadLetterPublisher deadLetters, DedupConfig config,
             MeterRegistry metrics) {
@@ -117,7 +124,9 @@ public class RawEventConsumer {
             }
             lastTakenNanos = System.nanoTime();
             recordSince(fetchDelay, record.getTimestamp());
-            return pipeline(record).offer(record);
+            TopicPartition partition = new TopicPartition(record.getTopic(), record.getPartition());
+            lastTakenOffsets.put(partition, offset(record));
+            return pipeline(partition).offer(record);
         } finally {
             entering.decrementAndGet();
         }
@@ -151,8 +160,23 @@ public class RawEventConsumer {
                 && pipelines.values().stream().allMatch(PartitionPipeline::idle);
     }
 
-    private PartitionPipeline<Claimed> pipeline(KafkaRecord<String, byte[]> record) {
-        return pipelines.computeIfAbsent(new TopicPartition(record.getTopic(), record.getPartition()),
+    /**
+     * The offsets to commit for {@code owned} after a drain: past the record taken last of each partition
+     * that was taken from. Only right once {@link #drained} said so after {@link #stopTaking}.
+     */
+    Map<TopicPartition, OffsetAndMetadata> takenOffsets(Set<TopicPartition> owned) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (TopicPartition partition : owned) {
+            Long last = lastTakenOffsets.get(partition);
+            if (last != null) {
+                offsets.put(partition, new OffsetAndMetadata(last + 1));
+            }
+        }
+        return offsets;
+    }
+
+    private PartitionPipeline<Claimed> pipeline(TopicPartition topicPartition) {
+        return pipelines.computeIfAbsent(topicPartition,
                 partition -> new PartitionPipeline<>(config.pipeline(), new PartitionPipeline.Stages<>() {
                     @Override
                     public Uni<Claimed> claim(List<KafkaRecord<String, byte[]>> batch) {
