@@ -166,6 +166,13 @@ public interface MartConfig {
         /** The format of the files a day is written in. */
         Parquet parquet();
 
+        /**
+         * How long a stop (SIGTERM) waits for the day being exported, so the export ends between days
+         * and gives its lease back; within the pod's grace period, after the shutdown delay and timeout.
+         */
+        @WithDefault("30s")
+        Duration stopTimeout();
+
         /** The Retry-After of an export asked for while a cycle runs (429). */
         @WithDefault("30s")
         Duration busyRetryAfter();

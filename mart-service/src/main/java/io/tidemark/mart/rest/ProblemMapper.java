@@ -2,6 +2,7 @@ package io.tidemark.mart.rest;
 
 import io.tidemark.mart.config.MartConfig;
 import io.tidemark.mart.export.ExportRunningException;
+import io.tidemark.mart.export.ExportStoppingException;
 import io.tidemark.mart.model.Problem;
 import io.tidemark.mart.query.InvalidParameterException;
 import io.tidemark.mart.query.QueryRefusedException;
@@ -38,6 +39,14 @@ public class ProblemMapper {
         return Response.status(429).type(PROBLEM_JSON)
                 .header(HttpHeaders.RETRY_AFTER, Long.toString(exportRetryAfter.toSeconds()))
                 .entity(new Problem("urn:tidemark:problem:export-running", "Export running", 429, e.getMessage(), null))
+                .build();
+    }
+
+    @ServerExceptionMapper
+    public Response exportStopping(ExportStoppingException e) {
+        return Response.status(503).type(PROBLEM_JSON)
+                .header(HttpHeaders.RETRY_AFTER, Long.toString(exportRetryAfter.toSeconds()))
+                .entity(new Problem("urn:tidemark:problem:stopping", "Service stopping", 503, e.getMessage(), null))
                 .build();
     }
 
