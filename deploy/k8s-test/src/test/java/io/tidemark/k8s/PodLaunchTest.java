@@ -35,7 +35,7 @@ class PodLaunchTest {
         assertTrue(config.contains("tidemark.ingest.sources.web.write-keys=CHANGE-ME"), "the rendered Secret, as a file: " + config);
         assertEquals(root.resolve("deployments"), ingest.workingDir());
         assertEquals("127.0.0.1:9092", ingest.env().get("KAFKA_BOOTSTRAP_SERVERS"));
-        assertEquals("20s", ingest.env().get("QUARKUS_SHUTDOWN_TIMEOUT"), "a literal value, as rendered");
+        assertEquals("10s", ingest.env().get("QUARKUS_SHUTDOWN_TIMEOUT"), "a literal value, as rendered");
         assertEquals("collect.example.com", ingest.env().get("TIDEMARK_INGEST_SDK_API_HOST"), "envFrom, as rendered");
         assertEquals("80", ingest.env().get("INGEST_SERVICE_SERVICE_PORT"), "the kubelet's Service link variables");
         int management = Integer.parseInt(ingest.env().get("QUARKUS_MANAGEMENT_PORT"));
