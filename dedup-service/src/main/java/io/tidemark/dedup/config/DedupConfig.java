@@ -72,7 +72,7 @@ public interface DedupConfig {
 
         /**
          * How long every pipeline must be idle, with no record handed over, before the drain is over:
-         * twice the poll timeout, so that the records of a poll in progress when fetching was paused are in.
+         * three poll timeouts, so that the records of a poll in progress when fetching was paused are in.
          */
         @WithDefault("PT0.3S")
         Duration quietPeriod();
