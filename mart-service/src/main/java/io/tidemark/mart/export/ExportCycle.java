@@ -12,8 +12,10 @@ import io.tidemark.mart.repository.ChangeLedger;
 import io.tidemark.mart.repository.ExportLease;
 import io.tidemark.mart.repository.ExportLedger;
 import io.tidemark.mart.repository.RevisionLedger;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.interceptor.Interceptor;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -378,9 +380,11 @@ public class ExportCycle {
      * ttl, and the replica that replaced it (or this one restarted) skipped the source for a whole
      * cycle (5 minutes) after a rolling update. No interrupt now: a file or bucket write it reaches
      * is abandoned half done (NIO channels close on an interrupt), and a day is short next to the
-     * wait. A day that outlasts {@code stop-timeout} is left, as after a crash.
+     * wait. A day that outlasts {@code stop-timeout} is left, as after a crash. Observed before the
+     * other observers of the event (their default priority is {@code APPLICATION + 500}): those close
+     * DuckDB's databases and the bucket's client, which the day being finished still writes with.
      */
-    void stop(@Observes ShutdownEvent event) throws InterruptedException {
+    void stop(@Observes @Priority(Interceptor.Priority.APPLICATION) ShutdownEvent event) throws InterruptedException {
         long started = System.nanoTime();
         stopping = true;
         worker.shutdown();
