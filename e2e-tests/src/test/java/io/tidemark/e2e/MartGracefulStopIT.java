@@ -1,8 +1,6 @@
 package io.tidemark.e2e;
 
 import com.datastax.oss.driver.api.core.CqlSession;
-import com.datastax.oss.driver.api.core.cql.Row;
-import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import io.tidemark.testsupport.ServiceProcess;
 import org.junit.jupiter.api.Test;
 
@@ -16,6 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
+import static io.tidemark.e2e.MartScaleOutEndToEndIT.exportedDays;
+import static io.tidemark.e2e.MartScaleOutEndToEndIT.leaseOwner;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -94,19 +94,6 @@ class MartGracefulStopIT {
         services.add(mart);
         mart.awaitReady();
         return mart;
-    }
-
-    private static String leaseOwner(CqlSession cassandra, String source) {
-        Row row = cassandra.execute(SimpleStatement.newInstance(
-                "SELECT owner FROM tidemark.mart_export_leases WHERE source = ?", source)).one();
-        return row == null ? null : row.getString("owner");
-    }
-
-    private static int exportedDays(CqlSession cassandra, String source) {
-        // A partition with only its static exported_through answers one row without a day.
-        return (int) cassandra.execute(SimpleStatement.newInstance(
-                "SELECT event_date FROM tidemark.exported_days WHERE source = ?", source)).all().stream()
-                .filter(row -> !row.isNull("event_date")).count();
     }
 
     private static String exportLines(String log) {

@@ -249,15 +249,25 @@ class MartScaleOutEndToEndIT {
     }
 
     private static String leaseOwner() {
-        Row row = cassandra.execute(SimpleStatement.newInstance(
-                "SELECT owner FROM tidemark.mart_export_leases WHERE source = ?", SOURCE)).one();
-        return row == null ? null : row.getString("owner");
+        return leaseOwner(cassandra, SOURCE);
     }
 
     private static int exportedDays() {
+        return exportedDays(cassandra, SOURCE);
+    }
+
+    /** Who holds the source's export lease; null when no one does. */
+    static String leaseOwner(CqlSession cassandra, String source) {
+        Row row = cassandra.execute(SimpleStatement.newInstance(
+                "SELECT owner FROM tidemark.mart_export_leases WHERE source = ?", source)).one();
+        return row == null ? null : row.getString("owner");
+    }
+
+    /** The source's days in the export ledger. */
+    static int exportedDays(CqlSession cassandra, String source) {
         // A partition with only its static exported_through answers one row without a day.
         return (int) cassandra.execute(SimpleStatement.newInstance(
-                "SELECT event_date FROM tidemark.exported_days WHERE source = ?", SOURCE)).all().stream()
+                "SELECT event_date FROM tidemark.exported_days WHERE source = ?", source)).all().stream()
                 .filter(row -> !row.isNull("event_date")).count();
     }
 }

@@ -36,26 +36,23 @@ public class ProblemMapper {
 
     @ServerExceptionMapper
     public Response exportRunning(ExportRunningException e) {
-        return Response.status(429).type(PROBLEM_JSON)
-                .header(HttpHeaders.RETRY_AFTER, Long.toString(exportRetryAfter.toSeconds()))
-                .entity(new Problem("urn:tidemark:problem:export-running", "Export running", 429, e.getMessage(), null))
-                .build();
+        return retryLater(429, exportRetryAfter, "urn:tidemark:problem:export-running", "Export running", e);
     }
 
     @ServerExceptionMapper
     public Response exportStopping(ExportStoppingException e) {
-        return Response.status(503).type(PROBLEM_JSON)
-                .header(HttpHeaders.RETRY_AFTER, Long.toString(exportRetryAfter.toSeconds()))
-                .entity(new Problem("urn:tidemark:problem:stopping", "Service stopping", 503, e.getMessage(), null))
-                .build();
+        return retryLater(503, exportRetryAfter, "urn:tidemark:problem:stopping", "Service stopping", e);
     }
 
     @ServerExceptionMapper
     public Response queryRefused(QueryRefusedException e) {
-        return Response.status(503).type(PROBLEM_JSON)
-                .header(HttpHeaders.RETRY_AFTER, Long.toString(queryRetryAfter.toSeconds()))
-                .entity(new Problem("urn:tidemark:problem:query-refused", "Query refused", 503, e.getMessage(), null))
-                .build();
+        return retryLater(503, queryRetryAfter, "urn:tidemark:problem:query-refused", "Query refused", e);
+    }
+
+    private static Response retryLater(int status, Duration retryAfter, String type, String title, RuntimeException e) {
+        return Response.status(status).type(PROBLEM_JSON)
+                .header(HttpHeaders.RETRY_AFTER, Long.toString(retryAfter.toSeconds()))
+                .entity(new Problem(type, title, status, e.getMessage(), null)).build();
     }
 
     @ServerExceptionMapper
