@@ -51,6 +51,8 @@ import java.util.concurrent.locks.Lock;
 public class ExportCycle {
 
     private static final Logger LOG = Logger.getLogger(ExportCycle.class);
+    /** The failure of a source or day left for the next cycle because the mart is stopping. */
+    static final String STOPPING = "mart is stopping";
 
     private final ChangeLedger changes;
     private final ExportLedger exports;
@@ -137,10 +139,9 @@ public class ExportCycle {
         ExportSummary summary;
         try {
             summary = run(Optional.empty()).await().indefinitely();
-        } catch (ExportRunningException e) {
-            // An on-demand cycle is exporting the same changes; the next period picks up what it missed.
-            return;
-        } catch (ExportStoppingException e) {
+        } catch (ExportRunningException | ExportStoppingException e) {
+            // An on-demand cycle is exporting the same changes, or the mart is stopping; either way the
+            // next period (here or on another replica) picks up what this one would have exported.
             return;
         }
         if (!summary.exported().isEmpty() || !summary.failed().isEmpty()) {
@@ -162,7 +163,7 @@ public class ExportCycle {
         long rows = 0;
         for (String source : sources) {
             if (stopping) {
-                failed.add(new ExportSummary.Failure(source, null, "mart is stopping"));
+                failed.add(new ExportSummary.Failure(source, null, STOPPING));
                 continue;
             }
             long asked = System.nanoTime();
@@ -239,7 +240,7 @@ public class ExportCycle {
                 LocalDate day = change.date();
                 if (stopping) {
                     // Left as it is, as after a failure: the next cycle, here or on another replica, exports it.
-                    failed.add(new ExportSummary.Failure(source, day.toString(), "mart is stopping"));
+                    failed.add(new ExportSummary.Failure(source, day.toString(), STOPPING));
                     return rows;
                 }
                 if (hold.lost()) {
