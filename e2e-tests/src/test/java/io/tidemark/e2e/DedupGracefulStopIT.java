@@ -80,21 +80,21 @@ class DedupGracefulStopIT {
                         () -> "events the stopped instance stored against the records it committed: any more were"
                                 + " stored but left to the next instance to redo; its stop, as it logged it:\n"
                                 + stopLines(log));
-                assertNull(firstLine(log, "failed, retrying"), "a step of a batch failed during the stop");
-                assertNull(firstLine(log, "unprocessed messages after the closing timeout"),
+                assertNull(LogLines.first(log, "failed, retrying"), "a step of a batch failed during the stop");
+                assertNull(LogLines.first(log, "unprocessed messages after the closing timeout"),
                         "records still in processing when the consumers closed");
-                assertNotNull(firstLine(log, "raw records taken before the stop stored and acknowledged"),
+                assertNotNull(LogLines.first(log, "raw records taken before the stop stored and acknowledged"),
                         "the drain finished before the consumers closed");
-                assertNull(firstLine(log, "not all stored after"), "the drain timed out");
+                assertNull(LogLines.first(log, "not all stored after"), "the drain timed out");
                 // The stop paused the consumers while events still streamed in. Before, it looked for them
                 // under the channel's name while the connector had named them events-raw$1..$6: none was
                 // paused, and the drain ended only when the stream did, having stored all of it.
                 assertTrue(storedByFirst < EVENTS, () -> "the stopped instance stored all " + EVENTS
                         + " events: its consumers were not paused while the stream went on\n" + stopLines(log));
-                String committed = firstLine(log, "raw offsets of ");
+                String committed = LogLines.first(log, "raw offsets of ");
                 assertNotNull(committed, () -> "no commit before the consumers closed\n" + stopLines(log));
                 assertFalse(committed.contains("raw offsets of 0 partitions"), committed);
-                assertNull(firstLine(log, "could not commit a raw consumer"), () -> stopLines(log));
+                assertNull(LogLines.first(log, "could not commit a raw consumer"), () -> stopLines(log));
 
                 DedupRebalanceIT.started(properties, instances);
                 stream.join();
@@ -116,9 +116,5 @@ class DedupGracefulStopIT {
         return String.join("\n", log.lines().filter(line -> line.contains("GracefulStop") || line.contains("WARN")
                 || line.contains("ERROR") || line.toLowerCase(java.util.Locale.ROOT).contains("commit")
                 || line.contains("re-balance")).toList());
-    }
-
-    private static String firstLine(String log, String text) {
-        return log.lines().filter(line -> line.contains(text)).findFirst().orElse(null);
     }
 }

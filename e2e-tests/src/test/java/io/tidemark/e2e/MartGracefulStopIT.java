@@ -68,7 +68,7 @@ class MartGracefulStopIT {
             assertTrue(exportedAtStop < DAYS, "the stop landed in the middle of the source's days: " + exportedAtStop);
             assertNull(leaseOwner(cassandra, source),
                     () -> "the stopped mart gave its lease back; its export, as logged:\n" + exportLines(log));
-            assertNotNull(firstLine(log, "export stopped at a day's boundary"), () -> "the export's stop, as logged:\n"
+            assertNotNull(LogLines.first(log, "export stopped at a day's boundary"), () -> "the export's stop, as logged:\n"
                     + exportLines(log));
             // A day's export, a lease renewal or its release that failed on the way out logs a warning or an error.
             List<String> troubles = log.lines().filter(line -> line.contains("ExportCycle")
@@ -98,9 +98,5 @@ class MartGracefulStopIT {
 
     private static String exportLines(String log) {
         return String.join("\n", log.lines().filter(line -> line.contains("ExportCycle")).toList());
-    }
-
-    private static String firstLine(String log, String text) {
-        return log.lines().filter(line -> line.contains(text)).findFirst().orElse(null);
     }
 }
