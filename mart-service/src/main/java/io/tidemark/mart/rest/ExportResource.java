@@ -23,26 +23,35 @@ public class ExportResource {
 
     private final ExportCycle cycle;
     private final ExportLedger ledger;
+    private final Caller caller;
 
-    public ExportResource(ExportCycle cycle, ExportLedger ledger) {
+    public ExportResource(ExportCycle cycle, ExportLedger ledger, Caller caller) {
         this.cycle = cycle;
         this.ledger = ledger;
+        this.caller = caller;
     }
 
-    /** Exports every changed day now (of one source if given) and answers when done. */
+    /**
+     * Exports every changed day now (of one source if given) and answers when done. Without a source,
+     * of the sources the caller's token reads: an operator token of one team runs its own exports only.
+     */
     @POST
     public Uni<ExportSummary> export(@QueryParam("source") String source) {
         Optional<String> only = Optional.ofNullable(source).filter(s -> !s.isBlank());
         only.ifPresent(MetricsResource::requireSource);
-        return cycle.run(only);
+        return cycle.run(only, caller.token()::reads);
     }
 
-    /** Per source and day: when it was last exported, which change it covers, rows, files and bytes. */
+    /**
+     * Per source and day: when it was last exported, which change it covers, rows, files and bytes; of
+     * the sources the caller's token reads.
+     */
     @GET
     @Blocking // a Cassandra scan of the ledger through the blocking driver API: a worker thread, on purpose
     public List<ExportedDay> list(@QueryParam("source") String source) {
         Optional<String> only = Optional.ofNullable(source).filter(s -> !s.isBlank());
         only.ifPresent(MetricsResource::requireSource);
-        return ledger.list(only);
+        ApiToken token = caller.token();
+        return ledger.list(only).stream().filter(day -> token.reads(day.source())).toList();
     }
 }

@@ -5,9 +5,12 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+
+import io.restassured.path.json.JsonPath;
 
 import java.util.List;
 import java.util.Map;
@@ -16,8 +19,14 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.hasItems;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** A token scoped to some sources reads only those; the demo token still reads every source and exports. */
+/**
+ * A token scoped to some sources reads only those, and an operator token so scoped lists and runs the
+ * exports of those only; the demo token still reads every source and exports.
+ */
 @QuarkusTest
 @TestProfile(ScopedTokenTest.TwoScopedTokens.class)
 @QuarkusTestResource(TempMartRoot.class)
@@ -26,13 +35,17 @@ class ScopedTokenTest {
     static final String SOURCE_A = "scoped-a";
     static final String SOURCE_B = "scoped-b";
     static final String TOKEN_A = "token-of-a";
+    static final String OPERATOR_A = "operator-of-a";
 
-    /** The demo token of the test profile plus one token that reads only source A. */
+    /** The demo token of the test profile, one token that reads only source A, and an operator token of A. */
     public static class TwoScopedTokens implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of("tidemark.mart.tokens.team-a.token", TOKEN_A,
-                    "tidemark.mart.tokens.team-a.sources", SOURCE_A);
+                    "tidemark.mart.tokens.team-a.sources", SOURCE_A,
+                    "tidemark.mart.tokens.team-a-ops.token", OPERATOR_A,
+                    "tidemark.mart.tokens.team-a-ops.sources", SOURCE_A,
+                    "tidemark.mart.tokens.team-a-ops.operator", "true");
         }
     }
 
@@ -100,5 +113,23 @@ class ScopedTokenTest {
         given().auth().oauth2(TOKEN_A).queryParam("source", SOURCE_A)
                 .when().get("/api/v1/exports")
                 .then().statusCode(403).body("field", equalTo("Authorization"));
+    }
+
+    @Test
+    void anOperatorTokenOfSourceAListsAndRunsTheExportsOfSourceAOnly() {
+        List<String> listed = given().auth().oauth2(OPERATOR_A).when().get("/api/v1/exports")
+                .then().statusCode(200).extract().jsonPath().getList("source", String.class);
+        assertTrue(listed.contains(SOURCE_A), () -> "listed: " + listed);
+        assertEquals(List.of(SOURCE_A), listed.stream().distinct().toList());
+        given().auth().oauth2(OPERATOR_A).queryParam("source", SOURCE_B).when().get("/api/v1/exports")
+                .then().statusCode(403).body("field", equalTo("source"));
+
+        // A change of B waits; A's operator runs a cycle of every source it may export: B's is not among them.
+        new StoredEvents(session, SOURCE_B).store("2026-11-02T08:00:00Z", "Viewed", "u-2", null);
+        JsonPath summary = given().auth().oauth2(OPERATOR_A).when().post("/api/v1/exports")
+                .then().statusCode(200).extract().jsonPath();
+        assertEquals(1, summary.getInt("sources"), summary::prettify);
+        assertFalse(summary.getList("exported.source", String.class).contains(SOURCE_B), summary::prettify);
+        assertEquals(1, new StoredEvents(session, SOURCE_B).export(), "B's change was still waiting");
     }
 }
