@@ -37,6 +37,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Lock;
+import java.util.function.Predicate;
 
 /**
  * Exports every (source, day) that changed since its last export, periodically and on demand.
@@ -103,6 +104,11 @@ public class ExportCycle {
      * repeat the running one's work, and callers could otherwise stack them without limit.
      */
     public Uni<ExportSummary> run(Optional<String> source) {
+        return run(source, any -> true);
+    }
+
+    /** As {@link #run(Optional)}, of the sources {@code within} accepts only (those a caller's token reads). */
+    public Uni<ExportSummary> run(Optional<String> source, Predicate<String> within) {
         return Uni.createFrom().deferred(() -> {
             if (stopping) {
                 return Uni.createFrom().failure(new ExportStoppingException());
@@ -117,7 +123,7 @@ public class ExportCycle {
             // HTTP connection cancels it) must not let a second cycle start beside the running one.
             worker.execute(() -> {
                 try {
-                    result.complete(runNow(source));
+                    result.complete(runNow(source, within));
                 } catch (Throwable e) {
                     result.completeExceptionally(e);
                 } finally {
@@ -150,12 +156,13 @@ public class ExportCycle {
         }
     }
 
-    private ExportSummary runNow(Optional<String> only) {
+    private ExportSummary runNow(Optional<String> only, Predicate<String> within) {
         // Every change noted before this instant is read below, so once the source's days are
         // exported its files are complete through this instant.
         Instant startedAt = Instant.now();
         List<String> sources = only.map(List::of).orElseGet(changes::sources).stream()
                 .filter(this::exported)
+                .filter(within)
                 .sorted().toList();
         List<ExportSummary.Day> exported = new ArrayList<>();
         List<ExportSummary.Failure> failed = new ArrayList<>();
@@ -166,34 +173,52 @@ public class ExportCycle {
                 failed.add(new ExportSummary.Failure(source, null, STOPPING));
                 continue;
             }
-            long asked = System.nanoTime();
-            if (!lease.acquire(source)) {
-                // Another replica exports it now; its commits reach this one through the mirror refresh.
-                leasedElsewhere.add(source);
-                continue;
-            }
-            LeaseHold hold = new LeaseHold(config.lease().ttl(), config.lease().renewEvery(), asked, System::nanoTime);
-            long every = config.lease().renewEvery().toMillis();
-            ScheduledFuture<?> renewal = renewer.scheduleAtFixedRate(() -> {
-                if (hold.lost()) {
-                    return;
-                }
-                long sent = System.nanoTime();
-                try {
-                    hold.renewed(sent, lease.renew(source));
-                } catch (RuntimeException e) {
-                    // Not known to be lost yet: the hold runs out by itself if no renewal gets through.
-                    LOG.warnf(e, "renewing the export lease of source %s failed", source);
-                }
-            }, every, every, TimeUnit.MILLISECONDS);
-            Lock local = locks.of(source);
-            local.lock();
-            List<LocalDate> swapped = new ArrayList<>();
             try {
-                rows += exportSource(source, startedAt, hold, exported, failed, swapped);
-            } finally {
+                rows += exportLeased(source, startedAt, exported, failed, leasedElsewhere);
+            } catch (RuntimeException e) {
+                // The source's lease or ledgers could not be read or written: the sources after it are still
+                // exported, and this one is retried next cycle (its exportedThrough stays where it was).
+                LOG.errorf(e, "export of source %s failed", source);
+                failed.add(new ExportSummary.Failure(source, null, String.valueOf(e.getMessage())));
+            }
+        }
+        return new ExportSummary(startedAt, Instant.now(), sources.size(), rows, exported, failed, leasedElsewhere);
+    }
+
+    /** Exports the source's changed days under its lease, if no other replica holds it; returns the rows written. */
+    private long exportLeased(String source, Instant startedAt, List<ExportSummary.Day> exported,
+            List<ExportSummary.Failure> failed, List<String> leasedElsewhere) {
+        long asked = System.nanoTime();
+        if (!lease.acquire(source)) {
+            // Another replica exports it now; its commits reach this one through the mirror refresh.
+            leasedElsewhere.add(source);
+            return 0;
+        }
+        LeaseHold hold = new LeaseHold(config.lease().ttl(), config.lease().renewEvery(), asked, System::nanoTime);
+        long every = config.lease().renewEvery().toMillis();
+        ScheduledFuture<?> renewal = renewer.scheduleAtFixedRate(() -> {
+            if (hold.lost()) {
+                return;
+            }
+            long sent = System.nanoTime();
+            try {
+                hold.renewed(sent, lease.renew(source));
+            } catch (RuntimeException e) {
+                // Not known to be lost yet: the hold runs out by itself if no renewal gets through.
+                LOG.warnf(e, "renewing the export lease of source %s failed", source);
+            }
+        }, every, every, TimeUnit.MILLISECONDS);
+        Lock local = locks.of(source);
+        local.lock();
+        List<LocalDate> swapped = new ArrayList<>();
+        try {
+            return exportSource(source, startedAt, hold, exported, failed, swapped);
+        } finally {
+            try {
                 // After the source, not after each day: a week's rollup is made once however many of its days changed.
                 exporter.rebuildWeeks(source, swapped);
+            } finally {
+                // Whatever failed above, the source stays exportable: by this replica's next cycle, or another's.
                 local.unlock();
                 renewal.cancel(false);
                 if (!hold.lost()) {
@@ -205,7 +230,6 @@ public class ExportCycle {
                 }
             }
         }
-        return new ExportSummary(startedAt, Instant.now(), sources.size(), rows, exported, failed, leasedElsewhere);
     }
 
     /** Exports the source's changed days while this replica holds its lease; returns the rows written. */

@@ -1,0 +1,75 @@
+package io.tidemark.mart.rest;
+
+import com.datastax.oss.quarkus.runtime.api.session.QuarkusCqlSession;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusMock;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import io.tidemark.mart.config.MartConfig;
+import io.tidemark.mart.model.ExportedDay;
+import io.tidemark.mart.repository.ExportLedger;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static io.restassured.RestAssured.given;
+import static io.tidemark.mart.rest.StoredEvents.TOKEN;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A source whose ledger cannot be read fails alone: the cycle goes on to the sources after it, and
+ * answers what it did. The ledger is the real one against the real Cassandra, but for the failing source.
+ */
+@QuarkusTest
+@QuarkusTestResource(TempMartRoot.class)
+class ExportCycleIsolationTest {
+
+    @Inject
+    QuarkusCqlSession session;
+
+    @Inject
+    MartConfig config;
+
+    /** The export ledger, but its days of one source cannot be read. */
+    static final class LedgerFailingFor extends ExportLedger {
+
+        private final String failing;
+
+        LedgerFailingFor(QuarkusCqlSession session, MartConfig config, String failing) {
+            super(session, config);
+            this.failing = failing;
+        }
+
+        @Override
+        public Map<LocalDate, ExportedDay> days(String source) {
+            if (source.equals(failing)) {
+                throw new IllegalStateException("read timeout of the export ledger (test)");
+            }
+            return super.days(source);
+        }
+    }
+
+    @Test
+    void aSourceWhoseLedgerCannotBeReadFailsAloneAndTheSourcesAfterItAreExported() {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        // Sources are taken in name order: the failing one comes first.
+        StoredEvents first = new StoredEvents(session, "isolation-a-" + run);
+        StoredEvents second = new StoredEvents(session, "isolation-b-" + run);
+        first.store("2026-11-05T08:00:00Z", "Viewed", "u-1", null);
+        second.store("2026-11-05T08:00:00Z", "Viewed", "u-2", null);
+        QuarkusMock.installMockForType(new LedgerFailingFor(session, config, first.source), ExportLedger.class);
+
+        JsonPath summary = given().auth().oauth2(TOKEN).when().post("/api/v1/exports")
+                .then().statusCode(200).extract().jsonPath();
+        List<Map<String, Object>> failed = summary.getList("failed.findAll { it.source == '" + first.source + "' }");
+        assertEquals(1, failed.size(), summary::prettify);
+        assertTrue(String.valueOf(failed.get(0).get("reason")).contains("read timeout of the export ledger"), summary::prettify);
+        assertEquals(List.of("2026-11-05"), summary.getList("exported.findAll { it.source == '" + second.source + "' }.date"),
+                summary::prettify);
+    }
+}
