@@ -3,9 +3,20 @@ package io.tidemark.mart.query;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
+import java.util.regex.Pattern;
 
 /** An inclusive range of UTC days, as the dashboard API takes it. */
 public record DateRange(LocalDate from, LocalDate to) {
+
+    /**
+     * The days the API answers for. Java reads years past 9999 ("+10000-01-01"), which DuckDB refuses
+     * as a date, and the queries add days to a range (a funnel's window, retention's periods): far
+     * inside both ends, every day a query derives stays a four-digit year that SQL reads, and no event
+     * falls outside them (event times before 1970 are not Segment's).
+     */
+    static final LocalDate FIRST = LocalDate.of(1970, 1, 1);
+    static final LocalDate LAST = LocalDate.of(2999, 12, 31);
+    private static final Pattern SHAPE = Pattern.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}");
 
     /** Parses {@code from} and {@code to} (YYYY-MM-DD) and checks order and length. */
     public static DateRange parse(String from, String to, int maxDays) {
@@ -26,10 +37,18 @@ public record DateRange(LocalDate from, LocalDate to) {
         if (value == null || value.isBlank()) {
             throw new InvalidParameterException(name, "is required (YYYY-MM-DD)");
         }
+        LocalDate day;
         try {
-            return LocalDate.parse(value);
+            day = SHAPE.matcher(value).matches() ? LocalDate.parse(value) : null;
         } catch (DateTimeParseException e) {
+            day = null;
+        }
+        if (day == null) {
             throw new InvalidParameterException(name, "must be a date as YYYY-MM-DD");
         }
+        if (day.isBefore(FIRST) || day.isAfter(LAST)) {
+            throw new InvalidParameterException(name, "must be a date from " + FIRST + " to " + LAST);
+        }
+        return day;
     }
 }
