@@ -182,6 +182,16 @@ public interface MartConfig {
         int pageSize();
 
         /**
+         * How long Cassandra keeps an event's row from its write: dedup-service's
+         * {@code tidemark.dedup.event-ttl}, which must not be longer. A day whose rows may have begun to
+         * expire (its start, less a day for events stamped ahead of the clock, is further back than this)
+         * is exported from the rows read and the rows of its files in place that Cassandra no longer holds,
+         * so a late event for it, or a lost ledger entry, never rewrites it smaller.
+         */
+        @WithDefault("P400D")
+        Duration rowsExpireAfter();
+
+        /**
          * Lanes a day is read and written in at once, each on a thread of its own: the day's buckets
          * decoded from Cassandra, and its hour slices written to files. Absent, one per processor the
          * JVM may use (a container's CPU limit).
@@ -326,7 +336,10 @@ public interface MartConfig {
         @WithDefault("5s")
         Duration busyRetryAfter();
 
-        /** DuckDB's {@code max_temp_directory_size}: what one spilling query may put on the disk before it fails. */
+        /**
+         * DuckDB's {@code max_temp_directory_size}, of each of the two databases (queries in {@code <root>/_tmp},
+         * exports in {@code <root>/_tmp-export}): their spills together take up to twice this on the marts volume.
+         */
         @WithDefault("10GiB")
         String maxTempDirectorySize();
     }

@@ -33,6 +33,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -191,6 +192,9 @@ public class DayExporter {
             }
             long started = System.nanoTime();
             long rows = load(table, source, day, plan);
+            if (rowsMayHaveExpired(day)) {
+                rows += keepExpired(duck, table, source, day, plan);
+            }
             timings.record("read", started);
             return new ReadDay(source, day, duck, table, rows, plan);
         } catch (SQLException | IOException | RuntimeException e) {
@@ -422,6 +426,45 @@ public class DayExporter {
             }
         });
         return rows.stream().mapToLong(Long::longValue).sum();
+    }
+
+    private boolean rowsMayHaveExpired(LocalDate day) {
+        return day.atStartOfDay(ZoneOffset.UTC).minusDays(1).toInstant().plus(config.rowsExpireAfter()).isBefore(Instant.now());
+    }
+
+    /**
+     * Adds to the read table the rows of the day's files in place that Cassandra no longer holds, of the
+     * slices read again (the other slices' files are kept as they are); returns how many. Dedup only ever
+     * adds rows, so a message in the files and not among the rows read is one whose row expired.
+     */
+    private long keepExpired(DuckDBConnection duck, String table, String source, LocalDate day, SlicePlan plan)
+            throws SQLException, IOException {
+        Path dayDir = layout.dayDir(source, day);
+        if (!Files.isDirectory(dayDir)) {
+            return 0;
+        }
+        List<Path> files;
+        try (Stream<Path> listed = Files.list(dayDir)) {
+            files = listed.filter(file -> MartLayout.isPart(file.getFileName().toString())).sorted().toList();
+        }
+        if (files.isEmpty()) {
+            return 0;
+        }
+        // As the read table holds them: no flags is NULL there, an empty list in the files.
+        List<String> columns = READ_ORDER.stream().map(column -> column.equals(READ_ORDER.get(FLAGS))
+                ? "CASE WHEN len(f.flags) = 0 THEN NULL ELSE f.flags END" : "f." + column).toList();
+        String slices = plan.whole() ? "TRUE" : String.join(" OR ", plan.reread().stream()
+                .map(slice -> "(" + within(slice, day) + ")").toList());
+        long kept;
+        try (Statement sql = duck.createStatement()) {
+            kept = sql.executeUpdate("INSERT INTO " + table + " SELECT " + String.join(", ", columns)
+                    + " FROM read_parquet(" + fileList(files) + ", hive_partitioning = false, union_by_name = true) f "
+                    + "WHERE (" + slices + ") AND NOT EXISTS (SELECT 1 FROM " + table + " r WHERE r.message_id = f.message_id)");
+        }
+        if (kept > 0) {
+            LOG.infof("source %s day %s: %d rows kept from the day's files, their rows in Cassandra expired", source, day, kept);
+        }
+        return kept;
     }
 
     private static void append(DuckDBAppender appender, Row row) {

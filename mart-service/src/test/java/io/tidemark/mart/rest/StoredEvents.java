@@ -53,6 +53,16 @@ final class StoredEvents {
         markChanged(EventIndexLayout.eventDay(eventTime), Instant.now().minus(behind));
     }
 
+    /** Stores one event whose row Cassandra drops {@code ttlSeconds} after this write, as it drops dedup's after event-ttl. */
+    void storeExpiring(Instant eventTime, String userId, int ttlSeconds) {
+        String messageId = UUID.randomUUID().toString();
+        session.execute(SimpleStatement.newInstance("INSERT INTO tidemark.events_by_day (source, event_date, bucket, "
+                        + "event_time, message_id, type, event, user_id, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) USING TTL ?",
+                source, EventIndexLayout.eventDay(eventTime), EventIndexLayout.bucket(messageId), eventTime, messageId,
+                "track", "Aged", userId, Set.of("replayed"), ttlSeconds));
+        changed(eventTime);
+    }
+
     /**
      * Stores one event with everything the analytics read: when it happened and when ingest received
      * it (null: an event without receivedAt), its user, and its properties and context as JSON text.
