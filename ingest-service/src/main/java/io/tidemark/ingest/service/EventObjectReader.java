@@ -68,8 +68,8 @@ final class EventObjectReader {
 
     /**
      * The object starting at the current token, as bytes where they are safe to pass on; for a context,
-     * with its library. Jackson reads a body it detects as UTF-16 or UTF-32 as characters, and its tokens
-     * then have no byte offset: such a body is read into a tree, as before.
+     * with its library. A parser without byte offsets (Jackson's reading of UTF-16 or UTF-32, which
+     * TrackingRequestReader refuses before any event is read) gets a tree.
      */
     private JsonNode unread(JsonParser parser, byte[] body, boolean isContext) throws IOException {
         long start = parser.currentTokenLocation().getByteOffset();

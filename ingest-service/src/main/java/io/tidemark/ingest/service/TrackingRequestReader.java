@@ -41,8 +41,7 @@ public class TrackingRequestReader {
     }
 
     public JsonNode single(byte[] body) {
-        requireContent(body);
-        try (JsonParser parser = mapper.getFactory().createParser(body)) {
+        try (JsonParser parser = parserOf(body)) {
             if (parser.nextToken() == null) {
                 throw new MalformedRequestException("body", "the request body is empty");
             }
@@ -56,13 +55,12 @@ public class TrackingRequestReader {
     }
 
     public Batch batch(byte[] body) {
-        requireContent(body);
         List<BatchElement> elements = null;
         JsonNode context = null;
         JsonNode integrations = null;
         JsonNode sentAt = null;
         long defaultsBytes = 0;
-        try (JsonParser parser = mapper.getFactory().createParser(body)) {
+        try (JsonParser parser = parserOf(body)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw new MalformedRequestException("body", "the request body must be a JSON object with a batch array");
             }
@@ -103,8 +101,7 @@ public class TrackingRequestReader {
      * value whole, so a call is authenticated before any of it is built into a tree.
      */
     public String writeKey(byte[] body) {
-        requireContent(body);
-        try (JsonParser parser = mapper.getFactory().createParser(body)) {
+        try (JsonParser parser = parserOf(body)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 return null;
             }
@@ -136,6 +133,23 @@ public class TrackingRequestReader {
             elements.add(new BatchElement(message, to - from));
         }
         return elements;
+    }
+
+    /**
+     * A parser of {@code body}, refused unless Jackson reads it as UTF-8, as RFC 8259 asks of JSON
+     * exchanged between systems and as every SDK sends it. Every size this class reports, on which the
+     * per-event limit and the check of a batch context's copies rest, is counted in bytes, and Jackson
+     * reads a body it detects as UTF-16 or UTF-32 as characters, whose tokens have no byte offset: such a
+     * body would measure 0 bytes, whatever it holds.
+     */
+    private JsonParser parserOf(byte[] body) throws IOException {
+        requireContent(body);
+        JsonParser parser = mapper.getFactory().createParser(body);
+        if (parser.currentLocation().getByteOffset() < 0) {
+            parser.close();
+            throw new MalformedRequestException("body", "the request body must be JSON encoded in UTF-8");
+        }
+        return parser;
     }
 
     private static void requireContent(byte[] body) {

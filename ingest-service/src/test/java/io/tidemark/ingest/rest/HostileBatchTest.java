@@ -82,6 +82,33 @@ class HostileBatchTest {
     }
 
     @Test
+    void aBatchInUtf16IsRefusedWholeForItsSizesCannotBeCountedAndTheNextBatchIsStored() {
+        // In UTF-16 Jackson gives no byte offsets: the 20 KB context copied into 1,000 events (20 MB) and
+        // the 40 KB event once measured 0 bytes each, and were taken.
+        String context = "{\"blob\":\"" + "c".repeat(20_000) + "\"}";
+        String big = "{\"type\":\"track\",\"messageId\":\"" + id() + "\",\"userId\":\"u\",\"event\":\"e\",\"properties\":{\"p\":\""
+                + "p".repeat(40_000) + "\"}}";
+        String wide = id();
+        String events = String.join(",", Collections.nCopies(1_000, track(wide, "")));
+        String good = id();
+        try (TopicTail reader = new TopicTail(TopicTail.RAW)) {
+            for (java.nio.charset.Charset charset : List.of(StandardCharsets.UTF_16LE, StandardCharsets.UTF_16)) {
+                given().auth().preemptive().basic(WRITE_KEY, "").contentType("application/json")
+                        .body(("{\"context\":" + context + ",\"batch\":[" + big + "," + events + "]}").getBytes(charset))
+                        .when().post("/v1/batch")
+                        .then().statusCode(400).contentType("application/problem+json").body("field", equalTo("body"))
+                        .body("detail", containsString("UTF-8"));
+            }
+            given().auth().preemptive().basic(WRITE_KEY, "").contentType("application/json")
+                    .body("{\"batch\":[" + track(good, "") + "]}")
+                    .when().post("/v1/batch")
+                    .then().statusCode(200);
+            assertEquals(1, reader.withKey(SOURCE + ":" + good, 1, WAIT).size());
+            assertEquals(0, reader.withKey(SOURCE + ":" + wide, 0, Duration.ofSeconds(1)).size());
+        }
+    }
+
+    @Test
     void anEventThatTheBatchContextWouldTakeOverTheEventLimitIsRefusedAloneAndItsNeighbourStored() {
         String good = id();
         String context = "{\"blob\":\"" + "c".repeat(20_000) + "\"}";

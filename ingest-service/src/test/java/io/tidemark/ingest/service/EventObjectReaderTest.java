@@ -184,13 +184,8 @@ class EventObjectReaderTest {
         // what follows a single call's object was never read, and is not now
         events.add((new String(event("\"properties\":{\"a\":1}"), StandardCharsets.UTF_8) + " trailing")
                 .getBytes(StandardCharsets.UTF_8));
-        // bodies Jackson detects as UTF-16 or UTF-32 are read as characters, without byte offsets
-        String wide = new String(event("\"properties\":{\"a\":\"é\",\"n\":-2005630547},\"traits\":{\"b\":1}"),
-                StandardCharsets.UTF_8);
-        events.add(wide.getBytes(StandardCharsets.UTF_16BE));
-        events.add(wide.getBytes(StandardCharsets.UTF_16LE));
-        events.add(wide.getBytes(StandardCharsets.UTF_16));
-        events.add(wide.getBytes(java.nio.charset.Charset.forName("UTF-32BE")));
+        // Bodies Jackson detects as UTF-16 or UTF-32 never get here: TrackingRequestReader refuses them
+        // (TrackingRequestReaderTest), since every size it counts is in bytes and they have none.
         // raw bytes a tree would decode to an unpaired surrogate, or refuse as UTF-8
         events.add(eventWithBytes(0xED, 0xA0, 0x80));
         events.add(eventWithBytes(0xED, 0xBF, 0xBF));

@@ -3,7 +3,9 @@ package io.tidemark.ingest.service;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -60,5 +62,26 @@ class TrackingRequestReaderTest {
         assertThrows(MalformedRequestException.class, () -> reader.batch(utf8("[]")));
         assertThrows(MalformedRequestException.class, () -> reader.single(utf8("{\"userId\":")));
         assertThrows(MalformedRequestException.class, () -> reader.single(new byte[0]));
+    }
+
+    @Test
+    void aBodyInAnotherUnicodeEncodingIsRefusedForItsSizesWouldReadZero() {
+        // 40 KB of properties and a batch context: in UTF-16 or UTF-32 Jackson gives no byte offsets, so
+        // the sizes the event limit and the copies check rest on would read 0.
+        String event = "{\"type\":\"track\",\"properties\":{\"p\":\"" + "p".repeat(40_000) + "\"}}";
+        String batch = "{\"batch\":[" + event + "," + event + "],\"context\":{\"c\":\"" + "c".repeat(1_000) + "\"}}";
+        for (Charset wide : List.of(StandardCharsets.UTF_16, StandardCharsets.UTF_16LE, StandardCharsets.UTF_16BE,
+                Charset.forName("UTF-32BE"), Charset.forName("UTF-32LE"))) {
+            assertEquals("body", assertThrows(MalformedRequestException.class, () -> reader.batch(batch.getBytes(wide)),
+                    wide::name).field());
+            assertEquals("body", assertThrows(MalformedRequestException.class, () -> reader.single(event.getBytes(wide)),
+                    wide::name).field());
+            assertEquals("body", assertThrows(MalformedRequestException.class,
+                    () -> reader.writeKey(("{\"writeKey\":\"k\"}").getBytes(wide)), wide::name).field());
+        }
+        // A UTF-8 byte-order mark is still UTF-8, and its bytes are counted as such.
+        TrackingRequestReader.Batch marked = reader.batch(utf8("\uFEFF" + batch));
+        assertEquals(utf8(event).length, marked.elements().get(1).bytes());
+        assertEquals(utf8("{\"c\":\"" + "c".repeat(1_000) + "\"}").length, marked.defaultsBytes());
     }
 }
