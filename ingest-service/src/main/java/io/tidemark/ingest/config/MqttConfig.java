@@ -54,6 +54,16 @@ public interface MqttConfig {
     @WithDefault("5")
     int maxAttempts();
 
+    /**
+     * The largest MQTT message the client reads. One over the request limit
+     * ({@code tidemark.ingest.max-request-bytes}) but under this is acknowledged and dropped, counted
+     * {@code too-large}. One over this cannot be read at all: the client's decoder closes the connection,
+     * and the broker sends the message again on every reconnect, so nothing after it is read. The broker's
+     * {@code message_size_limit} must not be above it.
+     */
+    @WithDefault("16777216")
+    int maxMessageBytes();
+
     /** Wait before connecting again after the broker connection failed or closed. */
     @WithDefault("PT2S")
     Duration reconnectDelay();

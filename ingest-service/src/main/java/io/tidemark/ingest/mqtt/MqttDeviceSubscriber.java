@@ -1,5 +1,6 @@
 package io.tidemark.ingest.mqtt;
 
+import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -106,8 +107,10 @@ public class MqttDeviceSubscriber {
                 .setClientId(config.clientId())
                 .setCleanSession(false)
                 .setKeepAliveInterval((int) config.keepAlive().toSeconds())
-                // Netty's decoder refuses messages over 8 KB unless told otherwise; size is judged in DeviceEventCollector.
-                .setMaxMessageSize(ingest.maxRequestBytes() + HEADER_ALLOWANCE);
+                // Far above the request limit: a message over the decoder's limit closes the connection
+                // unacknowledged, and the broker sends it again first on every reconnect. Under it, size is
+                // judged in DeviceEventCollector, which acknowledges and drops what is too large.
+                .setMaxMessageSize(Math.max(config.maxMessageBytes(), ingest.maxRequestBytes() + HEADER_ALLOWANCE));
         options.setAutoAck(false);
         config.username().ifPresent(options::setUsername);
         config.password().ifPresent(options::setPassword);
@@ -123,6 +126,16 @@ public class MqttDeviceSubscriber {
                         config.clientId(), suback.grantedQoSLevels());
             } else {
                 LOG.errorf("MQTT broker refused the subscription to %s", subscription);
+            }
+        });
+        next.exceptionHandler(failure -> {
+            if (failure instanceof TooLongFrameException || failure.getCause() instanceof TooLongFrameException) {
+                LOG.errorf("an MQTT message over tidemark.ingest.mqtt.max-message-bytes (%d) closed the connection to "
+                        + "%s:%d; the broker sends it again on every reconnect, and nothing after it is read: set the "
+                        + "broker's message_size_limit to at most that, or raise the setting", config.maxMessageBytes(),
+                        config.host(), config.port());
+            } else {
+                LOG.warnf("MQTT connection to %s:%d failed: %s", config.host(), config.port(), failure.toString());
             }
         });
         next.closeHandler(closed -> {

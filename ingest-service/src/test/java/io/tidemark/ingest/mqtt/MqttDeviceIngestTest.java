@@ -187,6 +187,35 @@ class MqttDeviceIngestTest {
     }
 
     @Test
+    void aMessageFarOverTheRequestLimitIsAcknowledgedAndDroppedAndTheNextIsStored() {
+        // 600,000 bytes: over the 512,000 a request may hold, and over the 577,536 the client's decoder once took,
+        // when it closed the connection unacknowledged and the broker sent the message first on every reconnect.
+        String big = "mqtt-big-" + UUID.randomUUID();
+        String next = "mqtt-next-" + UUID.randomUUID();
+        String head = "{\"messageId\":\"" + big + "\",\"userId\":\"sensor-14\",\"event\":\"Dump\",\"properties\":{\"blob\":\"";
+        String payload = head + "b".repeat(600_000 - head.length() - 3) + "\"}}";
+        double before = DeviceMetrics.value(SOURCE, "too-large");
+        try (TopicTail raw = new TopicTail(TopicTail.RAW); DeviceClient device = DeviceClient.device(mqtt.port())) {
+            device.publish(TOPIC, payload);
+            device.publish(TOPIC, "{\"messageId\":\"" + next + "\",\"userId\":\"sensor-14\",\"event\":\"After\"}");
+
+            assertEquals(1, raw.withKey(SOURCE + ":" + next, 1, WAIT).size(), "the message after it is read and stored");
+            assertEquals(before + 1, DeviceMetrics.value(SOURCE, "too-large"), "the big one counted once, as too large");
+            assertEquals(0, raw.withKey(SOURCE + ":" + big, 0, Duration.ofSeconds(1)).size());
+            // Acknowledged: after a reconnect the broker has nothing of it to send again.
+            subscriber.stop().await().atMost(WAIT);
+            subscriber.start();
+            awaitSubscribed(subscriber);
+            String last = "mqtt-last-" + UUID.randomUUID();
+            device.publish(TOPIC, "{\"messageId\":\"" + last + "\",\"userId\":\"sensor-14\",\"event\":\"Last\"}");
+            assertEquals(1, raw.withKey(SOURCE + ":" + last, 1, WAIT).size());
+            assertEquals(before + 1, DeviceMetrics.value(SOURCE, "too-large"), "not delivered again");
+        } finally {
+            subscriber.start();
+        }
+    }
+
+    @Test
     void eventPublishedWhileIngestIsDisconnectedIsStoredOnceItReconnects() {
         String messageId = "mqtt-" + UUID.randomUUID();
         try (TopicTail raw = new TopicTail(TopicTail.RAW); DeviceClient device = DeviceClient.device(mqtt.port())) {
