@@ -66,6 +66,11 @@ public class ClaimLayouts {
         return known.refresh(sources);
     }
 
+    /** Every source's layouts are read again before their next use ({@link Refreshed#readAgain}). */
+    public void readAgain() {
+        known.readAgain();
+    }
+
     /** The bucket count new claims of the source go to; call after {@link #refresh}. */
     public int currentBuckets(String source) {
         return versions(source).get(0).buckets();

@@ -53,6 +53,11 @@ public class IndexLayouts {
         return known.refresh(days);
     }
 
+    /** Every day's layout is read again before its next use ({@link Refreshed#readAgain}). */
+    public void readAgain() {
+        known.readAgain();
+    }
+
     /**
      * The bucket of a new message of {@code day} at {@code eventTime}, by its Kafka key's hash
      * ({@code MessageLedger.keyHash}), so that a

@@ -12,8 +12,9 @@ import java.util.List;
 
 /**
  * What this host last read per key (a day's index layout, a source's claim layouts), read again by
- * the first batch that needs it once it is older than the refresh interval. A key read before keeps
- * its last value while a re-read fails: a slightly old layout is harmless, a stalled batch is not.
+ * the first batch that needs it once it is older than the refresh interval, or was read before the
+ * last {@link #readAgain}. A key read since then keeps its last value while a re-read fails: a slightly
+ * old layout is harmless, a stalled batch is not.
  */
 final class Refreshed<K, V> {
 
@@ -35,6 +36,9 @@ final class Refreshed<K, V> {
     private final Cache<K, Entry<V>> entries = Caffeine.newBuilder().maximumSize(100_000)
             .expireAfterAccess(Duration.ofHours(1)).build();
 
+    /** Values read before this instant (System.nanoTime) are read again before their next use. */
+    private volatile long validFrom = System.nanoTime();
+
     Refreshed(Duration refresh, String what, Reader<K, V> reader) {
         this.refresh = refresh;
         this.what = what;
@@ -42,18 +46,28 @@ final class Refreshed<K, V> {
     }
 
     /**
-     * Makes every key known and at most the refresh interval old. Fails only if a key was never read
-     * and cannot be read now.
+     * Every value read so far is read again by the next batch that needs it, whatever its age; until
+     * then a batch fails rather than use it (a caller retries).
+     */
+    void readAgain() {
+        validFrom = System.nanoTime();
+    }
+
+    /**
+     * Makes every key known, at most the refresh interval old and read since the last {@link #readAgain}.
+     * Fails only if a key was never read (or not since then) and cannot be read now.
      */
     Uni<Void> refresh(Collection<K> keys) {
         long now = System.nanoTime();
+        long from = validFrom;
         List<Uni<Void>> reads = new ArrayList<>();
         for (K key : keys) {
             Entry<V> before = entries.getIfPresent(key);
-            if (before == null || now - before.readAtNanos() >= refresh.toNanos()) {
+            boolean valid = before != null && before.readAtNanos() - from >= 0;
+            if (!valid || now - before.readAtNanos() >= refresh.toNanos()) {
                 Uni<Void> read = reader.read(key, before).invoke(value -> entries.put(key, new Entry<>(value, now)))
                         .replaceWithVoid();
-                reads.add(before == null ? read : read.onFailure().recoverWithItem(failure -> {
+                reads.add(!valid ? read : read.onFailure().recoverWithItem(failure -> {
                     LOG.debugf("re-reading the %s of %s failed, keeping the last one: %s", what, key, failure.toString());
                     return null;
                 }));

@@ -23,7 +23,7 @@ public final class TestEvents {
     }
 
     /** Claims and stores one batch, as a raw partition would; the outcome of each delivery, in order. */
-    static List<StoreOutcome> outcomes(EventDeduplicator deduplicator, List<Delivery> deliveries) {
+    public static List<StoreOutcome> outcomes(EventDeduplicator deduplicator, List<Delivery> deliveries) {
         return deduplicator.claim(deliveries).flatMap(deduplicator::store).await().atMost(PATIENCE)
                 .stream().map(EventDeduplicator.Result::outcome).toList();
     }
