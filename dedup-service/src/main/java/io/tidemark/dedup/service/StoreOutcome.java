@@ -7,8 +7,8 @@ public enum StoreOutcome {
     /** A later copy of an event already stored: nothing written. */
     DUPLICATE,
     /**
-     * The delivery that owns the claim, again (a crash or a rebalance came before its commit), or a copy
-     * taking over an unfinished claim from before owners were recorded: the store is redone at the claimed time.
+     * The delivery that owns the claim, again (a crash or a rebalance came before its commit): the store
+     * is redone at the claimed time.
      */
     COMPLETED
 }
