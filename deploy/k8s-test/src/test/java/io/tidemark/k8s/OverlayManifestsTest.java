@@ -148,6 +148,11 @@ class OverlayManifestsTest {
                     problems.add(kustomization + ": HPA " + hpa.getMetadata().getName() + " targets " + target.getKind() + " "
                             + target.getName() + ", which is not rendered");
                 }
+                // Each apply would set the Deployment's count back, whatever the autoscaler had scaled it to.
+                deployments.stream().filter(d -> d.getMetadata().getName().equals(target.getName())
+                        && d.getSpec().getReplicas() != null).forEach(d -> problems.add(kustomization + ": Deployment "
+                        + d.getMetadata().getName() + " sets replicas " + d.getSpec().getReplicas() + " beside HPA "
+                        + hpa.getMetadata().getName() + ", so every apply scales it back"));
                 if (hpa.getSpec().getMinReplicas() > hpa.getSpec().getMaxReplicas()) {
                     problems.add(kustomization + ": HPA " + hpa.getMetadata().getName() + " has minReplicas over maxReplicas");
                 }
@@ -175,6 +180,45 @@ class OverlayManifestsTest {
             }
         });
         assertEquals(List.of(), problems);
+    }
+
+    @Test
+    void everyServiceJvmCountsTheProcessorsItWasMeasuredOnNotTheNodes() {
+        // No CPU limit is set, so the JVM would count the node's cores, and size its threads and their memory by them.
+        List<String> problems = new ArrayList<>();
+        int[] containers = {0};
+        rendered.forEach((kustomization, objects) -> RenderedManifests.typed(objects, Deployment.class).forEach(deployment -> {
+            for (Container container : deployment.getSpec().getTemplate().getSpec().getContainers()) {
+                if (!container.getImage().startsWith("tidemark/")) {
+                    continue;
+                }
+                containers[0]++;
+                String options = jvmOptions(container);
+                if (!options.contains("-XX:ActiveProcessorCount=2")) {
+                    problems.add(kustomization + ": " + deployment.getMetadata().getName() + " starts its JVM without "
+                            + "-XX:ActiveProcessorCount=2: " + options.trim());
+                }
+            }
+        }));
+        assertTrue(containers[0] >= 6, "the three services in both overlays: " + containers[0]);
+        assertEquals(List.of(), problems);
+    }
+
+    /** The JVM options a container's process gets: its command, the jvm.options file it names, JAVA_OPTS_APPEND. */
+    private static String jvmOptions(Container container) {
+        List<String> command = Objects.requireNonNullElse(container.getCommand(), List.of());
+        StringBuilder options = new StringBuilder(String.join(" ", command));
+        if (command.contains("@/deployments/jvm.options")) {
+            Path file = RenderedManifests.root().resolve(container.getName()).resolve("src/main/jvm/jvm.options");
+            try {
+                options.append(' ').append(java.nio.file.Files.readString(file));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        container.getEnv().stream().filter(env -> "JAVA_OPTS_APPEND".equals(env.getName()))
+                .forEach(env -> options.append(' ').append(Objects.requireNonNullElse(env.getValue(), "")));
+        return options.toString();
     }
 
     @Test

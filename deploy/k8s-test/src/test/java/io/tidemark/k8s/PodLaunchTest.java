@@ -48,8 +48,9 @@ class PodLaunchTest {
     @Test
     void martRunsWhatRunJavaShExecutesAndExportsOntoItsVolume() throws Exception {
         PodLaunch mart = launch("base", "mart-service", dir.resolve("mart"));
-        assertEquals(List.of("-XX:MaxRAMPercentage=25", "-XX:+ExitOnOutOfMemoryError", "-jar", mart.root() + "/deployments/quarkus-run.jar"),
-                mart.command().subList(mart.command().size() - 4, mart.command().size()), "JAVA_OPTS_APPEND after the defaults");
+        assertEquals(List.of("-XX:MaxRAMPercentage=25", "-XX:ActiveProcessorCount=2", "-XX:+ExitOnOutOfMemoryError", "-jar",
+                mart.root() + "/deployments/quarkus-run.jar"),
+                mart.command().subList(mart.command().size() - 5, mart.command().size()), "JAVA_OPTS_APPEND after the defaults");
         String exportRoot = mart.containerPath(Path.of(mart.env().get("TIDEMARK_MART_EXPORT_ROOT")));
         assertEquals("/var/lib/tidemark/marts", exportRoot);
         assertEquals(mart.mounts().get("/var/lib/tidemark/marts"), mart.onVolume(exportRoot).orElseThrow());
