@@ -7,12 +7,15 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
-import io.tidemark.mart.export.ExportCycle;
+import io.tidemark.mart.config.MartConfig;
+import io.tidemark.mart.layout.MartLayout;
 import io.tidemark.mart.layout.MartSwapLock;
 import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -54,7 +57,7 @@ class ExportStopTest {
     MartSwapLock swapLock;
 
     @Inject
-    ExportCycle cycle;
+    MartConfig config;
 
     @Inject
     Event<ShutdownEvent> shutdown;
@@ -71,7 +74,9 @@ class ExportStopTest {
         reading.lock();
         try {
             cycleSummary = CompletableFuture.supplyAsync(events::exportSummary);
-            await().atMost(Duration.ofSeconds(30)).until(() -> cycle.runningSince().isPresent());
+            // In the first day, not only in the cycle: a stop before the day begins leaves it, and waits for nothing.
+            Path staging = new MartLayout(config.export().root()).sourceDir(events.source).resolve(MartLayout.STAGING);
+            await().atMost(Duration.ofSeconds(30)).until(() -> writing(staging, "2026-11-05"));
             stopped = CompletableFuture.runAsync(() -> shutdown.fire(new ShutdownEvent()));
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().auth().oauth2(TOKEN)
                     .queryParam("source", events.source).when().post("/api/v1/exports")
@@ -90,5 +95,15 @@ class ExportStopTest {
         assertFalse(exported.contains(summary.getString("failed[0].date")), summary::prettify);
         assertNull(session.execute("SELECT owner FROM tidemark.mart_export_leases WHERE source = ?", events.source).one(),
                 "the source's lease given back");
+    }
+
+    /** Whether a staging directory of {@code day} is there: the day is being written. */
+    private static boolean writing(Path staging, String day) throws java.io.IOException {
+        if (!Files.isDirectory(staging)) {
+            return false;
+        }
+        try (var dirs = Files.list(staging)) {
+            return dirs.anyMatch(dir -> dir.getFileName().toString().startsWith(day + "-") && Files.isDirectory(dir));
+        }
     }
 }
