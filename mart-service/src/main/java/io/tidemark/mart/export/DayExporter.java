@@ -433,9 +433,10 @@ public class DayExporter {
     }
 
     /**
-     * Adds to the read table the rows of the day's files in place that Cassandra no longer holds, of the
-     * slices read again (the other slices' files are kept as they are); returns how many. Dedup only ever
-     * adds rows, so a message in the files and not among the rows read is one whose row expired.
+     * Adds to the read table the rows of the day's files in place that Cassandra no longer holds, from the
+     * files of the slices read again (the others are kept as they are, and hold only their own hours);
+     * returns how many. Dedup only ever adds rows, so a message in the files and not among the rows read
+     * is one whose row expired.
      */
     private long keepExpired(DuckDBConnection duck, String table, String source, LocalDate day, SlicePlan plan)
             throws SQLException, IOException {
@@ -445,7 +446,8 @@ public class DayExporter {
         }
         List<Path> files;
         try (Stream<Path> listed = Files.list(dayDir)) {
-            files = listed.filter(file -> MartLayout.isPart(file.getFileName().toString())).sorted().toList();
+            files = listed.filter(file -> MartLayout.isPart(file.getFileName().toString())
+                    && !plan.kept().contains(file.getFileName().toString())).sorted().toList();
         }
         if (files.isEmpty()) {
             return 0;
@@ -453,13 +455,11 @@ public class DayExporter {
         // As the read table holds them: no flags is NULL there, an empty list in the files.
         List<String> columns = READ_ORDER.stream().map(column -> column.equals(READ_ORDER.get(FLAGS))
                 ? "CASE WHEN len(f.flags) = 0 THEN NULL ELSE f.flags END" : "f." + column).toList();
-        String slices = plan.whole() ? "TRUE" : String.join(" OR ", plan.reread().stream()
-                .map(slice -> "(" + within(slice, day) + ")").toList());
         long kept;
         try (Statement sql = duck.createStatement()) {
             kept = sql.executeUpdate("INSERT INTO " + table + " SELECT " + String.join(", ", columns)
                     + " FROM read_parquet(" + fileList(files) + ", hive_partitioning = false, union_by_name = true) f "
-                    + "WHERE (" + slices + ") AND NOT EXISTS (SELECT 1 FROM " + table + " r WHERE r.message_id = f.message_id)");
+                    + "WHERE NOT EXISTS (SELECT 1 FROM " + table + " r WHERE r.message_id = f.message_id)");
         }
         if (kept > 0) {
             LOG.infof("source %s day %s: %d rows kept from the day's files, their rows in Cassandra expired", source, day, kept);
