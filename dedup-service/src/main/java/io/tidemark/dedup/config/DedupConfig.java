@@ -116,6 +116,14 @@ public interface DedupConfig {
          */
         @WithDefault("PT0.1S")
         Duration linger();
+
+        /**
+         * How long a consumer whose raw partitions are taken away waits, in the rebalance, for the batch
+         * each was claiming to have its claims written, so the next owner's lookups see them. Claims take
+         * milliseconds; the wait runs out only while Cassandra is away, and then the rebalance goes on.
+         */
+        @WithDefault("PT10S")
+        Duration revokeWait();
     }
 
     interface Retry {

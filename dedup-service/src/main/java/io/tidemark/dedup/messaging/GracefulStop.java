@@ -119,8 +119,8 @@ public class GracefulStop {
             try {
                 partitions += consumer.runOnPollingThread(kafkaConsumer -> {
                     var offsets = raw.takenOffsets(kafkaConsumer.assignment());
-                    // Never backwards: a partition this instance took from before a rebalance and got back
-                    // without taking from it again may have been committed further by its owner meanwhile.
+                    // Never backwards. What was taken of a partition is forgotten when it is revoked, so one
+                    // got back is counted from its committed offset; this is the guard should that ever slip.
                     kafkaConsumer.committed(offsets.keySet(), patience).forEach((partition, committed) -> {
                         if (committed != null && committed.offset() >= offsets.get(partition).offset()) {
                             offsets.remove(partition);

@@ -11,6 +11,7 @@ import org.jboss.logging.Logger;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -35,6 +36,10 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Without the linger, batches at moderate rates held a few records each and, grouped by Cassandra
  * partition, cost about a Cassandra request per record.
+ *
+ * <p>When the partition is revoked, what is pending is dropped unclaimed, never acknowledged: its next
+ * owner reads it again from the committed offset, and two hosts never claim the same records at once
+ * unless a claim was already under way (which {@link #revoke} lets the caller wait for).
  */
 final class PartitionPipeline<T> {
 
@@ -62,6 +67,12 @@ final class PartitionPipeline<T> {
     private long pendingBytes;
     private final List<CompletableFuture<Void>> waitingForRoom = new ArrayList<>();
     private boolean claiming;
+    /** Completes when the batch claiming now has its claims written; set while {@code claiming}. */
+    private CompletableFuture<Void> claimDone = CompletableFuture.completedFuture(null);
+    /** False between a revoke and the next assignment: records offered meanwhile are not taken. */
+    private boolean open = true;
+    /** The offset of the record taken last since the partition was assigned; -1 for none. */
+    private long lastTaken = -1;
     private int inFlight;
     private boolean cutScheduled;
     /** When the oldest pending record arrived (System.nanoTime()); meaningful while records are pending. */
@@ -79,10 +90,18 @@ final class PartitionPipeline<T> {
         this.context = Vertx.currentContext();
     }
 
-    /** Buffers the record; the Uni completes once there is room for more. */
-    Uni<Void> offer(KafkaRecord<String, byte[]> record) {
+    /**
+     * Buffers the record, at {@code offset} in the partition; the Uni completes once there is room for
+     * more. Between a {@link #revoke} and the next {@link #assign} the record is not taken: it stays
+     * unacknowledged, for the partition's owner to read.
+     */
+    Uni<Void> offer(KafkaRecord<String, byte[]> record, long offset) {
         CompletableFuture<Void> room = null;
         synchronized (this) {
+            if (!open) {
+                return Uni.createFrom().voidItem();
+            }
+            lastTaken = offset;
             if (pending.isEmpty()) {
                 oldestPendingAt = System.nanoTime();
             }
@@ -123,6 +142,7 @@ final class PartitionPipeline<T> {
     private void cut() {
         List<KafkaRecord<String, byte[]>> batch;
         List<CompletableFuture<Void>> released = List.of();
+        CompletableFuture<Void> claimsWritten;
         synchronized (this) {
             if (claiming || inFlight >= depth || pending.isEmpty()) {
                 return;
@@ -152,6 +172,8 @@ final class PartitionPipeline<T> {
                 batch.add(next);
             }
             claiming = true;
+            claimDone = new CompletableFuture<>();
+            claimsWritten = claimDone;
             inFlight++;
             if (roomForMore() && !waitingForRoom.isEmpty()) {
                 released = new ArrayList<>(waitingForRoom);
@@ -163,6 +185,7 @@ final class PartitionPipeline<T> {
             synchronized (this) {
                 claiming = false;
             }
+            claimsWritten.complete(null);
             scheduleCut();
             stages.store(claimed).subscribe().with(stored -> {
                 batch.forEach(Message::ack);
@@ -171,7 +194,44 @@ final class PartitionPipeline<T> {
                 }
                 scheduleCut();
             }, failure -> fail(batch, failure));
-        }, failure -> fail(batch, failure));
+        }, failure -> {
+            // A failed claim writes no more claims: nothing for a revoke to wait for.
+            claimsWritten.complete(null);
+            fail(batch, failure);
+        });
+    }
+
+    /**
+     * The partition was taken from this consumer: the pending records are dropped, never claimed nor
+     * acknowledged, and records offered from now on are not taken, until {@link #assign}. Batches already
+     * cut go on. Completes once the batch claiming now, if any, has its claims written: from then on the
+     * partition's next owner finds every claim this host will ever make for it.
+     */
+    CompletableFuture<Void> revoke() {
+        List<CompletableFuture<Void>> released;
+        CompletableFuture<Void> claimsWritten;
+        synchronized (this) {
+            open = false;
+            lastTaken = -1;
+            pending.clear();
+            pendingBytes = 0;
+            released = new ArrayList<>(waitingForRoom);
+            waitingForRoom.clear();
+            claimsWritten = claiming ? claimDone : CompletableFuture.completedFuture(null);
+        }
+        // The connector's stream goes on for the consumer's other partitions.
+        released.forEach(room -> room.complete(null));
+        return claimsWritten;
+    }
+
+    /** The partition is this consumer's again: records offered are taken, from its committed offset on. */
+    synchronized void assign() {
+        open = true;
+    }
+
+    /** The offset of the record taken last since the partition was last assigned, if any. */
+    synchronized OptionalLong lastTaken() {
+        return lastTaken < 0 ? OptionalLong.empty() : OptionalLong.of(lastTaken);
     }
 
     /** Whether every record offered has been stored and acknowledged (or failed). */

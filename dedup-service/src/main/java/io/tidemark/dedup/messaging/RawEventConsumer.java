@@ -23,10 +23,12 @@ import org.jboss.logging.Logger;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -60,11 +62,6 @@ public class RawEventConsumer {
     /** Calls of {@link #consume} under way, so a drain cannot miss a record about to be offered. */
     private final AtomicInteger entering = new AtomicInteger();
     private volatile long lastTakenNanos = System.nanoTime();
-    /**
-     * Each partition's offset of the record taken last. A partition's records come in order, from its
-     * committed offset on at each assignment, so once drained every record before it is stored.
-     */
-    private final Map<TopicPartition, Long> lastTakenOffsets = new ConcurrentHashMap<>();
 
     public RawEventConsumer(EventDeduplicator deduplicator, DeadLetterPublisher deadLetters, DedupConfig config,
             MeterRegistry metrics) {
@@ -125,8 +122,7 @@ public class RawEventConsumer {
             lastTakenNanos = System.nanoTime();
             recordSince(fetchDelay, record.getTimestamp());
             TopicPartition partition = new TopicPartition(record.getTopic(), record.getPartition());
-            lastTakenOffsets.put(partition, offset(record));
-            return pipeline(partition).offer(record);
+            return pipeline(partition).offer(record, offset(record));
         } finally {
             entering.decrementAndGet();
         }
@@ -162,17 +158,47 @@ public class RawEventConsumer {
 
     /**
      * The offsets to commit for {@code owned} after a drain: past the record taken last of each partition
-     * that was taken from. Only right once {@link #drained} said so after {@link #stopTaking}.
+     * taken from since it was assigned. A partition's records come in order, from its committed offset on
+     * at each assignment, so once drained every record before it is stored. Only right once
+     * {@link #drained} said so after {@link #stopTaking}.
      */
     Map<TopicPartition, OffsetAndMetadata> takenOffsets(Set<TopicPartition> owned) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         for (TopicPartition partition : owned) {
-            Long last = lastTakenOffsets.get(partition);
-            if (last != null) {
-                offsets.put(partition, new OffsetAndMetadata(last + 1));
+            PartitionPipeline<Claimed> pipeline = pipelines.get(partition);
+            if (pipeline != null) {
+                pipeline.lastTaken().ifPresent(last -> offsets.put(partition, new OffsetAndMetadata(last + 1)));
             }
         }
         return offsets;
+    }
+
+    /**
+     * The partitions were taken from this host: their records not yet cut into a batch are dropped, left
+     * to the next owner. Completes once the batches claiming at this moment have written their claims.
+     * Without this the previous owner went on claiming up to {@code max-pending} records per partition
+     * while the next owner claimed the same ones; under index layouts that differed between the two
+     * hosts (one grown less than {@code layout-refresh} before), both stored the message, in two buckets.
+     */
+    CompletableFuture<Void> revoke(Collection<TopicPartition> partitions) {
+        List<CompletableFuture<Void>> claims = new ArrayList<>();
+        for (TopicPartition partition : partitions) {
+            PartitionPipeline<Claimed> pipeline = pipelines.get(partition);
+            if (pipeline != null) {
+                claims.add(pipeline.revoke());
+            }
+        }
+        return CompletableFuture.allOf(claims.toArray(CompletableFuture[]::new));
+    }
+
+    /** The partitions are this host's (again): their records are taken from the committed offset on. */
+    void assign(Collection<TopicPartition> partitions) {
+        for (TopicPartition partition : partitions) {
+            PartitionPipeline<Claimed> pipeline = pipelines.get(partition);
+            if (pipeline != null) {
+                pipeline.assign();
+            }
+        }
     }
 
     private PartitionPipeline<Claimed> pipeline(TopicPartition topicPartition) {

@@ -40,8 +40,9 @@ import java.util.function.Supplier;
  * are claimed one after the other in offset order, and its offsets are committed only past records
  * whose batch finished. So whoever looks up a copy has before either claimed the earlier copies itself
  * or started after a commit that covered them: the earliest copy's claim is always there when a later
- * copy is looked up. Two consumers on one partition (a rebalance with a slow previous owner) go through
- * the same offsets in the same order and write the same claims and the same rows. The limit: copies
+ * copy is looked up. Two consumers on one partition (a rebalance with a slow previous owner) do not
+ * claim at once: the previous owner stops claiming before the rebalance goes on (RawPartitionsListener),
+ * and the new one finds its claims and writes the same rows. The limit: copies
  * split over two partitions (the raw topic's partition count changed while they were in flight) and
  * looked up at the same moment can both be stored.
  *

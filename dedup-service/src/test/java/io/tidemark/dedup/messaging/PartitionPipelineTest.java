@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -21,6 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PartitionPipelineTest {
 
     private static final int LARGE = 30 * 1024;
+
+    private long offset;
 
     /** Claims and stores that finish only when the test says so. */
     private static final class HeldStages implements PartitionPipeline.Stages<List<KafkaRecord<String, byte[]>>> {
@@ -88,6 +91,11 @@ class PartitionPipelineTest {
             public Duration linger() {
                 return Duration.ZERO;
             }
+
+            @Override
+            public Duration revokeWait() {
+                return Duration.ofSeconds(10);
+            }
         };
     }
 
@@ -105,10 +113,10 @@ class PartitionPipelineTest {
         PartitionPipeline<List<KafkaRecord<String, byte[]>>> pipeline =
                 new PartitionPipeline<>(config(1, 500, 500, 1024 * 1024, 3 * LARGE), stages);
 
-        assertTrue(roomGiven(pipeline.offer(record(LARGE))), "the first record goes straight into a batch");
-        assertTrue(roomGiven(pipeline.offer(record(LARGE))), "one record pending");
-        assertTrue(roomGiven(pipeline.offer(record(LARGE))), "two records pending");
-        Uni<Void> fourth = pipeline.offer(record(LARGE));
+        assertTrue(roomGiven(pipeline.offer(record(LARGE), offset++)), "the first record goes straight into a batch");
+        assertTrue(roomGiven(pipeline.offer(record(LARGE), offset++)), "one record pending");
+        assertTrue(roomGiven(pipeline.offer(record(LARGE), offset++)), "two records pending");
+        Uni<Void> fourth = pipeline.offer(record(LARGE), offset++);
         assertFalse(roomGiven(fourth), "three large records pending reach max-pending-bytes: the connector waits");
 
         stages.finishClaim(0);
@@ -125,7 +133,7 @@ class PartitionPipelineTest {
                 new PartitionPipeline<>(config(3, 500, 500, 100 * 1024, 1024 * 1024), stages);
 
         for (int i = 0; i < 11; i++) {
-            assertTrue(roomGiven(pipeline.offer(record(LARGE))), "pending records stay under both limits");
+            assertTrue(roomGiven(pipeline.offer(record(LARGE), offset++)), "pending records stay under both limits");
         }
         stages.finishClaim(0);
         stages.finishClaim(1);
@@ -145,9 +153,9 @@ class PartitionPipelineTest {
         PartitionPipeline<List<KafkaRecord<String, byte[]>>> pipeline =
                 new PartitionPipeline<>(config(3, 500, 500, LARGE / 2, 1024 * 1024), stages);
 
-        pipeline.offer(record(LARGE));
-        pipeline.offer(record(LARGE));
-        pipeline.offer(record(LARGE));
+        pipeline.offer(record(LARGE), offset++);
+        pipeline.offer(record(LARGE), offset++);
+        pipeline.offer(record(LARGE), offset++);
         stages.finishClaim(0);
         stages.finishClaim(1);
 
@@ -161,9 +169,9 @@ class PartitionPipelineTest {
                 new PartitionPipeline<>(config(3, 500, 500, 1024 * 1024, 1024 * 1024), stages);
 
         for (int i = 0; i < 1 + 499; i++) {
-            assertTrue(roomGiven(pipeline.offer(record(1000))));
+            assertTrue(roomGiven(pipeline.offer(record(1000), offset++)));
         }
-        assertFalse(roomGiven(pipeline.offer(record(1000))), "500 small records pending: the count bound holds them");
+        assertFalse(roomGiven(pipeline.offer(record(1000), offset++)), "500 small records pending: the count bound holds them");
         stages.finishClaim(0);
 
         assertEquals(List.of(1, 500), stages.batchSizes(), "500 records of 1 KB are one batch, well under 1 MiB");
@@ -176,8 +184,8 @@ class PartitionPipelineTest {
                 new PartitionPipeline<>(config(1, 500, 500, 1024 * 1024, 1024 * 1024), stages);
         assertTrue(pipeline.idle(), "nothing offered yet");
 
-        pipeline.offer(record(1000));
-        pipeline.offer(record(1000));
+        pipeline.offer(record(1000), offset++);
+        pipeline.offer(record(1000), offset++);
         assertFalse(pipeline.idle(), "one record claiming, one pending");
         stages.finishClaim(0);
         assertFalse(pipeline.idle(), "the first batch storing, the second record pending (depth 1)");
@@ -188,5 +196,52 @@ class PartitionPipelineTest {
         stages.finishStore(1);
 
         assertTrue(pipeline.idle(), "both batches stored: a stop may commit and close");
+    }
+
+    @Test
+    void aRevokedPartitionsPendingRecordsAreNeverClaimedAndTheRevokeWaitsForTheBatchClaiming() {
+        HeldStages stages = new HeldStages();
+        PartitionPipeline<List<KafkaRecord<String, byte[]>>> pipeline =
+                new PartitionPipeline<>(config(3, 500, 500, 1024 * 1024, 1024 * 1024), stages);
+        for (int i = 0; i < 5; i++) {
+            pipeline.offer(record(1000), offset++);
+        }
+        assertEquals(List.of(1), stages.batchSizes(), "the first record claiming, four pending");
+
+        CompletableFuture<Void> revoked = pipeline.revoke();
+        assertFalse(revoked.isDone(), "the batch claiming may still write claims the next owner must find");
+        assertEquals(OptionalLong.empty(), pipeline.lastTaken(), "nothing taken that a stop could commit past");
+        assertTrue(roomGiven(pipeline.offer(record(1000), offset++)), "a record the connector still hands over");
+
+        stages.finishClaim(0);
+        assertTrue(revoked.isDone(), "the claims are written: the rebalance may go on");
+        stages.finishStore(0);
+        assertEquals(List.of(1), stages.batchSizes(), "the four pending and the late one are left to the next owner");
+        assertTrue(pipeline.idle(), "nothing left to drain");
+
+        pipeline.assign();
+        pipeline.offer(record(1000), 1);
+        assertEquals(List.of(1, 1), stages.batchSizes(), "the partition back: read again from its committed offset");
+        assertEquals(OptionalLong.of(1), pipeline.lastTaken());
+    }
+
+    @Test
+    void aRevokeLetsTheConnectorGoOnAndNeedsNoWaitWithoutABatchClaiming() {
+        HeldStages stages = new HeldStages();
+        PartitionPipeline<List<KafkaRecord<String, byte[]>>> pipeline =
+                new PartitionPipeline<>(config(1, 500, 2, 1024 * 1024, 1024 * 1024), stages);
+        pipeline.offer(record(1000), offset++);
+        stages.finishClaim(0);
+        pipeline.offer(record(1000), offset++);
+        Uni<Void> held = pipeline.offer(record(1000), offset++);
+        assertFalse(roomGiven(held), "two records pending while the only slot stores: the connector waits");
+
+        CompletableFuture<Void> revoked = pipeline.revoke();
+        assertTrue(revoked.isDone(), "the batch in flight is past its claims");
+        assertTrue(roomGiven(held), "released, so the consumer's other partitions go on");
+        assertFalse(pipeline.idle(), "the batch past its claims is still stored");
+        stages.finishStore(0);
+        assertTrue(pipeline.idle());
+        assertEquals(List.of(1), stages.batchSizes());
     }
 }
