@@ -167,14 +167,13 @@ public class ExportCycle {
         List<ExportSummary.Day> exported = new ArrayList<>();
         List<ExportSummary.Failure> failed = new ArrayList<>();
         List<String> leasedElsewhere = new ArrayList<>();
-        long rows = 0;
         for (String source : sources) {
             if (stopping) {
                 failed.add(new ExportSummary.Failure(source, null, STOPPING));
                 continue;
             }
             try {
-                rows += exportLeased(source, startedAt, exported, failed, leasedElsewhere);
+                exportLeased(source, startedAt, exported, failed, leasedElsewhere);
             } catch (RuntimeException e) {
                 // The source's lease or ledgers could not be read or written: the sources after it are still
                 // exported, and this one is retried next cycle (its exportedThrough stays where it was).
@@ -182,17 +181,19 @@ public class ExportCycle {
                 failed.add(new ExportSummary.Failure(source, null, String.valueOf(e.getMessage())));
             }
         }
+        // Summed from the days swapped in, so a source that fails after some of its days still counts them.
+        long rows = exported.stream().mapToLong(ExportSummary.Day::rows).sum();
         return new ExportSummary(startedAt, Instant.now(), sources.size(), rows, exported, failed, leasedElsewhere);
     }
 
-    /** Exports the source's changed days under its lease, if no other replica holds it; returns the rows written. */
-    private long exportLeased(String source, Instant startedAt, List<ExportSummary.Day> exported,
+    /** Exports the source's changed days under its lease, if no other replica holds it. */
+    private void exportLeased(String source, Instant startedAt, List<ExportSummary.Day> exported,
             List<ExportSummary.Failure> failed, List<String> leasedElsewhere) {
         long asked = System.nanoTime();
         if (!lease.acquire(source)) {
             // Another replica exports it now; its commits reach this one through the mirror refresh.
             leasedElsewhere.add(source);
-            return 0;
+            return;
         }
         LeaseHold hold = new LeaseHold(config.lease().ttl(), config.lease().renewEvery(), asked, System::nanoTime);
         long every = config.lease().renewEvery().toMillis();
@@ -212,7 +213,7 @@ public class ExportCycle {
         local.lock();
         List<LocalDate> swapped = new ArrayList<>();
         try {
-            return exportSource(source, startedAt, hold, exported, failed, swapped);
+            exportSource(source, startedAt, hold, exported, failed, swapped);
         } finally {
             try {
                 // After the source, not after each day: a week's rollup is made once however many of its days changed.
@@ -232,10 +233,9 @@ public class ExportCycle {
         }
     }
 
-    /** Exports the source's changed days while this replica holds its lease; returns the rows written. */
-    private long exportSource(String source, Instant startedAt, LeaseHold hold, List<ExportSummary.Day> exported,
+    /** Exports the source's changed days while this replica holds its lease, noting each in {@code exported}. */
+    private void exportSource(String source, Instant startedAt, LeaseHold hold, List<ExportSummary.Day> exported,
             List<ExportSummary.Failure> failed, List<LocalDate> swapped) {
-        long rows = 0;
         exporter.removeLeftovers(source);
         Map<LocalDate, ExportedDay> done = exports.days(source);
         boolean complete = true;
@@ -265,13 +265,13 @@ public class ExportCycle {
                 if (stopping) {
                     // Left as it is, as after a failure: the next cycle, here or on another replica, exports it.
                     failed.add(new ExportSummary.Failure(source, day.toString(), STOPPING));
-                    return rows;
+                    return;
                 }
                 if (hold.lost()) {
                     // Another replica may hold the source now; it exports what is left.
                     LOG.warnf("export lease of source %s lost; leaving its remaining days to the replica that holds it", source);
                     failed.add(new ExportSummary.Failure(source, day.toString(), "export lease lost"));
-                    return rows;
+                    return;
                 }
                 if (pending == null) {
                     pending = read(source, change, done.get(day));
@@ -296,11 +296,10 @@ public class ExportCycle {
                     exports.record(source, change, exportedAt, result.rows(), result.files(), result.bytes());
                     exported.add(new ExportSummary.Day(source, day.toString(), result.rows(), result.files(),
                             result.bytes(), read.plan().toString(), result.rowsRead()));
-                    rows += result.rows();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     failed.add(new ExportSummary.Failure(source, day.toString(), "interrupted"));
-                    return rows;
+                    return;
                 } catch (Exception e) {
                     if (pending != null && pending.isCompletedExceptionally()) {
                         // This day's own read failed; the next day is read afresh.
@@ -318,7 +317,6 @@ public class ExportCycle {
         if (complete && !hold.lost()) {
             exports.markExportedThrough(source, startedAt);
         }
-        return rows;
     }
 
     /** Reads the day's rows on the read-ahead thread: those of the slices the change touched, or all. */

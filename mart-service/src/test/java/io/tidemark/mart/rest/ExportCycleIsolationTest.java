@@ -11,6 +11,7 @@ import io.tidemark.mart.repository.ExportLedger;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
+import java.time.Instant;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A source whose ledger cannot be read fails alone: the cycle goes on to the sources after it, and
+ * A source whose ledger cannot be read or written fails alone: the cycle goes on to the sources after it, and
  * answers what it did. The ledger is the real one against the real Cassandra, but for the failing source.
  */
 @QuarkusTest
@@ -54,6 +55,25 @@ class ExportCycleIsolationTest {
         }
     }
 
+    /** The export ledger, but the mark that ends a source's cycle cannot be written for one source. */
+    static final class MarkFailingFor extends ExportLedger {
+
+        private final String failing;
+
+        MarkFailingFor(QuarkusCqlSession session, MartConfig config, String failing) {
+            super(session, config);
+            this.failing = failing;
+        }
+
+        @Override
+        public void markExportedThrough(String source, Instant through) {
+            if (source.equals(failing)) {
+                throw new IllegalStateException("write timeout of the export ledger (test)");
+            }
+            super.markExportedThrough(source, through);
+        }
+    }
+
     @Test
     void aSourceWhoseLedgerCannotBeReadFailsAloneAndTheSourcesAfterItAreExported() {
         String run = UUID.randomUUID().toString().substring(0, 8);
@@ -71,5 +91,21 @@ class ExportCycleIsolationTest {
         assertTrue(String.valueOf(failed.get(0).get("reason")).contains("read timeout of the export ledger"), summary::prettify);
         assertEquals(List.of("2026-11-05"), summary.getList("exported.findAll { it.source == '" + second.source + "' }.date"),
                 summary::prettify);
+    }
+
+    @Test
+    void aSourceThatFailsAfterItsDaysWereSwappedInStillCountsTheirRowsInTheCycle() {
+        StoredEvents source = new StoredEvents(session, "isolation-late-" + UUID.randomUUID().toString().substring(0, 8));
+        source.store("2026-11-06T08:00:00Z", "Viewed", "u-1", null);
+        source.store("2026-11-06T09:00:00Z", "Viewed", "u-2", null);
+        QuarkusMock.installMockForType(new MarkFailingFor(session, config, source.source), ExportLedger.class);
+
+        JsonPath summary = given().auth().oauth2(TOKEN).queryParam("source", source.source).when().post("/api/v1/exports")
+                .then().statusCode(200).extract().jsonPath();
+        assertEquals(List.of(2), summary.getList("exported.findAll { it.source == '" + source.source + "' }.rows"),
+                summary::prettify);
+        assertTrue(String.valueOf(summary.getList("failed.findAll { it.source == '" + source.source + "' }.reason"))
+                .contains("write timeout of the export ledger"), summary::prettify);
+        assertEquals(2, summary.getLong("rows"), "the cycle's total counts the day it swapped in: " + summary.prettify());
     }
 }
