@@ -8,6 +8,7 @@ import io.tidemark.ingest.config.IngestConfig;
 import io.tidemark.ingest.model.ImportSummary;
 import io.tidemark.ingest.model.Problem;
 import io.tidemark.ingest.service.EventImporter;
+import io.tidemark.ingest.service.rejection.ImportCutShortException;
 import io.tidemark.ingest.service.rejection.ImportStoppedException;
 import io.tidemark.ingest.service.WriteKeyAuthenticator;
 import io.vertx.core.http.HttpHeaders;
@@ -112,20 +113,39 @@ public class ImportRoute {
             refuse(context, e.status(), e.status() == 429 ? "rate-limited" : "kafka-unavailable",
                     e.status() == 429 ? "Too Many Requests" : "Service Unavailable", e.getMessage(), null,
                     (int) Math.min(Integer.MAX_VALUE, e.retryAfterSeconds()));
-        } catch (RequestBodyStream.BodyTooLargeException | DecompressedLimit.TooLargeException e) {
-            refuse(context, 413, "import-too-large", "Import too large", e.getMessage()
-                    + "; the lines read so far are stored, split the file and send the rest", "body", null);
-        } catch (RequestBodyStream.DeadlinePassedException e) {
-            refuse(context, 408, "import-too-slow", "Request Timeout", e.getMessage()
-                    + "; the lines read so far are stored, split the file and send the rest", "body", null);
+        } catch (ImportCutShortException e) {
+            cutShort(context, source, e);
         } catch (ZipException e) {
+            // The gzip header, read before any line.
             refuse(context, 400, "malformed-body", "Malformed gzip body", "the body is declared gzip but could not be "
-                    + "decompressed: " + e.getMessage() + "; lines before the damage may be stored", "body", null);
+                    + "decompressed: " + e.getMessage() + "; no line was read", "body", null);
         } catch (IOException e) {
             refuse(context, 400, "upload-failed", "Upload failed", e.getMessage(), "body", null);
         } catch (RuntimeException e) {
             LOG.errorf(e, "source=%s import failed", source);
             refuse(context, 500, "internal", "Internal Server Error", "the import failed; see the service log", null, null);
+        }
+    }
+
+    /**
+     * The body broke off: the lines before the break are stored (the importer waited for Kafka), so the
+     * answer names the line to send the rest from.
+     */
+    private void cutShort(RoutingContext context, String source, ImportCutShortException e) {
+        LOG.warnf("source=%s import broke off at line %d: %s", source, e.firstUnreadLine(), e.getMessage());
+        String rest = "; " + e.outcome() + "; send the rest from line " + e.firstUnreadLine();
+        Throwable cause = e.getCause();
+        if (cause instanceof RequestBodyStream.BodyTooLargeException || cause instanceof DecompressedLimit.TooLargeException) {
+            refuse(context, 413, "import-too-large", "Import too large", cause.getMessage() + rest
+                    + " in another file", "body", null);
+        } else if (cause instanceof RequestBodyStream.DeadlinePassedException) {
+            refuse(context, 408, "import-too-slow", "Request Timeout", cause.getMessage() + rest
+                    + " in another request", "body", null);
+        } else if (cause instanceof ZipException) {
+            refuse(context, 400, "malformed-body", "Malformed gzip body", "the body is declared gzip but could not be "
+                    + "decompressed: " + cause.getMessage() + rest, "body", null);
+        } else {
+            refuse(context, 400, "upload-failed", "Upload failed", cause.getMessage() + rest, "body", null);
         }
     }
 

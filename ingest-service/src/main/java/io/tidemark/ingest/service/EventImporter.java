@@ -1,8 +1,6 @@
 package io.tidemark.ingest.service;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.tidemark.ingest.config.IngestConfig;
@@ -28,7 +26,9 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import io.tidemark.ingest.service.rejection.EventNotStoredException;
+import io.tidemark.ingest.service.rejection.ImportCutShortException;
 import io.tidemark.ingest.service.rejection.ImportStoppedException;
+import io.tidemark.ingest.service.rejection.MalformedRequestException;
 import io.tidemark.ingest.service.rejection.RateLimitExceededException;
 
 /**
@@ -37,6 +37,16 @@ import io.tidemark.ingest.service.rejection.RateLimitExceededException;
  * It blocks its caller (a worker thread) while it streams, keeping a few batches in flight, so a
  * file of any size takes bounded memory. A line without messageId gets one derived from its bytes,
  * so importing the same file again stores nothing twice.
+ *
+ * <p>A batch holds at most {@code chunk-events} lines and {@code max-request-bytes} of them, and each
+ * line is read as a {@code /v1/batch} event is ({@link TrackingRequestReader}): so a batch weighs in
+ * memory, and against the in-flight budget all requests share, what a request may. By count alone, 500
+ * lines near the 32 KB limit held 16 MB of JSON, and read into plain trees (a line of one-character
+ * strings takes some seventeen times its bytes) could fill the heap.
+ *
+ * <p>When the stream breaks off (too large, too slow, damaged gzip, the client gone), the lines read
+ * whole so far are still sent and acknowledged before the import answers, so the answer can say where
+ * the stored part ends.
  */
 @ApplicationScoped
 public class EventImporter {
@@ -44,12 +54,12 @@ public class EventImporter {
     static final int MAX_LISTED = 100;
 
     private final EventCollector collector;
-    private final ObjectMapper mapper;
+    private final TrackingRequestReader reader;
     private final IngestConfig config;
 
-    public EventImporter(EventCollector collector, ObjectMapper mapper, IngestConfig config) {
+    public EventImporter(EventCollector collector, TrackingRequestReader reader, IngestConfig config) {
         this.collector = collector;
-        this.mapper = mapper;
+        this.reader = reader;
         this.config = config;
     }
 
@@ -57,31 +67,39 @@ public class EventImporter {
     private record Pending(long[] lineOf, CompletableFuture<TrackingResponse> answer) {
     }
 
-    public ImportSummary importLines(String source, InputStream body) throws IOException {
-        LineReader reader = new LineReader(body, config.maxEventBytes());
+    /**
+     * Imports the lines of {@code body}. Throws {@link ImportCutShortException} when the stream breaks
+     * off, once the lines before the break are stored, and {@link ImportStoppedException} when Kafka or
+     * the source's rate limit stops the import.
+     */
+    public ImportSummary importLines(String source, InputStream body) throws ImportCutShortException {
+        LineReader lines = new LineReader(body, config.maxEventBytes());
         Progress progress = new Progress();
         ArrayDeque<Pending> inFlight = new ArrayDeque<>();
-        List<TrackingRequestReader.BatchElement> chunk = new ArrayList<>();
-        List<Long> chunkLines = new ArrayList<>();
+        Chunk chunk = new Chunk();
         long lineNumber = 0;
         LineReader.Line line;
-        while ((line = reader.next()) != null) {
-            lineNumber++;
-            TrackingRequestReader.BatchElement element = element(line, lineNumber, progress);
-            if (element == null) {
-                continue;
+        try {
+            while ((line = lines.next()) != null) {
+                lineNumber++;
+                TrackingRequestReader.BatchElement element = element(line, lineNumber, progress);
+                if (element == null) {
+                    continue;
+                }
+                if (chunk.bytes + element.bytes() > config.maxRequestBytes()) {
+                    chunk = flush(source, chunk, inFlight, progress);
+                }
+                chunk.add(element, lineNumber);
+                if (chunk.elements.size() >= config.importing().chunkEvents()) {
+                    chunk = flush(source, chunk, inFlight, progress);
+                }
             }
-            chunk.add(element);
-            chunkLines.add(lineNumber);
-            if (chunk.size() >= config.importing().chunkEvents()) {
-                send(source, chunk, chunkLines, inFlight, progress);
-                chunk = new ArrayList<>();
-                chunkLines = new ArrayList<>();
-            }
+        } catch (IOException broken) {
+            flush(source, chunk, inFlight, progress);
+            drain(inFlight, progress);
+            throw new ImportCutShortException(broken, lineNumber + 1, progress.accepted, progress.rejectedCount);
         }
-        if (!chunk.isEmpty()) {
-            send(source, chunk, chunkLines, inFlight, progress);
-        }
+        flush(source, chunk, inFlight, progress);
         drain(inFlight, progress);
         List<RejectedLine> listed = new ArrayList<>(progress.listed);
         listed.sort(Comparator.comparingLong(RejectedLine::line));
@@ -101,12 +119,11 @@ public class EventImporter {
         }
         JsonNode message;
         try {
-            message = mapper.readTree(bytes);
-        } catch (IOException e) {
+            message = reader.whole(bytes, "the line");
+        } catch (MalformedRequestException e) {
             // Parked as text on the dead-letter topic, so nothing sent is lost; the answer says why.
-            String reason = e instanceof JsonProcessingException json ? json.getOriginalMessage() : e.getMessage();
             progress.malformed.add(number);
-            progress.reject(number, "body", "not JSON: " + reason);
+            progress.reject(number, e.field(), e.getMessage());
             return new TrackingRequestReader.BatchElement(TextNode.valueOf(new String(bytes, StandardCharsets.UTF_8)),
                     bytes.length);
         }
@@ -114,6 +131,28 @@ public class EventImporter {
             object.put("messageId", "import-" + digest(bytes));
         }
         return new TrackingRequestReader.BatchElement(message, bytes.length);
+    }
+
+    /** The lines gathered for the next batch, with their line numbers and bytes. */
+    private static final class Chunk {
+        final List<TrackingRequestReader.BatchElement> elements = new ArrayList<>();
+        final List<Long> lines = new ArrayList<>();
+        long bytes;
+
+        void add(TrackingRequestReader.BatchElement element, long line) {
+            elements.add(element);
+            lines.add(line);
+            bytes += element.bytes();
+        }
+    }
+
+    /** Sends the chunk, if it holds any line, and returns the one to gather the next lines in. */
+    private Chunk flush(String source, Chunk chunk, ArrayDeque<Pending> inFlight, Progress progress) {
+        if (chunk.elements.isEmpty()) {
+            return chunk;
+        }
+        send(source, chunk.elements, chunk.lines, inFlight, progress);
+        return new Chunk();
     }
 
     private void send(String source, List<TrackingRequestReader.BatchElement> chunk, List<Long> chunkLines,

@@ -54,6 +54,29 @@ public class TrackingRequestReader {
         }
     }
 
+    /**
+     * {@code unit} (an MQTT message, an import line) as one JSON value with nothing after it. Unlike a
+     * call's body, whose tail was never read, what follows the value here is refused: a device or file
+     * putting two events in one unit would have the second dropped without a word.
+     */
+    public JsonNode whole(byte[] unit, String what) {
+        try (JsonParser parser = parserOf(unit)) {
+            if (parser.nextToken() == null) {
+                throw new MalformedRequestException("body", what + " is empty");
+            }
+            JsonNode value = events.read(parser, unit);
+            if (parser.nextToken() != null) {
+                throw new MalformedRequestException("body", what + " has content after its JSON value: it must be one"
+                        + " JSON value");
+            }
+            return value;
+        } catch (JsonProcessingException e) {
+            throw new MalformedRequestException("body", what + " is not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new MalformedRequestException("body", what + " could not be read");
+        }
+    }
+
     public Batch batch(byte[] body) {
         List<BatchElement> elements = null;
         JsonNode context = null;

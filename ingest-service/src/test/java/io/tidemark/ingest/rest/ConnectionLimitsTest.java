@@ -4,6 +4,10 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import io.tidemark.event.CollectedEvent;
+import io.tidemark.event.EventCodec;
+import io.tidemark.ingest.TopicTail;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -15,15 +19,21 @@ import java.net.SocketException;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A connection costs the service memory and a slot under the connection cap for as long as it stays
@@ -130,21 +140,26 @@ class ConnectionLimitsTest {
     }
 
     @Test
-    void anImportThatStreamsLongerThanItsDeadlineIsAnswered408() throws IOException {
-        try (Socket socket = new Socket(server.getHost(), server.getPort())) {
+    void anImportThatStreamsLongerThanItsDeadlineIsAnswered408AndTheLinesBeforeItAreStored() throws IOException {
+        String event = "Dripped " + UUID.randomUUID();
+        try (TopicTail raw = new TopicTail(TopicTail.RAW);
+                Socket socket = new Socket(server.getHost(), server.getPort())) {
             OutputStream out = socket.getOutputStream();
             out.write(("POST /bulk/v1/import HTTP/1.1\r\nHost: localhost\r\nAuthorization: Basic aW5nZXN0LXRlc3Qta2V5Og==\r\n"
                     + "Content-Type: application/x-ndjson\r\nContent-Length: 100000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
             AtomicBoolean closed = new AtomicBoolean();
-            // A line every 300 ms: never idle, never done.
+            // A line every 300 ms, the last one cut in half: never idle, never done.
             CompletableFuture.runAsync(() -> {
                 try {
                     for (int i = 0; i < 40 && !closed.get(); i++) {
-                        out.write(("{\"type\":\"track\",\"userId\":\"slow\",\"event\":\"Dripped\"}\n")
-                                .getBytes(StandardCharsets.US_ASCII));
+                        out.write(("{\"type\":\"track\",\"userId\":\"slow\",\"event\":\"" + event + "\",\"properties\":{\"n\":" + i
+                                + "}}\n{\"type\":").getBytes(StandardCharsets.US_ASCII));
                         out.flush();
-                        Thread.sleep(300);
+                        Thread.sleep(150);
+                        out.write("\"track\",\"userId\":\"slow\",\"event\":\"other\"}\n".getBytes(StandardCharsets.US_ASCII));
+                        out.flush();
+                        Thread.sleep(150);
                     }
                 } catch (IOException | InterruptedException ignored) {
                     // The server cut the connection: what this test waits for.
@@ -153,9 +168,23 @@ class ConnectionLimitsTest {
             CompletableFuture<String> answer = CompletableFuture.supplyAsync(() -> readUntilClosed(socket));
             await().atMost(Duration.ofSeconds(6)).until(answer::isDone);
             closed.set(true);
-            assertThat(answer.join(), containsString("408"));
-            assertThat(answer.join(), containsString("import-too-slow"));
+            String text = answer.join();
+            assertThat(text, containsString("408"));
+            assertThat(text, containsString("import-too-slow"));
+            Matcher rest = Pattern.compile("send the rest from line (\\d+)").matcher(text);
+            assertTrue(rest.find(), text);
+            long firstUnread = Long.parseLong(rest.group(1));
+            assertTrue(firstUnread > 2, "some lines arrived whole in 2 s: " + text);
+            // Odd lines carry the event; every one before the line named is stored, none after it.
+            long stored = (firstUnread - 1 + 1) / 2;
+            List<ConsumerRecord<String, byte[]>> records = raw.readUntil(found -> dripped(found, event).size() >= stored,
+                    Duration.ofSeconds(10));
+            assertEquals(stored, dripped(records, event).size(), text);
         }
+    }
+
+    private static List<CollectedEvent> dripped(List<ConsumerRecord<String, byte[]>> records, String event) {
+        return records.stream().map(r -> EventCodec.decode(r.value())).filter(e -> event.equals(e.event())).toList();
     }
 
     /** Everything the server sends until it closes the connection; "" when it sent nothing. */

@@ -70,7 +70,7 @@ class ImportRouteTest {
                     .body("rejected[0].line", equalTo(5)).body("rejected[0].field", equalTo("body"))
                     .body("rejected[1].line", equalTo(7))
                     .extract();
-            assertTrue(answer.path("rejected[0].reason").toString().startsWith("not JSON"), answer.asString());
+            assertTrue(answer.path("rejected[0].reason").toString().startsWith("the line is not valid JSON"), answer.asString());
 
             List<ConsumerRecord<String, byte[]>> records = reader.readUntil(found -> imported(found, event).size() >= EVENTS,
                     Duration.ofSeconds(30));
@@ -99,5 +99,34 @@ class ImportRouteTest {
                 .header("Content-Encoding", "gzip").body(new byte[] {0x1f, (byte) 0x8b, 8, 0, 1, 2, 3})
                 .when().post("/bulk/v1/import")
                 .then().statusCode(400).contentType("application/problem+json").body("field", equalTo("body"));
+    }
+
+    @Test
+    void aLineWithTwoEventsIsRefusedWholeBesideGoodLinesNotHalfStored() {
+        String event = "Paired " + UUID.randomUUID();
+        String good = "{\"type\":\"track\",\"userId\":\"u\",\"event\":\"" + event + "\",\"properties\":{\"line\":%d}}";
+        String file = good.formatted(1) + "\n"
+                // Line 2: two events, then a third after a comma; line 3: an event and a stray bracket.
+                + good.formatted(20) + good.formatted(21) + "," + good.formatted(22) + "\n"
+                + good.formatted(3) + "]\n"
+                + good.formatted(4) + "\n";
+        try (TopicTail raw = new TopicTail(TopicTail.RAW); TopicTail parked = new TopicTail(TopicTail.DEAD_LETTER)) {
+            ExtractableResponse<Response> answer = given().auth().preemptive().basic(WRITE_KEY, "")
+                    .contentType("application/x-ndjson").body(file.getBytes(StandardCharsets.UTF_8))
+                    .when().post("/bulk/v1/import")
+                    .then().statusCode(200).body("lines", equalTo(4)).body("accepted", equalTo(2))
+                    .body("rejectedCount", equalTo(2)).body("rejected[0].line", equalTo(2))
+                    .body("rejected[1].line", equalTo(3)).extract();
+            assertTrue(answer.path("rejected[0].reason").toString().contains("content after its JSON value"), answer.asString());
+
+            List<CollectedEvent> stored = imported(raw.readUntil(found -> imported(found, event).size() >= 2,
+                    Duration.ofSeconds(10)), event);
+            assertEquals(List.of("1", "4"), stored.stream().map(e -> String.valueOf(e.properties().get("line"))).sorted().toList(),
+                    "the good lines, and no event of the refused ones");
+            assertEquals(2, parked.readUntil(found -> found.stream().filter(r -> new String(r.value(),
+                    StandardCharsets.UTF_8).contains(event)).count() >= 2, Duration.ofSeconds(10)).stream()
+                    .filter(r -> new String(r.value(), StandardCharsets.UTF_8).contains(event)).count(),
+                    "both refused lines parked as they came");
+        }
     }
 }

@@ -84,4 +84,17 @@ class TrackingRequestReaderTest {
         assertEquals(utf8(event).length, marked.elements().get(1).bytes());
         assertEquals(utf8("{\"c\":\"" + "c".repeat(1_000) + "\"}").length, marked.defaultsBytes());
     }
+
+    @Test
+    void aUnitOfOneEventRefusesWhatFollowsItsValueWhereACallsBodyNeverReadIt() {
+        byte[] two = utf8("{\"event\":\"a\",\"userId\":\"u\"}\n{\"event\":\"b\",\"userId\":\"u\"}");
+        assertEquals("a", reader.single(two).get("event").asText(), "a call's body: the tail was never read");
+        MalformedRequestException refused = assertThrows(MalformedRequestException.class,
+                () -> reader.whole(two, "the MQTT message"));
+        assertEquals("body", refused.field());
+        assertEquals("the MQTT message has content after its JSON value: it must be one JSON value", refused.getMessage());
+        assertEquals("b", reader.whole(utf8(" {\"event\":\"b\"} \r\n"), "the line").get("event").asText(),
+                "white space around the value is no content");
+        assertThrows(MalformedRequestException.class, () -> reader.whole(utf8("{\"event\":\"a\"}]"), "the line"));
+    }
 }
