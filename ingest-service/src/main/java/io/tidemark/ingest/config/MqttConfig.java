@@ -55,6 +55,15 @@ public interface MqttConfig {
     int maxAttempts();
 
     /**
+     * Payload bytes of QoS 0 messages held for another try while Kafka does not take them (or their
+     * source's rate limit is spent). The broker's in-flight window bounds only QoS 1 messages, so a device
+     * sending QoS 0 through a Kafka outage would otherwise fill ingest's heap; past this, such a message is
+     * dropped and counted {@code dropped}, as QoS 0 allows. Devices whose every event counts send QoS 1.
+     */
+    @WithDefault("4194304")
+    long maxHeldQos0Bytes();
+
+    /**
      * The largest MQTT message the client reads. One over the request limit
      * ({@code tidemark.ingest.max-request-bytes}) but under this is acknowledged and dropped, counted
      * {@code too-large}. One over this cannot be read at all: the client's decoder closes the connection,

@@ -19,6 +19,7 @@ import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Subscribes ingest to the devices' topic on an MQTT broker and acknowledges (PUBACK) a QoS 1 message
@@ -29,7 +30,9 @@ import java.util.Optional;
  * (clean session off, a stable client id), so that the broker keeps what arrives while ingest is away
  * and sends again, after a reconnect, every message ingest never acknowledged. A message whose events
  * Kafka does not take is tried again here after {@code retry-delay}, still unacknowledged; the
- * broker's in-flight window then stops sending more, which is the back-pressure devices see.
+ * broker's in-flight window then stops sending more, which is the back-pressure devices see. That
+ * window does not count QoS 0 messages, which the broker never sends again: those are held for another
+ * try only up to {@code max-held-qos0-bytes}, and dropped past it.
  */
 @ApplicationScoped
 public class MqttDeviceSubscriber {
@@ -48,6 +51,8 @@ public class MqttDeviceSubscriber {
     private boolean running;
     private MqttClient client;
     private volatile boolean subscribed;
+    /** Payload bytes of QoS 0 messages waiting for another try. */
+    private final AtomicLong heldQos0Bytes = new AtomicLong();
 
     public MqttDeviceSubscriber(Vertx vertx, MqttConfig config, IngestConfig ingest, DeviceEventCollector collector) {
         this.vertx = vertx;
@@ -154,7 +159,26 @@ public class MqttDeviceSubscriber {
                 });
     }
 
-    private synchronized boolean isCurrent(MqttClient candidate) {
+    /** Takes room for a QoS 0 message to be tried again; false when ingest holds its limit of them already. */
+    private boolean hold(int bytes) {
+        long limit = config.maxHeldQos0Bytes();
+        while (true) {
+            long now = heldQos0Bytes.get();
+            if (now + bytes > limit) {
+                return false;
+            }
+            if (heldQos0Bytes.compareAndSet(now, now + bytes)) {
+                return true;
+            }
+        }
+    }
+
+    /** Payload bytes of QoS 0 messages held for another try now. */
+    public long heldQos0Bytes() {
+        return heldQos0Bytes.get();
+    }
+
+        private synchronized boolean isCurrent(MqttClient candidate) {
         return running && client == candidate;
     }
 
@@ -190,15 +214,31 @@ public class MqttDeviceSubscriber {
 
     private void settle(MqttClient from, MqttPublishMessage message, Optional<String> writeKey, byte[] payload,
             Context context, int attempt, DeviceEventCollector.Outcome outcome) {
+        boolean qos0 = message.qosLevel() == MqttQoS.AT_MOST_ONCE;
+        // A QoS 0 message is held from its first retry to its last try.
+        boolean held = qos0 && attempt > 1;
         if (outcome == DeviceEventCollector.Outcome.RETRY) {
+            if (qos0 && !held && !hold(payload.length)) {
+                collector.dropped(writeKey, payload);
+                return;
+            }
             Duration delay = config.retryDelay();
             vertx.setTimer(Math.max(1, delay.toMillis()), timer -> {
                 // After a reconnect the broker sends the message again itself; trying it here too would only copy it.
                 if (isCurrent(from) && from.isConnected()) {
                     process(from, message, writeKey, payload, context, attempt + 1);
+                } else if (qos0) {
+                    // Never sent again by the broker: gone with the connection.
+                    heldQos0Bytes.addAndGet(-payload.length);
+                    collector.dropped(writeKey, payload);
                 }
             });
-        } else if (message.qosLevel() != MqttQoS.AT_MOST_ONCE && from.isConnected()) {
+            return;
+        }
+        if (held) {
+            heldQos0Bytes.addAndGet(-payload.length);
+        }
+        if (!qos0 && from.isConnected()) {
             // Acknowledged on the connection it came on; if that one is gone, the broker sends it again and
             // dedup-service drops the copy by messageId.
             message.ack();

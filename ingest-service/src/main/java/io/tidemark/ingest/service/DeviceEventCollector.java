@@ -130,7 +130,7 @@ public class DeviceEventCollector {
     }
 
     private Uni<?> store(String source, byte[] payload, Instant receivedAt, long started) {
-        JsonNode root = reader.single(payload);
+        JsonNode root = reader.whole(payload, "the MQTT message");
         if (!root.isObject()) {
             throw new MalformedRequestException("body", "an MQTT message must be a JSON object: one event or {\"batch\":[...]}");
         }
@@ -159,9 +159,21 @@ public class DeviceEventCollector {
                 });
     }
 
+    /**
+     * A QoS 0 message Kafka did not take, dropped rather than held for another try: ingest holds no more
+     * of them ({@code max-held-qos0-bytes}), and the broker never sends one again.
+     */
+    public void dropped(Optional<String> writeKey, byte[] payload) {
+        String source = writeKey.flatMap(key -> authenticator.source(null, key)).orElse(IngestMetrics.UNKNOWN_SOURCE);
+        metrics.rejected(source, "dropped", 1);
+        count(source, "dropped");
+        LOG.debugf("source=%s QoS 0 MQTT message of %d bytes dropped: Kafka did not take it and %d bytes of such"
+                + " messages are held already", source, payload.length, mqtt.maxHeldQos0Bytes());
+    }
+
     private void count(String source, String outcome) {
         messages.computeIfAbsent(source + '\n' + outcome, k -> Counter.builder("tidemark.ingest.device.messages")
-                .description("MQTT messages from devices, by outcome (stored, refused, retry, unauthorized, too-large)")
+                .description("MQTT messages from devices, by outcome (stored, refused, retry, unauthorized, too-large, dropped)")
                 .tag("source", source).tag("outcome", outcome).tag("channel", CHANNEL).register(registry))
                 .increment();
     }

@@ -51,7 +51,13 @@ final class DeviceClient implements AutoCloseable {
         await(pubacks.computeIfAbsent(id, k -> new CompletableFuture<>()));
     }
 
-    List<MqttPublishMessage> received() {
+    /** Publishes with QoS 0: returns once the message is written, with nothing to wait for from the broker. */
+    void publishAtMostOnce(String topic, String payload) {
+        await(client.publish(topic, Buffer.buffer(payload), MqttQoS.AT_MOST_ONCE, false, false)
+                .toCompletionStage().toCompletableFuture());
+    }
+
+        List<MqttPublishMessage> received() {
         return received;
     }
 

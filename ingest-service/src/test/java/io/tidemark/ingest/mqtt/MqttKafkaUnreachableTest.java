@@ -35,7 +35,8 @@ class MqttKafkaUnreachableTest {
     public static class NoKafka implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("kafka.bootstrap.servers", "127.0.0.1:" + FreePort.next());
+            return Map.of("kafka.bootstrap.servers", "127.0.0.1:" + FreePort.next(),
+                    "tidemark.ingest.mqtt.max-held-qos0-bytes", Long.toString(HELD_QOS0_BYTES));
         }
 
         @Override
@@ -45,6 +46,8 @@ class MqttKafkaUnreachableTest {
     }
 
     private static final Duration WAIT = Duration.ofSeconds(30);
+    /** Room for two of the QoS 0 messages below, not three. */
+    private static final long HELD_QOS0_BYTES = 1_000;
 
     @Inject
     MqttDeviceSubscriber subscriber;
@@ -73,6 +76,40 @@ class MqttKafkaUnreachableTest {
             assertEquals(1, again.size());
             assertTrue(again.get(0).isDup(), "sent again as a duplicate delivery of the unacknowledged message");
             assertEquals(MqttDeviceIngestTest.TOPIC, again.get(0).topicName());
+        }
+    }
+
+    @Test
+    void qos0MessagesKafkaDidNotTakeAreHeldForAnotherTryOnlyUpToTheirLimitAndDroppedPastIt() {
+        subscriber.start();
+        MqttDeviceIngestTest.awaitSubscribed(subscriber);
+        double droppedBefore = DeviceMetrics.value(MqttDeviceIngestTest.SOURCE, "dropped");
+        double retriedBefore = DeviceMetrics.value(MqttDeviceIngestTest.SOURCE, "retry");
+        String pad = "p".repeat(330);
+        int bytes = 0;
+        try (DeviceClient device = DeviceClient.device(mqtt.port())) {
+            for (int i = 0; i < 5; i++) {
+                String payload = "{\"messageId\":\"qos0-" + UUID.randomUUID() + "\",\"userId\":\"sensor-12\",\"event\":\"Loose\","
+                        + "\"properties\":{\"pad\":\"" + pad + "\"}}";
+                bytes = payload.length();
+                device.publishAtMostOnce(MqttDeviceIngestTest.TOPIC, payload);
+            }
+        }
+        assertTrue(2 * bytes <= HELD_QOS0_BYTES && 3 * bytes > HELD_QOS0_BYTES, "two fit, three do not: " + bytes);
+        // Each message fails at once (no Kafka); the first two are held for another try, the others dropped.
+        await("three of five QoS 0 messages dropped").atMost(WAIT)
+                .until(() -> DeviceMetrics.value(MqttDeviceIngestTest.SOURCE, "dropped") - droppedBefore >= 3);
+        DeviceMetrics.awaitAbove(MqttDeviceIngestTest.SOURCE, "retry", retriedBefore + 5, WAIT);
+        assertEquals(2L * bytes, subscriber.heldQos0Bytes(), "what is held stays within the limit");
+        assertEquals(3, DeviceMetrics.value(MqttDeviceIngestTest.SOURCE, "dropped") - droppedBefore);
+
+        subscriber.stop().await().atMost(WAIT);
+        try {
+            // The held ones go with the connection: the broker never sends a QoS 0 message again.
+            await().atMost(WAIT).until(() -> subscriber.heldQos0Bytes() == 0);
+            assertEquals(5, DeviceMetrics.value(MqttDeviceIngestTest.SOURCE, "dropped") - droppedBefore);
+        } finally {
+            subscriber.start();
         }
     }
 
