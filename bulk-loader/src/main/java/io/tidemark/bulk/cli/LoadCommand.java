@@ -81,6 +81,10 @@ final class LoadCommand implements Callable<Integer> {
         if ((from == null) != (to == null) || (from != null && !from.isBefore(to))) {
             throw new CommandLine.ParameterException(spec.commandLine(), "give both --from and --to, from before to, or neither");
         }
+        if (step != null && (step.isZero() || step.isNegative())) {
+            // A step that does not move would cut the window into windows without end.
+            throw new CommandLine.ParameterException(spec.commandLine(), "--step must be positive, e.g. P1D");
+        }
         LoadReport report = new LoadReport(job);
         int code;
         try {

@@ -40,11 +40,11 @@ public record JobConfig(String job, Source source, Mapping mapping, Ingest inges
     /**
      * Columns to event fields. {@code event} is a fixed name, {@code event-column} takes it from a column.
      * Every other column becomes a property (traits for identify and group) under its own name, unless
-     * renamed or excluded.
+     * renamed or excluded. A group call takes its {@code groupId} from the {@code group-id} column.
      */
     public record Mapping(String type, String event, String eventColumn, String userId, String anonymousId,
             String timestamp, Map<String, String> rename, List<String> exclude, Map<String, Object> context,
-            Map<String, String> contextColumns) {
+            Map<String, String> contextColumns, String groupId) {
 
         public Mapping {
             type = type == null ? "track" : type;
@@ -55,6 +55,10 @@ public record JobConfig(String job, Source source, Mapping mapping, Ingest inges
             require(event == null || eventColumn == null, "mapping.event", "give event or event-column, not both");
             require(userId != null || anonymousId != null, "mapping.user-id", "name a user-id or anonymous-id column");
             require(timestamp != null, "mapping.timestamp", "name the column holding the event time");
+            // ingest refuses a group call without one: every row would be parked.
+            require(!"group".equals(type) || groupId != null, "mapping.group-id", "a group call needs the column holding"
+                    + " the groupId");
+            require("group".equals(type) || groupId == null, "mapping.group-id", "is only for type group");
             rename = rename == null ? Map.of() : Map.copyOf(rename);
             exclude = exclude == null ? List.of() : List.copyOf(exclude);
             context = context == null ? Map.of() : context;

@@ -16,6 +16,9 @@ public final class Windows {
     }
 
     public static List<Window> split(Instant from, Instant to, Duration step) {
+        if (step != null && (step.isZero() || step.isNegative())) {
+            throw new IllegalArgumentException("a window step must be positive: " + step);
+        }
         List<Window> windows = new ArrayList<>();
         for (Instant start = from; start.isBefore(to); ) {
             Instant end = step == null || start.plus(step).isAfter(to) ? to : start.plus(step);

@@ -26,6 +26,8 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -47,6 +49,7 @@ public final class EventMapper {
     private static final SerializedString MESSAGE_ID = new SerializedString("messageId");
     private static final SerializedString USER_ID = new SerializedString("userId");
     private static final SerializedString ANONYMOUS_ID = new SerializedString("anonymousId");
+    private static final SerializedString GROUP_ID = new SerializedString("groupId");
     private static final SerializedString TIMESTAMP = new SerializedString("timestamp");
     private static final SerializedString CONTEXT = new SerializedString("context");
 
@@ -77,7 +80,8 @@ public final class EventMapper {
         this.mapping = config.mapping();
         this.fixedContext = JsonValues.of(mapping.context());
         this.messageIds = new MessageIds(config.job(), source.table());
-        for (String column : new String[] {mapping.eventColumn(), mapping.userId(), mapping.anonymousId(), mapping.timestamp()}) {
+        for (String column : new String[] {mapping.eventColumn(), mapping.userId(), mapping.anonymousId(), mapping.timestamp(),
+                mapping.groupId()}) {
             if (column != null) {
                 consumed.add(column);
             }
@@ -130,10 +134,10 @@ public final class EventMapper {
 
     /** What a row's event is made of, checked before a byte of it is written; or why it cannot be one. */
     private record Fields(String key, String messageId, String eventName, String userId, String anonymousId,
-            Instant timestamp, MappedRow.Unmappable refusal) {
+            String groupId, Instant timestamp, MappedRow.Unmappable refusal) {
 
         static Fields refused(MappedRow.Unmappable refusal) {
-            return new Fields(refusal.key(), null, null, null, null, null, refusal);
+            return new Fields(refusal.key(), null, null, null, null, null, null, refusal);
         }
     }
 
@@ -145,8 +149,7 @@ public final class EventMapper {
             Object value = value(values, at.key[i]);
             if (value == null) {
                 String column = source.key().get(i);
-                return Fields.refused(new MappedRow.Unmappable("row " + row.number(), "key",
-                        at.key[i] >= 0 ? "key column " + column + " is null" : "the query returns no column " + column));
+                return Fields.refused(new MappedRow.Unmappable("row " + row.number(), "key", "key column " + column + " is null"));
             }
             keyParts[i] = text(value);
         }
@@ -168,10 +171,14 @@ public final class EventMapper {
         if ("track".equals(mapping.type()) && eventName == null) {
             return Fields.refused(new MappedRow.Unmappable(key, "event", "column " + mapping.eventColumn() + " is null"));
         }
+        String groupId = optionalText(value(values, at.groupId));
+        if ("group".equals(mapping.type()) && groupId == null) {
+            return Fields.refused(new MappedRow.Unmappable(key, "groupId", "column " + mapping.groupId() + " is null"));
+        }
 
         Object version = value(values, at.version);
         String messageId = messageIds.of(keyParts, version == null ? null : text(version));
-        return new Fields(key, messageId, eventName, userId, anonymousId, timestamp, null);
+        return new Fields(key, messageId, eventName, userId, anonymousId, groupId, timestamp, null);
     }
 
     /** The value at a layout position; null where the query returns no such column. */
@@ -190,6 +197,7 @@ public final class EventMapper {
         final int userId;
         final int anonymousId;
         final int eventColumn;
+        final int groupId;
         final int version;
         /** Properties: the position of each column and its name in the event, pre-encoded. */
         final int[] properties;
@@ -198,14 +206,15 @@ public final class EventMapper {
         final int[] contextColumns;
         final String[][] contextPaths;
 
-        Layout(Columns columns, int[] key, int timestamp, int userId, int anonymousId, int eventColumn, int version,
-                int[] properties, SerializedString[] propertyNames, int[] contextColumns, String[][] contextPaths) {
+        Layout(Columns columns, int[] key, int timestamp, int userId, int anonymousId, int eventColumn, int groupId,
+                int version, int[] properties, SerializedString[] propertyNames, int[] contextColumns, String[][] contextPaths) {
             this.columns = columns;
             this.key = key;
             this.timestamp = timestamp;
             this.userId = userId;
             this.anonymousId = anonymousId;
             this.eventColumn = eventColumn;
+            this.groupId = groupId;
             this.version = version;
             this.properties = properties;
             this.propertyNames = propertyNames;
@@ -218,6 +227,7 @@ public final class EventMapper {
         if (layout != null && layout.columns == columns) {
             return layout;
         }
+        requireNamedColumns(columns);
         int[] key = new int[source.key().size()];
         for (int i = 0; i < key.length; i++) {
             key[i] = columns.indexOf(source.key().get(i));
@@ -249,10 +259,58 @@ public final class EventMapper {
             contextPaths[c++] = field.getKey().split("\\.");
         }
         layout = new Layout(columns, key, index(columns, mapping.timestamp()), index(columns, mapping.userId()),
-                index(columns, mapping.anonymousId()), index(columns, mapping.eventColumn()), index(columns, source.version()),
+                index(columns, mapping.anonymousId()), index(columns, mapping.eventColumn()), index(columns, mapping.groupId()),
+                index(columns, source.version()),
                 properties.stream().mapToInt(Integer::intValue).toArray(), names.toArray(SerializedString[]::new),
                 contextColumns, contextPaths);
         return layout;
+    }
+
+    /**
+     * Refuses, before the first event of a result set is written, columns that would map silently wrong:
+     * a column the job names that the query does not return (a typo, a case, a column dropped under
+     * {@code SELECT *}: every row refused, or its version left out of the messageIds, or an excluded
+     * column sent as a property), and a label the query returns twice (a join's {@code SELECT *}), of
+     * which only the last was read: the key of another table gave many rows one messageId.
+     */
+    private void requireNamedColumns(Columns columns) {
+        Map<String, String> named = new LinkedHashMap<>();
+        source.key().forEach(column -> named.put(column, "source.key"));
+        putNamed(named, source.version(), "source.version");
+        putNamed(named, mapping.timestamp(), "mapping.timestamp");
+        putNamed(named, mapping.userId(), "mapping.user-id");
+        putNamed(named, mapping.anonymousId(), "mapping.anonymous-id");
+        putNamed(named, mapping.eventColumn(), "mapping.event-column");
+        putNamed(named, mapping.groupId(), "mapping.group-id");
+        mapping.contextColumns().values().forEach(column -> putNamed(named, column, "mapping.context-columns"));
+        mapping.exclude().forEach(column -> putNamed(named, column, "mapping.exclude"));
+        List<String> missing = new ArrayList<>();
+        named.forEach((column, setting) -> {
+            if (columns.indexOf(column) < 0) {
+                missing.add(setting + ": " + column);
+            }
+        });
+        if (!missing.isEmpty()) {
+            throw new JobConfigException("the query returns no column " + String.join(", ", missing)
+                    + "; it returns " + String.join(", ", columns.labels()));
+        }
+        Set<String> seen = new HashSet<>();
+        Set<String> repeated = new LinkedHashSet<>();
+        for (String label : columns.labels()) {
+            if (!seen.add(label) && !mapping.exclude().contains(label)) {
+                repeated.add(label);
+            }
+        }
+        if (!repeated.isEmpty()) {
+            throw new JobConfigException("source.query: returns " + String.join(", ", repeated) + " more than once (a join's"
+                    + " SELECT *?), and only one could be read; name each column once, e.g. SELECT o.id, c.id AS customer_id");
+        }
+    }
+
+    private static void putNamed(Map<String, String> named, String column, String setting) {
+        if (column != null) {
+            named.putIfAbsent(column, setting);
+        }
     }
 
     private static int index(Columns columns, String column) {
@@ -286,6 +344,10 @@ public final class EventMapper {
         if (fields.anonymousId() != null) {
             out.writeFieldName(ANONYMOUS_ID);
             out.writeString(fields.anonymousId());
+        }
+        if (fields.groupId() != null) {
+            out.writeFieldName(GROUP_ID);
+            out.writeString(fields.groupId());
         }
         out.writeFieldName(TIMESTAMP);
         Iso8601.write(fields.timestamp(), instantText, out);

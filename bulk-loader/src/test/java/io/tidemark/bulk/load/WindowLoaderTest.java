@@ -139,6 +139,7 @@ class WindowLoaderTest {
                     values.put("anon_id", null);
                     values.put("created_at", from.plusSeconds(i));
                     values.put("updated_at", from.plusSeconds(i));
+                    values.put("client_ip", "10.0.0." + (i % 256));
                     rowsRead.incrementAndGet();
                     if (!handler.accept(SourceRow.of(i, values))) {
                         return i;

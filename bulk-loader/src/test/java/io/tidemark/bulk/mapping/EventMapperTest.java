@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tidemark.bulk.config.JobConfig;
 import io.tidemark.bulk.config.JobConfigException;
 import io.tidemark.bulk.config.JobConfigReader;
+import io.tidemark.bulk.source.Columns;
 import io.tidemark.bulk.source.SourceRow;
 import org.junit.jupiter.api.Test;
 
@@ -114,7 +115,7 @@ class EventMapperTest {
         JobConfig.Mapping orders = ORDERS.mapping();
         JobConfig constantContext = new JobConfig(ORDERS.job(), ORDERS.source(), new JobConfig.Mapping(orders.type(),
                 orders.event(), orders.eventColumn(), orders.userId(), orders.anonymousId(), orders.timestamp(),
-                orders.rename(), orders.exclude(), orders.context(), Map.of()), ORDERS.ingest(), ORDERS.window(), ORDERS.watermark());
+                orders.rename(), orders.exclude(), orders.context(), Map.of(), null), ORDERS.ingest(), ORDERS.window(), ORDERS.watermark());
         for (JobConfig job : List.of(ORDERS, constantContext)) {
             EventMapper streaming = new EventMapper(job);
             ByteArrayOutputStream body = new ByteArrayOutputStream();
@@ -164,5 +165,48 @@ class EventMapperTest {
         MappedRow.Unmappable bad = assertInstanceOf(MappedRow.Unmappable.class, mapper.map(order(null, 7L, null, CREATED, UPDATED)));
         assertEquals("row 1", bad.key());
         assertEquals("key", bad.field());
+    }
+
+    @Test
+    void aColumnTheQueryReturnsTwiceIsRefusedBeforeAnyEventNotReadFromItsLastCopy() {
+        // SELECT * FROM orders o JOIN customers c ...: both tables' id. Read by its last copy, the customer's id
+        // was every order's key, and all orders of one customer got one messageId.
+        Object[] values = {42L, 7L, null, CREATED, UPDATED, "10.0.0.7", 7L};
+        SourceRow row = new SourceRow(1, new Columns("id", "customer_id", "anon_id", "created_at", "updated_at", "client_ip",
+                "id"), values);
+        JobConfigException e = assertThrows(JobConfigException.class, () -> new EventMapper(ORDERS).map(row));
+        assertTrue(e.getMessage().contains("returns id more than once"), e.getMessage());
+    }
+
+    @Test
+    void aColumnTheJobNamesThatTheQueryDoesNotReturnIsRefusedNamingTheSetting() {
+        Map<String, Object> withoutVersion = orderColumns(42L, 7L, null, CREATED, UPDATED);
+        withoutVersion.remove("updated_at");
+        JobConfigException version = assertThrows(JobConfigException.class,
+                () -> new EventMapper(ORDERS).map(SourceRow.of(1, withoutVersion)));
+        // Read as null, the version dropped out of every messageId, and a row's later edits were dropped as copies.
+        assertTrue(version.getMessage().contains("source.version: updated_at"), version.getMessage());
+
+        Map<String, Object> withoutUser = orderColumns(42L, 7L, null, CREATED, UPDATED);
+        withoutUser.remove("customer_id");
+        JobConfigException user = assertThrows(JobConfigException.class,
+                () -> new EventMapper(ORDERS).map(SourceRow.of(1, withoutUser)));
+        assertTrue(user.getMessage().contains("mapping.user-id: customer_id"), user.getMessage());
+    }
+
+    @Test
+    void aGroupCallTakesItsGroupIdFromItsColumn() {
+        JobConfig.Mapping orders = ORDERS.mapping();
+        assertThrows(JobConfigException.class, () -> new JobConfig.Mapping("group", null, null, orders.userId(),
+                orders.anonymousId(), orders.timestamp(), orders.rename(), orders.exclude(), orders.context(),
+                orders.contextColumns(), null), "ingest refuses a group call without a groupId");
+        JobConfig groups = new JobConfig(ORDERS.job(), ORDERS.source(), new JobConfig.Mapping("group", null, null,
+                orders.userId(), orders.anonymousId(), orders.timestamp(), orders.rename(), orders.exclude(), orders.context(),
+                orders.contextColumns(), "client_ip"), ORDERS.ingest(), ORDERS.window(), ORDERS.watermark());
+        MappedRow.Event event = assertInstanceOf(MappedRow.Event.class,
+                new EventMapper(groups).map(order(42L, 7L, null, CREATED, UPDATED)));
+        assertEquals("10.0.0.7", event.event().get("groupId").asText());
+        assertEquals("group", event.event().get("type").asText());
+        assertEquals(42, event.event().get("traits").get("order_id").asInt());
     }
 }
