@@ -358,16 +358,26 @@ class DashboardPageTest {
     /** The DOM after the page's scripts ran, with virtual time that waits for the page's fetches. */
     private static String render(String url) throws IOException, InterruptedException {
         Path profile = Files.createTempDirectory("tidemark-chromium-");
+        Path dom = Files.createTempFile("tidemark-dom-", ".html");
+        Process chromium = null;
         try {
-            Process chromium = new ProcessBuilder("chromium", "--headless", "--no-sandbox", "--disable-gpu",
+            // The DOM goes to a file, not a pipe read to its end: a hung Chromium would block that read past
+            // any timeout, and the build with it.
+            chromium = new ProcessBuilder("chromium", "--headless", "--no-sandbox", "--disable-gpu",
                     "--disable-dev-shm-usage", "--no-first-run", "--user-data-dir=" + profile,
                     "--virtual-time-budget=20000", "--dump-dom", url)
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            byte[] out = chromium.getInputStream().readAllBytes();
+                    .redirectOutput(dom.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
             assertTrue(chromium.waitFor(120, TimeUnit.SECONDS), "chromium did not finish");
             assertEquals(0, chromium.exitValue(), "chromium failed");
-            return new String(out, StandardCharsets.UTF_8);
+            return Files.readString(dom, StandardCharsets.UTF_8);
         } finally {
+            if (chromium != null && chromium.isAlive()) {
+                // Its renderer and GPU processes first, while they can still be found as its descendants.
+                List<ProcessHandle> children = chromium.descendants().toList();
+                chromium.destroyForcibly();
+                children.forEach(ProcessHandle::destroyForcibly);
+            }
+            Files.deleteIfExists(dom);
             try (Stream<Path> paths = Files.walk(profile)) {
                 for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
                     Files.deleteIfExists(path);

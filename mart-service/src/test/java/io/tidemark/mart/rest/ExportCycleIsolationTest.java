@@ -36,38 +36,32 @@ class ExportCycleIsolationTest {
     @Inject
     MartConfig config;
 
-    /** The export ledger, but its days of one source cannot be read. */
+    /** What of one source's export ledger fails. */
+    enum Failing { READING_ITS_DAYS, MARKING_ITS_CYCLE }
+
+    /** The export ledger, but one source's days cannot be read, or the mark ending its cycle not written. */
     static final class LedgerFailingFor extends ExportLedger {
 
         private final String failing;
+        private final Failing what;
 
-        LedgerFailingFor(QuarkusCqlSession session, MartConfig config, String failing) {
+        LedgerFailingFor(QuarkusCqlSession session, MartConfig config, String failing, Failing what) {
             super(session, config);
             this.failing = failing;
+            this.what = what;
         }
 
         @Override
         public Map<LocalDate, ExportedDay> days(String source) {
-            if (source.equals(failing)) {
+            if (what == Failing.READING_ITS_DAYS && source.equals(failing)) {
                 throw new IllegalStateException("read timeout of the export ledger (test)");
             }
             return super.days(source);
         }
-    }
-
-    /** The export ledger, but the mark that ends a source's cycle cannot be written for one source. */
-    static final class MarkFailingFor extends ExportLedger {
-
-        private final String failing;
-
-        MarkFailingFor(QuarkusCqlSession session, MartConfig config, String failing) {
-            super(session, config);
-            this.failing = failing;
-        }
 
         @Override
         public void markExportedThrough(String source, Instant through) {
-            if (source.equals(failing)) {
+            if (what == Failing.MARKING_ITS_CYCLE && source.equals(failing)) {
                 throw new IllegalStateException("write timeout of the export ledger (test)");
             }
             super.markExportedThrough(source, through);
@@ -82,7 +76,7 @@ class ExportCycleIsolationTest {
         StoredEvents second = new StoredEvents(session, "isolation-b-" + run);
         first.store("2026-11-05T08:00:00Z", "Viewed", "u-1", null);
         second.store("2026-11-05T08:00:00Z", "Viewed", "u-2", null);
-        QuarkusMock.installMockForType(new LedgerFailingFor(session, config, first.source), ExportLedger.class);
+        QuarkusMock.installMockForType(new LedgerFailingFor(session, config, first.source, Failing.READING_ITS_DAYS), ExportLedger.class);
 
         JsonPath summary = given().auth().oauth2(TOKEN).when().post("/api/v1/exports")
                 .then().statusCode(200).extract().jsonPath();
@@ -98,7 +92,7 @@ class ExportCycleIsolationTest {
         StoredEvents source = new StoredEvents(session, "isolation-late-" + UUID.randomUUID().toString().substring(0, 8));
         source.store("2026-11-06T08:00:00Z", "Viewed", "u-1", null);
         source.store("2026-11-06T09:00:00Z", "Viewed", "u-2", null);
-        QuarkusMock.installMockForType(new MarkFailingFor(session, config, source.source), ExportLedger.class);
+        QuarkusMock.installMockForType(new LedgerFailingFor(session, config, source.source, Failing.MARKING_ITS_CYCLE), ExportLedger.class);
 
         JsonPath summary = given().auth().oauth2(TOKEN).queryParam("source", source.source).when().post("/api/v1/exports")
                 .then().statusCode(200).extract().jsonPath();
