@@ -11,9 +11,15 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.Consumer;
 
 /**
@@ -70,7 +76,7 @@ public final class IngestImportClient {
                 if (status != 429 && status != 503 && status != 408 && status < 500) {
                     throw new IngestUnavailableException("ingest refused the chunk: " + lastProblem);
                 }
-                pauseSeconds = response.headers().firstValueAsLong("Retry-After").orElse(pauseSeconds);
+                pauseSeconds = retryAfterSeconds(response).orElse(pauseSeconds);
             } catch (IOException e) {
                 lastProblem = e.toString();
             }
@@ -83,7 +89,30 @@ public final class IngestImportClient {
                 + " attempts: " + lastProblem.strip());
     }
 
-    private static ImportAnswer answer(String body) throws IOException {
+    /**
+     * The answer's {@code Retry-After}, in seconds or as an HTTP date (RFC 9110 allows both, and a proxy in
+     * front of ingest may send a date); empty when absent or unreadable, so the client's own pause applies.
+     * A date used to throw out of the run.
+     */
+    static OptionalLong retryAfterSeconds(HttpResponse<?> response) {
+        Optional<String> header = response.headers().firstValue("Retry-After");
+        if (header.isEmpty()) {
+            return OptionalLong.empty();
+        }
+        String value = header.get().trim();
+        try {
+            return OptionalLong.of(Math.max(0, Long.parseLong(value)));
+        } catch (NumberFormatException notSeconds) {
+            try {
+                Instant at = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+                return OptionalLong.of(Math.max(0, Duration.between(Instant.now(), at).toSeconds()));
+            } catch (DateTimeParseException neither) {
+                return OptionalLong.empty();
+            }
+        }
+    }
+
+        private static ImportAnswer answer(String body) throws IOException {
         JsonNode json = JSON.readTree(body);
         List<ImportAnswer.RejectedLine> rejected = new ArrayList<>();
         for (JsonNode line : json.path("rejected")) {

@@ -53,6 +53,8 @@ class WindowLoaderTest {
     private final AtomicLong mostRowsUnanswered = new AtomicLong();
     private volatile long answerDelayMillis;
     private volatile boolean writeKeyRefused;
+    /** The Retry-After of a 503. */
+    private volatile String retryAfter = "0";
     /** The stand-in source fails after this many rows (0: never), as a dropped database connection would. */
     private volatile int sourceFailsAfterRows;
     private HttpServer ingest;
@@ -100,7 +102,7 @@ class WindowLoaderTest {
             return;
         }
         if (unavailableAnswers.getAndDecrement() > 0) {
-            exchange.getResponseHeaders().add("Retry-After", "0");
+            exchange.getResponseHeaders().add("Retry-After", retryAfter);
             exchange.sendResponseHeaders(503, -1);
             exchange.close();
             return;
@@ -224,6 +226,16 @@ class WindowLoaderTest {
     }
 
     @Test
+    void aRetryAfterGivenAsAnHttpDateByAProxyIsWaitedForNotThrownOn() throws Exception {
+        unavailableAnswers.set(2);
+        retryAfter = "Sun, 06 Dec 2026 00:00:00 GMT";
+        LoadReport report = load(2, new IngestImportClient(config.ingest(), "key", line -> { }), 0);
+        assertEquals(1, requests.size());
+        assertEquals(2, report.accepted());
+        assertEquals(LoadReport.Status.SUCCESS, report.status());
+    }
+
+        @Test
     void aDryRunSendsNothingAndKeepsTheFirstEvents() throws Exception {
         LoadReport report = load(10, null, 2);
         assertTrue(requests.isEmpty());
