@@ -72,7 +72,8 @@ public class RawPartitionsListener implements KafkaConsumerRebalanceListener {
     /**
      * On the consumer's polling thread, after the connector committed what was acknowledged of
      * {@code partitions} and before the consumer rejoins the group: no other host gets them before this
-     * returns. Also called for partitions lost (the connector's default), where the wait is only shorter.
+     * returns. Also called for partitions lost (the connector's default): dropping what is pending is as
+     * right there, and the wait, for partitions that may already be elsewhere, merely in vain.
      */
     @Override
     public void onPartitionsRevoked(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
