@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.SerializableString;
 import com.fasterxml.jackson.core.io.SerializedString;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.util.TokenBuffer;
@@ -24,6 +23,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -39,11 +39,10 @@ import java.util.Set;
  */
 public final class EventMapper {
 
-    private static final JsonNodeFactory NODES = JsonNodeFactory.withExactBigDecimals(true);
+    private static final JsonNodeFactory NODES = ExactJson.NODES;
     private static final String LIBRARY = "tidemark-bulk-loader";
-    /** Reads a streamed event back as a tree with its numbers as they were written (decimals exact). */
-    private static final ObjectMapper TREES = new ObjectMapper().setNodeFactory(NODES)
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+    /** Reads a streamed event back as a tree with its numbers as they were written. */
+    private static final ObjectMapper TREES = ExactJson.TREES;
 
     private static final SerializedString TYPE = new SerializedString("type");
     private static final SerializedString MESSAGE_ID = new SerializedString("messageId");
@@ -74,12 +73,15 @@ public final class EventMapper {
     private final byte[] instantText = new byte[Iso8601.MAX_FORMATTED];
     /** Where the mapping's columns are in the rows of the current result set. */
     private Layout layout;
+    /** Column to the setting that names it: each must be among a result set's columns. */
+    private final Map<String, String> namedColumns;
 
     public EventMapper(JobConfig config) {
         this.source = config.source();
         this.mapping = config.mapping();
         this.fixedContext = JsonValues.of(mapping.context());
         this.messageIds = new MessageIds(config.job(), source.table());
+        this.namedColumns = namedColumns(source, mapping);
         for (String column : new String[] {mapping.eventColumn(), mapping.userId(), mapping.anonymousId(), mapping.timestamp(),
                 mapping.groupId()}) {
             if (column != null) {
@@ -273,7 +275,8 @@ public final class EventMapper {
      * column sent as a property), and a label the query returns twice (a join's {@code SELECT *}), of
      * which only the last was read: the key of another table gave many rows one messageId.
      */
-    private void requireNamedColumns(Columns columns) {
+    /** Each column the job names, with the first setting naming it, in the order a missing one is reported. */
+    private static Map<String, String> namedColumns(JobConfig.Source source, JobConfig.Mapping mapping) {
         Map<String, String> named = new LinkedHashMap<>();
         source.key().forEach(column -> named.put(column, "source.key"));
         putNamed(named, source.version(), "source.version");
@@ -284,8 +287,12 @@ public final class EventMapper {
         putNamed(named, mapping.groupId(), "mapping.group-id");
         mapping.contextColumns().values().forEach(column -> putNamed(named, column, "mapping.context-columns"));
         mapping.exclude().forEach(column -> putNamed(named, column, "mapping.exclude"));
+        return Collections.unmodifiableMap(named);
+    }
+
+    private void requireNamedColumns(Columns columns) {
         List<String> missing = new ArrayList<>();
-        named.forEach((column, setting) -> {
+        namedColumns.forEach((column, setting) -> {
             if (columns.indexOf(column) < 0) {
                 missing.add(setting + ": " + column);
             }

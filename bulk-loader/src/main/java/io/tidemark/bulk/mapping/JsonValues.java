@@ -16,7 +16,7 @@ import java.util.Map;
 /** A source value as JSON of the same kind: numbers stay numbers, booleans booleans, times ISO-8601 strings. */
 final class JsonValues {
 
-    private static final JsonNodeFactory NODES = JsonNodeFactory.withExactBigDecimals(true);
+    private static final JsonNodeFactory NODES = ExactJson.NODES;
 
     private JsonValues() {
     }

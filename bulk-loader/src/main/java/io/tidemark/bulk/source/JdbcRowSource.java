@@ -3,6 +3,7 @@ package io.tidemark.bulk.source;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tidemark.bulk.config.JobConfig;
 import io.tidemark.bulk.config.JobConfigException;
+import io.tidemark.bulk.mapping.ExactJson;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,12 +15,14 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
+import java.sql.SQLXML;
 import java.sql.Types;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
 import java.time.OffsetDateTime;
+import java.time.OffsetTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +35,8 @@ import java.util.Properties;
  */
 public final class JdbcRowSource implements RowSource {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Numbers in a json column are sent as written: a double would round a 20-digit amount. */
+    private static final ObjectMapper JSON = ExactJson.TREES;
     private static final String POSTGRESQL = "jdbc:postgresql:";
 
     private final Connection connection;
@@ -115,7 +119,7 @@ public final class JdbcRowSource implements RowSource {
     }
 
     /** How a column is read, decided once per result set rather than once per value. */
-    private enum Kind { INSTANT, LOCAL_TIMESTAMP, DATE, TIME, JSON, ARRAY, PLAIN }
+    private enum Kind { INSTANT, LOCAL_TIMESTAMP, DATE, TIME, OFFSET_TIME, JSON, ARRAY, PLAIN }
 
     private record Column(String label, Kind kind) {
     }
@@ -132,6 +136,9 @@ public final class JdbcRowSource implements RowSource {
                 kind = Kind.LOCAL_TIMESTAMP;
             } else if (type == Types.DATE) {
                 kind = Kind.DATE;
+            } else if (type == Types.TIME_WITH_TIMEZONE || "timetz".equalsIgnoreCase(typeName)) {
+                // PostgreSQL's driver says TIME for timetz too, and refuses to read it as a LocalTime.
+                kind = Kind.OFFSET_TIME;
             } else if (type == Types.TIME) {
                 kind = Kind.TIME;
             } else if ("json".equalsIgnoreCase(typeName) || "jsonb".equalsIgnoreCase(typeName)) {
@@ -160,6 +167,7 @@ public final class JdbcRowSource implements RowSource {
             }
             case DATE -> rows.getObject(i, LocalDate.class);
             case TIME -> rows.getObject(i, LocalTime.class);
+            case OFFSET_TIME -> rows.getObject(i, OffsetTime.class);
             case JSON -> {
                 String text = rows.getString(i);
                 yield text == null ? null : parseJson(text);
@@ -173,7 +181,7 @@ public final class JdbcRowSource implements RowSource {
         return rows.wasNull() ? null : value;
     }
 
-    private static Object plain(Object value) {
+    private static Object plain(Object value) throws SQLException {
         if (value == null || value instanceof Boolean || value instanceof String || value instanceof BigDecimal
                 || value instanceof Double || value instanceof Float) {
             return value;
@@ -187,10 +195,14 @@ public final class JdbcRowSource implements RowSource {
         if (value instanceof byte[] bytes) {
             return java.util.Base64.getEncoder().encodeToString(bytes);
         }
+        if (value instanceof SQLXML xml) {
+            // Its toString is the driver object's identity, not the document.
+            return xml.getString();
+        }
         return value.toString();
     }
 
-    private static List<Object> list(Object[] elements) {
+    private static List<Object> list(Object[] elements) throws SQLException {
         List<Object> list = new ArrayList<>(elements.length);
         for (Object element : elements) {
             list.add(element instanceof Object[] nested ? list(nested) : plain(element));

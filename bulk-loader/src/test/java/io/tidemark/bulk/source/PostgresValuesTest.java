@@ -1,0 +1,96 @@
+package io.tidemark.bulk.source;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tidemark.bulk.config.JobConfig;
+import io.tidemark.bulk.mapping.EventMapper;
+import io.tidemark.bulk.mapping.MappedRow;
+import io.tidemark.testsupport.PostgresServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.math.BigDecimal;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Rows of a real PostgreSQL (Debian's server) read the way a load reads them, binary results included:
+ * each column type reaches the event as the JSON its value means, never rounded, never a driver
+ * object's name, and a type the reader did not expect never fails the window.
+ */
+class PostgresValuesTest {
+
+    private static final Instant FROM = Instant.parse("2026-11-01T00:00:00Z");
+    private static final Instant TO = Instant.parse("2026-11-02T00:00:00Z");
+
+    private static PostgresServer postgres;
+
+    @BeforeAll
+    static void start() throws Exception {
+        postgres = PostgresServer.start();
+        try (Connection c = postgres.connect("shop"); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE orders (id bigint PRIMARY KEY, customer_id text, total numeric(40, 10), "
+                    + "meta jsonb, raw json, invoice xml, opens timetz, closes time, tags text[], created_at timestamptz, "
+                    + "updated_at timestamptz)");
+            s.execute("INSERT INTO orders VALUES (1, 'c-1', 123456789012345678901234567890.0123456789, "
+                    + "'{\"price\": 12345678901234567890.123456789, \"rate\": 0.1000000000000000055511151231257827, "
+                    + "\"count\": 123456789012345678901234567890, \"nested\": [1.10, {\"x\": 2.50}]}', "
+                    + "'{\"amount\": 98765432109876543210.5}', '<invoice><line>1</line></invoice>', '09:30:00+02', "
+                    + "'17:45:00', ARRAY['a', 'b'], '2026-11-01T10:00:00Z', '2026-11-01T10:00:00Z')");
+        }
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (postgres != null) {
+            postgres.close();
+        }
+    }
+
+    @Test
+    void everyColumnArrivesAsTheJsonItsValueMeans() throws Exception {
+        JsonNode properties = onlyEvent().get("properties");
+        assertEquals(new BigDecimal("123456789012345678901234567890.0123456789"), properties.get("total").decimalValue());
+        JsonNode meta = properties.get("meta");
+        assertEquals(new BigDecimal("12345678901234567890.123456789"), meta.get("price").decimalValue(),
+                "a json number kept every digit: " + meta);
+        assertEquals(new BigDecimal("0.1000000000000000055511151231257827"), meta.get("rate").decimalValue(), meta.toString());
+        assertEquals("123456789012345678901234567890", meta.get("count").bigIntegerValue().toString(), meta.toString());
+        assertEquals("1.10", meta.at("/nested/0").decimalValue().toPlainString(), meta.toString());
+        assertEquals(new BigDecimal("2.50"), meta.at("/nested/1/x").decimalValue(), meta.toString());
+        assertEquals(new BigDecimal("98765432109876543210.5"), properties.at("/raw/amount").decimalValue(),
+                "json as well as jsonb: " + properties);
+        assertEquals("<invoice><line>1</line></invoice>", properties.get("invoice").asText(), "xml as its document");
+        assertEquals("09:30+02:00", properties.get("opens").asText(), "timetz with its offset");
+        assertEquals("17:45", properties.get("closes").asText());
+        assertTrue(properties.get("tags").isArray() && properties.get("tags").size() == 2, properties.toString());
+    }
+
+    private static JsonNode onlyEvent() throws Exception {
+        // The password in the URL, so the test needs no environment variable of its own.
+        String url = postgres.jdbcUrl("shop") + "?user=" + PostgresServer.USER + "&password="
+                + URLEncoder.encode(PostgresServer.PASSWORD, StandardCharsets.UTF_8);
+        JobConfig job = new JobConfig("orders", new JobConfig.Source(url, null, null,
+                "SELECT * FROM orders WHERE updated_at >= :from AND updated_at < :to ORDER BY id", "orders",
+                List.of("id"), null, 100),
+                new JobConfig.Mapping(null, "Order Completed", null, "customer_id", null, "created_at", null, null, null,
+                        null, null),
+                null, null, null);
+        EventMapper mapper = new EventMapper(job);
+        List<MappedRow> rows = new ArrayList<>();
+        try (JdbcRowSource source = JdbcRowSource.open(job.source())) {
+            source.read(FROM, TO, row -> rows.add(mapper.map(row)));
+        }
+        assertEquals(1, rows.size(), rows.toString());
+        return assertInstanceOf(MappedRow.Event.class, rows.get(0)).event();
+    }
+}
