@@ -109,7 +109,7 @@ final class LoadCommand implements Callable<Integer> {
     private int run(JobConfig config, LoadReport report) throws Exception {
         JobConfig.Ingest ingest = chunkRows == null ? config.ingest() : new JobConfig.Ingest(config.ingest().url(),
                 config.ingest().writeKeyEnv(), chunkRows, config.ingest().chunkBytes(), config.ingest().maxAttempts(),
-                config.ingest().timeout(), config.ingest().inFlightChunks());
+                config.ingest().timeout(), config.ingest().inFlightChunks(), config.ingest().busyWait());
         IngestImportClient sink = null;
         if (dryRun) {
             report.dryRun();

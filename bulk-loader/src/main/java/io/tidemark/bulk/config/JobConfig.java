@@ -16,7 +16,7 @@ public record JobConfig(String job, Source source, Mapping mapping, Ingest inges
         require(job != null && !job.isBlank(), "job", "is required");
         require(source != null, "source", "is required");
         require(mapping != null, "mapping", "is required");
-        ingest = ingest == null ? new Ingest(null, null, null, null, null, null, null) : ingest;
+        ingest = ingest == null ? new Ingest(null, null, null, null, null, null, null, null) : ingest;
         window = window == null ? new Window(null, null, null) : window;
         watermark = watermark == null ? new Watermark(null, null, null) : watermark;
     }
@@ -68,10 +68,13 @@ public record JobConfig(String job, Source source, Mapping mapping, Ingest inges
 
     /**
      * ingest's bulk import: a chunk is sent when it has {@code chunk-rows} rows or {@code chunk-bytes} bytes;
-     * at most {@code in-flight-chunks} chunks are sent and not yet answered at once.
+     * at most {@code in-flight-chunks} chunks are sent and not yet answered at once. A chunk is tried
+     * {@code max-attempts} times through failures (503, 408, 5xx, a dropped connection); answered 429
+     * (ingest busy with other imports, or the source's rate limit) it waits its turn for up to
+     * {@code busy-wait}, without counting attempts.
      */
     public record Ingest(String url, String writeKeyEnv, Integer chunkRows, Integer chunkBytes, Integer maxAttempts,
-            Duration timeout, Integer inFlightChunks) {
+            Duration timeout, Integer inFlightChunks, Duration busyWait) {
 
         public Ingest {
             url = url == null ? "http://127.0.0.1:8080" : url.replaceAll("/+$", "");
@@ -83,8 +86,12 @@ public record JobConfig(String job, Source source, Mapping mapping, Ingest inges
             timeout = timeout == null ? Duration.ofMinutes(5) : timeout;
             // ingest runs two imports at once (tidemark.ingest.importing.max-concurrent) and answers a third 429.
             inFlightChunks = inFlightChunks == null ? 2 : inFlightChunks;
+            // Two loaders sharing ingest's two import slots take turns of a chunk each; five attempts 5 s
+            // apart (ingest's Retry-After) failed the second one in 20 s.
+            busyWait = busyWait == null ? Duration.ofMinutes(15) : busyWait;
             require(chunkRows > 0 && chunkBytes > 0 && maxAttempts > 0 && inFlightChunks > 0, "ingest",
                     "chunk-rows, chunk-bytes, max-attempts and in-flight-chunks must be positive");
+            require(!busyWait.isNegative(), "ingest.busy-wait", "must not be negative");
         }
     }
 

@@ -20,6 +20,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -53,7 +54,9 @@ public final class IngestImportClient {
 
     /**
      * Sends one chunk, its body as consecutive arrays, and answers once ingest acknowledged it; throws
-     * when it could not be stored.
+     * when it could not be stored: after {@code max-attempts} failures, or once ingest has answered 429
+     * (busy, or the source's rate limit) for longer than {@code busy-wait}. A 429 is ingest asking the
+     * loader to wait its turn, not a failure, so it counts no attempt.
      */
     public ImportAnswer send(List<byte[]> ndjson) throws IngestUnavailableException, InterruptedException {
         long length = 0;
@@ -61,8 +64,12 @@ public final class IngestImportClient {
             length += part.length;
         }
         String lastProblem = "";
-        for (int attempt = 1; attempt <= config.maxAttempts(); attempt++) {
-            long pauseSeconds = Math.min(MAX_PAUSE_SECONDS, 1L << Math.min(attempt - 1, 5));
+        int failures = 0;
+        int tries = 0;
+        Long busySince = null;
+        while (true) {
+            long pauseSeconds = Math.min(MAX_PAUSE_SECONDS, 1L << Math.min(tries++, 5));
+            boolean busy = false;
             try {
                 HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(config.timeout())
                         .header("Authorization", authorization).header("Content-Type", "application/x-ndjson")
@@ -76,17 +83,26 @@ public final class IngestImportClient {
                 if (status != 429 && status != 503 && status != 408 && status < 500) {
                     throw new IngestUnavailableException("ingest refused the chunk: " + lastProblem);
                 }
+                busy = status == 429;
                 pauseSeconds = retryAfterSeconds(response).orElse(pauseSeconds);
             } catch (IOException e) {
                 lastProblem = e.toString();
             }
-            if (attempt < config.maxAttempts()) {
-                progress.accept("ingest: " + lastProblem.strip() + "; sending the chunk again in " + pauseSeconds + " s");
-                Thread.sleep(Math.min(MAX_PAUSE_SECONDS, Math.max(1, pauseSeconds)) * 1000);
+            pauseSeconds = Math.min(MAX_PAUSE_SECONDS, Math.max(1, pauseSeconds));
+            if (busy) {
+                long now = System.nanoTime();
+                busySince = busySince == null ? now : busySince;
+                if (now - busySince + TimeUnit.SECONDS.toNanos(pauseSeconds) > config.busyWait().toNanos()) {
+                    throw new IngestUnavailableException("ingest stayed busy with a chunk for longer than ingest.busy-wait ("
+                            + config.busyWait() + "): " + lastProblem.strip());
+                }
+            } else if (++failures >= config.maxAttempts()) {
+                throw new IngestUnavailableException("ingest did not store a chunk after " + failures
+                        + " failed attempts: " + lastProblem.strip());
             }
+            progress.accept("ingest: " + lastProblem.strip() + "; sending the chunk again in " + pauseSeconds + " s");
+            Thread.sleep(pauseSeconds * 1000);
         }
-        throw new IngestUnavailableException("ingest did not store a chunk after " + config.maxAttempts()
-                + " attempts: " + lastProblem.strip());
     }
 
     /**

@@ -34,6 +34,7 @@ class JobConfigReaderTest {
         assertEquals(2000, config.ingest().chunkRows());
         assertEquals("TIDEMARK_WRITE_KEY", config.ingest().writeKeyEnv());
         assertEquals(2, config.ingest().inFlightChunks(), "ingest runs two imports at once");
+        assertEquals(Duration.ofMinutes(20), config.ingest().busyWait());
         assertEquals(Instant.parse("2026-01-01T00:00:00Z"), config.window().start());
         assertEquals(Duration.ofHours(6), config.window().step());
         assertEquals("127.0.0.1:9042", config.watermark().contactPoints());

@@ -22,6 +22,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -46,6 +47,9 @@ class WindowLoaderTest {
 
     private final List<List<JsonNode>> requests = new CopyOnWriteArrayList<>();
     private final AtomicInteger unavailableAnswers = new AtomicInteger();
+    /** Answers 429, as ingest does while other imports hold its slots. */
+    private final AtomicInteger busyAnswers = new AtomicInteger();
+    private final AtomicInteger busyAnswered = new AtomicInteger();
     private final AtomicInteger concurrentRequests = new AtomicInteger();
     private final AtomicInteger mostConcurrentRequests = new AtomicInteger();
     private final AtomicLong rowsRead = new AtomicLong();
@@ -69,7 +73,8 @@ class WindowLoaderTest {
         ingest.start();
         JobConfig orders = JobConfigReader.read(Path.of("src/test/resources/jobs/orders.yaml"));
         config = new JobConfig(orders.job(), orders.source(), orders.mapping(), new JobConfig.Ingest(
-                "http://127.0.0.1:" + ingest.getAddress().getPort(), null, 4, null, 3, null, null), orders.window(), orders.watermark());
+                "http://127.0.0.1:" + ingest.getAddress().getPort(), null, 4, null, 3, null, null, null), orders.window(),
+                orders.watermark());
     }
 
     @AfterEach
@@ -98,6 +103,13 @@ class WindowLoaderTest {
         }
         if (writeKeyRefused) {
             exchange.sendResponseHeaders(401, -1);
+            exchange.close();
+            return;
+        }
+        if (busyAnswers.getAndDecrement() > 0) {
+            busyAnswered.incrementAndGet();
+            exchange.getResponseHeaders().add("Retry-After", "0");
+            exchange.sendResponseHeaders(429, -1);
             exchange.close();
             return;
         }
@@ -223,6 +235,29 @@ class WindowLoaderTest {
         assertEquals(1, requests.size());
         assertEquals(2, report.accepted());
         assertEquals(LoadReport.Status.SUCCESS, report.status());
+    }
+
+    @Test
+    void aChunkWaitsItsTurnWhileIngestIsBusyWithoutSpendingItsAttempts() throws Exception {
+        busyAnswers.set(4);
+        LoadReport report = load(2, new IngestImportClient(config.ingest(), "key", line -> { }), 0);
+        assertEquals(4, busyAnswered.get(), "more 429s than the job's 3 attempts");
+        assertEquals(1, requests.size());
+        assertEquals(2, report.accepted());
+        assertEquals(LoadReport.Status.SUCCESS, report.status());
+    }
+
+    @Test
+    void aRunFailsOnceIngestStayedBusyLongerThanTheBusyWait() {
+        busyAnswers.set(Integer.MAX_VALUE);
+        JobConfig.Ingest ingest = config.ingest();
+        JobConfig.Ingest shortWait = new JobConfig.Ingest(ingest.url(), null, ingest.chunkRows(), null, ingest.maxAttempts(),
+                null, null, Duration.ofSeconds(2));
+        IngestUnavailableException e = assertThrows(IngestUnavailableException.class,
+                () -> load(2, new IngestImportClient(shortWait, "key", line -> { }), 0));
+        assertTrue(e.getMessage().contains("ingest.busy-wait (PT2S)"), e.getMessage());
+        assertTrue(busyAnswered.get() >= 2 && busyAnswered.get() <= 3, busyAnswered.get() + " answers in 2 s, a second apart");
+        assertTrue(requests.isEmpty());
     }
 
     @Test
