@@ -40,18 +40,9 @@ public class TrackingRequestReader {
         this.events = new EventObjectReader(mapper);
     }
 
+    /** A single call's body, one JSON value; what follows it is not read, as ObjectMapper.readTree(byte[]) never read it. */
     public JsonNode single(byte[] body) {
-        try (JsonParser parser = parserOf(body)) {
-            if (parser.nextToken() == null) {
-                throw new MalformedRequestException("body", "the request body is empty");
-            }
-            // What follows the value is not read, as ObjectMapper.readTree(byte[]) never read it.
-            return events.read(parser, body);
-        } catch (JsonProcessingException e) {
-            throw notJson(e);
-        } catch (IOException e) {
-            throw new MalformedRequestException("body", "the request body could not be read");
-        }
+        return value(body, "the request body", false);
     }
 
     /**
@@ -60,12 +51,16 @@ public class TrackingRequestReader {
      * putting two events in one unit would have the second dropped without a word.
      */
     public JsonNode whole(byte[] unit, String what) {
-        try (JsonParser parser = parserOf(unit)) {
+        return value(unit, what, true);
+    }
+
+    private JsonNode value(byte[] bytes, String what, boolean refuseTail) {
+        try (JsonParser parser = parserOf(bytes)) {
             if (parser.nextToken() == null) {
                 throw new MalformedRequestException("body", what + " is empty");
             }
-            JsonNode value = events.read(parser, unit);
-            if (parser.nextToken() != null) {
+            JsonNode value = events.read(parser, bytes);
+            if (refuseTail && parser.nextToken() != null) {
                 throw new MalformedRequestException("body", what + " has content after its JSON value: it must be one"
                         + " JSON value");
             }
