@@ -1,5 +1,7 @@
 package io.tidemark.ingest.mqtt;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.quarkus.runtime.ShutdownEvent;
@@ -47,6 +49,7 @@ public class MqttDeviceSubscriber {
     private final IngestConfig ingest;
     private final DeviceEventCollector collector;
     private final DeviceTopic topic;
+    private final Counter connectionsLost;
 
     private boolean running;
     private MqttClient client;
@@ -54,11 +57,17 @@ public class MqttDeviceSubscriber {
     /** Payload bytes of QoS 0 messages waiting for another try. */
     private final AtomicLong heldQos0Bytes = new AtomicLong();
 
-    public MqttDeviceSubscriber(Vertx vertx, MqttConfig config, IngestConfig ingest, DeviceEventCollector collector) {
+    public MqttDeviceSubscriber(Vertx vertx, MqttConfig config, IngestConfig ingest, DeviceEventCollector collector,
+            MeterRegistry metrics) {
         this.vertx = vertx;
         this.config = config;
         this.ingest = ingest;
         this.collector = collector;
+        // Each loss sends what was in flight again after the reconnect: a count that rises means copies for
+        // dedup and a stalled window for devices.
+        this.connectionsLost = Counter.builder("tidemark.ingest.mqtt.connections.lost")
+                .description("Connections to the MQTT broker closed while ingest ran (not by its own stop)")
+                .register(metrics);
         this.topic = new DeviceTopic(config.topic());
     }
 
@@ -135,7 +144,7 @@ public class MqttDeviceSubscriber {
         });
         next.exceptionHandler(failure -> {
             if (failure instanceof TooLongFrameException || failure.getCause() instanceof TooLongFrameException) {
-                LOG.errorf("an MQTT message over tidemark.ingest.mqtt.max-message-bytes (%d) closed the connection to "
+                LOG.errorf(failure, "an MQTT message over tidemark.ingest.mqtt.max-message-bytes (%d) closed the connection to "
                         + "%s:%d; the broker sends it again on every reconnect, and nothing after it is read: set the "
                         + "broker's message_size_limit to at most that, or raise the setting", config.maxMessageBytes(),
                         config.host(), config.port());
@@ -145,6 +154,9 @@ public class MqttDeviceSubscriber {
         });
         next.closeHandler(closed -> {
             LOG.infof("MQTT connection to %s:%d closed", config.host(), config.port());
+            if (isCurrent(next)) {
+                connectionsLost.increment();
+            }
             reconnectLater(next);
         });
         next.connect(config.port(), config.host())

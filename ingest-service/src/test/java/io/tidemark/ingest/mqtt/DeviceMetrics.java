@@ -15,6 +15,17 @@ final class DeviceMetrics {
     private DeviceMetrics() {
     }
 
+    /** {@code tidemark_ingest_mqtt_connections_lost_total}: broker connections closed while ingest ran. */
+    static double connectionsLost() {
+        String body = given().when().get(ManagementPort.url("metrics")).then().statusCode(200).extract().asString();
+        for (String line : body.split("\n")) {
+            if (line.startsWith("tidemark_ingest_mqtt_connections_lost_total")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        throw new AssertionError("no tidemark_ingest_mqtt_connections_lost_total in the metrics");
+    }
+
     static double value(String source, String outcome) {
         String body = given().when().get(ManagementPort.url("metrics")).then().statusCode(200).extract().asString();
         double sum = 0;
