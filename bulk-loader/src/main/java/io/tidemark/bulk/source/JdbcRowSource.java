@@ -136,8 +136,9 @@ public final class JdbcRowSource implements RowSource {
                 kind = Kind.LOCAL_TIMESTAMP;
             } else if (type == Types.DATE) {
                 kind = Kind.DATE;
-            } else if (type == Types.TIME_WITH_TIMEZONE || "timetz".equalsIgnoreCase(typeName)) {
-                // PostgreSQL's driver says TIME for timetz too, and refuses to read it as a LocalTime.
+            } else if ("timetz".equalsIgnoreCase(typeName)) {
+                // PostgreSQL's driver says TIME for timetz too, and refuses to read it as a LocalTime. DuckDB's
+                // type is TIME WITH TIME ZONE, read as a plain value as before.
                 kind = Kind.OFFSET_TIME;
             } else if (type == Types.TIME) {
                 kind = Kind.TIME;

@@ -73,6 +73,17 @@ class FileSourceTest {
     }
 
     @Test
+    void duckDbsTimeWithZoneAndJsonArriveAsTheirValues() throws Exception {
+        List<MappedRow> rows = load(job("(SELECT 1 AS id, 'c-1' AS customer_id, TIMESTAMPTZ '2026-11-01 10:00:00+00' AS created_at, "
+                + "TIMESTAMPTZ '2026-11-01 10:00:00+00' AS updated_at, TIMETZ '09:30:00+02' AS opens, "
+                + "'{\"price\": 12345678901234567890.123456789}'::JSON AS meta)"), NOV_1, NOV_2);
+        JsonNode properties = assertInstanceOf(MappedRow.Event.class, rows.get(0)).event().get("properties");
+        assertEquals("09:30+02:00", properties.get("opens").asText(), properties.toString());
+        assertEquals(new java.math.BigDecimal("12345678901234567890.123456789"), properties.at("/meta/price").decimalValue(),
+                properties.toString());
+    }
+
+    @Test
     void theSameRowsAsParquetGetTheSameMessageIdsAndARowWithoutUserIsReportedByKey() throws Exception {
         Path parquet = dir.resolve("orders.parquet");
         try (Connection duckdb = DriverManager.getConnection("jdbc:duckdb:")) {
