@@ -40,7 +40,10 @@ public class TrackingRequestReader {
         this.events = new EventObjectReader(mapper);
     }
 
-    /** A single call's body, one JSON value; what follows it is not read, as ObjectMapper.readTree(byte[]) never read it. */
+    /**
+     * A single call's body, one JSON value. What follows the value is not read, as
+     * ObjectMapper.readTree(byte[]) never read it.
+     */
     public JsonNode single(byte[] body) {
         return value(body, "the request body", false);
     }

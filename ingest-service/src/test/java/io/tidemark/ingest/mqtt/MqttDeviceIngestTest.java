@@ -22,6 +22,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Function;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
@@ -245,11 +246,10 @@ class MqttDeviceIngestTest {
             subscriber.start();
             // The broker writes its in-flight window at once, so frames arrive split over reads. Netty 4.1.133's
             // decoder refused such a frame as too long (16 MiB): the connection closed on every reconnect.
-            List<ConsumerRecord<String, byte[]>> stored = raw.readUntil(records -> records.stream()
-                    .filter(r -> r.key() != null && r.key().startsWith(SOURCE + ":" + prefix)).map(ConsumerRecord::key)
-                    .distinct().count() >= backlog, WAIT);
-            assertEquals(backlog, stored.stream().filter(r -> r.key() != null && r.key().startsWith(SOURCE + ":" + prefix))
-                    .map(ConsumerRecord::key).distinct().count());
+            Function<List<ConsumerRecord<String, byte[]>>, Long> distinctStored = records -> records.stream()
+                    .map(ConsumerRecord::key).filter(key -> key != null && key.startsWith(SOURCE + ":" + prefix))
+                    .distinct().count();
+            assertEquals(backlog, distinctStored.apply(raw.readUntil(records -> distinctStored.apply(records) >= backlog, WAIT)));
             assertEquals(lostBefore, DeviceMetrics.connectionsLost(), 0.0, "the connection held through the backlog");
         } finally {
             subscriber.start();
