@@ -128,7 +128,7 @@ public final class IngestImportClient {
         }
     }
 
-        private static ImportAnswer answer(String body) throws IOException {
+    private static ImportAnswer answer(String body) throws IOException {
         JsonNode json = JSON.readTree(body);
         List<ImportAnswer.RejectedLine> rejected = new ArrayList<>();
         for (JsonNode line : json.path("rejected")) {
