@@ -64,11 +64,10 @@ public interface MqttConfig {
     long maxHeldQos0Bytes();
 
     /**
-     * The largest MQTT message the client reads. One over the request limit
-     * ({@code tidemark.ingest.max-request-bytes}) but under this is acknowledged and dropped, counted
-     * {@code too-large}. One over this cannot be read at all: the client's decoder closes the connection,
-     * and the broker sends the message again on every reconnect, so nothing after it is read. The broker's
-     * {@code message_size_limit} must not be above it.
+     * The largest MQTT message ingest reads into memory. One over the request limit
+     * ({@code tidemark.ingest.max-request-bytes}) is acknowledged and dropped, counted {@code too-large}; one
+     * over this too, but it is read past as it arrives instead of being held, so a device cannot make ingest
+     * hold more than this for one message. A broker's {@code message_size_limit} under it spares the network.
      */
     @WithDefault("16777216")
     int maxMessageBytes();

@@ -2,7 +2,6 @@ package io.tidemark.ingest.mqtt;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -12,9 +11,7 @@ import io.tidemark.ingest.config.MqttConfig;
 import io.tidemark.ingest.service.DeviceEventCollector;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
-import io.vertx.mqtt.MqttClient;
-import io.vertx.mqtt.MqttClientOptions;
-import io.vertx.mqtt.messages.MqttPublishMessage;
+import io.vertx.core.net.NetClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
@@ -27,10 +24,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * Subscribes ingest to the devices' topic on an MQTT broker and acknowledges (PUBACK) a QoS 1 message
  * only once Kafka acknowledged its events, so that at-least-once holds from the device to Kafka.
  *
- * <p>The Vert.x client is used directly, with automatic acknowledgement off: the messaging MQTT
- * connector acknowledges on arrival, before its message reaches any code. The session is persistent
- * (clean session off, a stable client id), so that the broker keeps what arrives while ingest is away
- * and sends again, after a reconnect, every message ingest never acknowledged. A message whose events
+ * <p>The connection is ingest's own ({@link BrokerConnection}): the messaging MQTT connector acknowledges
+ * on arrival, before its message reaches any code, and Vert.x's MQTT client cannot read past a message
+ * over its size limit. The session is persistent (clean session off, a stable client id), so that the
+ * broker keeps what arrives while ingest is away and sends again, after a reconnect, every message ingest never acknowledged. A message whose events
  * Kafka does not take is tried again here after {@code retry-delay}, still unacknowledged; the
  * broker's in-flight window then stops sending more, which is the back-pressure devices see. That
  * window does not count QoS 0 messages, which the broker never sends again: those are held for another
@@ -43,6 +40,7 @@ public class MqttDeviceSubscriber {
     /** Room for an MQTT fixed and variable header (topic name) above the largest accepted payload. */
     private static final int HEADER_ALLOWANCE = 65_536;
     private static final int SUBSCRIPTION_REFUSED = 0x80;
+    private static final int MAX_PUBLISH_BYTES = 268_435_455;
 
     private final Vertx vertx;
     private final MqttConfig config;
@@ -50,9 +48,30 @@ public class MqttDeviceSubscriber {
     private final DeviceEventCollector collector;
     private final DeviceTopic topic;
     private final Counter connectionsLost;
+    private final NetClient network;
+    private final BrokerConnection.Listener listener = new BrokerConnection.Listener() {
+        @Override
+        public void published(BrokerConnection from, DeviceMessage message) {
+            received(from, message);
+        }
+
+        @Override
+        public void oversized(BrokerConnection from, OversizedPublish message) {
+            readPast(from, message);
+        }
+
+        @Override
+        public void closed(BrokerConnection from) {
+            LOG.infof("MQTT connection to %s:%d closed", config.host(), config.port());
+            if (isCurrent(from)) {
+                connectionsLost.increment();
+            }
+            reconnectLater(from);
+        }
+    };
 
     private boolean running;
-    private MqttClient client;
+    private BrokerConnection client;
     private volatile boolean subscribed;
     /** Payload bytes of QoS 0 messages waiting for another try. */
     private final AtomicLong heldQos0Bytes = new AtomicLong();
@@ -69,6 +88,7 @@ public class MqttDeviceSubscriber {
                 .description("Connections to the MQTT broker closed while ingest ran (not by its own stop)")
                 .register(metrics);
         this.topic = new DeviceTopic(config.topic());
+        this.network = vertx.createNetClient();
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -99,9 +119,9 @@ public class MqttDeviceSubscriber {
     public synchronized Uni<Void> stop() {
         running = false;
         subscribed = false;
-        MqttClient current = client;
+        BrokerConnection current = client;
         client = null;
-        if (current == null || !current.isConnected()) {
+        if (current == null) {
             return Uni.createFrom().voidItem();
         }
         return Uni.createFrom().completionStage(() -> current.disconnect().toCompletionStage())
@@ -117,58 +137,38 @@ public class MqttDeviceSubscriber {
         if (!running) {
             return;
         }
-        MqttClientOptions options = new MqttClientOptions()
-                .setClientId(config.clientId())
-                .setCleanSession(false)
-                .setKeepAliveInterval((int) config.keepAlive().toSeconds())
-                // Far above the request limit: a message over the decoder's limit closes the connection
-                // unacknowledged, and the broker sends it again first on every reconnect. Under it, size is
-                // judged in DeviceEventCollector, which acknowledges and drops what is too large.
-                .setMaxMessageSize(Math.max(config.maxMessageBytes(), ingest.maxRequestBytes() + HEADER_ALLOWANCE));
-        options.setAutoAck(false);
-        config.username().ifPresent(options::setUsername);
-        config.password().ifPresent(options::setPassword);
-        MqttClient next = MqttClient.create(vertx, options);
+        BrokerConnection next = new BrokerConnection(vertx, network, config, maxMessageBytes(), listener);
         client = next;
         String subscription = topic.subscription(config.sharedGroup());
-        next.publishHandler(message -> received(next, message));
-        next.subscribeCompletionHandler(suback -> {
-            boolean granted = suback.grantedQoSLevels().stream().noneMatch(qos -> qos == SUBSCRIPTION_REFUSED);
-            subscribed = granted && isCurrent(next);
-            if (granted) {
-                LOG.infof("MQTT subscribed to %s at %s:%d as %s (QoS %s)", subscription, config.host(), config.port(),
-                        config.clientId(), suback.grantedQoSLevels());
-            } else {
-                LOG.errorf("MQTT broker refused the subscription to %s", subscription);
-            }
-        });
-        next.exceptionHandler(failure -> {
-            if (failure instanceof TooLongFrameException || failure.getCause() instanceof TooLongFrameException) {
-                LOG.errorf(failure, "an MQTT message over tidemark.ingest.mqtt.max-message-bytes (%d) closed the connection to "
-                        + "%s:%d; the broker sends it again on every reconnect, and nothing after it is read: set the "
-                        + "broker's message_size_limit to at most that, or raise the setting", config.maxMessageBytes(),
-                        config.host(), config.port());
-            } else {
-                LOG.warnf("MQTT connection to %s:%d failed: %s", config.host(), config.port(), failure.toString());
-            }
-        });
-        next.closeHandler(closed -> {
-            LOG.infof("MQTT connection to %s:%d closed", config.host(), config.port());
-            if (isCurrent(next)) {
-                connectionsLost.increment();
-            }
-            reconnectLater(next);
-        });
-        next.connect(config.port(), config.host())
-                .compose(connack -> {
-                    LOG.debugf("MQTT connected, session present: %s", connack.isSessionPresent());
+        next.open()
+                .compose(sessionPresent -> {
+                    LOG.debugf("MQTT connected, session present: %s", sessionPresent);
                     // Subscribing again on a present session is harmless and covers a broker that lost it.
-                    return next.subscribe(subscription, MqttQoS.AT_LEAST_ONCE.value());
+                    return next.subscribe(subscription, MqttQoS.AT_LEAST_ONCE);
+                })
+                .onSuccess(granted -> {
+                    boolean accepted = granted.stream().noneMatch(qos -> qos == SUBSCRIPTION_REFUSED);
+                    subscribed = accepted && isCurrent(next);
+                    if (accepted) {
+                        LOG.infof("MQTT subscribed to %s at %s:%d as %s (QoS %s)", subscription, config.host(),
+                                config.port(), config.clientId(), granted);
+                    } else {
+                        LOG.errorf("MQTT broker refused the subscription to %s", subscription);
+                    }
                 })
                 .onFailure(failure -> {
                     LOG.warnf("MQTT broker %s:%d not reachable: %s", config.host(), config.port(), failure.toString());
                     reconnectLater(next);
                 });
+    }
+
+    /**
+     * Far above the request limit, so that a message a little over it is still read, and acknowledged and
+     * counted as too large by DeviceEventCollector; a message over this is read past unread (PublishFramer).
+     */
+    private int maxMessageBytes() {
+        long aboveTheRequestLimit = (long) ingest.maxRequestBytes() + HEADER_ALLOWANCE;
+        return (int) Math.min(MAX_PUBLISH_BYTES, Math.max(config.maxMessageBytes(), aboveTheRequestLimit));
     }
 
     /** Takes room for a QoS 0 message to be tried again; false when ingest holds its limit of them already. */
@@ -190,43 +190,48 @@ public class MqttDeviceSubscriber {
         return heldQos0Bytes.get();
     }
 
-        private synchronized boolean isCurrent(MqttClient candidate) {
+    private synchronized boolean isCurrent(BrokerConnection candidate) {
         return running && client == candidate;
     }
 
-    private synchronized void reconnectLater(MqttClient failed) {
+    private synchronized void reconnectLater(BrokerConnection failed) {
         if (!isCurrent(failed)) {
             return;
         }
         client = null;
         subscribed = false;
-        if (failed.isConnected()) {
-            failed.disconnect();
-        }
+        failed.disconnect();
         vertx.setTimer(Math.max(1, config.reconnectDelay().toMillis()), timer -> connect());
     }
 
-    private void received(MqttClient from, MqttPublishMessage message) {
-        byte[] payload = message.payload().getBytes();
-        Optional<String> writeKey = topic.writeKey(message.topicName());
-        process(from, message, writeKey, payload, vertx.getOrCreateContext(), 1);
+    private void received(BrokerConnection from, DeviceMessage message) {
+        process(from, message, topic.writeKey(message.topic()), vertx.getOrCreateContext(), 1);
+    }
+
+    /** A message over {@link #maxMessageBytes()}: never read, so it is counted and, at QoS 1, acknowledged. */
+    private void readPast(BrokerConnection from, OversizedPublish message) {
+        collector.unread(topic.writeKey(message.topic()), message.remainingLength(), maxMessageBytes());
+        if (message.qos() != MqttQoS.AT_MOST_ONCE) {
+            from.acknowledge(message.packetId());
+        }
     }
 
     /**
      * One try of a message. Tries are counted per delivery: after a reconnect the broker delivers the
      * message again and counting starts over, so a message that always fails is parked once per delivery.
      */
-    private void process(MqttClient from, MqttPublishMessage message, Optional<String> writeKey, byte[] payload,
-            Context context, int attempt) {
-        collector.collect(writeKey, payload, attempt).subscribe().with(
-                outcome -> context.runOnContext(v -> settle(from, message, writeKey, payload, context, attempt, outcome)),
-                failure -> context.runOnContext(v -> settle(from, message, writeKey, payload, context, attempt,
+    private void process(BrokerConnection from, DeviceMessage message, Optional<String> writeKey, Context context,
+            int attempt) {
+        collector.collect(writeKey, message.payload(), attempt).subscribe().with(
+                outcome -> context.runOnContext(v -> settle(from, message, writeKey, context, attempt, outcome)),
+                failure -> context.runOnContext(v -> settle(from, message, writeKey, context, attempt,
                         DeviceEventCollector.Outcome.RETRY)));
     }
 
-    private void settle(MqttClient from, MqttPublishMessage message, Optional<String> writeKey, byte[] payload,
-            Context context, int attempt, DeviceEventCollector.Outcome outcome) {
-        boolean qos0 = message.qosLevel() == MqttQoS.AT_MOST_ONCE;
+    private void settle(BrokerConnection from, DeviceMessage message, Optional<String> writeKey, Context context,
+            int attempt, DeviceEventCollector.Outcome outcome) {
+        byte[] payload = message.payload();
+        boolean qos0 = message.qos() == MqttQoS.AT_MOST_ONCE;
         // A QoS 0 message is held from its first retry to its last try.
         boolean held = qos0 && attempt > 1;
         if (outcome == DeviceEventCollector.Outcome.RETRY) {
@@ -237,8 +242,8 @@ public class MqttDeviceSubscriber {
             Duration delay = config.retryDelay();
             vertx.setTimer(Math.max(1, delay.toMillis()), timer -> {
                 // After a reconnect the broker sends the message again itself; trying it here too would only copy it.
-                if (isCurrent(from) && from.isConnected()) {
-                    process(from, message, writeKey, payload, context, attempt + 1);
+                if (isCurrent(from) && from.isOpen()) {
+                    process(from, message, writeKey, context, attempt + 1);
                 } else if (qos0) {
                     // Never sent again by the broker: gone with the connection.
                     heldQos0Bytes.addAndGet(-payload.length);
@@ -250,10 +255,10 @@ public class MqttDeviceSubscriber {
         if (held) {
             heldQos0Bytes.addAndGet(-payload.length);
         }
-        if (!qos0 && from.isConnected()) {
+        if (!qos0) {
             // Acknowledged on the connection it came on; if that one is gone, the broker sends it again and
             // dedup-service drops the copy by messageId.
-            message.ack();
+            from.acknowledge(message.packetId());
         }
     }
 }

@@ -160,6 +160,20 @@ public class DeviceEventCollector {
     }
 
     /**
+     * A message over the largest size ingest reads ({@code limit}), read past without its payload: nothing of it
+     * can be stored or parked, so it is counted as too large and logged, and the caller acknowledges it.
+     */
+    public void unread(Optional<String> writeKey, int bytes, int limit) {
+        Optional<String> known = writeKey.flatMap(key -> authenticator.source(null, key));
+        String source = known.orElse(IngestMetrics.UNKNOWN_SOURCE);
+        known.ifPresent(s -> metrics.received(s, bytes));
+        metrics.rejected(source, "too-large", 1);
+        count(source, "too-large");
+        LOG.warnf("source=%s MQTT message of %d bytes dropped unread: over the %d bytes ingest reads"
+                + " (tidemark.ingest.mqtt.max-message-bytes)", source, bytes, limit);
+    }
+
+    /**
      * A QoS 0 message Kafka did not take, dropped rather than held for another try: ingest holds no more
      * of them ({@code max-held-qos0-bytes}), and the broker never sends one again.
      */

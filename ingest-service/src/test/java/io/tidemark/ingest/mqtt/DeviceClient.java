@@ -37,6 +37,12 @@ final class DeviceClient implements AutoCloseable {
         return new DeviceClient(new MqttClientOptions().setClientId("device-" + UUID.randomUUID()), port);
     }
 
+    /** A device with a fresh client id and a clean session, logging in as {@code user}. */
+    static DeviceClient device(int port, String user, String password) {
+        return new DeviceClient(new MqttClientOptions().setClientId("device-" + UUID.randomUUID()).setUsername(user)
+                .setPassword(password), port);
+    }
+
     /** Resumes the persistent session of {@code clientId} without acknowledging what it is sent. */
     static DeviceClient resumingSession(String clientId, int port) {
         MqttClientOptions options = new MqttClientOptions().setClientId(clientId).setCleanSession(false);
@@ -57,7 +63,7 @@ final class DeviceClient implements AutoCloseable {
                 .toCompletionStage().toCompletableFuture());
     }
 
-        List<MqttPublishMessage> received() {
+    List<MqttPublishMessage> received() {
         return received;
     }
 

@@ -8,7 +8,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
@@ -29,21 +31,29 @@ final class MosquittoBroker implements AutoCloseable {
     }
 
     static MosquittoBroker start() {
-        Path binary = binary();
+        return start(dir -> List.of("allow_anonymous true"));
+    }
+
+    /** A broker that lets in only {@code user} with {@code password} (a password file made by mosquitto_passwd). */
+    static MosquittoBroker withPassword(String user, String password) {
+        return start(dir -> {
+            Path passwords = dir.resolve("passwords");
+            run(List.of(binary("mosquitto_passwd").toString(), "-c", "-b", passwords.toString(), user, password));
+            return List.of("allow_anonymous false", "password_file " + passwords);
+        });
+    }
+
+    private static MosquittoBroker start(Function<Path, List<String>> access) {
+        Path binary = binary("mosquitto");
         int port = FreePort.next();
         try {
             Path dir = Files.createDirectories(Path.of("target", "mosquitto", String.valueOf(port))).toAbsolutePath();
             Path conf = dir.resolve("mosquitto.conf");
-            Files.writeString(conf, String.join("\n", List.of(
-                    "listener " + port + " 127.0.0.1",
-                    "allow_anonymous true",
-                    "persistence false",
-                    "log_dest stderr",
-                    "log_type error",
-                    "log_type warning",
-                    "log_type notice",
-                    "log_type information",
-                    "")));
+            List<String> lines = new ArrayList<>(List.of("listener " + port + " 127.0.0.1"));
+            lines.addAll(access.apply(dir));
+            lines.addAll(List.of("persistence false", "log_dest stderr", "log_type error", "log_type warning",
+                    "log_type notice", "log_type information", ""));
+            Files.writeString(conf, String.join("\n", lines));
             Path log = dir.resolve("mosquitto.log");
             Process process = new ProcessBuilder(binary.toString(), "-c", conf.toString())
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -57,6 +67,34 @@ final class MosquittoBroker implements AutoCloseable {
 
     int port() {
         return port;
+    }
+
+    /** Stops the broker's process where it stands (SIGSTOP): its sockets stay open, and nothing answers. */
+    void pause() {
+        signal("STOP");
+    }
+
+    /** Lets a paused broker run on (SIGCONT). */
+    void resume() {
+        signal("CONT");
+    }
+
+    private void signal(String name) {
+        run(List.of("kill", "-" + name, String.valueOf(process.pid())));
+    }
+
+    private static void run(List<String> command) {
+        try {
+            Process run = new ProcessBuilder(command).inheritIO().start();
+            if (run.waitFor() != 0) {
+                throw new IllegalStateException(String.join(" ", command) + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     private String logText() {
@@ -73,10 +111,10 @@ final class MosquittoBroker implements AutoCloseable {
     }
 
     /** Debian installs the broker in /usr/sbin, which is not on every user's PATH. */
-    private static Path binary() {
+    private static Path binary(String name) {
         Stream<Path> onPath = Stream.of(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
-                .filter(dir -> !dir.isBlank()).map(dir -> Path.of(dir, "mosquitto"));
-        return Stream.concat(onPath, Stream.of(Path.of("/usr/sbin/mosquitto"), Path.of("/usr/local/sbin/mosquitto")))
+                .filter(dir -> !dir.isBlank()).map(dir -> Path.of(dir, name));
+        return Stream.concat(onPath, Stream.of(Path.of("/usr/sbin", name), Path.of("/usr/bin", name), Path.of("/usr/local/sbin", name)))
                 .filter(Files::isExecutable).findFirst()
                 .orElseThrow(() -> new IllegalStateException(
                         "mosquitto is not installed: the MQTT tests need the Debian package mosquitto (.ci/run installs it)"));

@@ -2,6 +2,10 @@ package io.tidemark.ingest.mqtt;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
 import java.util.Map;
 import java.util.UUID;
 
@@ -21,7 +25,21 @@ public class MosquittoResource implements QuarkusTestResourceLifecycleManager {
                 "tidemark.ingest.mqtt.port", String.valueOf(broker.port()),
                 "tidemark.ingest.mqtt.client-id", clientId,
                 "tidemark.ingest.mqtt.retry-delay", "PT1S",
-                "tidemark.ingest.mqtt.reconnect-delay", "PT0.5S");
+                "tidemark.ingest.mqtt.reconnect-delay", "PT0.5S",
+                // Pings every second in every MQTT test: Mosquitto closes a connection silent for 1.5 s.
+                "tidemark.ingest.mqtt.keep-alive", "PT1S");
+    }
+
+    /** Gives a test field marked {@link Broker} this profile's broker. */
+    @Override
+    public void inject(TestInjector injector) {
+        injector.injectIntoFields(broker, new TestInjector.AnnotatedAndMatchesType(Broker.class, MosquittoBroker.class));
+    }
+
+    /** Marks the test field that receives the broker. */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.FIELD)
+    @interface Broker {
     }
 
     @Override

@@ -56,6 +56,9 @@ class MqttDeviceIngestTest {
     @Inject
     MqttConfig mqtt;
 
+    @MosquittoResource.Broker
+    MosquittoBroker broker;
+
     @BeforeEach
     void ingestIsSubscribed() {
         awaitSubscribed(subscriber);
@@ -213,6 +216,71 @@ class MqttDeviceIngestTest {
             assertEquals(before + 1, DeviceMetrics.value(SOURCE, "too-large"), "not delivered again");
         } finally {
             subscriber.start();
+        }
+    }
+
+    @Test
+    void aMessageOverTheLargestReadIsSkippedAcknowledgedAndTheOthersAreStoredOnOneConnection() {
+        // Mosquitto takes messages up to 256 MiB unless told otherwise; ingest reads at most max-message-bytes.
+        // Before, one such message closed the connection, and the broker sent it first on every reconnect:
+        // no device's message was read again until an operator removed it.
+        String huge = "mqtt-huge-" + UUID.randomUUID();
+        String before = "mqtt-before-" + UUID.randomUUID();
+        String after = "mqtt-after-" + UUID.randomUUID();
+        String head = "{\"messageId\":\"" + huge + "\",\"userId\":\"sensor-15\",\"event\":\"Firmware\",\"properties\":{\"image\":\"";
+        String payload = head + "f".repeat(mqtt.maxMessageBytes() + 4096 - head.length() - 3) + "\"}}";
+        double tooLarge = DeviceMetrics.value(SOURCE, "too-large");
+        double lost = DeviceMetrics.connectionsLost();
+        try (TopicTail raw = new TopicTail(TopicTail.RAW); DeviceClient device = DeviceClient.device(mqtt.port());
+                DeviceClient other = DeviceClient.device(mqtt.port())) {
+            device.publish(TOPIC, "{\"messageId\":\"" + before + "\",\"userId\":\"sensor-15\",\"event\":\"Before\"}");
+            device.publish(TOPIC, payload);
+            other.publish(TOPIC, "{\"messageId\":\"" + after + "\",\"userId\":\"sensor-16\",\"event\":\"After\"}");
+
+            assertEquals(1, raw.withKey(SOURCE + ":" + before, 1, WAIT).size());
+            assertEquals(1, raw.withKey(SOURCE + ":" + after, 1, WAIT).size(), "another device's message after it is stored");
+            assertEquals(tooLarge + 1, DeviceMetrics.value(SOURCE, "too-large"), "the huge one counted once, as too large");
+            assertEquals(lost, DeviceMetrics.connectionsLost(), 0.0, "read past without closing the connection");
+            // Acknowledged: after a reconnect the broker has nothing of it to send again.
+            subscriber.stop().await().atMost(WAIT);
+            subscriber.start();
+            awaitSubscribed(subscriber);
+            String last = "mqtt-last-" + UUID.randomUUID();
+            device.publish(TOPIC, "{\"messageId\":\"" + last + "\",\"userId\":\"sensor-15\",\"event\":\"Last\"}");
+            assertEquals(1, raw.withKey(SOURCE + ":" + last, 1, WAIT).size());
+            assertEquals(tooLarge + 1, DeviceMetrics.value(SOURCE, "too-large"), "not delivered again");
+            assertEquals(0, raw.withKey(SOURCE + ":" + huge, 0, Duration.ofSeconds(1)).size());
+        } finally {
+            subscriber.start();
+        }
+    }
+
+    @Test
+    void anIdleConnectionIsKeptOpenByPings() {
+        double lost = DeviceMetrics.connectionsLost();
+        // Keep-alive is 1 s in these tests. Without pings, Mosquitto 2.0.11 closed the connection within 5-6 s
+        // (it checks keep-alives coarsely); so 8 s.
+        org.awaitility.Awaitility.await("the connection held while idle").during(Duration.ofSeconds(8))
+                .atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(250))
+                .until(() -> subscriber.subscribed() && DeviceMetrics.connectionsLost() == lost);
+    }
+
+    @Test
+    void aBrokerThatStopsAnsweringIsLeftAndFoundAgainOnceItAnswers() {
+        double lost = DeviceMetrics.connectionsLost();
+        broker.pause();
+        try {
+            // Its socket stays open: only an unanswered ping shows that the broker is gone.
+            org.awaitility.Awaitility.await("the silent connection closed").atMost(WAIT).pollInterval(Duration.ofMillis(250))
+                    .until(() -> DeviceMetrics.connectionsLost() > lost && !subscriber.subscribed());
+        } finally {
+            broker.resume();
+        }
+        awaitSubscribed(subscriber);
+        String messageId = "mqtt-resumed-" + UUID.randomUUID();
+        try (TopicTail raw = new TopicTail(TopicTail.RAW); DeviceClient device = DeviceClient.device(mqtt.port())) {
+            device.publish(TOPIC, "{\"messageId\":\"" + messageId + "\",\"userId\":\"sensor-17\",\"event\":\"Resumed\"}");
+            assertEquals(1, raw.withKey(SOURCE + ":" + messageId, 1, WAIT).size());
         }
     }
 
