@@ -1,5 +1,7 @@
 package io.tidemark.bulk.config;
 
+import java.nio.charset.Charset;
+import java.nio.charset.IllegalCharsetNameException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -23,7 +25,7 @@ public record JobConfig(String job, Source source, Mapping mapping, Ingest inges
 
     /** The table (or query) the rows come from. {@code query} must contain {@code :from} and {@code :to}. */
     public record Source(String jdbcUrl, String user, String passwordEnv, String query, String table, List<String> key,
-            String version, Integer fetchSize) {
+            String version, Integer fetchSize, String textEncoding) {
 
         public Source {
             require(jdbcUrl != null && jdbcUrl.startsWith("jdbc:"), "source.jdbc-url", "must be a jdbc: URL");
@@ -34,6 +36,20 @@ public record JobConfig(String job, Source source, Mapping mapping, Ingest inges
             // (bench/run bulk: 0.43 to 0.57 of the file path's rate); the driver holds the fetched rows as bytes, about 1.5 MB.
             fetchSize = fetchSize == null ? 10_000 : fetchSize;
             require(fetchSize > 0, "source.fetch-size", "must be positive");
+            if (textEncoding != null) {
+                require(jdbcUrl.startsWith("jdbc:postgresql:"), "source.text-encoding",
+                        "is for a PostgreSQL database whose server_encoding is SQL_ASCII");
+                require(isCharset(textEncoding), "source.text-encoding",
+                        "'" + textEncoding + "' is not a character set this JVM knows, e.g. windows-1252 or ISO-8859-15");
+            }
+        }
+
+        private static boolean isCharset(String name) {
+            try {
+                return Charset.isSupported(name);
+            } catch (IllegalCharsetNameException e) {
+                return false;
+            }
         }
     }
 

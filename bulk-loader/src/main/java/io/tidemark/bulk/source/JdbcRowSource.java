@@ -8,6 +8,7 @@ import io.tidemark.bulk.mapping.ExactJson;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
+import java.nio.charset.Charset;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -16,6 +17,7 @@ import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.SQLXML;
+import java.sql.Statement;
 import java.sql.Types;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -39,14 +41,20 @@ public final class JdbcRowSource implements RowSource {
     private static final ObjectMapper JSON = ExactJson.TREES;
     private static final String POSTGRESQL = "jdbc:postgresql:";
 
+    /** The server's error for stored bytes that are not valid in the connection's encoding. */
+    private static final String INVALID_BYTES = "22021";
+
     private final Connection connection;
     private final WindowQuery query;
     private final int fetchSize;
+    /** Null unless the job names a {@code text-encoding}. */
+    private final LegacyText legacyText;
 
-    private JdbcRowSource(Connection connection, WindowQuery query, int fetchSize) {
+    private JdbcRowSource(Connection connection, WindowQuery query, int fetchSize, LegacyText legacyText) {
         this.connection = connection;
         this.query = query;
         this.fetchSize = fetchSize;
+        this.legacyText = legacyText;
     }
 
     public static JdbcRowSource open(JobConfig.Source source) throws SQLException {
@@ -69,10 +77,20 @@ public final class JdbcRowSource implements RowSource {
             // transaction-pooling PgBouncer that cannot keep prepared statements.
             properties.setProperty("prepareThreshold", "-1");
         }
+        if (source.textEncoding() != null) {
+            // The driver asks for UTF-8 and refuses another client_encoding unless told it may change.
+            properties.setProperty("allowEncodingChanges", "true");
+        }
         Connection connection = DriverManager.getConnection(source.jdbcUrl(), properties);
+        LegacyText legacyText = null;
         try {
+            if (source.textEncoding() != null) {
+                readByteForByte(connection);
+                legacyText = new LegacyText(Charset.forName(source.textEncoding()));
+            }
+            // After the SET above: a setting made in the read's transaction would end with its rollback.
             connection.setAutoCommit(false);
-        } catch (SQLException e) {
+        } catch (SQLException | RuntimeException e) {
             connection.close();
             throw e;
         }
@@ -81,7 +99,28 @@ public final class JdbcRowSource implements RowSource {
         } catch (SQLException e) {
             // Only a hint: DuckDB fixes it when connecting, and an in-memory database over files is never written.
         }
-        return new JdbcRowSource(connection, query, source.fetchSize());
+        return new JdbcRowSource(connection, query, source.fetchSize(), legacyText);
+    }
+
+    /**
+     * Has a SQL_ASCII database send its text unchecked: under UTF-8 the server refuses every value that is
+     * not valid UTF-8, and under LATIN1 it converts nothing (SQL_ASCII has no conversions) and checks only
+     * for NUL, so each stored byte arrives as one character. Any other database converts its text to
+     * LATIN1 for real, which would fail or lose characters: there the setting is refused.
+     */
+    private static void readByteForByte(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            String serverEncoding;
+            try (ResultSet result = statement.executeQuery("SHOW server_encoding")) {
+                result.next();
+                serverEncoding = result.getString(1);
+            }
+            if (!"SQL_ASCII".equalsIgnoreCase(serverEncoding)) {
+                throw new JobConfigException("source.text-encoding: the database's server_encoding is " + serverEncoding
+                        + ", not SQL_ASCII: its text is read correctly without this setting; remove it");
+            }
+            statement.execute("SET client_encoding TO 'LATIN1'");
+        }
     }
 
     @Override
@@ -112,10 +151,22 @@ public final class JdbcRowSource implements RowSource {
                     }
                 }
             }
+        } catch (SQLException e) {
+            // The server checks each row as it sends it: this comes from any fetch, the first or a later one.
+            throw explained(e);
         } finally {
             connection.rollback();
         }
         return number;
+    }
+
+    /** The server's refusal of stored bytes, with what to do about it; any other failure as it is. */
+    private SQLException explained(SQLException e) {
+        if (!INVALID_BYTES.equals(e.getSQLState()) || legacyText != null) {
+            return e;
+        }
+        return new SQLException(e.getMessage() + "; a database whose server_encoding is SQL_ASCII can hold text in"
+                + " another encoding than UTF-8: name it in source.text-encoding, e.g. windows-1252", e.getSQLState(), e);
     }
 
     /** How a column is read, decided once per result set rather than once per value. */
@@ -155,7 +206,7 @@ public final class JdbcRowSource implements RowSource {
     }
 
     /** The column as a plain Java value whose JSON type is obvious; times become instants in UTC. */
-    private static Object value(ResultSet rows, int i, Kind kind) throws SQLException {
+    private Object value(ResultSet rows, int i, Kind kind) throws SQLException {
         Object value = switch (kind) {
             case INSTANT -> {
                 OffsetDateTime time = rows.getObject(i, OffsetDateTime.class);
@@ -171,7 +222,7 @@ public final class JdbcRowSource implements RowSource {
             case OFFSET_TIME -> rows.getObject(i, OffsetTime.class);
             case JSON -> {
                 String text = rows.getString(i);
-                yield text == null ? null : parseJson(text);
+                yield text == null ? null : parseJson(text(text));
             }
             case ARRAY -> {
                 Array array = rows.getArray(i);
@@ -182,9 +233,12 @@ public final class JdbcRowSource implements RowSource {
         return rows.wasNull() ? null : value;
     }
 
-    private static Object plain(Object value) throws SQLException {
-        if (value == null || value instanceof Boolean || value instanceof String || value instanceof BigDecimal
-                || value instanceof Double || value instanceof Float) {
+    private Object plain(Object value) throws SQLException {
+        if (value instanceof String string) {
+            return text(string);
+        }
+        if (value == null || value instanceof Boolean || value instanceof BigDecimal || value instanceof Double
+                || value instanceof Float) {
             return value;
         }
         if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte) {
@@ -198,12 +252,16 @@ public final class JdbcRowSource implements RowSource {
         }
         if (value instanceof SQLXML xml) {
             // Its toString is the driver object's identity, not the document.
-            return xml.getString();
+            return text(xml.getString());
         }
-        return value.toString();
+        return text(value.toString());
     }
 
-    private static List<Object> list(Object[] elements) throws SQLException {
+    private String text(String value) {
+        return legacyText == null || value == null ? value : legacyText.decode(value);
+    }
+
+    private List<Object> list(Object[] elements) throws SQLException {
         List<Object> list = new ArrayList<>(elements.length);
         for (Object element : elements) {
             list.add(element instanceof Object[] nested ? list(nested) : plain(element));

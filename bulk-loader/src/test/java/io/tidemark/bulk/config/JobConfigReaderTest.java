@@ -57,6 +57,17 @@ class JobConfigReaderTest {
     }
 
     @Test
+    void aTextEncodingIsReadAndOneThisJvmDoesNotKnowIsRefusedNamingTheField(@TempDir Path dir) throws IOException {
+        String orders = Files.readString(JOBS.resolve("orders.yaml"));
+        Path file = dir.resolve("legacy.yaml");
+        Files.writeString(file, orders.replace("  fetch-size: 500\n", "  fetch-size: 500\n  text-encoding: windows-1252\n"));
+        assertEquals("windows-1252", JobConfigReader.read(file).source().textEncoding());
+        Files.writeString(file, orders.replace("  fetch-size: 500\n", "  fetch-size: 500\n  text-encoding: latin-9-ish\n"));
+        JobConfigException e = assertThrows(JobConfigException.class, () -> JobConfigReader.read(file));
+        assertTrue(e.getMessage().contains("source.text-encoding: 'latin-9-ish' is not a character set"), e.getMessage());
+    }
+
+    @Test
     void anUnknownJobSaysWhereItWasLookedFor() {
         JobConfigException e = assertThrows(JobConfigException.class, () -> JobConfigReader.locate("nope", JOBS));
         assertTrue(e.getMessage().contains("nope.yaml"), e.getMessage());

@@ -2,6 +2,7 @@ package io.tidemark.bulk.source;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tidemark.bulk.config.JobConfig;
+import io.tidemark.bulk.config.JobConfigException;
 import io.tidemark.bulk.mapping.EventMapper;
 import io.tidemark.bulk.mapping.MappedRow;
 import io.tidemark.testsupport.PostgresServer;
@@ -13,6 +14,7 @@ import java.math.BigDecimal;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -20,6 +22,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -46,6 +49,19 @@ class PostgresValuesTest {
                     + "\"count\": 123456789012345678901234567890, \"nested\": [1.10, {\"x\": 2.50}]}', "
                     + "'{\"amount\": 98765432109876543210.5}', '<invoice><line>1</line></invoice>', '09:30:00+02', "
                     + "'17:45:00', ARRAY['a', 'b'], '2026-11-01T10:00:00Z', '2026-11-01T10:00:00Z')");
+        }
+        try (Connection c = postgres.connect("postgres"); Statement s = c.createStatement()) {
+            s.execute("CREATE DATABASE legacy ENCODING 'SQL_ASCII' TEMPLATE template0");
+        }
+        // What years of clients leave in a SQL_ASCII database: UTF-8 from one, windows-1252 from another, unchecked.
+        try (Connection c = postgres.connect("legacy"); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE customers (id int PRIMARY KEY, name text, city varchar(40), notes json, tags text[], "
+                    + "updated_at timestamptz)");
+            s.execute("INSERT INTO customers VALUES "
+                    + "(1, 'Zoë', 'Zürich', '{\"nick\": \"Zoë\"}', ARRAY['café'], '2026-11-01T10:00:00Z'), "
+                    + "(2, E'Ren\\xe9e', E'K\\xf6ln', E'{\"nick\": \"\\x93Ren\\x94\"}', ARRAY[E'caf\\xe9', 'plain'], "
+                    + "'2026-11-01T11:00:00Z'), "
+                    + "(3, 'Ann', 'Oslo', '{}', ARRAY['x'], '2026-11-01T12:00:00Z')");
         }
     }
 
@@ -75,22 +91,62 @@ class PostgresValuesTest {
         assertTrue(properties.get("tags").isArray() && properties.get("tags").size() == 2, properties.toString());
     }
 
+    @Test
+    void aSqlAsciiDatabasesTextIsReadAsUtf8WhereItIsAndInTheJobsTextEncodingWhereItIsNot() throws Exception {
+        List<JsonNode> events = events("legacy", "SELECT * FROM customers WHERE updated_at >= :from AND updated_at < :to"
+                + " ORDER BY id", "windows-1252");
+        assertEquals(3, events.size());
+        JsonNode utf8 = events.get(0).get("properties");
+        assertEquals("Zoë", utf8.get("name").asText());
+        assertEquals("Zürich", utf8.get("city").asText());
+        assertEquals("Zoë", utf8.at("/notes/nick").asText());
+        assertEquals("café", utf8.at("/tags/0").asText());
+        JsonNode windows1252 = events.get(1).get("properties");
+        assertEquals("Renée", windows1252.get("name").asText());
+        assertEquals("Köln", windows1252.get("city").asText());
+        assertEquals("\u201cRen\u201d", windows1252.at("/notes/nick").asText(), "windows-1252's quotation marks");
+        assertEquals("café", windows1252.at("/tags/0").asText());
+        assertEquals("plain", windows1252.at("/tags/1").asText());
+        assertEquals("Ann", events.get(2).at("/properties/name").asText());
+    }
+
+    @Test
+    void withoutATextEncodingTheWindowFailsNamingTheSetting() {
+        SQLException refused = assertThrows(SQLException.class, () -> events("legacy",
+                "SELECT * FROM customers WHERE updated_at >= :from AND updated_at < :to ORDER BY id", null));
+        assertTrue(refused.getMessage().contains("source.text-encoding"), refused.getMessage());
+        assertEquals("22021", refused.getSQLState());
+    }
+
+    @Test
+    void aTextEncodingForAUtf8DatabaseIsRefusedBeforeAnyRowIsRead() {
+        JobConfigException refused = assertThrows(JobConfigException.class, () -> events("shop",
+                "SELECT * FROM orders WHERE updated_at >= :from AND updated_at < :to ORDER BY id", "windows-1252"));
+        assertTrue(refused.getMessage().startsWith("source.text-encoding: the database's server_encoding is UTF8"),
+                refused.getMessage());
+    }
+
     private static JsonNode onlyEvent() throws Exception {
+        List<JsonNode> events = events("shop", "SELECT * FROM orders WHERE updated_at >= :from AND updated_at < :to"
+                + " ORDER BY id", null);
+        assertEquals(1, events.size(), events.toString());
+        return events.get(0);
+    }
+
+    /** The window's rows as a load maps them, each with {@code id} as key and {@code updated_at} as its time. */
+    private static List<JsonNode> events(String database, String query, String textEncoding) throws Exception {
         // The password in the URL, so the test needs no environment variable of its own.
-        String url = postgres.jdbcUrl("shop") + "?user=" + PostgresServer.USER + "&password="
+        String url = postgres.jdbcUrl(database) + "?user=" + PostgresServer.USER + "&password="
                 + URLEncoder.encode(PostgresServer.PASSWORD, StandardCharsets.UTF_8);
-        JobConfig job = new JobConfig("orders", new JobConfig.Source(url, null, null,
-                "SELECT * FROM orders WHERE updated_at >= :from AND updated_at < :to ORDER BY id", "orders",
-                List.of("id"), null, 100),
-                new JobConfig.Mapping(null, "Order Completed", null, "customer_id", null, "created_at", null, null, null,
-                        null, null),
+        JobConfig job = new JobConfig("rows", new JobConfig.Source(url, null, null, query, "rows", List.of("id"), null, 100,
+                textEncoding),
+                new JobConfig.Mapping(null, "Row Read", null, null, "id", "updated_at", null, null, null, null, null),
                 null, null, null);
         EventMapper mapper = new EventMapper(job);
-        List<MappedRow> rows = new ArrayList<>();
+        List<JsonNode> events = new ArrayList<>();
         try (JdbcRowSource source = JdbcRowSource.open(job.source())) {
-            source.read(FROM, TO, row -> rows.add(mapper.map(row)));
+            source.read(FROM, TO, row -> events.add(assertInstanceOf(MappedRow.Event.class, mapper.map(row)).event()));
         }
-        assertEquals(1, rows.size(), rows.toString());
-        return assertInstanceOf(MappedRow.Event.class, rows.get(0)).event();
+        return events;
     }
 }
