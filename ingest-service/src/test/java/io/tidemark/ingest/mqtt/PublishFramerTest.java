@@ -45,7 +45,7 @@ class PublishFramerTest {
         // Exactly at the limit is read; one byte over is read past.
         write(out, publish("t", MqttQoS.AT_LEAST_ONCE, 13, filled(LIMIT - 5, 'e')));
         write(out, publish("t", MqttQoS.AT_LEAST_ONCE, 14, filled(LIMIT - 4, 'o')));
-        write(out, MqttMessageBuilders.subAck().packetId((short) 1).addGrantedQos(MqttQoS.AT_LEAST_ONCE).build());
+        write(out, MqttMessageBuilders.subAck().packetId(1).addGrantedQos(MqttQoS.AT_LEAST_ONCE).build());
         write(out, publish("tidemark/a/events", MqttQoS.AT_LEAST_ONCE, 15, "last".getBytes(StandardCharsets.UTF_8)));
         return out.toByteArray();
     }
