@@ -157,7 +157,9 @@ public class MqttDeviceSubscriber {
                     }
                 })
                 .onFailure(failure -> {
-                    LOG.warnf("MQTT broker %s:%d not reachable: %s", config.host(), config.port(), failure.toString());
+                    // Unreachable, silent, or refusing the credentials: the message says which.
+                    LOG.warnf("MQTT connection to %s:%d not made: %s; trying again in %s", config.host(), config.port(),
+                            failure.getMessage(), config.reconnectDelay());
                     reconnectLater(next);
                 });
     }

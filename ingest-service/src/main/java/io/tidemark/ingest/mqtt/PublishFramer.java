@@ -147,9 +147,12 @@ final class PublishFramer extends ChannelInboundHandlerAdapter {
             }
         }
         if (runStart >= 0) {
-            // A fixed header not complete yet is held back: until it is, nobody knows where its frame goes.
-            boolean holding = state == State.HEADER && fixedLength > 0;
-            forward(ctx, in, runStart, holding && heldFromEarlierRead == 0 ? fixedStart : holding ? runStart : in.writerIndex());
+            int end = in.readerIndex();
+            if (state == State.HEADER && fixedLength > 0) {
+                // A fixed header not complete yet is held back: until it is, nobody knows where its frame goes.
+                end = heldFromEarlierRead == 0 ? fixedStart : runStart;
+            }
+            forward(ctx, in, runStart, end);
         }
         if (state == State.HEADER) {
             heldFromEarlierRead = fixedLength;
