@@ -27,11 +27,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>The connection is ingest's own ({@link BrokerConnection}): the messaging MQTT connector acknowledges
  * on arrival, before its message reaches any code, and Vert.x's MQTT client cannot read past a message
  * over its size limit. The session is persistent (clean session off, a stable client id), so that the
- * broker keeps what arrives while ingest is away and sends again, after a reconnect, every message ingest never acknowledged. A message whose events
- * Kafka does not take is tried again here after {@code retry-delay}, still unacknowledged; the
- * broker's in-flight window then stops sending more, which is the back-pressure devices see. That
- * window does not count QoS 0 messages, which the broker never sends again: those are held for another
- * try only up to {@code max-held-qos0-bytes}, and dropped past it.
+ * broker keeps what arrives while ingest is away and sends again, after a reconnect, every message
+ * ingest never acknowledged. A message whose events Kafka does not take is tried again here after
+ * {@code retry-delay}, still unacknowledged; the broker's in-flight window then stops sending more,
+ * which is the back-pressure devices see. That window does not count QoS 0 messages, which the broker
+ * never sends again: those are held for another try only up to {@code max-held-qos0-bytes}, and
+ * dropped past it.
  */
 @ApplicationScoped
 public class MqttDeviceSubscriber {

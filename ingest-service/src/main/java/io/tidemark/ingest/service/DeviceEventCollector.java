@@ -80,7 +80,7 @@ public class DeviceEventCollector {
     public Uni<Outcome> collect(Optional<String> writeKey, byte[] payload, int attempt) {
         long started = System.nanoTime();
         Instant receivedAt = Instant.now();
-        Optional<String> known = writeKey.flatMap(key -> authenticator.source(null, key));
+        Optional<String> known = source(writeKey);
         if (known.isEmpty()) {
             // Not parked on the dead-letter topic: anyone who can reach the broker could fill it. Counted and logged
             // (without the key, a secret); the broker's ACLs are the place to stop such publishers.
@@ -164,7 +164,7 @@ public class DeviceEventCollector {
      * can be stored or parked, so it is counted as too large and logged, and the caller acknowledges it.
      */
     public void unread(Optional<String> writeKey, int bytes, int limit) {
-        Optional<String> known = writeKey.flatMap(key -> authenticator.source(null, key));
+        Optional<String> known = source(writeKey);
         String source = known.orElse(IngestMetrics.UNKNOWN_SOURCE);
         known.ifPresent(s -> metrics.received(s, bytes));
         metrics.rejected(source, "too-large", 1);
@@ -178,11 +178,16 @@ public class DeviceEventCollector {
      * of them ({@code max-held-qos0-bytes}), and the broker never sends one again.
      */
     public void dropped(Optional<String> writeKey, byte[] payload) {
-        String source = writeKey.flatMap(key -> authenticator.source(null, key)).orElse(IngestMetrics.UNKNOWN_SOURCE);
+        String source = source(writeKey).orElse(IngestMetrics.UNKNOWN_SOURCE);
         metrics.rejected(source, "dropped", 1);
         count(source, "dropped");
         LOG.debugf("source=%s QoS 0 MQTT message of %d bytes dropped: Kafka did not take it and %d bytes of such"
                 + " messages are held already", source, payload.length, mqtt.maxHeldQos0Bytes());
+    }
+
+    /** The source whose write key a topic carries; empty when it carries none, or one nobody knows. */
+    private Optional<String> source(Optional<String> writeKey) {
+        return writeKey.flatMap(key -> authenticator.source(null, key));
     }
 
     private void count(String source, String outcome) {

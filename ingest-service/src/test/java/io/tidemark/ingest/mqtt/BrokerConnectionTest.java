@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -125,7 +126,7 @@ class BrokerConnectionTest {
         Recorder again = new Recorder();
         BrokerConnection resumed = new BrokerConnection(vertx, network, settings, 1_000, again);
         assertTrue(await(resumed.open()), "the session is present");
-        assertEquals(null, again.seen.poll(2, TimeUnit.SECONDS), "nothing sent again");
+        assertNull(again.seen.poll(2, TimeUnit.SECONDS), "nothing sent again");
         await(resumed.disconnect());
     }
 
