@@ -41,6 +41,15 @@ public interface MqttConfig {
 
     Optional<String> password();
 
+    /**
+     * The Quarkus TLS configuration ({@code quarkus.tls.<name>.*}) of the broker connection. Set, ingest
+     * connects over TLS (MQTT's port 8883) with its trust store (the JVM's own if it names none), its key
+     * store for a broker that asks for a client certificate, its protocols and cipher suites, and verifies the
+     * broker's name against the broker's certificate unless its {@code hostname-verification-algorithm} is
+     * {@code NONE}. Unset, plain TCP.
+     */
+    Optional<String> tlsConfigurationName();
+
     /** Wait before a message whose events Kafka did not take (or that hit a rate limit) is tried again. */
     @WithDefault("PT5S")
     Duration retryDelay();

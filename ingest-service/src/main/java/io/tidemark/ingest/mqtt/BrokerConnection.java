@@ -14,6 +14,7 @@ import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttSubAckMessage;
 import io.netty.handler.codec.mqtt.MqttVersion;
+import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import io.tidemark.ingest.config.MqttConfig;
 import io.vertx.core.Future;
@@ -81,7 +82,7 @@ final class BrokerConnection {
 
     /** Connects and sends CONNECT; completes with the broker's session-present flag once it accepted. */
     Future<Boolean> open() {
-        return client.connect(config.port(), config.host()).compose(connected -> {
+        return client.connect(config.port(), config.host(), serverName(config.host())).compose(connected -> {
             NetSocketInternal opened = (NetSocketInternal) connected;
             socket = opened;
             if (closing) {
@@ -222,6 +223,15 @@ final class BrokerConnection {
         if (wasAccepted) {
             listener.closed(this);
         }
+    }
+
+    /**
+     * The name a TLS connection asks for (SNI), which brokers behind one address for many tenants need; TLS
+     * allows no address there, and a broker reached by address is verified against its certificate's
+     * addresses. A plain connection ignores it.
+     */
+    private static String serverName(String host) {
+        return NetUtil.isValidIpV4Address(host) || NetUtil.isValidIpV6Address(host) ? null : host;
     }
 
     private static MqttMessage bare(MqttMessageType type) {

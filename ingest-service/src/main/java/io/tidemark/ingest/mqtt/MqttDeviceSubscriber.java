@@ -5,6 +5,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.quarkus.tls.CertificateUpdatedEvent;
+import io.quarkus.tls.TlsConfigurationRegistry;
 import io.smallrye.mutiny.Uni;
 import io.tidemark.ingest.config.IngestConfig;
 import io.tidemark.ingest.config.MqttConfig;
@@ -78,7 +80,7 @@ public class MqttDeviceSubscriber {
     private final AtomicLong heldQos0Bytes = new AtomicLong();
 
     public MqttDeviceSubscriber(Vertx vertx, MqttConfig config, IngestConfig ingest, DeviceEventCollector collector,
-            MeterRegistry metrics) {
+            MeterRegistry metrics, TlsConfigurationRegistry tls) {
         this.vertx = vertx;
         this.config = config;
         this.ingest = ingest;
@@ -89,7 +91,7 @@ public class MqttDeviceSubscriber {
                 .description("Connections to the MQTT broker closed while ingest ran (not by its own stop)")
                 .register(metrics);
         this.topic = new DeviceTopic(config.topic());
-        this.network = vertx.createNetClient();
+        this.network = vertx.createNetClient(BrokerSocketOptions.of(config, tls));
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -102,6 +104,27 @@ public class MqttDeviceSubscriber {
 
     void onStop(@Observes ShutdownEvent event) {
         stop().await().atMost(ingest.ackTimeout());
+    }
+
+    /**
+     * A TLS configuration reloaded from its files ({@code quarkus.tls.<name>.reload-period}, e.g. after
+     * cert-manager renewed them) serves every connection from the next one on; the open one keeps its session.
+     * Without this, a renewed client certificate would reach the broker only after a restart, and one that
+     * expired would keep ingest out at its next reconnect.
+     */
+    void onCertificateUpdate(@Observes CertificateUpdatedEvent updated) {
+        if (config.tlsConfigurationName().filter(updated.name()::equals).isEmpty()) {
+            return;
+        }
+        // The registry reloads every period, changed or not; Vert.x compares what it read with what it has.
+        network.updateSSLOptions(updated.tlsConfiguration().getSSLOptions(), false)
+                .onSuccess(changed -> {
+                    if (changed) {
+                        LOG.infof("MQTT: TLS configuration %s changed; the next broker connection uses it", updated.name());
+                    }
+                })
+                .onFailure(failure -> LOG.errorf(failure, "MQTT: TLS configuration %s reloaded but not usable; "
+                        + "the broker connection keeps the one before", updated.name()));
     }
 
     /** Connects and subscribes, and keeps reconnecting until {@link #stop()}. */

@@ -39,17 +39,32 @@ class BrokerConnectionTest {
 
     /** {@link MqttConfig} as a test gives it, one value a component. */
     record Settings(boolean enabled, String host, int port, String clientId, String topic, Optional<String> sharedGroup,
-            Optional<String> username, Optional<String> password, Duration retryDelay, int maxAttempts,
-            long maxHeldQos0Bytes, int maxMessageBytes, Duration reconnectDelay, Duration keepAlive) implements MqttConfig {
+            Optional<String> username, Optional<String> password, Optional<String> tlsConfigurationName,
+            Duration retryDelay, int maxAttempts, long maxHeldQos0Bytes, int maxMessageBytes, Duration reconnectDelay,
+            Duration keepAlive) implements MqttConfig {
 
         static Settings as(String user, String password) {
             return as(user, password, "ingest-" + UUID.randomUUID());
         }
 
         static Settings as(String user, String password, String clientId) {
-            return new Settings(true, "127.0.0.1", broker.port(), clientId, "tidemark/+/events",
-                    Optional.empty(), Optional.of(user), Optional.of(password), Duration.ofSeconds(1), 5, 4096, 1_000,
-                    Duration.ofMillis(500), Duration.ofSeconds(1));
+            return at("127.0.0.1", broker.port(), Optional.of(user), Optional.of(password), clientId);
+        }
+
+        /** Without credentials: a TLS broker knows ingest by its certificate. */
+        static Settings at(String host, int port) {
+            return at(host, port, Optional.empty(), Optional.empty(), "ingest-" + UUID.randomUUID());
+        }
+
+        /** The same settings, with TLS from the named configuration. */
+        Settings withTlsConfiguration(String name) {
+            return new Settings(enabled, host, port, clientId, topic, sharedGroup, username, password, Optional.of(name),
+                    retryDelay, maxAttempts, maxHeldQos0Bytes, maxMessageBytes, reconnectDelay, keepAlive);
+        }
+
+        private static Settings at(String host, int port, Optional<String> user, Optional<String> password, String clientId) {
+            return new Settings(true, host, port, clientId, "tidemark/+/events", Optional.empty(), user, password,
+                    Optional.empty(), Duration.ofSeconds(1), 5, 4096, 1_000, Duration.ofMillis(500), Duration.ofSeconds(1));
         }
     }
 
@@ -150,7 +165,7 @@ class BrokerConnectionTest {
         }
     }
 
-    private static <T> T await(Future<T> future) throws Exception {
+    static <T> T await(Future<T> future) throws Exception {
         CompletableFuture<T> done = future.toCompletionStage().toCompletableFuture();
         return done.get(WAIT_SECONDS, TimeUnit.SECONDS);
     }

@@ -20,18 +20,37 @@ import java.util.stream.Stream;
 final class MosquittoBroker implements AutoCloseable {
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(15);
+    private static final int NO_PORT = -1;
     private final Process process;
     private final int port;
+    private final int tlsPort;
     private final Path log;
 
-    private MosquittoBroker(Process process, int port, Path log) {
+    private MosquittoBroker(Process process, int port, int tlsPort, Path log) {
         this.process = process;
         this.port = port;
+        this.tlsPort = tlsPort;
         this.log = log;
     }
 
     static MosquittoBroker start() {
-        return start(dir -> List.of("allow_anonymous true"));
+        return start(dir -> List.of("allow_anonymous true"), NO_PORT);
+    }
+
+    /**
+     * A broker with a plain listener for devices and a TLS listener at {@link #tlsPort()}, which shows
+     * {@code server} and lets in only a client whose certificate {@code authority} signed, that certificate's
+     * name becoming the client's user name.
+     */
+    static MosquittoBroker withTls(TestCertificates.Issued server, Path authority) {
+        int tlsPort = FreePort.next();
+        return start(dir -> List.of("allow_anonymous true",
+                "listener " + tlsPort + " 127.0.0.1",
+                "certfile " + server.certificate(),
+                "keyfile " + server.key(),
+                "cafile " + authority,
+                "require_certificate true",
+                "use_identity_as_username true"), tlsPort);
     }
 
     /** A broker that lets in only {@code user} with {@code password} (a password file made by mosquitto_passwd). */
@@ -40,10 +59,11 @@ final class MosquittoBroker implements AutoCloseable {
             Path passwords = dir.resolve("passwords");
             run(List.of(binary("mosquitto_passwd").toString(), "-c", "-b", passwords.toString(), user, password));
             return List.of("allow_anonymous false", "password_file " + passwords);
-        });
+        }, NO_PORT);
     }
 
-    private static MosquittoBroker start(Function<Path, List<String>> access) {
+    /** @param access the lines after the plain listener's: who may connect, and further listeners */
+    private static MosquittoBroker start(Function<Path, List<String>> access, int tlsPort) {
         Path binary = binary("mosquitto");
         int port = FreePort.next();
         try {
@@ -57,7 +77,7 @@ final class MosquittoBroker implements AutoCloseable {
             Path log = dir.resolve("mosquitto.log");
             Process process = new ProcessBuilder(binary.toString(), "-c", conf.toString())
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            MosquittoBroker broker = new MosquittoBroker(process, port, log);
+            MosquittoBroker broker = new MosquittoBroker(process, port, tlsPort, log);
             ServerProcess.awaitListening(process, "mosquitto", port, START_TIMEOUT, broker::logText);
             return broker;
         } catch (IOException e) {
@@ -67,6 +87,23 @@ final class MosquittoBroker implements AutoCloseable {
 
     int port() {
         return port;
+    }
+
+    /** The TLS listener's port, of a broker started {@link #withTls}. */
+    int tlsPort() {
+        if (tlsPort == NO_PORT) {
+            throw new IllegalStateException("this broker has no TLS listener");
+        }
+        return tlsPort;
+    }
+
+    /** What the broker logged so far: whom it let in, and as which user. */
+    String logText() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
     }
 
     /** Stops the broker's process where it stands (SIGSTOP): its sockets stay open, and nothing answers. */
@@ -94,14 +131,6 @@ final class MosquittoBroker implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
-        }
-    }
-
-    private String logText() {
-        try {
-            return Files.readString(log);
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
         }
     }
 

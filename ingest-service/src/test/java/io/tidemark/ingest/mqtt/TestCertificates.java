@@ -1,0 +1,126 @@
+package io.tidemark.ingest.mqtt;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.Key;
+import java.security.KeyStore;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * A certificate authority of a test's own and the certificates it signs, made by the JDK's {@code keytool} and
+ * written as PEM files, the form both Mosquitto and the Quarkus TLS registry read.
+ */
+final class TestCertificates {
+
+    /** A certificate and its private key, PEM files. */
+    record Issued(Path certificate, Path key) {
+    }
+
+    private static final String PASSWORD = "test-only";
+    private final Path dir;
+    private final String authority;
+
+    private TestCertificates(Path dir, String authority) {
+        this.dir = dir;
+        this.authority = authority;
+    }
+
+    /** A new authority named {@code name}, its files in {@code dir}. */
+    static TestCertificates authority(Path dir, String name) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        TestCertificates certificates = new TestCertificates(dir.toAbsolutePath(), name);
+        certificates.keyPair(name, "CN=" + name, "bc:c");
+        keytool("-exportcert", "-rfc", "-keystore", certificates.store(name).toString(), "-storepass", PASSWORD,
+                "-alias", name, "-file", certificates.authorityCertificate().toString());
+        return certificates;
+    }
+
+    /** The authority's own certificate: what a party that trusts it is given. */
+    Path authorityCertificate() {
+        return dir.resolve(authority + ".pem");
+    }
+
+    /**
+     * A certificate for {@code name}, signed by this authority.
+     *
+     * @param san its subject alternative names as keytool takes them ({@code dns:localhost,ip:127.0.0.1}), or null
+     * @param usage its extended key usage: {@code serverAuth} or {@code clientAuth}
+     */
+    Issued issue(String name, String san, String usage) {
+        keyPair(name, "CN=" + name, null);
+        Path request = dir.resolve(name + ".csr");
+        Path certificate = dir.resolve(name + ".pem");
+        keytool("-certreq", "-keystore", store(name).toString(), "-storepass", PASSWORD, "-alias", name,
+                "-file", request.toString());
+        List<String> sign = new ArrayList<>(List.of("-gencert", "-rfc", "-keystore", store(authority).toString(),
+                "-storepass", PASSWORD, "-alias", authority, "-infile", request.toString(),
+                "-outfile", certificate.toString(), "-validity", "2", "-ext", "eku=" + usage));
+        if (san != null) {
+            sign.addAll(List.of("-ext", "san=" + san));
+        }
+        keytool(sign.toArray(String[]::new));
+        return new Issued(certificate, privateKey(name));
+    }
+
+    private void keyPair(String alias, String subject, String extension) {
+        List<String> generate = new ArrayList<>(List.of("-genkeypair", "-keystore", store(alias).toString(),
+                "-storetype", "PKCS12", "-storepass", PASSWORD, "-alias", alias, "-keyalg", "EC",
+                "-groupname", "secp256r1", "-dname", subject, "-validity", "2"));
+        if (extension != null) {
+            generate.addAll(List.of("-ext", extension));
+        }
+        keytool(generate.toArray(String[]::new));
+    }
+
+    /** keytool keeps keys in its store; Mosquitto reads them as PKCS#8 PEM. */
+    private Path privateKey(String alias) {
+        try (InputStream in = Files.newInputStream(store(alias))) {
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(in, PASSWORD.toCharArray());
+            Key key = store.getKey(alias, PASSWORD.toCharArray());
+            String pem = "-----BEGIN PRIVATE KEY-----\n"
+                    + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(key.getEncoded())
+                    + "\n-----END PRIVATE KEY-----\n";
+            Path file = dir.resolve(alias + "-key.pem");
+            Files.writeString(file, pem, StandardCharsets.US_ASCII);
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Path store(String alias) {
+        return dir.resolve(alias + ".p12");
+    }
+
+    private static void keytool(String... arguments) {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
+        command.addAll(List.of(arguments));
+        try {
+            Process run = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (run.waitFor() != 0) {
+                throw new IllegalStateException(String.join(" ", command) + " failed: " + output);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
