@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,7 +44,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Segment's Java server SDK, {@code com.segment.analytics.java:analytics} from Maven Central, told only
  * ingest's address: every call type arrives in Cassandra once; with Kafka stopped ingest answers 503,
- * the SDK retries on its own schedule, and once Kafka is back every event is stored once, at its time.
+ * the SDK retries on its own schedule, and once Kafka is back every event is stored once, at its time. A batch
+ * whose body reaches ingest slower than its read deadline is cut unanswered, and the SDK sends it again.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AnalyticsJavaIT {
@@ -53,6 +55,8 @@ class AnalyticsJavaIT {
     // The SDK's back-off is fixed (15 s, doubling, jittered): its second and third tries come within 3 minutes.
     private static final Duration RETRY_PATIENCE = Duration.ofMinutes(4);
     private static final int OUTAGE_EVENTS = 40;
+    /** Ingest's deadline for a body to arrive whole (60 s when shipped), short so a poor uplink outlasts it soon. */
+    private static final Duration READ_DEADLINE = Duration.ofSeconds(3);
 
     private static PrivateStack stack;
     private static SdkPipeline pipeline;
@@ -60,7 +64,8 @@ class AnalyticsJavaIT {
     @BeforeAll
     static void start() throws Exception {
         stack = PrivateStack.shared();
-        pipeline = SdkPipeline.start("java-sdk", false, stack);
+        pipeline = SdkPipeline.start("java-sdk", false, stack,
+                List.of("tidemark.ingest.request-read-timeout=" + READ_DEADLINE));
     }
 
     @AfterAll
@@ -144,14 +149,46 @@ class AnalyticsJavaIT {
         }
     }
 
+    @Test
+    @Order(3)
+    void aBatchSlowerThanTheReadDeadlineOnAPoorUplinkIsSentAgainAndStoredOnce() throws Exception {
+        String id = "poor-uplink-" + UUID.randomUUID();
+        Delivery delivery = new Delivery();
+        Statuses statuses = new Statuses();
+        // 128 bytes a second on the first two connections: the 2 KB batch needs 16 s there, ingest waits 3 s.
+        // Two, since OkHttp repeats a request answered 408 once on a connection of its own.
+        try (SlowUplink uplink = SlowUplink.to(URI.create(pipeline.ingestUrl()), 2, 32)) {
+            Analytics analytics = client(uplink.url(), delivery, statuses, 4);
+            try {
+                analytics.enqueue(TrackMessage.builder("Photo Uploaded").userId("ada").messageId(id)
+                        .properties(Map.of("caption", "c".repeat(2_000))));
+                analytics.flush();
+                await().atMost(RETRY_PATIENCE).until(() -> delivery.settled(List.of(id)));
+            } finally {
+                analytics.shutdown();
+            }
+            assertEquals(Map.of(), delivery.failed, "the SDK gave the batch up");
+            assertTrue(uplink.connections() >= 3, "sent again after the slow connections: " + uplink.connections());
+        }
+        assertEquals(List.of(200), statuses.codes, "ingest answered only the try that arrived in time");
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        Map<String, List<StoredRows.Stored>> stored = pipeline.awaitStored(List.of(id), List.of(today.minusDays(1), today),
+                PATIENCE);
+        assertEquals(1, stored.get(id).size(), "rows of " + id);
+    }
+
     private static Analytics client(Delivery delivery, Statuses statuses, int retries) {
+        return client(pipeline.ingestUrl(), delivery, statuses, retries);
+    }
+
+    private static Analytics client(String endpoint, Delivery delivery, Statuses statuses, int retries) {
         OkHttpClient http = new OkHttpClient.Builder().connectTimeout(5, TimeUnit.SECONDS).readTimeout(15, TimeUnit.SECONDS)
                 .addNetworkInterceptor(chain -> {
                     okhttp3.Response response = chain.proceed(chain.request());
                     statuses.codes.add(response.code());
                     return response;
                 }).build();
-        return Analytics.builder(pipeline.writeKey).endpoint(pipeline.ingestUrl()).client(http)
+        return Analytics.builder(pipeline.writeKey).endpoint(endpoint).client(http)
                 .flushQueueSize(50).flushInterval(1, TimeUnit.SECONDS).retries(retries).callback(delivery).build();
     }
 

@@ -56,13 +56,20 @@ final class SdkPipeline implements AutoCloseable {
 
     /** On {@code stack}, or on the shared stack when it is null. */
     static SdkPipeline start(String name, boolean withMart, PrivateStack stack) throws Exception {
+        return start(name, withMart, stack, List.of());
+    }
+
+    /** As {@link #start(String, boolean, PrivateStack)}, with {@code ingestSettings} ({@code key=value}) for ingest. */
+    static SdkPipeline start(String name, boolean withMart, PrivateStack stack, List<String> ingestSettings) throws Exception {
         SdkPipeline pipeline = new SdkPipeline(name, "127.0.0.1", stack == null ? 9042 : stack.cassandraPort());
         try {
             List<String> servers = stack == null ? List.of() : List.of("kafka.bootstrap.servers=" + stack.kafkaBootstrap(),
                     "quarkus.cassandra.contact-points=127.0.0.1:" + stack.cassandraPort());
             pipeline.topic = RawTopic.create(stack == null ? "localhost:9092" : stack.kafkaBootstrap());
-            pipeline.ingest = pipeline.run("ingest-service", servers, pipeline.topic.ingestProperty(),
-                    "tidemark.ingest.sources." + pipeline.source + ".write-keys=" + pipeline.writeKey);
+            List<String> ingest = new ArrayList<>(ingestSettings);
+            ingest.add(pipeline.topic.ingestProperty());
+            ingest.add("tidemark.ingest.sources." + pipeline.source + ".write-keys=" + pipeline.writeKey);
+            pipeline.ingest = pipeline.run("ingest-service", servers, ingest.toArray(String[]::new));
             pipeline.run("dedup-service", servers, pipeline.topic.dedupProperties().toArray(String[]::new));
             if (withMart) {
                 Path marts = Files.createDirectories(Path.of("target", "e2e-marts", pipeline.source)).toAbsolutePath();

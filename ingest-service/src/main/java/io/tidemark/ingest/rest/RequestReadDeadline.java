@@ -1,36 +1,44 @@
 package io.tidemark.ingest.rest;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.vertx.http.runtime.RouteConstants;
 import io.tidemark.ingest.config.IngestConfig;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
 
 /**
- * Answers 408 and closes the connection when a request's body has not arrived whole within
+ * Closes the connection, unanswered, when a request's body has not arrived whole within
  * {@code tidemark.ingest.request-read-timeout} of its headers. Vert.x cuts only idle connections, and
  * Quarkus's {@code quarkus.http.read-timeout} applies only to blocking reads, which no endpoint here
  * makes: a body dripped in a byte at a time would otherwise hold its connection and buffer for ever.
+ *
+ * <p>Unanswered, not 408: the SDKs give up on a batch answered with any 4xx but 429 (analytics-java after
+ * OkHttp's one repeat of a 408, analytics-kotlin, analytics-next), and keep it for another try after an I/O
+ * error. A body this slow is a slow network far more often than a bad client, and its events are the
+ * client's to send again. A bulk import keeps its own deadline and answer (it names where to resume).
  */
 @ApplicationScoped
 public class RequestReadDeadline {
 
+    private static final Logger LOG = Logger.getLogger(RequestReadDeadline.class);
     /** Ahead of every route that reads a body, bulk import included (which it leaves to its own limits). */
     private static final int ORDER = RouteConstants.ROUTE_ORDER_UPLOAD_LIMIT - 3;
 
     private final long timeoutMillis;
-    private final String problem;
+    private final Counter cut;
 
-    public RequestReadDeadline(IngestConfig config, ObjectMapper json) throws JsonProcessingException {
+    public RequestReadDeadline(IngestConfig config, MeterRegistry metrics) {
         this.timeoutMillis = config.requestReadTimeout().toMillis();
-        this.problem = json.writeValueAsString(new ProblemException(408, "request-timeout", "Request Timeout",
-                "the request body did not arrive within " + config.requestReadTimeout().toSeconds() + " s", "body")
-                .problem());
+        this.cut = Counter.builder("tidemark.ingest.requests.cut")
+                .description("Requests whose body did not arrive within tidemark.ingest.request-read-timeout; "
+                        + "their connection was closed unanswered, for the client to send them again")
+                .tag("reason", "body-too-slow")
+                .register(metrics);
     }
 
     void install(@Observes Router router) {
@@ -53,15 +61,9 @@ public class RequestReadDeadline {
         if (request.isEnded()) {
             return;
         }
-        if (context.response().headWritten()) {
-            request.connection().close();
-            return;
-        }
-        context.response().setStatusCode(408)
-                .putHeader(HttpHeaders.CONTENT_TYPE, ProblemMapper.PROBLEM_JSON)
-                .putHeader(HttpHeaders.CONNECTION, "close")
-                .end(problem)
-                // The rest of the body is never read: the connection cannot carry another request.
-                .onComplete(written -> request.connection().close());
+        cut.increment();
+        LOG.debugf("%s %s from %s: body not whole within %d ms; connection closed unanswered", request.method(),
+                request.path(), request.remoteAddress(), timeoutMillis);
+        request.connection().close();
     }
 }
