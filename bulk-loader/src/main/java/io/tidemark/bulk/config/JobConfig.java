@@ -23,9 +23,13 @@ public record JobConfig(String job, Source source, Mapping mapping, Ingest inges
         watermark = watermark == null ? new Watermark(null, null, null) : watermark;
     }
 
-    /** The table (or query) the rows come from. {@code query} must contain {@code :from} and {@code :to}. */
+    /**
+     * The table (or query) the rows come from. {@code query} must contain {@code :from} and {@code :to}.
+     * {@code read-timeout} bounds each wait for the database: a window's first rows (after any sort the query
+     * needs) and each fetch after them.
+     */
     public record Source(String jdbcUrl, String user, String passwordEnv, String query, String table, List<String> key,
-            String version, Integer fetchSize, String textEncoding) {
+            String version, Integer fetchSize, String textEncoding, Duration readTimeout) {
 
         public Source {
             require(jdbcUrl != null && jdbcUrl.startsWith("jdbc:"), "source.jdbc-url", "must be a jdbc: URL");
@@ -36,6 +40,10 @@ public record JobConfig(String job, Source source, Mapping mapping, Ingest inges
             // (bench/run bulk: 0.43 to 0.57 of the file path's rate); the driver holds the fetched rows as bytes, about 1.5 MB.
             fetchSize = fetchSize == null ? 10_000 : fetchSize;
             require(fetchSize > 0, "source.fetch-size", "must be positive");
+            // A database that stops answering (a failover, a dropped route, a stopped server) leaves a read
+            // waiting for ever without one. Ten minutes leave room for a sort of a large window.
+            readTimeout = readTimeout == null ? Duration.ofMinutes(10) : readTimeout;
+            require(!readTimeout.isNegative() && !readTimeout.isZero(), "source.read-timeout", "must be positive, e.g. PT10M");
             if (textEncoding != null) {
                 require(jdbcUrl.startsWith("jdbc:postgresql:"), "source.text-encoding",
                         "is for a PostgreSQL database whose server_encoding is SQL_ASCII");

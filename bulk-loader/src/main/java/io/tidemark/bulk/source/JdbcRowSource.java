@@ -7,6 +7,7 @@ import io.tidemark.bulk.mapping.ExactJson;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.SocketTimeoutException;
 import java.math.BigDecimal;
 import java.nio.charset.Charset;
 import java.sql.Array;
@@ -16,9 +17,11 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
 import java.sql.SQLXML;
 import java.sql.Statement;
 import java.sql.Types;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -47,13 +50,16 @@ public final class JdbcRowSource implements RowSource {
     private final Connection connection;
     private final WindowQuery query;
     private final int fetchSize;
+    private final Duration readTimeout;
     /** Null unless the job names a {@code text-encoding}. */
     private final LegacyText legacyText;
 
-    private JdbcRowSource(Connection connection, WindowQuery query, int fetchSize, LegacyText legacyText) {
+    private JdbcRowSource(Connection connection, WindowQuery query, int fetchSize, Duration readTimeout,
+            LegacyText legacyText) {
         this.connection = connection;
         this.query = query;
         this.fetchSize = fetchSize;
+        this.readTimeout = readTimeout;
         this.legacyText = legacyText;
     }
 
@@ -84,6 +90,7 @@ public final class JdbcRowSource implements RowSource {
         Connection connection = DriverManager.getConnection(source.jdbcUrl(), properties);
         LegacyText legacyText = null;
         try {
+            waitAtMost(connection, source.readTimeout());
             if (source.textEncoding() != null) {
                 readByteForByte(connection);
                 legacyText = new LegacyText(Charset.forName(source.textEncoding()));
@@ -99,7 +106,19 @@ public final class JdbcRowSource implements RowSource {
         } catch (SQLException e) {
             // Only a hint: DuckDB fixes it when connecting, and an in-memory database over files is never written.
         }
-        return new JdbcRowSource(connection, query, source.fetchSize(), legacyText);
+        return new JdbcRowSource(connection, query, source.fetchSize(), source.readTimeout(), legacyText);
+    }
+
+    /**
+     * Bounds every wait for the database's answer (the socket's read timeout, for PostgreSQL's driver). An
+     * embedded database such as DuckDB has no network to wait on, and says so.
+     */
+    private static void waitAtMost(Connection connection, Duration readTimeout) throws SQLException {
+        try {
+            connection.setNetworkTimeout(Runnable::run, (int) Math.min(Integer.MAX_VALUE, readTimeout.toMillis()));
+        } catch (SQLFeatureNotSupportedException embedded) {
+            // Nothing to bound.
+        }
     }
 
     /**
@@ -155,18 +174,35 @@ public final class JdbcRowSource implements RowSource {
             // The server checks each row as it sends it: this comes from any fetch, the first or a later one.
             throw explained(e);
         } finally {
-            connection.rollback();
+            // A driver closes a connection whose read timed out; its failure, explained, is what to report.
+            if (!connection.isClosed()) {
+                connection.rollback();
+            }
         }
         return number;
     }
 
-    /** The server's refusal of stored bytes, with what to do about it; any other failure as it is. */
+    /** The server's refusal of stored bytes or its silence, with what to do about it; any other failure as it is. */
     private SQLException explained(SQLException e) {
+        if (causedBy(e, SocketTimeoutException.class)) {
+            return new SQLException(e.getMessage() + "; the database did not answer within source.read-timeout ("
+                    + readTimeout + "): it is unreachable or stopped, or the window's query needs longer before its"
+                    + " first rows (a sort of a large window); the connection is closed", e.getSQLState(), e);
+        }
         if (!INVALID_BYTES.equals(e.getSQLState()) || legacyText != null) {
             return e;
         }
         return new SQLException(e.getMessage() + "; a database whose server_encoding is SQL_ASCII can hold text in"
                 + " another encoding than UTF-8: name it in source.text-encoding, e.g. windows-1252", e.getSQLState(), e);
+    }
+
+    private static boolean causedBy(Throwable failure, Class<? extends Throwable> type) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (type.isInstance(cause)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** How a column is read, decided once per result set rather than once per value. */

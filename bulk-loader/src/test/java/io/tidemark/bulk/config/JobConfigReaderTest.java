@@ -26,6 +26,7 @@ class JobConfigReaderTest {
         assertEquals(List.of("id"), config.source().key());
         assertEquals("updated_at", config.source().version());
         assertEquals(500, config.source().fetchSize());
+        assertEquals(Duration.ofMinutes(10), config.source().readTimeout(), "the default");
         assertEquals("SHOP_DB_PASSWORD", config.source().passwordEnv());
         assertEquals("Order Completed", config.mapping().event());
         assertEquals(Map.of("id", "order_id"), config.mapping().rename());
@@ -65,6 +66,17 @@ class JobConfigReaderTest {
         Files.writeString(file, orders.replace("  fetch-size: 500\n", "  fetch-size: 500\n  text-encoding: latin-9-ish\n"));
         JobConfigException e = assertThrows(JobConfigException.class, () -> JobConfigReader.read(file));
         assertTrue(e.getMessage().contains("source.text-encoding: 'latin-9-ish' is not a character set"), e.getMessage());
+    }
+
+    @Test
+    void aReadTimeoutIsReadAndOneThatIsNotPositiveIsRefusedNamingTheField(@TempDir Path dir) throws IOException {
+        String orders = Files.readString(JOBS.resolve("orders.yaml"));
+        Path file = dir.resolve("orders.yaml");
+        Files.writeString(file, orders.replace("  fetch-size: 500\n", "  fetch-size: 500\n  read-timeout: PT30M\n"));
+        assertEquals(Duration.ofMinutes(30), JobConfigReader.read(file).source().readTimeout());
+        Files.writeString(file, orders.replace("  fetch-size: 500\n", "  fetch-size: 500\n  read-timeout: PT0S\n"));
+        JobConfigException refused = assertThrows(JobConfigException.class, () -> JobConfigReader.read(file));
+        assertTrue(refused.getMessage().contains("source.read-timeout: must be positive"), refused.getMessage());
     }
 
     @Test

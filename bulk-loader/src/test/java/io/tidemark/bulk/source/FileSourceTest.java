@@ -43,7 +43,7 @@ class FileSourceTest {
     private static JobConfig job(String from) {
         return new JobConfig("orders", new JobConfig.Source("jdbc:duckdb:", null, null,
                 "SELECT * FROM " + from + " WHERE updated_at >= :from AND updated_at < :to ORDER BY id", "orders",
-                List.of("id"), null, 100, null),
+                List.of("id"), null, 100, null, null),
                 new JobConfig.Mapping(null, "Order Completed", null, "customer_id", null, "created_at", null, null, null, null, null),
                 null, null, null);
     }

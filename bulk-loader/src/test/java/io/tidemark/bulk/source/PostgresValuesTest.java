@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -126,6 +127,18 @@ class PostgresValuesTest {
                 refused.getMessage());
     }
 
+    @Test
+    void aDatabaseThatDoesNotAnswerFailsTheWindowAtTheReadTimeoutAndSaysWhichSetting() {
+        // The server holds its answer for a minute, as one does that stopped or went out of reach mid-read.
+        long started = System.nanoTime();
+        SQLException silent = assertThrows(SQLException.class, () -> events("shop", "SELECT o.* FROM orders o,"
+                + " (SELECT pg_sleep(60)) AS pause WHERE updated_at >= :from AND updated_at < :to ORDER BY id", null,
+                Duration.ofSeconds(2)));
+        Duration waited = Duration.ofNanos(System.nanoTime() - started);
+        assertTrue(waited.compareTo(Duration.ofSeconds(15)) < 0, "waited " + waited + " for a read bounded at 2 s");
+        assertTrue(silent.getMessage().contains("source.read-timeout (PT2S)"), silent.getMessage());
+    }
+
     private static JsonNode onlyEvent() throws Exception {
         List<JsonNode> events = events("shop", "SELECT * FROM orders WHERE updated_at >= :from AND updated_at < :to"
                 + " ORDER BY id", null);
@@ -135,11 +148,16 @@ class PostgresValuesTest {
 
     /** The window's rows as a load maps them, each with {@code id} as key and {@code updated_at} as its time. */
     private static List<JsonNode> events(String database, String query, String textEncoding) throws Exception {
+        return events(database, query, textEncoding, null);
+    }
+
+    private static List<JsonNode> events(String database, String query, String textEncoding, Duration readTimeout)
+            throws Exception {
         // The password in the URL, so the test needs no environment variable of its own.
         String url = postgres.jdbcUrl(database) + "?user=" + PostgresServer.USER + "&password="
                 + URLEncoder.encode(PostgresServer.PASSWORD, StandardCharsets.UTF_8);
         JobConfig job = new JobConfig("rows", new JobConfig.Source(url, null, null, query, "rows", List.of("id"), null, 100,
-                textEncoding),
+                textEncoding, readTimeout),
                 new JobConfig.Mapping(null, "Row Read", null, null, "id", "updated_at", null, null, null, null, null),
                 null, null, null);
         EventMapper mapper = new EventMapper(job);
