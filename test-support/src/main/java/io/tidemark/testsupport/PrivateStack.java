@@ -14,6 +14,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
 
 /**
  * A Kafka and a Cassandra of one test JVM or suite, on ports and in a directory of their own, run by
@@ -49,7 +50,8 @@ public final class PrivateStack implements AutoCloseable {
 
     private PrivateStack(Path root, Path dir, Ports ports, int nodes, List<String> launcherOptions) {
         this.root = root;
-        this.dir = dir;
+        // Absolute, so the launcher (run from root) and this JVM (reading its PID files) mean one directory.
+        this.dir = dir.toAbsolutePath().normalize();
         this.ports = ports;
         this.nodes = nodes;
         List<String> opts = new ArrayList<>(List.of(
@@ -280,15 +282,42 @@ public final class PrivateStack implements AutoCloseable {
         start(KAFKA);
     }
 
+    /**
+     * The recorded process of {@code part} while it is still that server. A PID file outlives its process
+     * (a server killed with the machine busy, a stack left by a crashed build) and its number may have gone
+     * to any other process since: one signalled by mistake could be another build's server, or anything.
+     */
     private Optional<ProcessHandle> process(String part) {
         Path pidFile = dir.resolve("run/" + part + ".pid");
         if (!Files.exists(pidFile)) {
             return Optional.empty();
         }
+        long pid;
         try {
-            return ProcessHandle.of(Long.parseLong(Files.readString(pidFile, StandardCharsets.US_ASCII).strip()));
+            pid = Long.parseLong(Files.readString(pidFile, StandardCharsets.US_ASCII).strip());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+        Path partDir = dir.resolve("data").resolve(part);
+        return ProcessHandle.of(pid).filter(process -> runsFrom(process, partDir));
+    }
+
+    /**
+     * The launcher starts each server with its configuration from the part's own directory on its command line
+     * (Kafka's server.properties, Cassandra's cassandra.yaml as a file: URL).
+     */
+    static boolean runsFrom(ProcessHandle process, Path partDir) {
+        // With its separator: kafka's directory is a prefix of kafka-2's.
+        String path = partDir.toAbsolutePath().normalize() + "/";
+        String uriPath = partDir.toAbsolutePath().normalize().toUri().getRawPath().replaceAll("/?$", "/");
+        try {
+            String commandLine = Files.readString(Path.of("/proc", Long.toString(process.pid()), "cmdline"),
+                    StandardCharsets.UTF_8);
+            return Stream.of(commandLine.split("\0")).anyMatch(arg -> arg.contains(path) || arg.contains(uriPath));
+        } catch (IOException gone) {
+            return false;
         }
     }
 
