@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -42,6 +43,7 @@ public final class ServiceProcess implements AutoCloseable {
     private final String module;
     private final Path jar;
     private final List<String> command;
+    private final Map<String, String> environment;
     private final int port;
     private final int managementPort;
     private final Path log;
@@ -93,6 +95,7 @@ public final class ServiceProcess implements AutoCloseable {
         builder.properties.forEach(property -> java.add("-D" + property));
         java.addAll(List.of("-jar", jar.toString()));
         this.command = List.copyOf(java);
+        this.environment = builder.environment;
     }
 
     /** A service of the repository at {@code root} (the directory holding the modules). */
@@ -117,6 +120,7 @@ public final class ServiceProcess implements AutoCloseable {
         private List<String> properties = List.of();
         private List<String> jvmOptions = List.of();
         private List<String> commandPrefix = List.of();
+        private Map<String, String> environment = Map.of();
         private String heap = "256m";
         private String profile = "prod,local";
         private Path logDir = Path.of("target", "service-logs");
@@ -133,6 +137,12 @@ public final class ServiceProcess implements AutoCloseable {
         /** System properties, each "key=value". */
         public Builder properties(List<String> properties) {
             this.properties = List.copyOf(properties);
+            return this;
+        }
+
+        /** Environment variables, as a Kubernetes Deployment hands a Secret's values to the service. */
+        public Builder environment(Map<String, String> environment) {
+            this.environment = Map.copyOf(environment);
             return this;
         }
 
@@ -196,8 +206,10 @@ public final class ServiceProcess implements AutoCloseable {
         Files.writeString(log, "\n==== " + Instant.now() + " start " + module + " on port " + port + "\n",
                 StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         logStart = Files.size(log);
-        Process started = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.environment().putAll(environment);
+        Process started = builder.start();
         // A JVM that is killed must not leave its services running.
         Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly));
         process = started;

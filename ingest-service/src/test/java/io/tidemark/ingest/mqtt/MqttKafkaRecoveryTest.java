@@ -6,6 +6,7 @@ import io.quarkus.test.junit.TestProfile;
 import io.tidemark.event.CollectedEvent;
 import io.tidemark.event.EventCodec;
 import io.tidemark.testsupport.FreePort;
+import io.tidemark.testsupport.PrivateKafka;
 import io.tidemark.ingest.TopicTail;
 import io.tidemark.ingest.config.MqttConfig;
 import jakarta.inject.Inject;

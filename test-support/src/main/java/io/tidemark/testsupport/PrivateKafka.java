@@ -1,22 +1,25 @@
-package io.tidemark.ingest.mqtt;
-
-import io.tidemark.testsupport.ServerProcess;
+package io.tidemark.testsupport;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * A throw-away single-node KRaft Kafka on given loopback ports, from the server classpath the build's
- * {@code deploy/local/stack ensure} already prepared; a test starts it late to play a Kafka that comes
- * back. It never touches the shared stack, and is stopped through its own process handle.
+ * {@code deploy/local/stack ensure} already prepared: one a test starts late to play a Kafka that comes
+ * back, or one that lets in only clients that log in. It never touches the shared stack, and is stopped
+ * through its own process handle.
  */
-final class PrivateKafka implements AutoCloseable {
+public final class PrivateKafka implements AutoCloseable {
 
     private static final Path KAFKA_LIB = Path.of("..", "deploy", "local", "target", "stack", "kafka-lib");
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
@@ -28,7 +31,34 @@ final class PrivateKafka implements AutoCloseable {
         this.log = log;
     }
 
-    static PrivateKafka start(int port, int controllerPort) {
+    /** Plain connections, as the local stack's broker takes them. */
+    public static PrivateKafka start(int port, int controllerPort) {
+        return start(port, controllerPort, List.of(
+                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "inter.broker.listener.name=PLAINTEXT"));
+    }
+
+    /**
+     * Only clients that log in with SASL PLAIN as one of {@code users} (name to password), as a managed Kafka
+     * asks; the broker talks to itself as a user of its own.
+     */
+    public static PrivateKafka withLogins(int port, int controllerPort, Map<String, String> users) {
+        String logins = users.entrySet().stream().map(user -> " user_" + user.getKey() + "=\"" + user.getValue() + "\"")
+                .collect(Collectors.joining());
+        return start(port, controllerPort, List.of(
+                "listeners=SASL_PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                "advertised.listeners=SASL_PLAINTEXT://127.0.0.1:" + port,
+                "listener.security.protocol.map=SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "inter.broker.listener.name=SASL_PLAINTEXT",
+                "sasl.enabled.mechanisms=PLAIN",
+                "sasl.mechanism.inter.broker.protocol=PLAIN",
+                "listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule"
+                        + " required username=\"broker\" password=\"broker-secret\" user_broker=\"broker-secret\"" + logins + ";"));
+    }
+
+    private static PrivateKafka start(int port, int controllerPort, List<String> listeners) {
         if (!Files.isDirectory(KAFKA_LIB)) {
             throw new IllegalStateException(KAFKA_LIB.toAbsolutePath()
                     + " is missing: the build's deploy/local/stack ensure prepares it before the tests");
@@ -36,17 +66,15 @@ final class PrivateKafka implements AutoCloseable {
         try {
             Path dir = Files.createDirectories(Path.of("target", "private-kafka", String.valueOf(port))).toAbsolutePath();
             Path conf = dir.resolve("server.properties");
-            Files.writeString(conf, String.join("\n", List.of(
+            List<String> lines = new ArrayList<>(List.of(
                     "process.roles=broker,controller",
                     "node.id=1",
                     "controller.quorum.bootstrap.servers=127.0.0.1:" + controllerPort,
-                    "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
-                    "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
-                    "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-                    "controller.listener.names=CONTROLLER",
-                    "inter.broker.listener.name=PLAINTEXT",
+                    "controller.listener.names=CONTROLLER"));
+            lines.addAll(listeners);
+            lines.addAll(List.of(
                     "log.dirs=" + dir.resolve("data"),
-                    // Ingest's producers create the topics on first use, as the local stack's topic list would.
+                    // Producers create the topics on first use, as the local stack's topic list would.
                     "auto.create.topics.enable=true",
                     "num.partitions=1",
                     "offsets.topic.replication.factor=1",
@@ -57,10 +85,11 @@ final class PrivateKafka implements AutoCloseable {
                     "default.replication.factor=1",
                     "min.insync.replicas=1",
                     "group.initial.rebalance.delay.ms=0",
-                    "")));
+                    ""));
+            Files.writeString(conf, String.join("\n", lines));
             String classpath = KAFKA_LIB.toAbsolutePath() + "/*";
             Path log = dir.resolve("kafka.log");
-            run(List.of(java(), "-cp", classpath, "kafka.tools.StorageTool", "format", "-t", org.apache.kafka.common.Uuid.randomUuid().toString(),
+            run(List.of(java(), "-cp", classpath, "kafka.tools.StorageTool", "format", "-t", clusterId(),
                     "-c", conf.toString(), "--standalone"), log);
             List<String> command = new ArrayList<>(List.of(java(), "-Xms256m", "-Xmx256m", "-XX:+UseG1GC",
                     "-Dkafka.logs.dir=" + dir.resolve("logs"), "-cp", classpath, "kafka.Kafka", conf.toString()));
@@ -73,6 +102,18 @@ final class PrivateKafka implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** A cluster id as Kafka draws one: 16 random bytes in URL-safe base64, not starting with a dash (an option to the tool). */
+    private static String clusterId() {
+        SecureRandom random = new SecureRandom();
+        byte[] bytes = new byte[16];
+        String id;
+        do {
+            random.nextBytes(bytes);
+            id = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        } while (id.startsWith("-"));
+        return id;
     }
 
     private static void run(List<String> command, Path log) throws IOException {
