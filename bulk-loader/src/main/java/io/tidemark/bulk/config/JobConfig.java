@@ -20,7 +20,7 @@ public record JobConfig(String job, Source source, Mapping mapping, Ingest inges
         require(mapping != null, "mapping", "is required");
         ingest = ingest == null ? new Ingest(null, null, null, null, null, null, null, null) : ingest;
         window = window == null ? new Window(null, null, null) : window;
-        watermark = watermark == null ? new Watermark(null, null, null) : watermark;
+        watermark = watermark == null ? new Watermark(null, null, null, null, null) : watermark;
     }
 
     /**
@@ -134,13 +134,19 @@ public record JobConfig(String job, Source source, Mapping mapping, Ingest inges
         }
     }
 
-    /** The pipeline's Cassandra, where {@code bulk_watermarks} lives. */
-    public record Watermark(String contactPoints, String localDatacenter, String keyspace) {
+    /**
+     * The pipeline's Cassandra, where {@code bulk_watermarks} lives. A cluster that asks for a login gets
+     * {@code username} and the password in the environment variable {@code password-env}.
+     */
+    public record Watermark(String contactPoints, String localDatacenter, String keyspace, String username,
+            String passwordEnv) {
 
         public Watermark {
             contactPoints = contactPoints == null ? "127.0.0.1:9042" : contactPoints;
             localDatacenter = localDatacenter == null ? "datacenter1" : localDatacenter;
             keyspace = keyspace == null ? "tidemark" : keyspace;
+            passwordEnv = passwordEnv == null ? "TIDEMARK_CASSANDRA_PASSWORD" : passwordEnv;
+            require(username == null || !username.isBlank(), "watermark.username", "must not be blank");
         }
     }
 

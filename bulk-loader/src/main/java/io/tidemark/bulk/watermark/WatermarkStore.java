@@ -8,6 +8,7 @@ import com.datastax.oss.driver.api.core.cql.ResultSet;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import io.tidemark.bulk.config.JobConfig;
+import io.tidemark.bulk.config.JobConfigException;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -38,6 +39,14 @@ public final class WatermarkStore implements AutoCloseable {
         for (String point : config.contactPoints().split(",")) {
             String[] hostPort = point.trim().split(":");
             builder.addContactPoint(new InetSocketAddress(hostPort[0], hostPort.length > 1 ? Integer.parseInt(hostPort[1]) : 9042));
+        }
+        if (config.username() != null) {
+            String password = System.getenv(config.passwordEnv());
+            if (password == null) {
+                throw new JobConfigException("watermark.password-env: environment variable " + config.passwordEnv()
+                        + " is not set (watermark.username is " + config.username() + ")");
+            }
+            builder.withAuthCredentials(config.username(), password);
         }
         return new WatermarkStore(builder.build(), config.keyspace());
     }

@@ -9,8 +9,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
-/** The node's CQL port as seen by the launcher's driver session. */
-record CassandraEndpoint(String host, int port, String localDatacenter) {
+/** The node's CQL port as seen by the launcher's driver session, and the login it wants, if any. */
+record CassandraEndpoint(String host, int port, String localDatacenter, Optional<CassandraTarget.Credentials> credentials) {
 
     String address() {
         return host + ":" + port;
@@ -23,7 +23,7 @@ record CassandraEndpoint(String host, int port, String localDatacenter) {
     /** The nodes as one target: the driver reaches the cluster through whichever of them answers. */
     static CassandraTarget target(List<CassandraEndpoint> nodes, Duration requestTimeout) {
         return new CassandraTarget(nodes.stream().map(n -> new InetSocketAddress(n.host(), n.port())).toList(),
-                nodes.get(0).localDatacenter(), requestTimeout, Optional.empty());
+                nodes.get(0).localDatacenter(), requestTimeout, nodes.get(0).credentials());
     }
 
     /** A session for probes and DDL that names its tables in full: no schema or token metadata to read. */

@@ -1,5 +1,6 @@
 package io.tidemark.local;
 
+import io.tidemark.schema.CassandraTarget;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Files;
@@ -9,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A Cassandra node with the JVM flags Cassandra's own scripts use on JDK 17: alone on 127.0.0.1, or
@@ -18,6 +20,7 @@ final class CassandraNode implements StackPart {
 
     static final String NAME = "cassandra";
     private static final String MAIN_CLASS = "org.apache.cassandra.service.CassandraDaemon";
+    private static final String ALLOW_ALL = "AllowAllAuthenticator";
 
     /** From Cassandra's conf/jvm-server.options, minus -XX:+AlwaysPreTouch (it would fault in the whole heap at start). */
     private static final List<String> SERVER_OPTIONS = List.of(
@@ -83,7 +86,16 @@ final class CassandraNode implements StackPart {
         this.index = index;
         this.name = Topology.nodeName(NAME, index);
         this.endpoint = new CassandraEndpoint(host(settings, index), settings.integer("cassandra.native.port"),
-                settings.text("cassandra.local.datacenter"));
+                settings.text("cassandra.local.datacenter"), credentials(settings));
+    }
+
+    /** The login every client needs once the node authenticates: none with Cassandra's AllowAllAuthenticator. */
+    static Optional<CassandraTarget.Credentials> credentials(StackSettings settings) {
+        if (ALLOW_ALL.equals(settings.text("cassandra.authenticator"))) {
+            return Optional.empty();
+        }
+        return Optional.of(new CassandraTarget.Credentials(settings.text("cassandra.username"),
+                settings.text("cassandra.password")));
     }
 
     private static String host(StackSettings settings, int index) {
@@ -162,6 +174,8 @@ final class CassandraNode implements StackPart {
                 "-Dcassandra.logdir=" + layout.logsDir(),
                 "-Dlogback.configurationFile=" + dir().resolve("conf/logback.xml"),
                 "-Dcassandra.jmx.local.port=" + jmxPort(),
+                // With a password authenticator, its default superuser at once rather than ten seconds after start.
+                "-Dcassandra.superuser_setup_delay_ms=0",
                 "-cp", layout.cassandraLib() + "/*",
                 MAIN_CLASS));
         return DetachedProcess.start(command, log(), dir());
@@ -205,7 +219,8 @@ final class CassandraNode implements StackPart {
                 "initial_token", token(topology, index),
                 // Every node is a seed: any one of them lets a restarted node find the ring again.
                 "seeds", String.join(",", topology.each(i -> host(settings, i) + ":" + storagePort)),
-                "cassandra_dir", dir().toString());
+                "cassandra_dir", dir().toString(),
+                "authenticator", settings.text("cassandra.authenticator"));
         TemplateRenderer.renderTo("cassandra/cassandra.yaml", values, dir().resolve("conf/cassandra.yaml"));
         TemplateRenderer.renderTo("cassandra/logback.xml", Map.of(), dir().resolve("conf/logback.xml"));
     }

@@ -43,7 +43,7 @@ final class LocalStack {
         for (String module : QuarkusService.MODULES) {
             for (int replica = 1; replica <= topology.replicas(module); replica++) {
                 services.add(new QuarkusService(module, replica, layout, settings,
-                        QuarkusService.connections(module, bootstrap, contactPoints)));
+                        QuarkusService.connections(module, bootstrap, contactPoints, CassandraNode.credentials(settings))));
             }
         }
         this.services = List.copyOf(services);

@@ -1,5 +1,6 @@
 package io.tidemark.local;
 
+import io.tidemark.schema.CassandraTarget;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -10,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One replica of a Tidemark service, run from its Quarkus fast-jar against the stack's brokers and
@@ -46,13 +48,17 @@ final class QuarkusService implements StackPart {
     }
 
     /** The system properties of a module that point it at these brokers and nodes. */
-    static List<String> connections(String module, String kafkaBootstrap, String cassandraContactPoints) {
+    static List<String> connections(String module, String kafkaBootstrap, String cassandraContactPoints,
+            Optional<CassandraTarget.Credentials> cassandraLogin) {
         List<String> properties = new ArrayList<>();
         if (!module.equals("mart-service")) {
             properties.add("-Dkafka.bootstrap.servers=" + kafkaBootstrap);
         }
         if (!module.equals("ingest-service")) {
             properties.add("-Dquarkus.cassandra.contact-points=" + cassandraContactPoints);
+            cassandraLogin.ifPresent(login -> properties.addAll(List.of(
+                    "-Dquarkus.cassandra.auth.username=" + login.username(),
+                    "-Dquarkus.cassandra.auth.password=" + login.password())));
         }
         return properties;
     }

@@ -1,0 +1,179 @@
+package io.tidemark.e2e;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tidemark.testsupport.PrivateStack;
+import io.tidemark.testsupport.ServiceProcess;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * dedup and mart against a Cassandra that asks every client for a login (PasswordAuthenticator, as production
+ * clusters run), logging in as a role of their own given as a Kubernetes Deployment hands over a Secret:
+ * {@code QUARKUS_CASSANDRA_AUTH_USERNAME} and {@code _PASSWORD} in their environment. The launcher makes the
+ * schema with the stack's own login. An event is stored and counted by mart's API, and the bulk loader keeps its
+ * watermark there with the login its job file names; with a wrong password dedup never reports ready and says why
+ * in its log.
+ */
+class CassandraLoginIT {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration PATIENCE = Duration.ofSeconds(120);
+    private static final String ROLE = "tidemark_services";
+    private static final String PASSWORD = "s3cret-for-cassandra";
+
+    private final String run = UUID.randomUUID().toString().substring(0, 8);
+    private final String source = "login-" + run;
+    private final String writeKey = "login-key-" + run;
+
+    @Test
+    void dedupAndMartLogInAsTheirRoleAndAWrongPasswordKeepsDedupUnready() throws Exception {
+        Path root = Path.of(System.getProperty("tidemark.root", "..")).toAbsolutePath().normalize();
+        Path dir = Path.of("target", "login-stack-" + run).toAbsolutePath();
+        List<ServiceProcess> services = new ArrayList<>();
+        try (PrivateStack stack = PrivateStack.of(root, dir, PrivateStack.Ports.free(), List.of(
+                "-Dtidemark.stack.kafka.heap=256m", "-Dtidemark.stack.cassandra.heap=512m",
+                "-Dtidemark.stack.cassandra.authenticator=PasswordAuthenticator"))) {
+            stack.ensure();
+            createRole(stack.cassandraPort());
+            String kafka = "kafka.bootstrap.servers=" + stack.kafkaBootstrap();
+            String cassandra = "quarkus.cassandra.contact-points=127.0.0.1:" + stack.cassandraPort();
+            Path marts = Files.createDirectories(Path.of("target", "e2e-marts", source)).toAbsolutePath();
+
+            ServiceProcess ingest = service(root, "ingest-service", List.of(kafka,
+                    "tidemark.ingest.sources." + source + ".write-keys=" + writeKey), Map.of(), services);
+            ServiceProcess dedup = service(root, "dedup-service", List.of(kafka, cassandra), login(PASSWORD), services);
+            ServiceProcess mart = service(root, "mart-service", List.of(cassandra, "tidemark.mart.export.root=" + marts,
+                    "tidemark.mart.export.sources=" + source, "tidemark.mart.export.every=off"), login(PASSWORD), services);
+            for (ServiceProcess service : services) {
+                service.launch();
+            }
+            for (ServiceProcess service : services) {
+                service.awaitReady();
+            }
+
+            assertEquals(200, track(ingest, "login-" + UUID.randomUUID()).statusCode());
+            LocalDate today = LocalDate.now(ZoneOffset.UTC);
+            await("mart counts the event dedup stored").atMost(PATIENCE).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> dailyEvents(mart, today), events -> events == 1);
+
+            // The bulk loader keeps its watermark in the same Cassandra, logging in as the job file says.
+            LocalDate yesterday = today.minusDays(1);
+            Path jobs = Files.createDirectories(dir.resolve("jobs"));
+            Files.writeString(jobs.resolve("rows.yaml"), """
+                    job: rows-%s
+                    source:
+                      jdbc-url: "jdbc:duckdb:"
+                      table: rows
+                      key: [id]
+                      query: >-
+                        SELECT * FROM (VALUES (1, 'u-1', TIMESTAMPTZ '%sT12:00:00Z')) AS t(id, user_id, updated_at)
+                        WHERE updated_at >= :from AND updated_at < :to
+                    mapping:
+                      event: Row Loaded
+                      user-id: user_id
+                      timestamp: updated_at
+                    ingest:
+                      url: %s
+                    window:
+                      start: %sT00:00:00Z
+                    watermark:
+                      contact-points: 127.0.0.1:%d
+                      username: %s
+                    """.formatted(run, yesterday, ingest.uri("").toString().replaceAll("/$", ""), yesterday.minusDays(1),
+                    stack.cassandraPort(), ROLE));
+            BulkLoaderProcess load = BulkLoaderProcess.start(Map.of("TIDEMARK_WRITE_KEY", writeKey,
+                    "TIDEMARK_CASSANDRA_PASSWORD", PASSWORD), "--job", "rows", "--jobs-dir", jobs.toString());
+            assertEquals(0, load.awaitExit(PATIENCE), load.output() + "\n" + load.progress());
+            assertEquals(1, load.summary().get("accepted").asLong(), load.output());
+            try (CqlSession admin = superuser(stack.cassandraPort())) {
+                assertTrue(admin.execute("SELECT loaded_through FROM tidemark.bulk_watermarks WHERE job = ?", "rows-" + run)
+                        .one() != null, "the watermark is stored");
+            }
+            await("mart counts the loaded row").atMost(PATIENCE).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> dailyEvents(mart, yesterday), events -> events == 1);
+
+            ServiceProcess refused = service(root, "dedup-service", List.of(kafka, cassandra), login("not-" + PASSWORD),
+                    services);
+            refused.launch();
+            await("dedup with a wrong Cassandra password says why").atMost(PATIENCE).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> refused.logText().contains("Provided username " + ROLE + " and/or password are incorrect"));
+            assertFalse(refused.ready(), "dedup ready without a valid login");
+        } finally {
+            ServiceProcess.closeAll(services);
+        }
+    }
+
+    /** A login role of the services' own, made by the stack's superuser. */
+    private static void createRole(int port) {
+        try (CqlSession admin = superuser(port)) {
+            admin.execute("CREATE ROLE IF NOT EXISTS " + ROLE + " WITH PASSWORD = '" + PASSWORD + "' AND LOGIN = true");
+        }
+    }
+
+    /** The stack's own login, its node's default superuser. */
+    private static CqlSession superuser(int port) {
+        return CqlSession.builder().addContactPoint(new InetSocketAddress("127.0.0.1", port))
+                .withLocalDatacenter("datacenter1").withAuthCredentials("cassandra", "cassandra").build();
+    }
+
+    private static Map<String, String> login(String password) {
+        return Map.of("QUARKUS_CASSANDRA_AUTH_USERNAME", ROLE, "QUARKUS_CASSANDRA_AUTH_PASSWORD", password);
+    }
+
+    private static ServiceProcess service(Path root, String module, List<String> settings, Map<String, String> environment,
+            List<ServiceProcess> services) {
+        ServiceProcess service = ServiceProcess.of(root, module).properties(settings).environment(environment)
+                .log(Path.of("target", "service-logs"), module + "-login-" + services.size() + ".log").build();
+        services.add(service);
+        return service;
+    }
+
+    private HttpResponse<String> track(ServiceProcess ingest, String messageId) throws Exception {
+        String body = "{\"messageId\":\"" + messageId + "\",\"userId\":\"u-1\",\"event\":\"Logged In To Cassandra\"}";
+        String basic = Base64.getEncoder().encodeToString((writeKey + ":").getBytes(StandardCharsets.UTF_8));
+        return HTTP.send(HttpRequest.newBuilder(ingest.uri("/v1/track")).timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Basic " + basic).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Exports the source now, and answers its events of {@code day} from mart's API (0 before the first export). */
+    private long dailyEvents(ServiceProcess mart, LocalDate day) throws Exception {
+        HTTP.send(HttpRequest.newBuilder(mart.uri("/api/v1/exports?source=" + source))
+                .header("Authorization", "Bearer " + SdkPipeline.READ_TOKEN).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.discarding());
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(mart.uri(
+                        "/api/v1/metrics/daily?source=" + source + "&from=" + day + "&to=" + day))
+                .header("Authorization", "Bearer " + SdkPipeline.READ_TOKEN).build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            return 0;
+        }
+        long events = 0;
+        for (JsonNode found : JSON.readTree(response.body()).get("days")) {
+            events += found.get("events").asLong();
+        }
+        return events;
+    }
+}
