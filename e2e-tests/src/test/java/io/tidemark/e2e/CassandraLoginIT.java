@@ -11,14 +11,11 @@ import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -52,29 +49,30 @@ class CassandraLoginIT {
     void dedupAndMartLogInAsTheirRoleAndAWrongPasswordKeepsDedupUnready() throws Exception {
         Path root = Path.of(System.getProperty("tidemark.root", "..")).toAbsolutePath().normalize();
         Path dir = Path.of("target", "login-stack-" + run).toAbsolutePath();
-        List<ServiceProcess> services = new ArrayList<>();
         try (PrivateStack stack = PrivateStack.of(root, dir, PrivateStack.Ports.free(), List.of(
                 "-Dtidemark.stack.kafka.heap=256m", "-Dtidemark.stack.cassandra.heap=512m",
-                "-Dtidemark.stack.cassandra.authenticator=PasswordAuthenticator"))) {
+                "-Dtidemark.stack.cassandra.authenticator=PasswordAuthenticator"));
+                ServiceGroup services = new ServiceGroup("login")) {
             stack.ensure();
             createRole(stack.cassandraPort());
             String kafka = "kafka.bootstrap.servers=" + stack.kafkaBootstrap();
             String cassandra = "quarkus.cassandra.contact-points=127.0.0.1:" + stack.cassandraPort();
             Path marts = Files.createDirectories(Path.of("target", "e2e-marts", source)).toAbsolutePath();
 
-            ServiceProcess ingest = service(root, "ingest-service", List.of(kafka,
-                    "tidemark.ingest.sources." + source + ".write-keys=" + writeKey), Map.of(), services);
-            ServiceProcess dedup = service(root, "dedup-service", List.of(kafka, cassandra), login(PASSWORD), services);
-            ServiceProcess mart = service(root, "mart-service", List.of(cassandra, "tidemark.mart.export.root=" + marts,
-                    "tidemark.mart.export.sources=" + source, "tidemark.mart.export.every=off"), login(PASSWORD), services);
-            for (ServiceProcess service : services) {
+            ServiceProcess ingest = services.add("ingest-service", List.of(kafka,
+                    "tidemark.ingest.sources." + source + ".write-keys=" + writeKey), Map.of());
+            ServiceProcess dedup = services.add("dedup-service", List.of(kafka, cassandra), login(PASSWORD));
+            ServiceProcess mart = services.add("mart-service", List.of(cassandra, "tidemark.mart.export.root=" + marts,
+                    "tidemark.mart.export.sources=" + source, "tidemark.mart.export.every=off"), login(PASSWORD));
+            for (ServiceProcess service : List.of(ingest, dedup, mart)) {
                 service.launch();
             }
-            for (ServiceProcess service : services) {
+            for (ServiceProcess service : List.of(ingest, dedup, mart)) {
                 service.awaitReady();
             }
 
-            assertEquals(200, track(ingest, "login-" + UUID.randomUUID()).statusCode());
+            assertEquals(200, IngestCall.track(ingest, writeKey, "login-" + UUID.randomUUID(), "Logged In To Cassandra")
+                    .statusCode());
             LocalDate today = LocalDate.now(ZoneOffset.UTC);
             await("mart counts the event dedup stored").atMost(PATIENCE).pollInterval(Duration.ofSeconds(1))
                     .until(() -> dailyEvents(mart, today), events -> events == 1);
@@ -115,14 +113,11 @@ class CassandraLoginIT {
             await("mart counts the loaded row").atMost(PATIENCE).pollInterval(Duration.ofSeconds(1))
                     .until(() -> dailyEvents(mart, yesterday), events -> events == 1);
 
-            ServiceProcess refused = service(root, "dedup-service", List.of(kafka, cassandra), login("not-" + PASSWORD),
-                    services);
+            ServiceProcess refused = services.add("dedup-service", List.of(kafka, cassandra), login("not-" + PASSWORD));
             refused.launch();
             await("dedup with a wrong Cassandra password says why").atMost(PATIENCE).pollInterval(Duration.ofSeconds(1))
                     .until(() -> refused.logText().contains("Provided username " + ROLE + " and/or password are incorrect"));
             assertFalse(refused.ready(), "dedup ready without a valid login");
-        } finally {
-            ServiceProcess.closeAll(services);
         }
     }
 
@@ -141,22 +136,6 @@ class CassandraLoginIT {
 
     private static Map<String, String> login(String password) {
         return Map.of("QUARKUS_CASSANDRA_AUTH_USERNAME", ROLE, "QUARKUS_CASSANDRA_AUTH_PASSWORD", password);
-    }
-
-    private static ServiceProcess service(Path root, String module, List<String> settings, Map<String, String> environment,
-            List<ServiceProcess> services) {
-        ServiceProcess service = ServiceProcess.of(root, module).properties(settings).environment(environment)
-                .log(Path.of("target", "service-logs"), module + "-login-" + services.size() + ".log").build();
-        services.add(service);
-        return service;
-    }
-
-    private HttpResponse<String> track(ServiceProcess ingest, String messageId) throws Exception {
-        String body = "{\"messageId\":\"" + messageId + "\",\"userId\":\"u-1\",\"event\":\"Logged In To Cassandra\"}";
-        String basic = Base64.getEncoder().encodeToString((writeKey + ":").getBytes(StandardCharsets.UTF_8));
-        return HTTP.send(HttpRequest.newBuilder(ingest.uri("/v1/track")).timeout(Duration.ofSeconds(30))
-                .header("Authorization", "Basic " + basic).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** Exports the source now, and answers its events of {@code day} from mart's API (0 before the first export). */
