@@ -7,8 +7,8 @@ import io.tidemark.bulk.mapping.ExactJson;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.SocketTimeoutException;
 import java.math.BigDecimal;
+import java.net.SocketTimeoutException;
 import java.nio.charset.Charset;
 import java.sql.Array;
 import java.sql.Connection;
