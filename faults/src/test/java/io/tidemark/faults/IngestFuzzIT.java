@@ -208,7 +208,7 @@ class IngestFuzzIT {
         // Vert.x's idle check sits behind its HTTP decoder: a head that never ends is idle however fast it drips.
         assertCut(idleOutcomes, IDLE_TIMEOUT, IngestFuzzIT::unanswered, "closed without an answer");
         assertCut(headerOutcomes, IDLE_TIMEOUT, IngestFuzzIT::unanswered, "closed without an answer");
-        // Unanswered too, so that an SDK sends the batch again instead of dropping it on a 408.
+        // Unanswered too, so that analytics-java and analytics-kotlin send the batch again instead of dropping it on a 408.
         assertCut(bodyOutcomes, READ_TIMEOUT, IngestFuzzIT::unanswered, "closed without an answer");
         assertTrue(acknowledged.size() > HOSTILE_REQUESTS / VALID_EVERY / 2, "too few valid events: " + acknowledged.size());
 

@@ -17,10 +17,11 @@ import org.jboss.logging.Logger;
  * Quarkus's {@code quarkus.http.read-timeout} applies only to blocking reads, which no endpoint here
  * makes: a body dripped in a byte at a time would otherwise hold its connection and buffer for ever.
  *
- * <p>Unanswered, not 408: the SDKs give up on a batch answered with any 4xx but 429 (analytics-java after
- * OkHttp's one repeat of a 408, analytics-kotlin, analytics-next), and keep it for another try after an I/O
- * error. A body this slow is a slow network far more often than a bad client, and its events are the
- * client's to send again. A bulk import keeps its own deadline and answer (it names where to resume).
+ * <p>Unanswered, not 408: analytics-java (after OkHttp's one repeat of a 408) and analytics-kotlin give up on a
+ * batch answered with any 4xx but 429, while every SDK keeps a batch for another try after an I/O error
+ * (analytics-next 1.84.3 also retries a 408). A body this slow is a slow network far more often than a bad
+ * client, and its events are the client's to send again. A bulk import keeps its own deadline and answer (it
+ * names where to resume).
  */
 @ApplicationScoped
 public class RequestReadDeadline {

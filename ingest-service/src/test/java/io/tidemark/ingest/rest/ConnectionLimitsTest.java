@@ -122,7 +122,7 @@ class ConnectionLimitsTest {
             await().atMost(Duration.ofSeconds(6)).until(answer::isDone);
             Duration open = Duration.ofNanos(System.nanoTime() - sent);
             closed.set(true);
-            // No 408: the SDKs drop a batch answered with a 4xx, and send it again after a dropped connection.
+            // No 408: analytics-java and analytics-kotlin drop a batch answered with one, and resend after a dropped connection.
             assertThat(answer.join(), equalTo(""));
             assertTrue(open.compareTo(Duration.ofMillis(1800)) >= 0, "cut by the 2 s read deadline, not before: " + open);
         }
