@@ -16,7 +16,7 @@ import java.util.stream.Collectors;
 /**
  * A throw-away single-node KRaft Kafka on given loopback ports, from the server classpath the build's
  * {@code deploy/local/stack ensure} already prepared: one a test starts late to play a Kafka that comes
- * back, or one that lets in only clients that log in. It never touches the shared stack, and is stopped
+ * back, or one that lets in only clients that log in over TLS. It never touches the shared stack, and is stopped
  * through its own process handle.
  */
 public final class PrivateKafka implements AutoCloseable {
@@ -41,20 +41,33 @@ public final class PrivateKafka implements AutoCloseable {
     }
 
     /**
-     * Only clients that log in with SASL PLAIN as one of {@code users} (name to password), as a managed Kafka
-     * asks; the broker talks to itself as a user of its own.
+     * Only clients that log in with SASL PLAIN as one of {@code users} (name to password), over TLS, as a managed
+     * Kafka asks (SASL_SSL): the broker shows {@code certificate}, which a client verifies against the authority
+     * that signed it, and talks to itself as a user of its own the same way.
      */
-    public static PrivateKafka withLogins(int port, int controllerPort, Map<String, String> users) {
+    public static PrivateKafka withLoginsOverTls(int port, int controllerPort, Map<String, String> users,
+            TestCertificates.Issued certificate, Path authority) {
         String logins = users.entrySet().stream().map(user -> " user_" + user.getKey() + "=\"" + user.getValue() + "\"")
                 .collect(Collectors.joining());
+        Path keyStore = certificate.certificate().resolveSibling("kafka-" + port + "-keystore.pem");
+        try {
+            // Kafka's PEM key store is one file: the private key (PKCS#8, unencrypted), then the certificate.
+            Files.writeString(keyStore, Files.readString(certificate.key()) + Files.readString(certificate.certificate()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         return start(port, controllerPort, List.of(
-                "listeners=SASL_PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
-                "advertised.listeners=SASL_PLAINTEXT://127.0.0.1:" + port,
-                "listener.security.protocol.map=SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT",
-                "inter.broker.listener.name=SASL_PLAINTEXT",
+                "listeners=SASL_SSL://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                "advertised.listeners=SASL_SSL://127.0.0.1:" + port,
+                "listener.security.protocol.map=SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT",
+                "inter.broker.listener.name=SASL_SSL",
+                "ssl.keystore.type=PEM",
+                "ssl.keystore.location=" + keyStore,
+                "ssl.truststore.type=PEM",
+                "ssl.truststore.location=" + authority,
                 "sasl.enabled.mechanisms=PLAIN",
                 "sasl.mechanism.inter.broker.protocol=PLAIN",
-                "listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule"
+                "listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule"
                         + " required username=\"broker\" password=\"broker-secret\" user_broker=\"broker-secret\"" + logins + ";"));
     }
 

@@ -6,6 +6,7 @@ import io.quarkus.tls.TlsConfiguration;
 import io.quarkus.tls.TlsConfigurationRegistry;
 import io.tidemark.ingest.mqtt.BrokerConnectionTest.Recorder;
 import io.tidemark.ingest.mqtt.BrokerConnectionTest.Settings;
+import io.tidemark.testsupport.TestCertificates;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.NetClientOptions;

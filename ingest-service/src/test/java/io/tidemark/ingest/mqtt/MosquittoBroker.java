@@ -2,6 +2,7 @@ package io.tidemark.ingest.mqtt;
 
 import io.tidemark.testsupport.FreePort;
 import io.tidemark.testsupport.ServerProcess;
+import io.tidemark.testsupport.TestCertificates;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

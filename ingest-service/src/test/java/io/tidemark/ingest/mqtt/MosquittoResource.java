@@ -1,6 +1,7 @@
 package io.tidemark.ingest.mqtt;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.tidemark.testsupport.TestCertificates;
 
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;

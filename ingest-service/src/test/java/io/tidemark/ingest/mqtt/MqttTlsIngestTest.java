@@ -6,6 +6,7 @@ import io.quarkus.test.junit.TestProfile;
 import io.tidemark.event.CollectedEvent;
 import io.tidemark.event.EventCodec;
 import io.tidemark.ingest.TopicTail;
+import io.tidemark.testsupport.TestCertificates;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.awaitility.Awaitility;

@@ -1,4 +1,4 @@
-package io.tidemark.ingest.mqtt;
+package io.tidemark.testsupport;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,12 +15,12 @@ import java.util.List;
 
 /**
  * A certificate authority of a test's own and the certificates it signs, made by the JDK's {@code keytool} and
- * written as PEM files, the form both Mosquitto and the Quarkus TLS registry read.
+ * written as PEM files, the form Mosquitto, Kafka and the Quarkus TLS registry read.
  */
-final class TestCertificates {
+public final class TestCertificates {
 
     /** A certificate and its private key, PEM files. */
-    record Issued(Path certificate, Path key) {
+    public record Issued(Path certificate, Path key) {
     }
 
     private static final String PASSWORD = "test-only";
@@ -33,7 +33,7 @@ final class TestCertificates {
     }
 
     /** A new authority named {@code name}, its files in {@code dir}. */
-    static TestCertificates authority(Path dir, String name) {
+    public static TestCertificates authority(Path dir, String name) {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -47,7 +47,7 @@ final class TestCertificates {
     }
 
     /** The authority's own certificate: what a party that trusts it is given. */
-    Path authorityCertificate() {
+    public Path authorityCertificate() {
         return dir.resolve(authority + ".pem");
     }
 
@@ -57,7 +57,7 @@ final class TestCertificates {
      * @param san its subject alternative names as keytool takes them ({@code dns:localhost,ip:127.0.0.1}), or null
      * @param usage its extended key usage: {@code serverAuth} or {@code clientAuth}
      */
-    Issued issue(String name, String san, String usage) {
+    public Issued issue(String name, String san, String usage) {
         keyPair(name, "CN=" + name, null);
         Path request = dir.resolve(name + ".csr");
         Path certificate = dir.resolve(name + ".pem");
