@@ -5,20 +5,28 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tidemark.testsupport.PrivateStack;
 import io.tidemark.testsupport.ServiceProcess;
+import io.tidemark.testsupport.TestCertificates;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -26,12 +34,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * dedup and mart against a Cassandra that asks every client for a login (PasswordAuthenticator, as production
- * clusters run), logging in as a role of their own given as a Kubernetes Deployment hands over a Secret:
- * {@code QUARKUS_CASSANDRA_AUTH_USERNAME} and {@code _PASSWORD} in their environment. The launcher makes the
- * schema with the stack's own login. An event is stored and counted by mart's API, and the bulk loader keeps its
- * watermark there with the login its job file names; with a wrong password dedup never reports ready and says why
- * in its log.
+ * dedup and mart against a Cassandra that asks every client for a login (PasswordAuthenticator) and takes TLS
+ * connections only, as production clusters run, with a certificate from an authority of its own. The services log in
+ * as a role of their own and trust that authority as a Kubernetes Deployment hands over a Secret:
+ * {@code QUARKUS_CASSANDRA_AUTH_USERNAME} and {@code _PASSWORD}, {@code TIDEMARK_CASSANDRA_SSL_ENGINE_FACTORY} and
+ * {@code TIDEMARK_CASSANDRA_TRUSTSTORE_*} in their environment. The launcher makes the schema over TLS with the stack's
+ * own login, through the schema runner's driver settings. An event is stored and counted by mart's API, and the bulk
+ * loader keeps its watermark there with the login its job file names. With a wrong password, or without TLS, dedup
+ * never reports ready and says why in its log.
  */
 class CassandraLoginIT {
 
@@ -40,18 +50,28 @@ class CassandraLoginIT {
     private static final Duration PATIENCE = Duration.ofSeconds(120);
     private static final String ROLE = "tidemark_services";
     private static final String PASSWORD = "s3cret-for-cassandra";
+    /** What the driver logs when a node that takes TLS only closes a plain connection. */
+    private static final String PLAIN_REFUSED = "step 1 (OPTIONS): unexpected failure";
 
     private final String run = UUID.randomUUID().toString().substring(0, 8);
     private final String source = "login-" + run;
     private final String writeKey = "login-key-" + run;
+    private Path trustStore;
 
     @Test
-    void dedupAndMartLogInAsTheirRoleAndAWrongPasswordKeepsDedupUnready() throws Exception {
+    void dedupAndMartLogInAsTheirRoleOverTlsAndAWrongPasswordOrPlainConnectionKeepsDedupUnready() throws Exception {
         Path root = Path.of(System.getProperty("tidemark.root", "..")).toAbsolutePath().normalize();
         Path dir = Path.of("target", "login-stack-" + run).toAbsolutePath();
+        TestCertificates authority = TestCertificates.authority(dir.resolve("tls"), "cassandra-test-ca");
+        authority.issue("cassandra-node", "ip:127.0.0.1,dns:localhost", "serverAuth");
+        Path keyStore = authority.keyStore("cassandra-node");
+        trustStore = authority.trustStore();
         try (PrivateStack stack = PrivateStack.of(root, dir, PrivateStack.Ports.free(), List.of(
                 "-Dtidemark.stack.kafka.heap=256m", "-Dtidemark.stack.cassandra.heap=512m",
-                "-Dtidemark.stack.cassandra.authenticator=PasswordAuthenticator"));
+                "-Dtidemark.stack.cassandra.authenticator=PasswordAuthenticator",
+                "-Dtidemark.stack.cassandra.tls.keystore=" + keyStore,
+                "-Dtidemark.stack.cassandra.tls.keystore.password=" + TestCertificates.PASSWORD))
+                        .launcherEnvironment(tls());
                 ServiceGroup services = new ServiceGroup("login")) {
             stack.ensure();
             createRole(stack.cassandraPort());
@@ -102,8 +122,9 @@ class CassandraLoginIT {
                       username: %s
                     """.formatted(run, yesterday, ingest.uri("").toString().replaceAll("/$", ""), yesterday.minusDays(1),
                     stack.cassandraPort(), ROLE));
-            BulkLoaderProcess load = BulkLoaderProcess.start(Map.of("TIDEMARK_WRITE_KEY", writeKey,
-                    "TIDEMARK_CASSANDRA_PASSWORD", PASSWORD), "--job", "rows", "--jobs-dir", jobs.toString());
+            Map<String, String> loaderEnvironment = new HashMap<>(tls());
+            loaderEnvironment.putAll(Map.of("TIDEMARK_WRITE_KEY", writeKey, "TIDEMARK_CASSANDRA_PASSWORD", PASSWORD));
+            BulkLoaderProcess load = BulkLoaderProcess.start(loaderEnvironment, "--job", "rows", "--jobs-dir", jobs.toString());
             assertEquals(0, load.awaitExit(PATIENCE), load.output() + "\n" + load.progress());
             assertEquals(1, load.summary().get("accepted").asLong(), load.output());
             try (CqlSession admin = superuser(stack.cassandraPort())) {
@@ -114,28 +135,51 @@ class CassandraLoginIT {
                     .until(() -> dailyEvents(mart, yesterday), events -> events == 1);
 
             ServiceProcess refused = services.add("dedup-service", List.of(kafka, cassandra), login("not-" + PASSWORD));
+            ServiceProcess plain = services.add("dedup-service", List.of(kafka, cassandra),
+                    Map.of("QUARKUS_CASSANDRA_AUTH_USERNAME", ROLE, "QUARKUS_CASSANDRA_AUTH_PASSWORD", PASSWORD));
             refused.launch();
+            plain.launch();
             await("dedup with a wrong Cassandra password says why").atMost(PATIENCE).pollInterval(Duration.ofSeconds(1))
                     .until(() -> refused.logText().contains("Provided username " + ROLE + " and/or password are incorrect"));
             assertFalse(refused.ready(), "dedup ready without a valid login");
+            await("dedup without TLS says why").atMost(PATIENCE).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> plain.logText().contains(PLAIN_REFUSED));
+            assertFalse(plain.ready(), "dedup ready without TLS");
         }
     }
 
     /** A login role of the services' own, made by the stack's superuser. */
-    private static void createRole(int port) {
+    private void createRole(int port) throws IOException, GeneralSecurityException {
         try (CqlSession admin = superuser(port)) {
             admin.execute("CREATE ROLE IF NOT EXISTS " + ROLE + " WITH PASSWORD = '" + PASSWORD + "' AND LOGIN = true");
         }
     }
 
-    /** The stack's own login, its node's default superuser. */
-    private static CqlSession superuser(int port) {
-        return CqlSession.builder().addContactPoint(new InetSocketAddress("127.0.0.1", port))
+    /** The stack's own login, its node's default superuser, over TLS. */
+    private CqlSession superuser(int port) throws IOException, GeneralSecurityException {
+        KeyStore trusted = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(trustStore)) {
+            trusted.load(in, TestCertificates.PASSWORD.toCharArray());
+        }
+        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trust.init(trusted);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, trust.getTrustManagers(), null);
+        return CqlSession.builder().addContactPoint(new InetSocketAddress("127.0.0.1", port)).withSslContext(context)
                 .withLocalDatacenter("datacenter1").withAuthCredentials("cassandra", "cassandra").build();
     }
 
-    private static Map<String, String> login(String password) {
-        return Map.of("QUARKUS_CASSANDRA_AUTH_USERNAME", ROLE, "QUARKUS_CASSANDRA_AUTH_PASSWORD", password);
+    /** The driver settings for TLS to the node, as a Deployment gives them. */
+    private Map<String, String> tls() {
+        return Map.of("TIDEMARK_CASSANDRA_SSL_ENGINE_FACTORY", "DefaultSslEngineFactory",
+                "TIDEMARK_CASSANDRA_TRUSTSTORE_PATH", trustStore.toString(),
+                "TIDEMARK_CASSANDRA_TRUSTSTORE_PASSWORD", TestCertificates.PASSWORD);
+    }
+
+    private Map<String, String> login(String password) {
+        Map<String, String> environment = new HashMap<>(tls());
+        environment.putAll(Map.of("QUARKUS_CASSANDRA_AUTH_USERNAME", ROLE, "QUARKUS_CASSANDRA_AUTH_PASSWORD", password));
+        return environment;
     }
 
     /** Exports the source now, and answers its events of {@code day} from mart's API (0 before the first export). */

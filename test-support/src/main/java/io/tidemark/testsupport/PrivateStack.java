@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
@@ -46,6 +48,7 @@ public final class PrivateStack implements AutoCloseable {
     private final Ports ports;
     private final int nodes;
     private final String opts;
+    private final Map<String, String> launcherEnvironment = new HashMap<>();
     private final long ownerPid = ProcessHandle.current().pid();
 
     private PrivateStack(Path root, Path dir, Ports ports, int nodes, List<String> launcherOptions) {
@@ -277,6 +280,15 @@ public final class PrivateStack implements AutoCloseable {
         stop(KAFKA);
     }
 
+    /**
+     * Environment variables for the launcher beside its options: the Cassandra driver settings of its own sessions
+     * (probes, schema) for a node that takes TLS only.
+     */
+    public PrivateStack launcherEnvironment(Map<String, String> variables) {
+        launcherEnvironment.putAll(variables);
+        return this;
+    }
+
     /** Starts Kafka again on the same data. */
     public void startKafka() {
         start(KAFKA);
@@ -352,6 +364,7 @@ public final class PrivateStack implements AutoCloseable {
             long logStart = Files.exists(log) ? Files.size(log) : 0;
             ProcessBuilder builder = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            builder.environment().putAll(launcherEnvironment);
             builder.environment().put("TIDEMARK_LOCAL_DIR", dir.toString());
             builder.environment().put("TIDEMARK_STACK_OPTS", opts);
             Process process = builder.start();

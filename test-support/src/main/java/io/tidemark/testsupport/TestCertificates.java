@@ -23,7 +23,8 @@ public final class TestCertificates {
     public record Issued(Path certificate, Path key) {
     }
 
-    private static final String PASSWORD = "test-only";
+    /** The password of every store this class writes. */
+    public static final String PASSWORD = "test-only";
     private final Path dir;
     private final String authority;
 
@@ -71,6 +72,26 @@ public final class TestCertificates {
         }
         keytool(sign.toArray(String[]::new));
         return new Issued(certificate, privateKey(name));
+    }
+
+    /**
+     * A PKCS#12 key store with {@code name}'s key and its certificate chain up to this authority, the form a Java
+     * server such as Cassandra reads; {@code name} must have been {@linkplain #issue issued} first.
+     */
+    public Path keyStore(String name) {
+        keytool("-importcert", "-noprompt", "-keystore", store(name).toString(), "-storepass", PASSWORD,
+                "-alias", authority, "-file", authorityCertificate().toString());
+        keytool("-importcert", "-keystore", store(name).toString(), "-storepass", PASSWORD, "-alias", name,
+                "-file", dir.resolve(name + ".pem").toString());
+        return store(name);
+    }
+
+    /** A PKCS#12 trust store holding this authority alone, the form a Java client reads. */
+    public Path trustStore() {
+        Path trust = dir.resolve(authority + "-trust.p12");
+        keytool("-importcert", "-noprompt", "-keystore", trust.toString(), "-storetype", "PKCS12", "-storepass", PASSWORD,
+                "-alias", authority, "-file", authorityCertificate().toString());
+        return trust;
     }
 
     private void keyPair(String alias, String subject, String extension) {

@@ -220,9 +220,25 @@ final class CassandraNode implements StackPart {
                 // Every node is a seed: any one of them lets a restarted node find the ring again.
                 "seeds", String.join(",", topology.each(i -> host(settings, i) + ":" + storagePort)),
                 "cassandra_dir", dir().toString(),
-                "authenticator", settings.text("cassandra.authenticator"));
+                "authenticator", settings.text("cassandra.authenticator"),
+                "client_encryption", clientEncryption(settings));
         TemplateRenderer.renderTo("cassandra/cassandra.yaml", values, dir().resolve("conf/cassandra.yaml"));
         TemplateRenderer.renderTo("cassandra/logback.xml", Map.of(), dir().resolve("conf/logback.xml"));
+    }
+
+    /** TLS required on the CQL port when the stack names the node's key store; nothing otherwise. */
+    static String clientEncryption(StackSettings settings) {
+        String keyStore = settings.text("cassandra.tls.keystore");
+        if (keyStore.isEmpty()) {
+            return "";
+        }
+        return String.join("\n",
+                "client_encryption_options:",
+                "  enabled: true",
+                "  optional: false",
+                "  keystore: " + keyStore,
+                "  keystore_password: " + settings.text("cassandra.tls.keystore.password"),
+                "  store_type: PKCS12");
     }
 
     @Override
