@@ -129,8 +129,15 @@ public interface IngestConfig {
         int chunksInFlight();
 
         /** Imports running at once; more are answered 429: each holds a worker thread while it streams. */
-        @WithDefault("2")
+        @WithDefault("3")
         int maxConcurrent();
+
+        /**
+         * Imports of one source running at once, fewer than {@link #maxConcurrent()} so that one source's slow or
+         * stuck uploads leave a slot to the others; the bulk loader keeps two chunks in flight by default.
+         */
+        @WithDefault("2")
+        int maxConcurrentPerSource();
 
         /** Largest import body as received (compressed or not); it is streamed, never held whole. */
         @WithDefault("1G")

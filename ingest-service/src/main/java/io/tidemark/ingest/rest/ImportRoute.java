@@ -21,7 +21,6 @@ import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.concurrent.Semaphore;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
@@ -43,14 +42,14 @@ public class ImportRoute {
     private final EventImporter importer;
     private final IngestConfig config;
     private final ObjectMapper json;
-    private final Semaphore running;
+    private final ImportSlots slots;
 
     public ImportRoute(WriteKeyAuthenticator authenticator, EventImporter importer, IngestConfig config, ObjectMapper json) {
         this.authenticator = authenticator;
         this.importer = importer;
         this.config = config;
         this.json = json;
-        this.running = new Semaphore(config.importing().maxConcurrent());
+        this.slots = new ImportSlots(config.importing().maxConcurrent(), config.importing().maxConcurrentPerSource());
     }
 
     void install(@Observes Router router) {
@@ -79,7 +78,14 @@ public class ImportRoute {
                     "an import body may have at most " + maxBytes + " bytes; split the file", "body", null);
             return;
         }
-        if (!running.tryAcquire()) {
+        ImportSlots.Outcome slot = slots.take(source);
+        if (slot == ImportSlots.Outcome.SOURCE_BUSY) {
+            refuse(context, 429, "imports-busy", "Too Many Requests", "source " + source + " already runs "
+                    + config.importing().maxConcurrentPerSource() + " imports (tidemark.ingest.import.max-concurrent-per-source);"
+                    + " retry later", null, config.retryAfterSeconds());
+            return;
+        }
+        if (slot == ImportSlots.Outcome.ALL_BUSY) {
             refuse(context, 429, "imports-busy", "Too Many Requests", config.importing().maxConcurrent()
                     + " imports are running; retry later", null, config.retryAfterSeconds());
             return;
@@ -93,7 +99,7 @@ public class ImportRoute {
             try {
                 run(context, source, gzip, body);
             } finally {
-                running.release();
+                slots.release(source);
             }
         });
     }
