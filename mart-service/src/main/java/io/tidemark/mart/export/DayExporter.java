@@ -98,6 +98,7 @@ public class DayExporter {
     private final ExportTimings timings;
     private final Lanes lanes;
     private final ParquetFormat format;
+    private volatile boolean halted;
 
     public DayExporter(EventIndexReader reader, DuckDbEngine engine, MartSwapLock lock, MartConfig config,
             DayPublisher publisher, RevisionLedger revisions, ExportTimings timings) {
@@ -112,8 +113,16 @@ public class DayExporter {
         // Each path once: a path listed twice would be counted twice.
         this.breakdownPaths = config.breakdown().rollupPaths().stream().distinct().map(BreakdownPath::parse).toList();
         this.weeks = new WeekUserRollups(layout);
-        this.lanes = new Lanes(config.export().lanes().orElse(Runtime.getRuntime().availableProcessors()));
+        this.lanes = new Lanes(config.export().lanes().orElse(Runtime.getRuntime().availableProcessors()), () -> halted);
         this.format = config.export().parquet().format();
+    }
+
+    /**
+     * Stops the reads and slice writes under way at their next page or slice, for good: the day they belong to
+     * fails as after an error (its old files and ledger entry stay), so a stop need not wait for a large day.
+     */
+    void halt() {
+        halted = true;
     }
 
     @PreDestroy
@@ -605,7 +614,7 @@ public class DayExporter {
         Map<Integer, List<Path>> written = new HashMap<>();
         for (int slice = lane; slice < slices.size(); slice += lanes) {
             if (stopped.getAsBoolean()) {
-                throw new CancellationException("writing slices stopped: another lane failed");
+                throw new CancellationException("writing slices stopped: another lane failed, or the mart is stopping");
             }
             written.put(slice, slices.get(slice).write(connection));
         }

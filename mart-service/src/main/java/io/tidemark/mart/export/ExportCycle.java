@@ -305,6 +305,12 @@ public class ExportCycle {
                         // This day's own read failed; the next day is read afresh.
                         pending = null;
                     }
+                    if (stopping) {
+                        // Halted by the stop (or failed during it): left as it is, for the next cycle.
+                        LOG.infof("export of source %s day %s left unfinished by the stop: %s", source, day, e.getMessage());
+                        failed.add(new ExportSummary.Failure(source, day.toString(), STOPPING));
+                        return;
+                    }
                     // The day keeps its old files and its old ledger entry, so the next cycle retries it.
                     LOG.errorf(e, "export of source %s day %s failed", source, day);
                     failed.add(new ExportSummary.Failure(source, day.toString(), e.getMessage()));
@@ -402,19 +408,22 @@ public class ExportCycle {
      * {@code release}, so the source stayed leased to a process that no longer ran until the lease's
      * ttl, and the replica that replaced it (or this one restarted) skipped the source for a whole
      * cycle (5 minutes) after a rolling update. No interrupt now: a file or bucket write it reaches
-     * is abandoned half done (NIO channels close on an interrupt), and a day is short next to the
-     * wait. A day that outlasts {@code stop-timeout} is left, as after a crash. Observed before the
+     * is abandoned half done (NIO channels close on an interrupt). A day still being read, or written in
+     * slices, is halted at its next page or slice instead (a day of millions of rows takes minutes, past any
+     * grace period) and left for the next cycle; a statement under way (a rollup, an unsliced day's file)
+     * runs out, and a day that outlasts {@code stop-timeout} even so is left, as after a crash. Observed before the
      * other observers of the event (their default priority is {@code APPLICATION + 500}): those close
      * DuckDB's databases and the bucket's client, which the day being finished still writes with.
      */
     void stop(@Observes @Priority(Interceptor.Priority.APPLICATION) ShutdownEvent event) throws InterruptedException {
         long started = System.nanoTime();
         stopping = true;
+        exporter.halt();
         worker.shutdown();
         try {
             if (worker.awaitTermination(config.stopTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
-                LOG.infof("export stopped at a day's boundary in %d ms, its lease given back; the Cassandra session"
-                        + " closes next", (System.nanoTime() - started) / 1_000_000);
+                LOG.infof("export stopped in %d ms, at a day's boundary or halted within a day left for the next cycle;"
+                        + " its lease given back; the Cassandra session closes next", (System.nanoTime() - started) / 1_000_000);
             } else {
                 LOG.warnf("export still writing a day after %s; it is left unfinished, and its source's lease runs"
                         + " out after %s", config.stopTimeout(), config.lease().ttl());

@@ -16,7 +16,8 @@ import java.util.function.BooleanSupplier;
  * A day's work dealt out to lanes: items {@code lane}, {@code lane + lanes}, ... go to one lane, the
  * first lane runs on the calling thread and the others on threads of their own, so a large day's reads
  * and writes take as many cores as there are lanes. The first failure stops the other lanes at their
- * next item and is the one thrown; a lane that stopped only because of it adds nothing to it.
+ * next item and is the one thrown; a lane that stopped only because of it adds nothing to it. A halt (the
+ * service stopping) stops every lane the same way.
  */
 final class Lanes implements AutoCloseable {
 
@@ -27,21 +28,24 @@ final class Lanes implements AutoCloseable {
     }
 
     private final int lanes;
+    private final BooleanSupplier halted;
     private final ExecutorService threads = Executors.newCachedThreadPool(task -> {
         Thread thread = new Thread(task, "mart-export-lane");
         thread.setDaemon(true);
         return thread;
     });
 
-    Lanes(int lanes) {
+    /** @param halted true once every lane should stop at its next item, as after a failure */
+    Lanes(int lanes, BooleanSupplier halted) {
         this.lanes = Math.max(1, lanes);
+        this.halted = halted;
     }
 
     /** Runs {@code lane} on up to as many lanes as there are items; returns each lane's result, in lane order. */
     <T> List<T> run(int items, Lane<T> lane) throws SQLException, IOException {
         int count = Math.min(lanes, items);
         AtomicBoolean failed = new AtomicBoolean();
-        BooleanSupplier stopped = failed::get;
+        BooleanSupplier stopped = () -> failed.get() || halted.getAsBoolean();
         List<CompletableFuture<T>> others = new ArrayList<>(Math.max(0, count - 1));
         for (int other = 1; other < count; other++) {
             int index = other;

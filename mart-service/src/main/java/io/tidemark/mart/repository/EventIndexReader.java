@@ -105,7 +105,7 @@ public class EventIndexReader {
             while (open > 0) {
                 Page page = pages.poll(1, TimeUnit.SECONDS);
                 if (stopped.getAsBoolean()) {
-                    throw new CancellationException("reading " + what + " stopped: another lane failed");
+                    throw new CancellationException("reading " + what + " stopped: another lane failed, or the mart is stopping");
                 }
                 if (page == null) {
                     continue;

@@ -12,15 +12,18 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class LanesTest {
 
-    private final Lanes lanes = new Lanes(3);
+    private final AtomicBoolean halted = new AtomicBoolean();
+    private final Lanes lanes = new Lanes(3, halted::get);
 
     @AfterEach
     void stop() {
@@ -54,6 +57,28 @@ class LanesTest {
         }));
         assertEquals(List.of(), lanes.run(0, (lane, count, stopped) -> calls.incrementAndGet()));
         assertEquals(2, calls.get());
+    }
+
+    @Test
+    void aHaltStopsEveryLaneAtItsNextItem() {
+        CountDownLatch started = new CountDownLatch(3);
+        CancellationException thrown = assertThrows(CancellationException.class, () -> lanes.run(3, (lane, count, stopped) -> {
+            started.countDown();
+            if (lane == 0) {
+                started.await(10, TimeUnit.SECONDS);
+                halted.set(true);
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (System.nanoTime() < deadline) {
+                if (stopped.getAsBoolean()) {
+                    throw new CancellationException("lane " + lane + " halted");
+                }
+                Thread.onSpinWait();
+            }
+            return lane;
+        }));
+        // Without the halt every lane would run out its ten seconds and return.
+        assertTrue(thrown.getMessage().endsWith("halted"), thrown.getMessage());
     }
 
     @Test
