@@ -1,8 +1,6 @@
 package io.tidemark.e2e;
 
 import com.datastax.oss.driver.api.core.CqlSession;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tidemark.testsupport.PrivateStack;
 import io.tidemark.testsupport.ServiceProcess;
 import io.tidemark.testsupport.TestCertificates;
@@ -11,9 +9,6 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -45,8 +40,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class CassandraLoginIT {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration PATIENCE = Duration.ofSeconds(120);
     private static final String ROLE = "tidemark_services";
     private static final String PASSWORD = "s3cret-for-cassandra";
@@ -184,19 +177,6 @@ class CassandraLoginIT {
 
     /** Exports the source now, and answers its events of {@code day} from mart's API (0 before the first export). */
     private long dailyEvents(ServiceProcess mart, LocalDate day) throws Exception {
-        HTTP.send(HttpRequest.newBuilder(mart.uri("/api/v1/exports?source=" + source))
-                .header("Authorization", "Bearer " + SdkPipeline.READ_TOKEN).POST(HttpRequest.BodyPublishers.noBody()).build(),
-                HttpResponse.BodyHandlers.discarding());
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(mart.uri(
-                        "/api/v1/metrics/daily?source=" + source + "&from=" + day + "&to=" + day))
-                .header("Authorization", "Bearer " + SdkPipeline.READ_TOKEN).build(), HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() != 200) {
-            return 0;
-        }
-        long events = 0;
-        for (JsonNode found : JSON.readTree(response.body()).get("days")) {
-            events += found.get("events").asLong();
-        }
-        return events;
+        return MartCall.dailyEvents(mart, source, day, day).getOrDefault(day, 0L);
     }
 }

@@ -1,20 +1,14 @@
 package io.tidemark.e2e;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tidemark.testsupport.PrivateStack;
 import io.tidemark.testsupport.ServiceProcess;
 
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -31,8 +25,6 @@ import static org.awaitility.Awaitility.await;
 final class SdkPipeline implements AutoCloseable {
 
     static final String READ_TOKEN = "dev-read-token";
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     final String source;
     final String writeKey;
@@ -127,19 +119,7 @@ final class SdkPipeline implements AutoCloseable {
 
     /** Events per day from mart's API, after an export of this source. */
     Map<LocalDate, Long> dailyEvents(LocalDate from, LocalDate to) throws Exception {
-        HTTP.send(HttpRequest.newBuilder(mart.uri("/api/v1/exports?source=" + source))
-                .header("Authorization", "Bearer " + READ_TOKEN).POST(HttpRequest.BodyPublishers.noBody()).build(),
-                HttpResponse.BodyHandlers.discarding());
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(mart.uri(
-                        "/api/v1/metrics/daily?source=" + source + "&from=" + from + "&to=" + to))
-                .header("Authorization", "Bearer " + READ_TOKEN).build(), HttpResponse.BodyHandlers.ofString());
-        Map<LocalDate, Long> days = new LinkedHashMap<>();
-        if (response.statusCode() == 200) {
-            for (JsonNode day : JSON.readTree(response.body()).get("days")) {
-                days.put(LocalDate.parse(day.get("date").asText()), day.get("events").asLong());
-            }
-        }
-        return days;
+        return MartCall.dailyEvents(mart, source, from, to);
     }
 
     /**
