@@ -6,13 +6,9 @@ import io.tidemark.testsupport.ServiceProcess;
 import io.tidemark.testsupport.TestCertificates;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -21,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -50,6 +45,7 @@ class CassandraLoginIT {
     private final String source = "login-" + run;
     private final String writeKey = "login-key-" + run;
     private Path trustStore;
+    private SSLContext trusting;
 
     @Test
     void dedupAndMartLogInAsTheirRoleOverTlsAndAWrongPasswordOrPlainConnectionKeepsDedupUnready() throws Exception {
@@ -59,6 +55,7 @@ class CassandraLoginIT {
         authority.issue("cassandra-node", "ip:127.0.0.1,dns:localhost", "serverAuth");
         Path keyStore = authority.keyStore("cassandra-node");
         trustStore = authority.trustStore();
+        trusting = authority.sslContext();
         try (PrivateStack stack = PrivateStack.of(root, dir, PrivateStack.Ports.free(), List.of(
                 "-Dtidemark.stack.kafka.heap=256m", "-Dtidemark.stack.cassandra.heap=512m",
                 "-Dtidemark.stack.cassandra.authenticator=PasswordAuthenticator",
@@ -142,23 +139,15 @@ class CassandraLoginIT {
     }
 
     /** A login role of the services' own, made by the stack's superuser. */
-    private void createRole(int port) throws IOException, GeneralSecurityException {
+    private void createRole(int port) {
         try (CqlSession admin = superuser(port)) {
             admin.execute("CREATE ROLE IF NOT EXISTS " + ROLE + " WITH PASSWORD = '" + PASSWORD + "' AND LOGIN = true");
         }
     }
 
     /** The stack's own login, its node's default superuser, over TLS. */
-    private CqlSession superuser(int port) throws IOException, GeneralSecurityException {
-        KeyStore trusted = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(trustStore)) {
-            trusted.load(in, TestCertificates.PASSWORD.toCharArray());
-        }
-        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        trust.init(trusted);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, trust.getTrustManagers(), null);
-        return CqlSession.builder().addContactPoint(new InetSocketAddress("127.0.0.1", port)).withSslContext(context)
+    private CqlSession superuser(int port) {
+        return CqlSession.builder().addContactPoint(new InetSocketAddress("127.0.0.1", port)).withSslContext(trusting)
                 .withLocalDatacenter("datacenter1").withAuthCredentials("cassandra", "cassandra").build();
     }
 

@@ -9,9 +9,12 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.Key;
 import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * A certificate authority of a test's own and the certificates it signs, made by the JDK's {@code keytool} and
@@ -92,6 +95,24 @@ public final class TestCertificates {
         keytool("-importcert", "-noprompt", "-keystore", trust.toString(), "-storetype", "PKCS12", "-storepass", PASSWORD,
                 "-alias", authority, "-file", authorityCertificate().toString());
         return trust;
+    }
+
+    /** A TLS context that trusts this authority alone, for a Java client that takes one (a driver's own session). */
+    public SSLContext sslContext() {
+        try (InputStream in = Files.newInputStream(authorityCertificate())) {
+            KeyStore trusted = KeyStore.getInstance("PKCS12");
+            trusted.load(null, null);
+            trusted.setCertificateEntry(authority, CertificateFactory.getInstance("X.509").generateCertificate(in));
+            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(trusted);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, trust.getTrustManagers(), null);
+            return context;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private void keyPair(String alias, String subject, String extension) {

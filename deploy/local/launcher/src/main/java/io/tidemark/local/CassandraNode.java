@@ -227,7 +227,7 @@ final class CassandraNode implements StackPart {
     }
 
     /** TLS required on the CQL port when the stack names the node's key store; nothing otherwise. */
-    static String clientEncryption(StackSettings settings) {
+    private static String clientEncryption(StackSettings settings) {
         String keyStore = settings.text("cassandra.tls.keystore");
         if (keyStore.isEmpty()) {
             return "";
