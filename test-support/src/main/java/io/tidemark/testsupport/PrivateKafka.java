@@ -16,7 +16,7 @@ import java.util.stream.Collectors;
 /**
  * A throw-away single-node KRaft Kafka on given loopback ports, from the server classpath the build's
  * {@code deploy/local/stack ensure} already prepared: one a test starts late to play a Kafka that comes
- * back, or one that lets in only clients that log in over TLS. It never touches the shared stack, and is stopped
+ * back, or one that lets in only clients that log in over TLS or show a certificate. It never touches the shared stack, and is stopped
  * through its own process handle.
  */
 public final class PrivateKafka implements AutoCloseable {
@@ -49,26 +49,49 @@ public final class PrivateKafka implements AutoCloseable {
             TestCertificates.Issued certificate, Path authority) {
         String logins = users.entrySet().stream().map(user -> " user_" + user.getKey() + "=\"" + user.getValue() + "\"")
                 .collect(Collectors.joining());
-        Path keyStore = certificate.certificate().resolveSibling("kafka-" + port + "-keystore.pem");
-        try {
-            // Kafka's PEM key store is one file: the private key (PKCS#8, unencrypted), then the certificate.
-            Files.writeString(keyStore, Files.readString(certificate.key()) + Files.readString(certificate.certificate()));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
         return start(port, controllerPort, List.of(
                 "listeners=SASL_SSL://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
                 "advertised.listeners=SASL_SSL://127.0.0.1:" + port,
                 "listener.security.protocol.map=SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT",
                 "inter.broker.listener.name=SASL_SSL",
                 "ssl.keystore.type=PEM",
-                "ssl.keystore.location=" + keyStore,
+                "ssl.keystore.location=" + pemKeyStore(certificate, port),
                 "ssl.truststore.type=PEM",
                 "ssl.truststore.location=" + authority,
                 "sasl.enabled.mechanisms=PLAIN",
                 "sasl.mechanism.inter.broker.protocol=PLAIN",
                 "listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule"
                         + " required username=\"broker\" password=\"broker-secret\" user_broker=\"broker-secret\"" + logins + ";"));
+    }
+
+    /**
+     * Only clients that show a certificate signed by {@code authority} (mutual TLS, Strimzi's {@code tls}
+     * authentication and many managed Kafkas'): the broker shows {@code certificate}, which must allow both server and
+     * client use, as it talks to itself the same way.
+     */
+    public static PrivateKafka withClientCertificates(int port, int controllerPort, TestCertificates.Issued certificate,
+            Path authority) {
+        return start(port, controllerPort, List.of(
+                "listeners=SSL://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                "advertised.listeners=SSL://127.0.0.1:" + port,
+                "listener.security.protocol.map=SSL:SSL,CONTROLLER:PLAINTEXT",
+                "inter.broker.listener.name=SSL",
+                "ssl.client.auth=required",
+                "ssl.keystore.type=PEM",
+                "ssl.keystore.location=" + pemKeyStore(certificate, port),
+                "ssl.truststore.type=PEM",
+                "ssl.truststore.location=" + authority));
+    }
+
+    /** Kafka's PEM key store is one file: the private key (PKCS#8, unencrypted), then the certificate. */
+    private static Path pemKeyStore(TestCertificates.Issued certificate, int port) {
+        Path keyStore = certificate.certificate().resolveSibling("kafka-" + port + "-keystore.pem");
+        try {
+            Files.writeString(keyStore, Files.readString(certificate.key()) + Files.readString(certificate.certificate()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return keyStore;
     }
 
     private static PrivateKafka start(int port, int controllerPort, List<String> listeners) {

@@ -13,12 +13,15 @@ import java.security.cert.CertificateFactory;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
  * A certificate authority of a test's own and the certificates it signs, made by the JDK's {@code keytool} and
- * written as PEM files, the form Mosquitto, Kafka and the Quarkus TLS registry read.
+ * written as PEM files, the form Mosquitto, Kafka and the Quarkus TLS registry read, or as PKCS#12 stores for Java
+ * parties.
  */
 public final class TestCertificates {
 
@@ -59,7 +62,7 @@ public final class TestCertificates {
      * A certificate for {@code name}, signed by this authority.
      *
      * @param san its subject alternative names as keytool takes them ({@code dns:localhost,ip:127.0.0.1}), or null
-     * @param usage its extended key usage: {@code serverAuth} or {@code clientAuth}
+     * @param usage its extended key usage: {@code serverAuth}, {@code clientAuth}, or both comma-separated
      */
     public Issued issue(String name, String san, String usage) {
         keyPair(name, "CN=" + name, null);
@@ -99,14 +102,28 @@ public final class TestCertificates {
 
     /** A TLS context that trusts this authority alone, for a Java client that takes one (a driver's own session). */
     public SSLContext sslContext() {
+        return sslContext(null);
+    }
+
+    /**
+     * A TLS context that trusts this authority alone and shows the key and certificate of {@code keyStore} (one of
+     * {@link #keyStore}'s) when a server asks for a client certificate; none with null.
+     */
+    public SSLContext sslContext(Path keyStore) {
         try (InputStream in = Files.newInputStream(authorityCertificate())) {
             KeyStore trusted = KeyStore.getInstance("PKCS12");
             trusted.load(null, null);
             trusted.setCertificateEntry(authority, CertificateFactory.getInstance("X.509").generateCertificate(in));
             TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             trust.init(trusted);
+            KeyManager[] keys = null;
+            if (keyStore != null) {
+                KeyManagerFactory shown = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+                shown.init(load(keyStore), PASSWORD.toCharArray());
+                keys = shown.getKeyManagers();
+            }
             SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, trust.getTrustManagers(), null);
+            context.init(keys, trust.getTrustManagers(), null);
             return context;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -127,10 +144,8 @@ public final class TestCertificates {
 
     /** keytool keeps keys in its store; Mosquitto reads them as PKCS#8 PEM. */
     private Path privateKey(String alias) {
-        try (InputStream in = Files.newInputStream(store(alias))) {
-            KeyStore store = KeyStore.getInstance("PKCS12");
-            store.load(in, PASSWORD.toCharArray());
-            Key key = store.getKey(alias, PASSWORD.toCharArray());
+        try {
+            Key key = load(store(alias)).getKey(alias, PASSWORD.toCharArray());
             String pem = "-----BEGIN PRIVATE KEY-----\n"
                     + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(key.getEncoded())
                     + "\n-----END PRIVATE KEY-----\n";
@@ -141,6 +156,14 @@ public final class TestCertificates {
             throw new UncheckedIOException(e);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    private static KeyStore load(Path file) throws IOException, GeneralSecurityException {
+        try (InputStream in = Files.newInputStream(file)) {
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(in, PASSWORD.toCharArray());
+            return store;
         }
     }
 

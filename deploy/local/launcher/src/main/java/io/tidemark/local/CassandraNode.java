@@ -226,19 +226,31 @@ final class CassandraNode implements StackPart {
         TemplateRenderer.renderTo("cassandra/logback.xml", Map.of(), dir().resolve("conf/logback.xml"));
     }
 
-    /** TLS required on the CQL port when the stack names the node's key store; nothing otherwise. */
+    /**
+     * TLS required on the CQL port when the stack names the node's key store, and a client certificate too when it
+     * names a trust store for them; nothing otherwise.
+     */
     private static String clientEncryption(StackSettings settings) {
         String keyStore = settings.text("cassandra.tls.keystore");
         if (keyStore.isEmpty()) {
             return "";
         }
-        return String.join("\n",
+        List<String> options = new ArrayList<>(List.of(
                 "client_encryption_options:",
                 "  enabled: true",
                 "  optional: false",
                 "  keystore: " + keyStore,
                 "  keystore_password: " + settings.text("cassandra.tls.keystore.password"),
-                "  store_type: PKCS12");
+                // Cassandra reads the trust store in the key store's type.
+                "  store_type: PKCS12"));
+        String trustStore = settings.text("cassandra.tls.truststore");
+        if (!trustStore.isEmpty()) {
+            options.addAll(List.of(
+                    "  require_client_auth: true",
+                    "  truststore: " + trustStore,
+                    "  truststore_password: " + settings.text("cassandra.tls.truststore.password")));
+        }
+        return String.join("\n", options);
     }
 
     @Override
