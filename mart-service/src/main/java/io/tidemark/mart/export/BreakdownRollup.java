@@ -57,9 +57,10 @@ public final class BreakdownRollup {
      * Writes the rollup of {@code rows} (the whole day) for {@code paths} into {@code staging}, and
      * with {@code sliced} the state a late slice merges into; nothing when no path is configured.
      */
-    static void write(DuckDBConnection duck, String rows, List<BreakdownPath> paths, Path staging, boolean sliced)
+    static void write(DuckDBConnection duck, RunningStatements statements, String rows, List<BreakdownPath> paths,
+            Path staging, boolean sliced)
             throws SQLException {
-        make(duck, rows, paths, null, null, staging, sliced);
+        make(duck, statements, rows, paths, null, null, staging, sliced);
     }
 
     /**
@@ -85,10 +86,10 @@ public final class BreakdownRollup {
      * Writes the rollup and state of a day whose hour slices {@code reread} were read again into
      * {@code rowsRead}, from the state in {@code dayDir} for the other hours ({@link #canMerge} said so).
      */
-    static void merge(DuckDBConnection duck, String rowsRead, List<HourRange> reread, Path dayDir,
-            List<BreakdownPath> paths, Path staging) throws SQLException {
-        make(duck, rowsRead, paths, "SELECT " + PATH + ", " + VALUE + ", " + HOUR + ", " + EVENTS + " FROM read_parquet('"
-                + DayExporter.literal(dayDir.resolve(MartLayout.BREAKDOWN_HOURS)) + "') WHERE "
+    static void merge(DuckDBConnection duck, RunningStatements statements, String rowsRead, List<HourRange> reread,
+            Path dayDir, List<BreakdownPath> paths, Path staging) throws SQLException {
+        make(duck, statements, rowsRead, paths, "SELECT " + PATH + ", " + VALUE + ", " + HOUR + ", " + EVENTS
+                + " FROM read_parquet('" + DayExporter.literal(dayDir.resolve(MartLayout.BREAKDOWN_HOURS)) + "') WHERE "
                 + LatenessRollup.hoursOutside(reread),
                 "SELECT " + PATH + ", " + VALUE + ", " + USER + " FROM read_parquet('"
                         + DayExporter.literal(dayDir.resolve(MartLayout.BREAKDOWN_USERS)) + "')", staging, true);
@@ -100,8 +101,8 @@ public final class BreakdownRollup {
      * the state in place when merging ({@code keptHours}, {@code keptUsers}: SELECTs, or null). A day
      * that keeps no state is counted straight from the values ({@link #counted}), without the keys by hour.
      */
-    private static void make(DuckDBConnection duck, String rows, List<BreakdownPath> paths, String keptHours,
-            String keptUsers, Path staging, boolean sliced) throws SQLException {
+    private static void make(DuckDBConnection duck, RunningStatements statements, String rows, List<BreakdownPath> paths,
+            String keptHours, String keptUsers, Path staging, boolean sliced) throws SQLException {
         if (paths.isEmpty()) {
             return;
         }
@@ -109,11 +110,11 @@ public final class BreakdownRollup {
         List<Object> parameters = new ArrayList<>();
         Keyed keyed = keyed(rows, paths, byHour, parameters);
         if (byHour) {
-            makeByHour(duck, keyed.with() + valuesOfPaths(keyed, paths, parameters), parameters, keptHours, keptUsers,
+            makeByHour(duck, statements, keyed.with() + valuesOfPaths(keyed, paths, parameters), parameters, keptHours, keptUsers,
                     staging, sliced);
             return;
         }
-        try (PreparedStatement rollup = duck.prepareStatement("COPY (" + keyed.with() + counted(keyed, paths, parameters)
+        try (PreparedStatement rollup = statements.prepare(duck, "COPY (" + keyed.with() + counted(keyed, paths, parameters)
                 + ") TO '" + DayExporter.literal(staging.resolve(MartLayout.BREAKDOWN_ROLLUP))
                 + "' (FORMAT parquet, COMPRESSION zstd)")) {
             bind(rollup, parameters).execute();
@@ -203,15 +204,16 @@ public final class BreakdownRollup {
      * The keys by hour, the rollup from them, and with {@code sliced} the state a late slice merges into,
      * through temp tables of this call's own that are dropped after it.
      */
-    private static void makeByHour(DuckDBConnection duck, String values, List<Object> parameters, String keptHours,
-            String keptUsers, Path staging, boolean sliced) throws SQLException {
+    private static void makeByHour(DuckDBConnection duck, RunningStatements statements, String values,
+            List<Object> parameters, String keptHours, String keptUsers, Path staging, boolean sliced) throws SQLException {
         String id = UUID.randomUUID().toString().replace("-", "");
         String keys = "breakdown_keys_" + id;
         String hours = "breakdown_hours_" + id;
         String users = "breakdown_users_" + id;
         try {
-            writeByHour(duck, values, parameters, keys, hours, users, keptHours, keptUsers, staging, sliced);
+            writeByHour(duck, statements, values, parameters, keys, hours, users, keptHours, keptUsers, staging, sliced);
         } finally {
+            // Not one of the statements: a cancelled rollup still drops its tables.
             try (Statement sql = duck.createStatement()) {
                 for (String table : List.of(keys, hours, users)) {
                     sql.execute("DROP TABLE IF EXISTS " + table);
@@ -220,15 +222,15 @@ public final class BreakdownRollup {
         }
     }
 
-    private static void writeByHour(DuckDBConnection duck, String values, List<Object> parameters, String keys,
-            String hours, String users, String keptHours, String keptUsers, Path staging, boolean sliced)
-            throws SQLException {
-        try (PreparedStatement insert = duck.prepareStatement("CREATE TEMP TABLE " + keys + " AS " + values + "SELECT "
+    private static void writeByHour(DuckDBConnection duck, RunningStatements statements, String values,
+            List<Object> parameters, String keys, String hours, String users, String keptHours, String keptUsers,
+            Path staging, boolean sliced) throws SQLException {
+        try (PreparedStatement insert = statements.prepare(duck, "CREATE TEMP TABLE " + keys + " AS " + values + "SELECT "
                 + PATH + ", " + VALUE + ", " + HOUR + ", " + USER + ", count(*)::BIGINT AS " + EVENTS
                 + " FROM values_of_paths GROUP BY ALL")) {
             bind(insert, parameters).execute();
         }
-        try (Statement sql = duck.createStatement()) {
+        try (Statement sql = statements.create(duck)) {
             sql.execute("CREATE TEMP TABLE " + hours + " AS SELECT " + PATH + ", " + VALUE + ", " + HOUR + ", sum("
                     + EVENTS + ")::BIGINT AS " + EVENTS + " FROM " + keys + " GROUP BY ALL"
                     + (keptHours == null ? "" : " UNION ALL " + keptHours));

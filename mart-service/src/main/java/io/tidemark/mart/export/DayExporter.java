@@ -98,6 +98,7 @@ public class DayExporter {
     private final ExportTimings timings;
     private final Lanes lanes;
     private final ParquetFormat format;
+    private final RunningStatements statements = new RunningStatements();
     private volatile boolean halted;
 
     public DayExporter(EventIndexReader reader, DuckDbEngine engine, MartSwapLock lock, MartConfig config,
@@ -118,11 +119,13 @@ public class DayExporter {
     }
 
     /**
-     * Stops the reads and slice writes under way at their next page or slice, for good: the day they belong to
-     * fails as after an error (its old files and ledger entry stay), so a stop need not wait for a large day.
+     * Stops the reads and slice writes under way at their next page or slice, and cancels the statement each lane is
+     * running (a file, a rollup), for good: the day they belong to fails as after an error (its old files and ledger
+     * entry stay), so a stop need not wait for a large day.
      */
     void halt() {
         halted = true;
+        statements.cancelAll();
     }
 
     @PreDestroy
@@ -196,7 +199,7 @@ public class DayExporter {
         String table = "day_" + UUID.randomUUID().toString().replace("-", "");
         DuckDBConnection duck = engine.connectForExport();
         try {
-            try (Statement sql = duck.createStatement()) {
+            try (Statement sql = statements.create(duck)) {
                 sql.execute("CREATE TABLE " + table + " (" + TABLE_COLUMNS + ")");
             }
             long started = System.nanoTime();
@@ -318,9 +321,9 @@ public class DayExporter {
             throws SQLException {
         Path dayDir = layout.dayDir(readDay.source, readDay.day);
         if (!readDay.plan.whole() && BreakdownRollup.canMerge(duck, dayDir, breakdownPaths)) {
-            BreakdownRollup.merge(duck, readDay.table, readDay.plan.reread(), dayDir, breakdownPaths, staging);
+            BreakdownRollup.merge(duck, statements, readDay.table, readDay.plan.reread(), dayDir, breakdownPaths, staging);
         } else {
-            BreakdownRollup.write(duck, day, breakdownPaths, staging, sliced);
+            BreakdownRollup.write(duck, statements, day, breakdownPaths, staging, sliced);
         }
     }
 
@@ -397,8 +400,8 @@ public class DayExporter {
     }
 
     /** The events and distinct users of {@code rows}, counted from the rows. */
-    private static DayCounts countAll(DuckDBConnection duck, String rows) throws SQLException {
-        try (Statement sql = duck.createStatement(); ResultSet counts = sql.executeQuery("SELECT count(*) AS events, "
+    private DayCounts countAll(DuckDBConnection duck, String rows) throws SQLException {
+        try (Statement sql = statements.create(duck); ResultSet counts = sql.executeQuery("SELECT count(*) AS events, "
                 + "count(DISTINCT " + UserKeyHash.USER + ") AS users FROM " + rows)) {
             counts.next();
             return new DayCounts(counts.getLong("events"), counts.getLong("users"));
@@ -465,7 +468,7 @@ public class DayExporter {
         List<String> columns = READ_ORDER.stream().map(column -> column.equals(READ_ORDER.get(FLAGS))
                 ? "CASE WHEN len(f.flags) = 0 THEN NULL ELSE f.flags END" : "f." + column).toList();
         long kept;
-        try (Statement sql = duck.createStatement()) {
+        try (Statement sql = statements.create(duck)) {
             kept = sql.executeUpdate("INSERT INTO " + table + " SELECT " + String.join(", ", columns)
                     + " FROM read_parquet(" + fileList(files) + ", hive_partitioning = false, union_by_name = true) f "
                     + "WHERE NOT EXISTS (SELECT 1 FROM " + table + " r WHERE r.message_id = f.message_id)");
@@ -666,10 +669,10 @@ public class DayExporter {
     }
 
     /** The rows of each UTC hour of the day, by epoch seconds so no session time zone comes in. */
-    private static long[] rowsPerHour(DuckDBConnection duck, String table, LocalDate day) throws SQLException {
+    private long[] rowsPerHour(DuckDBConnection duck, String table, LocalDate day) throws SQLException {
         long start = HourRange.WHOLE_DAY.start(day).getEpochSecond();
         long[] perHour = new long[HourRange.HOURS];
-        try (Statement sql = duck.createStatement(); ResultSet hours = sql.executeQuery("SELECT floor((epoch(event_time) - "
+        try (Statement sql = statements.create(duck); ResultSet hours = sql.executeQuery("SELECT floor((epoch(event_time) - "
                 + start + ") / 3600)::INTEGER AS hour, count(*) AS n FROM " + table + " GROUP BY 1")) {
             while (hours.next()) {
                 perHour[Math.max(0, Math.min(HourRange.HOURS - 1, hours.getInt("hour")))] += hours.getLong("n");
@@ -703,25 +706,25 @@ public class DayExporter {
     }
 
     /** A view of the whole day: the rows read again and those of the files kept. */
-    private static String dayView(DuckDBConnection duck, String read, Path staging, List<String> kept) throws SQLException {
+    private String dayView(DuckDBConnection duck, String read, Path staging, List<String> kept) throws SQLException {
         String view = read + "_day";
         String columns = String.join(", ", READ_ORDER);
-        try (Statement sql = duck.createStatement()) {
+        try (Statement sql = statements.create(duck)) {
             sql.execute("CREATE VIEW " + view + " AS SELECT " + columns + " FROM " + read + " UNION ALL SELECT " + columns
                     + " FROM read_parquet(" + fileList(kept.stream().map(staging::resolve).toList()) + ", hive_partitioning = false)");
         }
         return view;
     }
 
-    private static long count(DuckDBConnection duck, String rows) throws SQLException {
-        try (Statement sql = duck.createStatement(); ResultSet count = sql.executeQuery("SELECT count(*) FROM " + rows)) {
+    private long count(DuckDBConnection duck, String rows) throws SQLException {
+        try (Statement sql = statements.create(duck); ResultSet count = sql.executeQuery("SELECT count(*) FROM " + rows)) {
             count.next();
             return count.getLong(1);
         }
     }
 
     private void copy(DuckDBConnection duck, String select, Path file) throws SQLException {
-        try (Statement sql = duck.createStatement()) {
+        try (Statement sql = statements.create(duck)) {
             sql.execute("COPY (" + select + ") TO '" + literal(file) + "' (" + format.copyOptions() + ", "
                     + "ROW_GROUP_SIZE " + config.rowGroupRows() + ")");
         }

@@ -66,7 +66,7 @@ class BreakdownRollupTest {
     @Test
     void aMergedSliceGivesTheRollupOfTheWholeDay() throws Exception {
         Path before = Files.createDirectories(dir.resolve("before"));
-        BreakdownRollup.write(duck, "events", PATHS, before, true);
+        BreakdownRollup.write(duck, new RunningStatements(), "events", PATHS, before, true);
         assertTrue(BreakdownRollup.canMerge(duck, before, PATHS));
 
         try (Statement sql = duck.createStatement()) {
@@ -77,10 +77,10 @@ class BreakdownRollupTest {
                     + "(to_timestamp(1789000000 - 1789000000 % 86400 + 13 * 3600 + 7), 'Tock', 'u3', NULL, '{\"plan\":\"p0\"}')");
         }
         Path merged = Files.createDirectories(dir.resolve("merged"));
-        BreakdownRollup.merge(duck, "(SELECT * FROM events WHERE " + LatenessRollup.hourOfEventRow() + " >= 12 AND "
+        BreakdownRollup.merge(duck, new RunningStatements(), "(SELECT * FROM events WHERE " + LatenessRollup.hourOfEventRow() + " >= 12 AND "
                 + LatenessRollup.hourOfEventRow() + " < 16)", List.of(LATE_SLICE), before, PATHS, merged);
         Path whole = Files.createDirectories(dir.resolve("whole"));
-        BreakdownRollup.write(duck, "events", PATHS, whole, true);
+        BreakdownRollup.write(duck, new RunningStatements(), "events", PATHS, whole, true);
 
         for (String file : List.of(MartLayout.BREAKDOWN_ROLLUP, MartLayout.BREAKDOWN_HOURS, MartLayout.BREAKDOWN_USERS)) {
             assertEquals(rows(whole.resolve(file)), rows(merged.resolve(file)), file);
@@ -97,13 +97,13 @@ class BreakdownRollupTest {
     @Test
     void stateOfOtherPathsOrNoStateIsNotMergedInto() throws Exception {
         Path small = Files.createDirectories(dir.resolve("small"));
-        BreakdownRollup.write(duck, "events", PATHS, small, false);
+        BreakdownRollup.write(duck, new RunningStatements(), "events", PATHS, small, false);
         assertTrue(Files.exists(small.resolve(MartLayout.BREAKDOWN_ROLLUP)));
         assertFalse(Files.exists(small.resolve(MartLayout.BREAKDOWN_HOURS)), "a day of one file keeps no state");
         assertFalse(BreakdownRollup.canMerge(duck, small, PATHS));
 
         Path sliced = Files.createDirectories(dir.resolve("sliced"));
-        BreakdownRollup.write(duck, "events", PATHS, sliced, true);
+        BreakdownRollup.write(duck, new RunningStatements(), "events", PATHS, sliced, true);
         assertFalse(BreakdownRollup.canMerge(duck, sliced, List.of(PATHS.get(0))), "a path removed since");
         assertFalse(BreakdownRollup.canMerge(duck, sliced, List.of(PATHS.get(0), PATHS.get(1),
                 BreakdownPath.parse("type"))), "a path added since");
@@ -125,9 +125,9 @@ class BreakdownRollupTest {
                     + "WHEN 5 THEN '{\"os\":{\"name\":\"iOS\"},\"device\":{\"type\":\"tablet\"}} trailing' END");
         }
         Path withoutState = Files.createDirectories(dir.resolve("without-state"));
-        BreakdownRollup.write(duck, "events", paths, withoutState, false);
+        BreakdownRollup.write(duck, new RunningStatements(), "events", paths, withoutState, false);
         Path withState = Files.createDirectories(dir.resolve("with-state"));
-        BreakdownRollup.write(duck, "events", paths, withState, true);
+        BreakdownRollup.write(duck, new RunningStatements(), "events", paths, withState, true);
 
         List<String> rollup = rows(withoutState.resolve(MartLayout.BREAKDOWN_ROLLUP));
         assertEquals(rows(withState.resolve(MartLayout.BREAKDOWN_ROLLUP)), rollup);

@@ -117,15 +117,33 @@ final class StoredEvents {
 
     /** Stores {@code count} events of one user, one second apart from {@code start}, in reverse time order. */
     void storeMany(String start, int count) {
+        storeMany(start, count, 0);
+    }
+
+    /**
+     * As {@link #storeMany(String, int)}, each event with properties of about {@code propertiesBytes} random hex
+     * digits (none with 0): text no compressor shrinks much, as a day's files of real events are costly to write.
+     */
+    void storeMany(String start, int count, int propertiesBytes) {
         Instant first = Instant.parse(start);
+        java.util.Random random = new java.util.Random();
         var writes = new java.util.ArrayList<java.util.concurrent.CompletableFuture<?>>();
         for (int i = count - 1; i >= 0; i--) {
             Instant eventTime = first.plusSeconds(i);
             String messageId = UUID.randomUUID().toString();
+            byte[] noise = new byte[propertiesBytes / 2];
+            random.nextBytes(noise);
+            // Without properties, no properties column: a null would be a tombstone in every row.
+            String properties = propertiesBytes == 0 ? "" : ", properties";
+            List<Object> values = new java.util.ArrayList<>(List.of(source, EventIndexLayout.eventDay(eventTime),
+                    EventIndexLayout.bucket(messageId), eventTime, messageId, "track", "Tick", "ticker"));
+            if (propertiesBytes > 0) {
+                values.add("{\"noise\":\"" + java.util.HexFormat.of().formatHex(noise) + "\"}");
+            }
             writes.add(session.executeAsync(SimpleStatement.newInstance("INSERT INTO tidemark.events_by_day (source, "
-                            + "event_date, bucket, event_time, message_id, type, event, user_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    source, EventIndexLayout.eventDay(eventTime), EventIndexLayout.bucket(messageId), eventTime, messageId,
-                    "track", "Tick", "ticker")).toCompletableFuture());
+                            + "event_date, bucket, event_time, message_id, type, event, user_id" + properties + ") VALUES (?"
+                            + ", ?".repeat(values.size() - 1) + ")", values.toArray()))
+                    .toCompletableFuture());
             // Bounded: the driver refuses requests beyond what its connection has in flight.
             if (writes.size() == 100) {
                 writes.forEach(java.util.concurrent.CompletableFuture::join);
