@@ -296,6 +296,9 @@ public class ExportCycle {
                     exports.record(source, change, exportedAt, result.rows(), result.files(), result.bytes());
                     exported.add(new ExportSummary.Day(source, day.toString(), result.rows(), result.files(),
                             result.bytes(), read.plan().toString(), result.rowsRead()));
+                    if (hold.lost()) {
+                        overtaken(source, day);
+                    }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     failed.add(new ExportSummary.Failure(source, day.toString(), "interrupted"));
@@ -322,6 +325,24 @@ public class ExportCycle {
         }
         if (complete && !hold.lost()) {
             exports.markExportedThrough(source, startedAt);
+        }
+    }
+
+    /**
+     * A day committed after the source's lease was lost (a pause longer than its ttl): another replica may have
+     * exported the day from newer rows meanwhile, and if this replica's manifest landed after that one's, and that
+     * one's ledger row after this one's, the bucket holds the older day while the ledger says the newer change is
+     * covered, and no export would come until the day changes again. One more change counted after this commit puts
+     * the day past every export recorded, so the replica holding the lease exports it again, after whatever landed.
+     */
+    private void overtaken(String source, LocalDate day) {
+        LOG.warnf("export lease of source %s lost while day %s was written; counting one change more in the day so"
+                + " the replica that holds the lease exports it again", source, day);
+        try {
+            changes.markChangedAgain(source, day);
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "source %s day %s: one change more could not be counted; the day may stay a change behind"
+                    + " until it changes again", source, day);
         }
     }
 

@@ -10,7 +10,8 @@ import java.util.function.LongSupplier;
  * before it could, another replica may be about to take the source. Stopping then, instead of only
  * when a renewal finds another owner, keeps a replica that lost Cassandra from exporting days another
  * replica exports. The day in hand when the hold runs out is finished (no fencing token reaches the
- * files); if another replica exported it meanwhile, the next cycle's change marks set it right.
+ * files); as another replica may have exported it meanwhile, the day is then counted as changed once
+ * more, so the replica that holds the source exports it again (ExportCycle).
  */
 final class LeaseHold {
 

@@ -21,7 +21,8 @@ import java.util.TreeSet;
 
 /**
  * Reads the ledgers dedup-service keeps of which (source, day) changed: tidemark.changed_days (when,
- * by a dedup host's clock) and tidemark.day_changes (how often, a counter).
+ * by a dedup host's clock) and tidemark.day_changes (how often, a counter), and counts one change more
+ * in a day whose export may have been overtaken ({@link #markChangedAgain}).
  * Blocking calls: used from the export and query worker threads only.
  */
 @ApplicationScoped
@@ -34,6 +35,10 @@ public class ChangeLedger {
     private static final String DAY = DAYS + " AND event_date = ?";
     private static final String COUNT = COUNTS + " AND event_date = ?";
     private static final String SOURCE_SEEN = "SELECT source FROM tidemark.changed_days WHERE source = ? LIMIT 1";
+    // The day's count only, not its hours': a count that moved without its hours makes the next export
+    // read the whole day (DayChange), which is what a day of unknown files needs.
+    private static final String ONE_MORE = "UPDATE tidemark.day_changes SET changes = changes + 1 "
+            + "WHERE source = ? AND event_date = ?";
 
     private final QuarkusCqlSession session;
     private final ConsistencyLevel consistency;
@@ -57,6 +62,15 @@ public class ChangeLedger {
      */
     public List<DayChange> changedDays(String source) {
         return merged(SimpleStatement.newInstance(COUNTS, source), SimpleStatement.newInstance(DAYS, source));
+    }
+
+    /**
+     * Counts one change more in the day, as dedup counts a store, so that whoever exports the source next
+     * finds it newer than every export recorded so far and exports it whole again. A counter: it moves past
+     * any count already read, in whatever order it meets other increments.
+     */
+    public void markChangedAgain(String source, LocalDate date) {
+        session.execute(SimpleStatement.newInstance(ONE_MORE, source, date).setConsistencyLevel(consistency));
     }
 
     /** One day's change, as {@link #changedDays} gives it, if the day ever changed: two single-row reads. */
