@@ -12,15 +12,10 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The stop's event while a cycle is still reading a large day: the read is halted at its next page, the day is
@@ -57,22 +52,10 @@ class ExportStopLargeDayTest {
         events.storeMany("2026-11-04T00:00:00Z", 30_000);
         CompletableFuture<JsonPath> cycle = CompletableFuture.supplyAsync(events::exportSummary);
         await("the source is leased: its export began").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
-                .until(() -> lease(events.source) != null);
+                .until(() -> StopDuringExport.lease(session, events.source) != null);
         // Into the day's read, which takes about ten seconds here: the lease comes a few milliseconds before it.
         Thread.sleep(READ_UNDER_WAY.toMillis());
 
-        long started = System.nanoTime();
-        shutdown.fire(new ShutdownEvent());
-        Duration stop = Duration.ofNanos(System.nanoTime() - started);
-
-        JsonPath summary = cycle.get(60, TimeUnit.SECONDS);
-        assertEquals(List.of(), summary.getList("exported"), summary::prettify);
-        assertEquals(List.of("mart is stopping"), summary.getList("failed.reason"), summary::prettify);
-        assertTrue(stop.compareTo(STOP_WITHIN) < 0, "the stop waited " + stop + " for the day");
-        assertNull(lease(events.source), "the source's lease given back");
-    }
-
-    private Object lease(String source) {
-        return session.execute("SELECT owner FROM tidemark.mart_export_leases WHERE source = ?", source).one();
+        StopDuringExport.assertTheDayIsLeftAndTheLeaseGivenBack(shutdown, cycle, session, events.source, STOP_WITHIN);
     }
 }

@@ -18,17 +18,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The stop's event while a cycle writes a day's file in one long statement: the statement is cancelled, the day is
@@ -78,16 +73,7 @@ class ExportStopLongStatementTest {
         Thread.sleep(FILE_UNDER_WAY.toMillis());
         assertFalse(cycle.isDone(), "the day's file is still being written when the stop comes");
 
-        long started = System.nanoTime();
-        shutdown.fire(new ShutdownEvent());
-        Duration stop = Duration.ofNanos(System.nanoTime() - started);
-
-        JsonPath summary = cycle.get(60, TimeUnit.SECONDS);
-        assertEquals(List.of(), summary.getList("exported"), summary::prettify);
-        assertEquals(List.of("mart is stopping"), summary.getList("failed.reason"), summary::prettify);
-        assertTrue(stop.compareTo(STOP_WITHIN) < 0, "the stop waited " + stop + " for the day's file");
-        assertNull(session.execute("SELECT owner FROM tidemark.mart_export_leases WHERE source = ?", events.source).one(),
-                "the source's lease given back");
+        StopDuringExport.assertTheDayIsLeftAndTheLeaseGivenBack(shutdown, cycle, session, events.source, STOP_WITHIN);
         assertFalse(Files.exists(new MartLayout(root).dayDir(events.source, LocalDate.parse("2026-11-05"))),
                 "no file of the day swapped in");
     }
