@@ -7,16 +7,14 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
-import io.tidemark.mart.config.MartConfig;
-import io.tidemark.mart.layout.MartLayout;
+import io.tidemark.mart.export.DayExporter;
 import io.tidemark.mart.layout.MartSwapLock;
 import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -32,10 +30,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 /**
- * The stop's event while a cycle is in the middle of a source's first day: that day is finished and
- * swapped in, although the same event closes DuckDB (the export's observer comes first), the source's
- * next day is left for the next cycle, its lease is given back, and a cycle asked for meanwhile is
- * refused with 503.
+ * The stop's event while a cycle's first day of a source waits for its swap, its files all written: that day is
+ * finished and swapped in, although the same event closes DuckDB (the export's observer comes first), the source's
+ * next day is left for the next cycle, its lease is given back, and a cycle asked for meanwhile is refused with 503.
+ * (A day still in a DuckDB statement is halted instead: ExportStopLongStatementTest.)
  */
 @QuarkusTest
 @TestProfile(ExportStopTest.OwnApplication.class)
@@ -57,9 +55,6 @@ class ExportStopTest {
     MartSwapLock swapLock;
 
     @Inject
-    MartConfig config;
-
-    @Inject
     Event<ShutdownEvent> shutdown;
 
     @Test
@@ -74,9 +69,8 @@ class ExportStopTest {
         reading.lock();
         try {
             cycleSummary = CompletableFuture.supplyAsync(events::exportSummary);
-            // In the first day, not only in the cycle: a stop before the day begins leaves it, and waits for nothing.
-            Path staging = new MartLayout(config.export().root()).sourceDir(events.source).resolve(MartLayout.STAGING);
-            await().atMost(Duration.ofSeconds(30)).until(() -> writing(staging, "2026-11-05"));
+            // At the first day's swap, past its statements: a stop before that halts the day, and waits for nothing.
+            await().atMost(Duration.ofSeconds(30)).until(ExportStopTest::waitingToSwap);
             stopped = CompletableFuture.runAsync(() -> shutdown.fire(new ShutdownEvent()));
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().auth().oauth2(TOKEN)
                     .queryParam("source", events.source).when().post("/api/v1/exports")
@@ -97,13 +91,10 @@ class ExportStopTest {
                 "the source's lease given back");
     }
 
-    /** Whether a staging directory of {@code day} is there: the day is being written. */
-    private static boolean writing(Path staging, String day) throws java.io.IOException {
-        if (!Files.isDirectory(staging)) {
-            return false;
-        }
-        try (var dirs = Files.list(staging)) {
-            return dirs.anyMatch(dir -> dir.getFileName().toString().startsWith(day + "-") && Files.isDirectory(dir));
-        }
+    /** Whether the export's thread waits in a day's swap for the read lock this test holds. */
+    private static boolean waitingToSwap() {
+        return Thread.getAllStackTraces().entrySet().stream().anyMatch(thread -> thread.getKey().getState()
+                == Thread.State.WAITING && Arrays.stream(thread.getValue()).anyMatch(frame
+                        -> frame.getClassName().equals(DayExporter.class.getName()) && frame.getMethodName().equals("swap")));
     }
 }
