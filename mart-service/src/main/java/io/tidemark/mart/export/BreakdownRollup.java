@@ -110,8 +110,8 @@ public final class BreakdownRollup {
         List<Object> parameters = new ArrayList<>();
         Keyed keyed = keyed(rows, paths, byHour, parameters);
         if (byHour) {
-            makeByHour(duck, statements, keyed.with() + valuesOfPaths(keyed, paths, parameters), parameters, keptHours, keptUsers,
-                    staging, sliced);
+            makeByHour(duck, statements, keyed.with() + valuesOfPaths(keyed, paths, parameters), parameters, keptHours,
+                    keptUsers, staging, sliced);
             return;
         }
         try (PreparedStatement rollup = statements.prepare(duck, "COPY (" + keyed.with() + counted(keyed, paths, parameters)
