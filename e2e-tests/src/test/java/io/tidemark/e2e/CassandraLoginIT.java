@@ -164,9 +164,8 @@ class CassandraLoginIT {
 
     /** The node itself refuses a session that trusts it and logs in but shows no certificate, with the TLS alert. */
     private static void assertRefusedWithoutCertificate(int port, TestCertificates authority) {
-        AllNodesFailedException refused = assertThrows(AllNodesFailedException.class, () -> CqlSession.builder()
-                .addContactPoint(new InetSocketAddress("127.0.0.1", port)).withSslContext(authority.sslContext())
-                .withLocalDatacenter("datacenter1").withAuthCredentials(ROLE, PASSWORD).build().close());
+        AllNodesFailedException refused = assertThrows(AllNodesFailedException.class,
+                () -> session(port, authority.sslContext(), ROLE, PASSWORD).close());
         StringWriter causes = new StringWriter();
         refused.printStackTrace(new PrintWriter(causes));
         assertTrue(NO_CERTIFICATE_ALERT.matcher(causes.toString()).find(), causes.toString());
@@ -179,10 +178,14 @@ class CassandraLoginIT {
         }
     }
 
-    /** The stack's own login, its node's default superuser, over TLS. */
+    /** The stack's own login, its node's default superuser, over TLS with the client's certificate. */
     private CqlSession superuser(int port) {
-        return CqlSession.builder().addContactPoint(new InetSocketAddress("127.0.0.1", port)).withSslContext(trusting)
-                .withLocalDatacenter("datacenter1").withAuthCredentials("cassandra", "cassandra").build();
+        return session(port, trusting, "cassandra", "cassandra");
+    }
+
+    private static CqlSession session(int port, SSLContext tls, String user, String password) {
+        return CqlSession.builder().addContactPoint(new InetSocketAddress("127.0.0.1", port)).withSslContext(tls)
+                .withLocalDatacenter("datacenter1").withAuthCredentials(user, password).build();
     }
 
     /** The driver settings for TLS to the node with the client's certificate, as a Deployment gives them. */

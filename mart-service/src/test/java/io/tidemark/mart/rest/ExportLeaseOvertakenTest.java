@@ -56,7 +56,7 @@ class ExportLeaseOvertakenTest {
 
         CompletableFuture<JsonPath> cycle = CompletableFuture.supplyAsync(events::exportSummary);
         String owner = await("this replica holds the source's lease").atMost(Duration.ofSeconds(30))
-                .pollInterval(Duration.ofMillis(50)).until(() -> owner(events.source), found -> found != null);
+                .pollInterval(Duration.ofMillis(50)).until(events::leaseHolder, found -> found != null);
         // As after this replica's pause outlasted the lease: another replica takes the source.
         assertTrue(session.execute("UPDATE tidemark.mart_export_leases SET owner = ? WHERE source = ? IF owner = ?",
                 OTHER_REPLICA, events.source, owner).wasApplied());
@@ -64,7 +64,7 @@ class ExportLeaseOvertakenTest {
         JsonPath overtaken = cycle.get(60, TimeUnit.SECONDS);
         assertEquals(List.of(DAY), overtaken.getList("exported.date"), overtaken::prettify);
         assertEquals(before + 1, changes(events.source), "one change more counted in the day");
-        assertEquals(OTHER_REPLICA, owner(events.source), "the lease is the other replica's, not released");
+        assertEquals(OTHER_REPLICA, events.leaseHolder(), "the lease is the other replica's, not released");
 
         // The other replica is done; whoever holds the lease next exports the day again.
         assertTrue(session.execute("DELETE FROM tidemark.mart_export_leases WHERE source = ? IF owner = ?",
@@ -78,10 +78,5 @@ class ExportLeaseOvertakenTest {
         Row row = session.execute("SELECT changes FROM tidemark.day_changes WHERE source = ? AND event_date = ?",
                 source, LocalDate.parse(DAY)).one();
         return row == null ? 0 : row.getLong("changes");
-    }
-
-    private String owner(String source) {
-        Row row = session.execute("SELECT owner FROM tidemark.mart_export_leases WHERE source = ?", source).one();
-        return row == null ? null : row.getString("owner");
     }
 }

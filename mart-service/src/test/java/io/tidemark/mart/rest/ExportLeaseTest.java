@@ -1,6 +1,5 @@
 package io.tidemark.mart.rest;
 
-import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.datastax.oss.quarkus.runtime.api.session.QuarkusCqlSession;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -89,7 +88,7 @@ class ExportLeaseTest {
         CompletableFuture<ExportSummary> first;
         try {
             first = cycle.run(Optional.of(events.source)).subscribeAsCompletionStage();
-            await().atMost(Duration.ofSeconds(30)).until(() -> lease.owner().equals(holder(events.source)));
+            await().atMost(Duration.ofSeconds(30)).until(() -> lease.owner().equals(events.leaseHolder()));
             // Longer than the lease's TTL: only the holder's renewals keep the second replica out.
             Thread.sleep(config.export().lease().ttl().multipliedBy(2).toMillis());
             ExportSummary meanwhile = finished(second.run(Optional.of(events.source)));
@@ -100,7 +99,7 @@ class ExportLeaseTest {
         }
         ExportSummary exported = first.get(60, TimeUnit.SECONDS);
         assertEquals(3, exported.exported().size(), exported.toString());
-        assertEquals(null, holder(events.source), "the lease is given back after the source");
+        assertEquals(null, events.leaseHolder(), "the lease is given back after the source");
 
         // Now free, the second replica takes the source and finds nothing left to export.
         ExportSummary after = finished(second.run(Optional.of(events.source)));
@@ -129,12 +128,6 @@ class ExportLeaseTest {
             return summary.exported().size() == 1;
         });
         assertEquals(1, exports.days(events.source).size());
-    }
-
-    private String holder(String source) {
-        Row row = session.execute(SimpleStatement.newInstance(
-                "SELECT owner FROM tidemark.mart_export_leases WHERE source = ?", source)).one();
-        return row == null ? null : row.getString("owner");
     }
 
     private long revisionCount(String source, String day) {

@@ -73,7 +73,7 @@ class ExportStopLongStatementTest {
         Thread.sleep(FILE_UNDER_WAY.toMillis());
         assertFalse(cycle.isDone(), "the day's file is still being written when the stop comes");
 
-        StopDuringExport.assertTheDayIsLeftAndTheLeaseGivenBack(shutdown, cycle, session, events.source, STOP_WITHIN);
+        StopDuringExport.assertTheDayIsLeftAndTheLeaseGivenBack(shutdown, cycle, events, STOP_WITHIN);
         assertFalse(Files.exists(new MartLayout(root).dayDir(events.source, LocalDate.parse("2026-11-05"))),
                 "no file of the day swapped in");
     }

@@ -1,6 +1,5 @@
 package io.tidemark.mart.rest;
 
-import com.datastax.oss.quarkus.runtime.api.session.QuarkusCqlSession;
 import io.quarkus.runtime.ShutdownEvent;
 import io.restassured.path.json.JsonPath;
 import jakarta.enterprise.event.Event;
@@ -21,12 +20,12 @@ final class StopDuringExport {
     }
 
     /**
-     * Fires the stop while {@code cycle} exports {@code source}, and checks that it returned within {@code within},
-     * that the day under way was left for the next cycle (nothing exported, the stop named as the reason), and that
-     * the source's lease was given back.
+     * Fires the stop while {@code cycle} exports the source of {@code events}, and checks that it returned within
+     * {@code within}, that the day under way was left for the next cycle (nothing exported, the stop named as the
+     * reason), and that the source's lease was given back.
      */
     static void assertTheDayIsLeftAndTheLeaseGivenBack(Event<ShutdownEvent> shutdown, CompletableFuture<JsonPath> cycle,
-            QuarkusCqlSession session, String source, Duration within) throws Exception {
+            StoredEvents events, Duration within) throws Exception {
         long started = System.nanoTime();
         shutdown.fire(new ShutdownEvent());
         Duration stop = Duration.ofNanos(System.nanoTime() - started);
@@ -35,11 +34,6 @@ final class StopDuringExport {
         assertEquals(List.of(), summary.getList("exported"), summary::prettify);
         assertEquals(List.of("mart is stopping"), summary.getList("failed.reason"), summary::prettify);
         assertTrue(stop.compareTo(within) < 0, "the stop waited " + stop + " for the day");
-        assertNull(lease(session, source), "the source's lease given back");
-    }
-
-    /** The source's export lease row, null when no replica holds it. */
-    static Object lease(QuarkusCqlSession session, String source) {
-        return session.execute("SELECT owner FROM tidemark.mart_export_leases WHERE source = ?", source).one();
+        assertNull(events.leaseHolder(), "the source's lease given back");
     }
 }

@@ -220,6 +220,13 @@ final class StoredEvents {
     }
 
     /** POST /api/v1/exports for this source; returns the cycle's summary. */
+    /** The replica holding this source's export lease, or null when none does. */
+    String leaseHolder() {
+        var row = session.execute(SimpleStatement.newInstance(
+                "SELECT owner FROM tidemark.mart_export_leases WHERE source = ?", source)).one();
+        return row == null ? null : row.getString("owner");
+    }
+
     JsonPath exportSummary() {
         return given().auth().oauth2(TOKEN).queryParam("source", source)
                 .when().post("/api/v1/exports")
