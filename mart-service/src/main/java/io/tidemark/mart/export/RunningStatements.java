@@ -5,6 +5,7 @@ import org.duckdb.DuckDBConnection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -15,6 +16,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * Statements that must run after a cancel (dropping a day's tables) are not asked for here.
  */
 final class RunningStatements {
+
+    /**
+     * How often a cancel is repeated on the statements still open. DuckDB cancels only a statement that is running,
+     * so one handed out just before the cancel and executed just after it would otherwise run out.
+     */
+    private static final Duration CANCEL_AGAIN_EVERY = Duration.ofMillis(50);
+    /** Bounds the repeats, should a statement be left open: the stop waits less than this (export.stop-timeout). */
+    private static final Duration CANCEL_AGAIN_FOR = Duration.ofMinutes(2);
 
     private final Set<Statement> open = ConcurrentHashMap.newKeySet();
     private volatile boolean cancelled;
@@ -28,11 +37,35 @@ final class RunningStatements {
     }
 
     /**
-     * Cancels every statement running, and refuses every one asked for from now on. A statement handed out in the
-     * same instant but not yet executing is not cancelled (DuckDB cancels only a running one) and may still run out.
+     * Cancels every statement running, and refuses every one asked for from now on. A statement handed out before
+     * and executed after this is cancelled too, as it starts: the cancel is repeated on a thread of its own until
+     * every statement handed out is closed.
      */
     void cancelAll() {
         cancelled = true;
+        cancelOpen();
+        if (!open.isEmpty()) {
+            Thread again = new Thread(this::cancelUntilClosed, "export-statements-cancel");
+            again.setDaemon(true);
+            again.start();
+        }
+    }
+
+    private void cancelUntilClosed() {
+        long deadline = System.nanoTime() + CANCEL_AGAIN_FOR.toNanos();
+        while (!open.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(CANCEL_AGAIN_EVERY.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            cancelOpen();
+        }
+    }
+
+    private void cancelOpen() {
+        open.removeIf(RunningStatements::closed);
         for (Statement statement : open) {
             try {
                 statement.cancel();

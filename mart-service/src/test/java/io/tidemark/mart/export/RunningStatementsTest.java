@@ -70,6 +70,39 @@ class RunningStatementsTest {
         }
     }
 
+    /** The statement a lane was handed as the stop began, executed only after the cancel: it must not run out. */
+    @Test
+    void aStatementHandedOutBeforeTheCancelAndRunAfterItIsCancelledAsItStarts() throws Exception {
+        RunningStatements statements = new RunningStatements();
+        Statement handedOut = statements.create(duck);
+        statements.cancelAll();
+        // The lane runs it a moment later: past the cancel itself.
+        Thread.sleep(UNDER_WAY.toMillis());
+
+        long started = System.nanoTime();
+        CompletableFuture<Long> running = CompletableFuture.supplyAsync(() -> {
+            try (ResultSet sum = handedOut.executeQuery(ENDLESS)) {
+                sum.next();
+                return sum.getLong(1);
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        try {
+            ExecutionException failed = assertThrows(ExecutionException.class, () -> running.get(30, TimeUnit.SECONDS));
+            Duration ended = Duration.ofNanos(System.nanoTime() - started);
+            assertTrue(failed.getCause().getCause().getMessage().contains("Interrupted"), failed.getCause()::toString);
+            assertTrue(ended.compareTo(Duration.ofSeconds(5)) < 0, "the cancel took " + ended);
+        } finally {
+            // Without the repeated cancel the query would still run here: end it so that the connection closes.
+            while (!running.isDone()) {
+                handedOut.cancel();
+                Thread.sleep(10);
+            }
+            handedOut.close();
+        }
+    }
+
     @Test
     void noStatementIsHandedOutAfterTheCancel() throws SQLException {
         RunningStatements statements = new RunningStatements();
