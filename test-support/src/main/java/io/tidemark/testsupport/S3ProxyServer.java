@@ -6,6 +6,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -21,9 +22,22 @@ public final class S3ProxyServer {
     public static final String ACCESS_KEY = "test-access";
     public static final String SECRET_KEY = "test-secret";
 
+    private final Map<String, String> settings;
     private Path dir;
     private Process process;
     private URI endpoint;
+
+    public S3ProxyServer() {
+        this(Map.of());
+    }
+
+    /**
+     * With more of S3Proxy's own settings, e.g. its latency middleware ({@code s3proxy.latency-blobstore=true},
+     * {@code s3proxy.latency-blobstore.put.latency=<ms>}) for a bucket as slow as one across a network.
+     */
+    public S3ProxyServer(Map<String, String> settings) {
+        this.settings = Map.copyOf(settings);
+    }
 
     /** Starts the server; answers mart's settings for its bucket ({@code tidemark.mart.store.*}). */
     public Map<String, String> start() {
@@ -32,13 +46,15 @@ public final class S3ProxyServer {
             // The filesystem backend's buckets are the directories under its base directory.
             Files.createDirectories(dir.resolve("data").resolve(BUCKET));
             endpoint = URI.create("http://127.0.0.1:" + FreePort.next());
-            Files.writeString(dir.resolve("s3proxy.conf"), String.join("\n",
+            List<String> conf = new ArrayList<>(List.of(
                     "s3proxy.endpoint=" + endpoint,
                     "s3proxy.authorization=aws-v2-or-v4",
                     "s3proxy.identity=" + ACCESS_KEY,
                     "s3proxy.credential=" + SECRET_KEY,
                     "jclouds.provider=filesystem-nio2",
-                    "jclouds.filesystem.basedir=" + dir.resolve("data")) + "\n");
+                    "jclouds.filesystem.basedir=" + dir.resolve("data")));
+            settings.forEach((name, value) -> conf.add(name + "=" + value));
+            Files.writeString(dir.resolve("s3proxy.conf"), String.join("\n", conf) + "\n");
             String java = ProcessHandle.current().info().command().orElse("java");
             process = new ProcessBuilder(List.of(java, "-Xmx256m", "-jar", jar().toString(),
                     "--properties", dir.resolve("s3proxy.conf").toString()))

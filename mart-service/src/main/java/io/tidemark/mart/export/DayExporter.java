@@ -119,8 +119,8 @@ public class DayExporter {
     }
 
     /**
-     * Stops the reads and slice writes under way at their next page or slice, and cancels the statement each lane is
-     * running (a file, a rollup), for good: the day they belong to fails as after an error (its old files and ledger
+     * Stops the reads and slice writes under way at their next page or slice, a day's upload to the bucket at its
+     * next object, and cancels the statement each lane is running (a file, a rollup), for good: the day they belong to fails as after an error (its old files and ledger
      * entry stay), so a stop need not wait for a large day.
      */
     void halt() {
@@ -271,7 +271,7 @@ public class DayExporter {
                     List<String> names = new ArrayList<>();
                     files.forEach(file -> names.add(file.getFileName().toString()));
                     MartLayout.ROLLUPS.stream().filter(rollup -> Files.exists(staging.resolve(rollup))).forEach(names::add);
-                    publisher.publish(source, day, staging, names);
+                    publisher.publish(source, day, staging, names, () -> halted);
                 }
                 step = timings.record("publish", step);
             }

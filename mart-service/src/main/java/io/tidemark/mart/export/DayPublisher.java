@@ -12,6 +12,8 @@ import java.time.LocalDate;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 
 /**
@@ -36,11 +38,19 @@ public class DayPublisher {
 
     /**
      * Uploads the staged {@code files} and commits them; also writes the manifest into the staging
-     * directory, so the local day says which generation it is. Blocking, on the export worker.
+     * directory, so the local day says which generation it is. Blocking, on the export worker. Once
+     * {@code halted}, gives up before the next object with a {@link CancellationException}: a day of issue #20's
+     * size is hundreds of objects, minutes of uploads past the stop's grace, and the objects put so far are of a
+     * generation no manifest names, which the day's next commit deletes.
      */
-    void publish(String source, LocalDate day, Path staging, List<String> files) throws IOException {
+    void publish(String source, LocalDate day, Path staging, List<String> files, BooleanSupplier halted)
+            throws IOException {
         DayManifest manifest = new DayManifest(UUID.randomUUID().toString().replace("-", ""), files);
         for (String file : files) {
+            if (halted.getAsBoolean()) {
+                throw new CancellationException("the upload of source " + source + " day " + day
+                        + " was halted by the stop before its manifest; the day stays as it was committed");
+            }
             bucket.put(manifest.key(source, day, file), staging.resolve(file));
         }
         String text = json.writeValueAsString(manifest);

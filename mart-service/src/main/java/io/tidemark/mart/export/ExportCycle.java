@@ -431,9 +431,9 @@ public class ExportCycle {
      * cycle (5 minutes) after a rolling update. No interrupt now: a file or bucket write it reaches
      * is abandoned half done (NIO channels close on an interrupt). A day still being read, or written, is
      * halted instead (a day of millions of rows takes minutes, past any grace period) and left for the next
-     * cycle: its reads and slices at their next page or slice, and the DuckDB statement under way (a file, a
-     * rollup) cancelled. Only a day that outlasts {@code stop-timeout} even so (a bucket upload, a swap) is left
-     * as after a crash. Observed before the
+     * cycle: its reads and slices at their next page or slice, its upload to the bucket at its next object, and the
+     * DuckDB statement under way (a file, a rollup) cancelled. Only a day that outlasts {@code stop-timeout} even so
+     * (one object's upload, a swap) is left as after a crash. Observed before the
      * other observers of the event (their default priority is {@code APPLICATION + 500}): those close
      * DuckDB's databases and the bucket's client, which the day being finished still writes with.
      */

@@ -16,7 +16,13 @@ public class S3ProxyResource implements QuarkusTestResourceLifecycleManager {
 
     static final String BUCKET = S3ProxyServer.BUCKET;
 
-    private final S3ProxyServer server = new S3ProxyServer();
+    private S3ProxyServer server = new S3ProxyServer();
+
+    /** Init args are S3Proxy's own settings ({@link S3ProxyServer#S3ProxyServer(Map)}). */
+    @Override
+    public void init(Map<String, String> initArgs) {
+        server = new S3ProxyServer(initArgs);
+    }
 
     @Override
     public Map<String, String> start() {
