@@ -219,8 +219,11 @@ public class DayExporter {
         }
     }
 
-    /** Writes a read day aside and swaps it in for the day's old files. Blocking, on the calling thread. */
-    public Result write(ReadDay readDay) throws SQLException, IOException {
+    /**
+     * Writes a read day aside and swaps it in for the day's old files, under the export lease taken at
+     * {@code leaseTakenAt} (epoch milliseconds: the bucket's fencing token). Blocking, on the calling thread.
+     */
+    public Result write(ReadDay readDay, long leaseTakenAt) throws SQLException, IOException {
         String source = readDay.source;
         LocalDate day = readDay.day;
         DuckDBConnection duck = readDay.duck;
@@ -271,7 +274,7 @@ public class DayExporter {
                     List<String> names = new ArrayList<>();
                     files.forEach(file -> names.add(file.getFileName().toString()));
                     MartLayout.ROLLUPS.stream().filter(rollup -> Files.exists(staging.resolve(rollup))).forEach(names::add);
-                    publisher.publish(source, day, staging, names, () -> halted);
+                    publisher.publish(source, day, staging, names, () -> halted, leaseTakenAt);
                 }
                 step = timings.record("publish", step);
             }

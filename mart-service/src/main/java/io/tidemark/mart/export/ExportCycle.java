@@ -54,6 +54,8 @@ public class ExportCycle {
     private static final Logger LOG = Logger.getLogger(ExportCycle.class);
     /** The failure of a source or day left for the next cycle because the mart is stopping. */
     static final String STOPPING = "mart is stopping";
+    /** The reason of a day whose manifest in the bucket was written under a later lease ({@link DaySuperseded}). */
+    static final String SUPERSEDED = "exported meanwhile under a later lease";
 
     private final ChangeLedger changes;
     private final ExportLedger exports;
@@ -190,6 +192,9 @@ public class ExportCycle {
     private void exportLeased(String source, Instant startedAt, List<ExportSummary.Day> exported,
             List<ExportSummary.Failure> failed, List<String> leasedElsewhere) {
         long asked = System.nanoTime();
+        // The fencing token of the day manifests this lease commits (DayPublisher): read before the acquiring
+        // request, so a replica that takes the lease after this one's ran out has a later one.
+        long leaseTakenAt = Instant.now().toEpochMilli();
         if (!lease.acquire(source)) {
             // Another replica exports it now; its commits reach this one through the mirror refresh.
             leasedElsewhere.add(source);
@@ -213,7 +218,7 @@ public class ExportCycle {
         local.lock();
         List<LocalDate> swapped = new ArrayList<>();
         try {
-            exportSource(source, startedAt, hold, exported, failed, swapped);
+            exportSource(source, startedAt, hold, leaseTakenAt, exported, failed, swapped);
         } finally {
             try {
                 // After the source, not after each day: a week's rollup is made once however many of its days changed.
@@ -234,8 +239,8 @@ public class ExportCycle {
     }
 
     /** Exports the source's changed days while this replica holds its lease, noting each in {@code exported}. */
-    private void exportSource(String source, Instant startedAt, LeaseHold hold, List<ExportSummary.Day> exported,
-            List<ExportSummary.Failure> failed, List<LocalDate> swapped) {
+    private void exportSource(String source, Instant startedAt, LeaseHold hold, long leaseTakenAt,
+            List<ExportSummary.Day> exported, List<ExportSummary.Failure> failed, List<LocalDate> swapped) {
         exporter.removeLeftovers(source);
         Map<LocalDate, ExportedDay> done = exports.days(source);
         boolean complete = true;
@@ -286,7 +291,7 @@ public class ExportCycle {
                             DayChange next = due.get(i + 1);
                             pending = read(source, next, done.get(next.date()));
                         }
-                        result = exporter.write(read);
+                        result = exporter.write(read, leaseTakenAt);
                     }
                     swapped.add(day);
                     Instant exportedAt = Instant.now();
@@ -302,6 +307,11 @@ public class ExportCycle {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     failed.add(new ExportSummary.Failure(source, day.toString(), "interrupted"));
+                    return;
+                } catch (DaySuperseded e) {
+                    // The replica that holds the source now exported the day from newer rows; it has the rest too.
+                    LOG.warn(e.getMessage());
+                    failed.add(new ExportSummary.Failure(source, day.toString(), SUPERSEDED));
                     return;
                 } catch (Exception e) {
                     if (pending != null && pending.isCompletedExceptionally()) {

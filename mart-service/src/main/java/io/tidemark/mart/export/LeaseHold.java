@@ -9,9 +9,10 @@ import java.util.function.LongSupplier;
  * a replica cut off from Cassandra cannot tell whether its lease ran out, and from one renewal period
  * before it could, another replica may be about to take the source. Stopping then, instead of only
  * when a renewal finds another owner, keeps a replica that lost Cassandra from exporting days another
- * replica exports. The day in hand when the hold runs out is finished (no fencing token reaches the
- * files); as another replica may have exported it meanwhile, the day is then counted as changed once
- * more, so the replica that holds the source exports it again (ExportCycle).
+ * replica exports. The day in hand when the hold runs out is finished: with store kind s3 its manifest is
+ * not committed over one written under a later lease (the fencing token, {@link DayManifest}); committed
+ * before it, or in a local store, it may have been exported by another replica meanwhile, so the day is then
+ * counted as changed once more, and the replica that holds the source exports it again (ExportCycle).
  */
 final class LeaseHold {
 

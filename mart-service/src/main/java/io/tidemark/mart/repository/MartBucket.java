@@ -5,6 +5,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.tidemark.mart.config.MartConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -17,11 +18,14 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * The S3-compatible bucket of {@code tidemark.mart.store.kind=s3}: keys are relative to the
@@ -30,8 +34,11 @@ import java.util.Optional;
 @ApplicationScoped
 public class MartBucket {
 
+    private static final Logger LOG = Logger.getLogger(MartBucket.class);
+
     private final MartConfig.Store config;
     private S3Client client;
+    private volatile boolean conditionalWrites = true;
 
     public MartBucket(MartConfig config) {
         this.config = config.store();
@@ -46,9 +53,55 @@ public class MartBucket {
         s3().putObject(request -> request.bucket(bucket()).key(full(key)), RequestBody.fromFile(file));
     }
 
-    public void putText(String key, String text) {
-        s3().putObject(request -> request.bucket(bucket()).key(full(key)).contentType("application/json"),
-                RequestBody.fromString(text, StandardCharsets.UTF_8));
+    /** A text object with the ETag it was read at, for a {@link #putTextIfUnchanged conditional} replacement. */
+    public record Versioned(String text, String eTag) {
+    }
+
+    public Optional<Versioned> getVersioned(String key) {
+        try {
+            var object = s3().getObjectAsBytes(request -> request.bucket(bucket()).key(full(key)));
+            return Optional.of(new Versioned(object.asString(StandardCharsets.UTF_8), object.response().eTag()));
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Puts {@code text} only if the object is still as {@code read} it (or, when empty, still absent): S3's
+     * conditional write ({@code If-Match}, {@code If-None-Match: *}). False when another writer came first. A store
+     * that has no conditional writes (it answers 501) gets a plain PUT, with a warning once.
+     */
+    public boolean putTextIfUnchanged(String key, String text, Optional<Versioned> read) {
+        if (!conditionalWrites) {
+            putText(key, text, request -> { });
+            return true;
+        }
+        try {
+            putText(key, text, request -> read.ifPresentOrElse(object -> request.ifMatch(object.eTag()),
+                    () -> request.ifNoneMatch("*")));
+            return true;
+        } catch (S3Exception e) {
+            // 412: the object changed (or appeared); 409: a concurrent write to it was under way.
+            if (e.statusCode() == 412 || e.statusCode() == 409) {
+                return false;
+            }
+            if (e.statusCode() != 501) {
+                throw e;
+            }
+            conditionalWrites = false;
+            LOG.warnf("the bucket's store has no conditional writes (%s): day manifests are replaced unconditionally, "
+                    + "so after a replica's pause past its lease its older day may replace a newer one until the day's "
+                    + "next export", e.awsErrorDetails() == null ? e.getMessage() : e.awsErrorDetails().errorCode());
+            putText(key, text, request -> { });
+            return true;
+        }
+    }
+
+    private void putText(String key, String text, Consumer<PutObjectRequest.Builder> condition) {
+        s3().putObject(request -> {
+            request.bucket(bucket()).key(full(key)).contentType("application/json");
+            condition.accept(request);
+        }, RequestBody.fromString(text, StandardCharsets.UTF_8));
     }
 
     public Optional<String> getText(String key) {

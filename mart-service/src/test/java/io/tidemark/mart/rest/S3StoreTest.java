@@ -3,6 +3,7 @@ package io.tidemark.mart.rest;
 import com.datastax.oss.quarkus.runtime.api.session.QuarkusCqlSession;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.tidemark.mart.repository.MartBucket;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -18,7 +19,9 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.UUID;
 import java.util.stream.Stream;
 
 import static io.restassured.RestAssured.given;
@@ -38,12 +41,35 @@ class S3StoreTest {
     @Inject
     QuarkusCqlSession session;
 
+    @Inject
+    MartBucket bucket;
+
     @ConfigProperty(name = "tidemark.mart.export.root")
     Path root;
 
     // Read when a test runs: this class is a bean of every test application, most of which have no bucket.
     private static URI endpoint() {
         return ConfigProvider.getConfig().getValue("tidemark.mart.store.s3.endpoint", URI.class);
+    }
+
+    /**
+     * The commit's primitive on the real server: a manifest is replaced only while it is the one read, and created only
+     * while there is none, so of two commits that read the same manifest exactly one lands.
+     */
+    @Test
+    void aConditionalPutLandsOnlyOnTheObjectItRead() {
+        String key = "conditional-" + UUID.randomUUID() + ".json";
+        Optional<MartBucket.Versioned> absent = bucket.getVersioned(key);
+        assertTrue(absent.isEmpty());
+        assertTrue(bucket.putTextIfUnchanged(key, "{\"n\":1}", absent), "created");
+        assertFalse(bucket.putTextIfUnchanged(key, "{\"n\":2}", absent), "a second creation refused");
+
+        Optional<MartBucket.Versioned> first = bucket.getVersioned(key);
+        assertEquals("{\"n\":1}", first.orElseThrow().text());
+        assertTrue(bucket.putTextIfUnchanged(key, "{\"n\":3}", first), "replaced while unchanged");
+        assertFalse(bucket.putTextIfUnchanged(key, "{\"n\":4}", first), "refused once replaced by another");
+        assertEquals("{\"n\":3}", bucket.getVersioned(key).orElseThrow().text());
+        bucket.delete(key);
     }
 
     @Test

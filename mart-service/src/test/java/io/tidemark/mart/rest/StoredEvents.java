@@ -14,8 +14,10 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 
 import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
 
 /** Writes events the way dedup-service does (row, then the day's change marks) and runs the export for a test source. */
 final class StoredEvents {
@@ -219,7 +221,6 @@ final class StoredEvents {
                 source, day, clock, ChronoUnit.MICROS.between(Instant.EPOCH, clock)));
     }
 
-    /** POST /api/v1/exports for this source; returns the cycle's summary. */
     /** The replica holding this source's export lease, or null when none does. */
     String leaseHolder() {
         var row = session.execute(SimpleStatement.newInstance(
@@ -227,6 +228,22 @@ final class StoredEvents {
         return row == null ? null : row.getString("owner");
     }
 
+    /**
+     * Starts an export cycle of this source and, once this replica holds the source's lease, gives the lease to
+     * {@code otherReplica}, as another replica takes it after this one's pause outlasted it; returns the cycle.
+     */
+    CompletableFuture<JsonPath> exportWhileTheLeaseIsTakenBy(String otherReplica) {
+        CompletableFuture<JsonPath> cycle = CompletableFuture.supplyAsync(this::exportSummary);
+        String owner = await("this replica holds the source's lease").atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(50)).until(this::leaseHolder, found -> found != null);
+        if (!session.execute(SimpleStatement.newInstance("UPDATE tidemark.mart_export_leases SET owner = ? "
+                + "WHERE source = ? IF owner = ?", otherReplica, source, owner)).wasApplied()) {
+            throw new AssertionError("the lease of " + source + " changed hands before the test took it");
+        }
+        return cycle;
+    }
+
+    /** POST /api/v1/exports for this source; returns the cycle's summary. */
     JsonPath exportSummary() {
         return given().auth().oauth2(TOKEN).queryParam("source", source)
                 .when().post("/api/v1/exports")
