@@ -120,8 +120,8 @@ public class DayExporter {
 
     /**
      * Stops the reads and slice writes under way at their next page or slice, a day's upload to the bucket at its
-     * next object, and cancels the statement each lane is running (a file, a rollup), for good: the day they belong to fails as after an error (its old files and ledger
-     * entry stay), so a stop need not wait for a large day.
+     * next object, and cancels the statement each lane is running (a file, a rollup), for good: the day they belong
+     * to fails as after an error (its old files and ledger entry stay), so a stop need not wait for a large day.
      */
     void halt() {
         halted = true;

@@ -105,12 +105,7 @@ public class MartBucket {
     }
 
     public Optional<String> getText(String key) {
-        try {
-            return Optional.of(s3().getObjectAsBytes(request -> request.bucket(bucket()).key(full(key)))
-                    .asString(StandardCharsets.UTF_8));
-        } catch (NoSuchKeyException e) {
-            return Optional.empty();
-        }
+        return getVersioned(key).map(Versioned::text);
     }
 
     public void download(String key, Path file) {

@@ -7,12 +7,10 @@ import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
 import io.tidemark.mart.layout.MartLayout;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 
-import java.net.URI;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.List;
@@ -51,7 +49,7 @@ class ExportLeaseSupersededTest {
         CompletableFuture<JsonPath> cycle = events.exportWhileTheLeaseIsTakenBy(OTHER_REPLICA);
         String newer = "{\"generation\":\"0123456789abcdef0123456789abcdef\",\"files\":[],\"lease\":"
                 + Instant.now().toEpochMilli() + "}";
-        try (S3Client s3 = S3ProxyResource.client(endpoint())) {
+        try (S3Client s3 = S3ProxyResource.client(S3ProxyResource.endpoint())) {
             s3.putObject(request -> request.bucket(S3ProxyResource.BUCKET).key(manifestKey), RequestBody.fromString(newer));
 
             JsonPath superseded = cycle.get(60, TimeUnit.SECONDS);
@@ -66,9 +64,5 @@ class ExportLeaseSupersededTest {
         assertNull(session.execute("SELECT source FROM tidemark.exported_days WHERE source = ? AND event_date = ?",
                 events.source, DAY).one(), "nothing recorded as exported by the superseded replica");
         assertEquals(OTHER_REPLICA, events.leaseHolder(), "the lease is the other replica's, not released");
-    }
-
-    private static URI endpoint() {
-        return ConfigProvider.getConfig().getValue("tidemark.mart.store.s3.endpoint", URI.class);
     }
 }

@@ -11,12 +11,9 @@ import io.restassured.path.json.JsonPath;
 import io.tidemark.mart.layout.MartLayout;
 import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.S3Object;
 
-import java.net.URI;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.List;
@@ -70,25 +67,16 @@ class ExportStopUploadTest {
         events.storeInHours(day, IntStream.range(0, 24).boxed().toList(), PER_HOUR, "u");
         String dayObjects = "marts/" + MartLayout.dayKey(events.source, day);
         String manifest = "marts/" + MartLayout.manifestKey(events.source, day);
-        try (S3Client s3 = S3ProxyResource.client(endpoint())) {
+        try (S3Client s3 = S3ProxyResource.client(S3ProxyResource.endpoint())) {
             CompletableFuture<JsonPath> cycle = CompletableFuture.supplyAsync(events::exportSummary);
             await("the day's upload is under way").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
-                    .until(() -> !keys(s3, dayObjects).isEmpty());
+                    .until(() -> !S3ProxyResource.keys(s3, dayObjects).isEmpty());
 
             StopDuringExport.assertTheDayIsLeftAndTheLeaseGivenBack(shutdown, cycle, events, STOP_WITHIN);
-            assertEquals(List.of(), keys(s3, manifest), "no manifest names the day's new objects");
-            List<String> left = keys(s3, dayObjects);
+            assertEquals(List.of(), S3ProxyResource.keys(s3, manifest), "no manifest names the day's new objects");
+            List<String> left = S3ProxyResource.keys(s3, dayObjects);
             // The object seen, the one under way, and one more should the listing have seen the first one late.
             assertTrue(left.size() <= 3, "the upload stopped within an object of the stop: " + left);
         }
-    }
-
-    private static URI endpoint() {
-        return ConfigProvider.getConfig().getValue("tidemark.mart.store.s3.endpoint", URI.class);
-    }
-
-    private static List<String> keys(S3Client s3, String prefix) {
-        return s3.listObjectsV2Paginator(r -> r.bucket(S3ProxyResource.BUCKET).prefix(prefix)).contents().stream()
-                .map(S3Object::key).sorted().toList();
     }
 }

@@ -7,13 +7,10 @@ import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
 import io.tidemark.testsupport.Trees;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.S3Object;
 
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.List;
@@ -51,15 +48,15 @@ class S3HourSliceTest {
         events.storeInHours(day, IntStream.range(0, 24).boxed().toList(), PER_HOUR, "u");
         events.exportSummary();
         String prefix = "marts/source=" + events.source + "/event_date=" + day + "/";
-        try (S3Client s3 = S3ProxyResource.client(endpoint())) {
-            List<String> first = keys(s3, prefix);
+        try (S3Client s3 = S3ProxyResource.client(S3ProxyResource.endpoint())) {
+            List<String> first = S3ProxyResource.keys(s3, prefix);
             long parts = parts(first);
             assertTrue(parts >= 3, first.toString());
 
             events.storeInHours(day, List.of(13), 1, "late");
             JsonPath slice = events.exportSummary();
             assertTrue(slice.getString("exported[0].reread").startsWith("hours "), slice.prettify());
-            List<String> second = keys(s3, prefix);
+            List<String> second = S3ProxyResource.keys(s3, prefix);
             // The same rollups; the touched slice may have grown into one more file.
             assertEquals(first.size() - parts, second.size() - parts(second), second.toString());
             assertTrue(parts(second) >= parts, second.toString());
@@ -88,14 +85,5 @@ class S3HourSliceTest {
 
     private static long parts(List<String> keys) {
         return keys.stream().filter(key -> key.matches(".*/part-h\\d{2}-\\d{2}-\\d{5}-g[0-9a-f]{32}\\.parquet")).count();
-    }
-
-    private static URI endpoint() {
-        return ConfigProvider.getConfig().getValue("tidemark.mart.store.s3.endpoint", URI.class);
-    }
-
-    private static List<String> keys(S3Client s3, String prefix) {
-        return s3.listObjectsV2Paginator(r -> r.bucket(S3ProxyResource.BUCKET).prefix(prefix)).contents().stream()
-                .map(S3Object::key).sorted().toList();
     }
 }

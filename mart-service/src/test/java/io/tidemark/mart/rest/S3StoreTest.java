@@ -5,13 +5,10 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.tidemark.mart.repository.MartBucket;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.S3Object;
 
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -47,11 +44,6 @@ class S3StoreTest {
     @ConfigProperty(name = "tidemark.mart.export.root")
     Path root;
 
-    // Read when a test runs: this class is a bean of every test application, most of which have no bucket.
-    private static URI endpoint() {
-        return ConfigProvider.getConfig().getValue("tidemark.mart.store.s3.endpoint", URI.class);
-    }
-
     /**
      * The commit's primitive on the real server: a manifest is replaced only while it is the one read, and created only
      * while there is none, so of two commits that read the same manifest exactly one lands.
@@ -80,11 +72,11 @@ class S3StoreTest {
         events.store("2026-11-02T08:00:00Z", "Viewed", "u-1", null);
         assertEquals(2, events.export());
 
-        try (S3Client s3 = S3ProxyResource.client(endpoint())) {
+        try (S3Client s3 = S3ProxyResource.client(S3ProxyResource.endpoint())) {
             String day1 = "marts/source=" + events.source + "/event_date=2026-11-01/";
             String day2 = "marts/source=" + events.source + "/event_date=2026-11-02/";
-            List<String> first = keys(s3, day1);
-            List<String> second = keys(s3, day2);
+            List<String> first = S3ProxyResource.keys(s3, day1);
+            List<String> second = S3ProxyResource.keys(s3, day2);
             assertEquals(4, first.size(), first.toString());
             assertTrue(first.stream().anyMatch(k -> k.matches(".*/part-00000-g[0-9a-f]{32}\\.parquet")), first.toString());
             assertTrue(first.stream().anyMatch(k -> k.matches(".*/_distinct_users-g[0-9a-f]{32}\\.rollup")), first.toString());
@@ -98,11 +90,11 @@ class S3StoreTest {
             events.store("2026-11-01T10:00:00Z", "Bought", "u-3", null);
             assertEquals(1, events.export());
 
-            List<String> rewritten = keys(s3, day1);
+            List<String> rewritten = S3ProxyResource.keys(s3, day1);
             assertEquals(4, rewritten.size(), "the old generation is gone: " + rewritten);
             assertTrue(rewritten.stream().noneMatch(first::contains), rewritten + " vs " + first);
             assertEquals(3, eventRows(s3, rewritten));
-            assertEquals(second, keys(s3, day2), "an untouched day keeps its objects");
+            assertEquals(second, S3ProxyResource.keys(s3, day2), "an untouched day keeps its objects");
         }
     }
 
@@ -144,11 +136,6 @@ class S3StoreTest {
         Files.setLastModifiedTime(file, FileTime.fromMillis(0));
         assertEquals(0, events.export());
         assertEquals(0, Files.getLastModifiedTime(file).toMillis());
-    }
-
-    private static List<String> keys(S3Client s3, String prefix) {
-        return s3.listObjectsV2Paginator(r -> r.bucket(S3ProxyResource.BUCKET).prefix(prefix)).contents().stream()
-                .map(S3Object::key).sorted().toList();
     }
 
     /** Rows of the day's event object, fetched and read as plain Parquet. */
