@@ -20,6 +20,7 @@ import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -65,8 +66,9 @@ public class MqttDeviceSubscriber {
 
         @Override
         public void closed(BrokerConnection from) {
-            LOG.infof("MQTT connection to %s:%d closed", config.host(), config.port());
+            // Not the ones ingest closes itself: at its stop, or to ask again for a refused subscription.
             if (isCurrent(from)) {
+                LOG.infof("MQTT connection to %s:%d closed", config.host(), config.port());
                 connectionsLost.increment();
             }
             reconnectLater(from);
@@ -76,6 +78,8 @@ public class MqttDeviceSubscriber {
     private boolean running;
     private BrokerConnection client;
     private volatile boolean subscribed;
+    /** Subscriptions refused since the last one granted. */
+    private final AtomicInteger refusals = new AtomicInteger();
     /** Payload bytes of QoS 0 messages waiting for another try. */
     private final AtomicLong heldQos0Bytes = new AtomicLong();
 
@@ -171,14 +175,15 @@ public class MqttDeviceSubscriber {
                     return next.subscribe(subscription, MqttQoS.AT_LEAST_ONCE);
                 })
                 .onSuccess(granted -> {
-                    boolean accepted = granted.stream().noneMatch(qos -> qos == SUBSCRIPTION_REFUSED);
-                    subscribed = accepted && isCurrent(next);
-                    if (accepted) {
-                        LOG.infof("MQTT subscribed to %s at %s:%d as %s (QoS %s)", subscription, config.host(),
-                                config.port(), config.clientId(), granted);
-                    } else {
-                        LOG.errorf("MQTT broker refused the subscription to %s", subscription);
+                    if (granted.stream().anyMatch(qos -> qos == SUBSCRIPTION_REFUSED)) {
+                        refused(next, subscription);
+                        return;
                     }
+                    subscribed = isCurrent(next);
+                    int refusedBefore = refusals.getAndSet(0);
+                    LOG.infof("MQTT subscribed to %s at %s:%d as %s (QoS %s)%s", subscription, config.host(),
+                            config.port(), config.clientId(), granted,
+                            refusedBefore == 0 ? "" : " after " + refusedBefore + " refusals");
                 })
                 .onFailure(failure -> {
                     // Unreachable, silent, or refusing the credentials: the message says which.
@@ -186,6 +191,19 @@ public class MqttDeviceSubscriber {
                             failure.getMessage(), config.reconnectDelay());
                     reconnectLater(next);
                 });
+    }
+
+    /**
+     * A broker that refuses the subscription (its access rules) keeps the connection open, and most never tell a
+     * client when the rules change: ask again on a new connection, so that a fix of the rules reaches ingest without a
+     * restart. Said once as an error, not at every try.
+     */
+    private void refused(BrokerConnection connection, String subscription) {
+        if (refusals.getAndIncrement() == 0) {
+            LOG.errorf("MQTT broker refused the subscription to %s; asking again every %s until it grants it",
+                    subscription, config.reconnectDelay());
+        }
+        reconnectLater(connection);
     }
 
     /**

@@ -63,6 +63,39 @@ final class MosquittoBroker implements AutoCloseable {
         }, NO_PORT);
     }
 
+    /** Where a device, or an operator's tool, sends Mosquitto's dynamic-security commands. */
+    static final String SECURITY_COMMANDS = "$CONTROL/dynamic-security/v1";
+
+    /**
+     * A broker that lets anyone in and publish, but refuses every subscription (SUBACK 0x80), as after a mistake in
+     * its access rules: Mosquitto's dynamic-security plugin (part of the Debian package) with subscriptions denied
+     * by default. Clients may send the plugin's commands to {@link #SECURITY_COMMANDS}, e.g. to allow them.
+     */
+    static MosquittoBroker withSubscriptionsDenied() {
+        Path plugin = Stream.of(Path.of("/usr/lib"), Path.of("/usr/lib/x86_64-linux-gnu"), Path.of("/usr/lib/aarch64-linux-gnu"))
+                .map(dir -> dir.resolve("mosquitto_dynamic_security.so")).filter(Files::isRegularFile).findFirst()
+                .orElseThrow(() -> new IllegalStateException("mosquitto_dynamic_security.so is not installed: the "
+                        + "Debian package mosquitto brings it"));
+        return start(dir -> {
+            Path rules = dir.resolve("dynamic-security.json");
+            try {
+                Files.writeString(rules, """
+                        {"defaultACLAccess": {"publishClientSend": true, "publishClientReceive": true,
+                                              "subscribe": false, "unsubscribe": true},
+                         "clients": [],
+                         "roles": [{"rolename": "operator", "acls": [{"acltype": "publishClientSend",
+                                    "topic": "$CONTROL/dynamic-security/#", "allow": true}]}],
+                         "groups": [{"groupname": "anonymous", "roles": [{"rolename": "operator"}]}],
+                         "anonymousGroup": "anonymous"}
+                        """);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            // As root it would run as the user mosquitto, who may not save the rules in this directory.
+            return List.of("allow_anonymous true", "user root", "plugin " + plugin, "plugin_opt_config_file " + rules);
+        }, NO_PORT);
+    }
+
     /** @param access the lines after the plain listener's: who may connect, and further listeners */
     private static MosquittoBroker start(Function<Path, List<String>> access, int tlsPort) {
         Path binary = binary("mosquitto");

@@ -20,6 +20,11 @@ import java.util.UUID;
 public class MosquittoResource implements QuarkusTestResourceLifecycleManager {
 
     static final String TLS = "tls";
+    /**
+     * With the argument {@link #SUBSCRIPTIONS_DENIED} {@code true}, the broker refuses every subscription (SUBACK 0x80)
+     * until a test allows them ({@link MosquittoBroker#withSubscriptionsDenied()}).
+     */
+    static final String SUBSCRIPTIONS_DENIED = "subscriptions-denied";
     static final String TLS_CONFIGURATION = "mqtt";
     /** The name on ingest's client certificate, which the broker takes for its user name. */
     static final String INGEST_CERTIFICATE_NAME = "tidemark-ingest";
@@ -30,11 +35,13 @@ public class MosquittoResource implements QuarkusTestResourceLifecycleManager {
 
     private MosquittoBroker broker;
     private boolean tls;
+    private boolean subscriptionsDenied;
     private IngestCertificate ingestCertificate;
 
     @Override
     public void init(Map<String, String> arguments) {
         tls = Boolean.parseBoolean(arguments.getOrDefault(TLS, "false"));
+        subscriptionsDenied = Boolean.parseBoolean(arguments.getOrDefault(SUBSCRIPTIONS_DENIED, "false"));
     }
 
     @Override
@@ -66,7 +73,7 @@ public class MosquittoResource implements QuarkusTestResourceLifecycleManager {
                     // Read again every second, so that a test can renew the certificate.
                     tlsSettings + ".reload-period", "PT1S"));
         } else {
-            broker = MosquittoBroker.start();
+            broker = subscriptionsDenied ? MosquittoBroker.withSubscriptionsDenied() : MosquittoBroker.start();
             settings.putAll(Map.of(
                     "tidemark.ingest.mqtt.host", "127.0.0.1",
                     "tidemark.ingest.mqtt.port", String.valueOf(broker.port())));
