@@ -63,7 +63,8 @@ final class BrokerConnection {
     private final int maxMessageBytes;
     private final Listener listener;
     private final Promise<Boolean> connack = Promise.promise();
-    private final Promise<List<Integer>> suback = Promise.promise();
+    /** The answer to the subscription asked last. */
+    private volatile Promise<List<Integer>> suback = Promise.promise();
 
     private volatile NetSocketInternal socket;
     private volatile boolean accepted;
@@ -117,10 +118,15 @@ final class BrokerConnection {
         });
     }
 
-    /** Subscribes to one topic filter; completes with the broker's granted levels (0x80: refused). */
+    /**
+     * Subscribes to one topic filter; completes with the broker's granted levels (0x80: refused). Asked again only
+     * once the broker answered: the packet id is free again then, as ingest sends no other packet that takes one.
+     */
     Future<List<Integer>> subscribe(String filter, MqttQoS qos) {
+        Promise<List<Integer>> answer = Promise.promise();
+        suback = answer;
         write(MqttMessageBuilders.subscribe().messageId(SUBSCRIBE_PACKET_ID).addSubscription(qos, filter).build());
-        return suback.future();
+        return answer.future();
     }
 
     /** Sends PUBACK for a QoS 1 message received on this connection; nothing once it closed. */

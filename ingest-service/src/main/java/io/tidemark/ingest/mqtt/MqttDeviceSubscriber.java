@@ -19,6 +19,7 @@ import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -66,9 +67,8 @@ public class MqttDeviceSubscriber {
 
         @Override
         public void closed(BrokerConnection from) {
-            // Not the ones ingest closes itself: at its stop, or to ask again for a refused subscription.
+            LOG.infof("MQTT connection to %s:%d closed", config.host(), config.port());
             if (isCurrent(from)) {
-                LOG.infof("MQTT connection to %s:%d closed", config.host(), config.port());
                 connectionsLost.increment();
             }
             reconnectLater(from);
@@ -174,17 +174,7 @@ public class MqttDeviceSubscriber {
                     // Subscribing again on a present session is harmless and covers a broker that lost it.
                     return next.subscribe(subscription, MqttQoS.AT_LEAST_ONCE);
                 })
-                .onSuccess(granted -> {
-                    if (granted.stream().anyMatch(qos -> qos == SUBSCRIPTION_REFUSED)) {
-                        refused(next, subscription);
-                        return;
-                    }
-                    subscribed = isCurrent(next);
-                    int refusedBefore = refusals.getAndSet(0);
-                    LOG.infof("MQTT subscribed to %s at %s:%d as %s (QoS %s)%s", subscription, config.host(),
-                            config.port(), config.clientId(), granted,
-                            refusedBefore == 0 ? "" : " after " + refusedBefore + " refusals");
-                })
+                .onSuccess(granted -> answered(next, subscription, granted))
                 .onFailure(failure -> {
                     // Unreachable, silent, or refusing the credentials: the message says which.
                     LOG.warnf("MQTT connection to %s:%d not made: %s; trying again in %s", config.host(), config.port(),
@@ -195,15 +185,28 @@ public class MqttDeviceSubscriber {
 
     /**
      * A broker that refuses the subscription (its access rules) keeps the connection open, and most never tell a
-     * client when the rules change: ask again on a new connection, so that a fix of the rules reaches ingest without a
-     * restart. Said once as an error, not at every try.
+     * client when the rules change: ask again on that connection every reconnect delay, so that a fix of the rules
+     * reaches ingest without a restart. Said once as an error, not at every try.
      */
-    private void refused(BrokerConnection connection, String subscription) {
-        if (refusals.getAndIncrement() == 0) {
-            LOG.errorf("MQTT broker refused the subscription to %s; asking again every %s until it grants it",
-                    subscription, config.reconnectDelay());
+    private void answered(BrokerConnection connection, String subscription, List<Integer> granted) {
+        if (granted.stream().anyMatch(qos -> qos == SUBSCRIPTION_REFUSED)) {
+            if (refusals.getAndIncrement() == 0) {
+                LOG.errorf("MQTT broker refused the subscription to %s; asking again every %s until it grants it",
+                        subscription, config.reconnectDelay());
+            }
+            // A connection that closes meanwhile fails the answer; its listener connects and subscribes anew.
+            vertx.setTimer(Math.max(1, config.reconnectDelay().toMillis()), timer -> {
+                if (isCurrent(connection)) {
+                    connection.subscribe(subscription, MqttQoS.AT_LEAST_ONCE)
+                            .onSuccess(again -> answered(connection, subscription, again));
+                }
+            });
+            return;
         }
-        reconnectLater(connection);
+        subscribed = isCurrent(connection);
+        int refusedBefore = refusals.getAndSet(0);
+        LOG.infof("MQTT subscribed to %s at %s:%d as %s (QoS %s)%s", subscription, config.host(), config.port(),
+                config.clientId(), granted, refusedBefore == 0 ? "" : " after " + refusedBefore + " refusals");
     }
 
     /**

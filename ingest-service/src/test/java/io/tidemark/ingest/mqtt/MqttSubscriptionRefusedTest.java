@@ -21,8 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * A broker that lets devices publish but refuses ingest's subscription (SUBACK 0x80), as after a mistake in its
- * access rules: ingest says so on its wellness check and keeps asking, so that once the operator fixes the rules
- * devices' messages are stored without a restart of ingest.
+ * access rules: ingest says so on its wellness check and keeps asking on its connection, so that once the operator
+ * fixes the rules devices' messages are stored without a restart of ingest.
  */
 @QuarkusTest
 @TestProfile(MqttSubscriptionRefusedTest.DevicesMayOnlyPublish.class)
@@ -72,5 +72,7 @@ class MqttSubscriptionRefusedTest {
                     "{\"messageId\":\"" + messageId + "\",\"userId\":\"sensor-21\",\"event\":\"Door Opened\"}");
             assertEquals(1, raw.withKey(MqttDeviceIngestTest.SOURCE + ":" + messageId, 1, WAIT).size());
         }
+        assertEquals(1, broker.logText().split(" as " + mqtt.clientId(), -1).length - 1,
+                "asked again on the connection it had, not on new ones");
     }
 }
