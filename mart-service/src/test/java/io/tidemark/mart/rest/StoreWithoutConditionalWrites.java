@@ -42,7 +42,7 @@ public class StoreWithoutConditionalWrites implements QuarkusTestResourceLifecyc
 
     private final S3ProxyServer store = new S3ProxyServer(Map.of("s3proxy.authorization", "none"));
     private final AtomicInteger refused = new AtomicInteger();
-    private final HttpClient client = HttpClient.newHttpClient();
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final ExecutorService workers = Executors.newFixedThreadPool(4);
     private HttpServer front;
 
