@@ -195,7 +195,7 @@ public class MqttDeviceSubscriber {
                         subscription, config.reconnectDelay());
             }
             // A connection that closes meanwhile fails the answer; its listener connects and subscribes anew.
-            vertx.setTimer(Math.max(1, config.reconnectDelay().toMillis()), timer -> {
+            afterReconnectDelay(() -> {
                 if (isCurrent(connection)) {
                     connection.subscribe(subscription, MqttQoS.AT_LEAST_ONCE)
                             .onSuccess(again -> answered(connection, subscription, again));
@@ -248,7 +248,11 @@ public class MqttDeviceSubscriber {
         client = null;
         subscribed = false;
         failed.disconnect();
-        vertx.setTimer(Math.max(1, config.reconnectDelay().toMillis()), timer -> connect());
+        afterReconnectDelay(this::connect);
+    }
+
+    private void afterReconnectDelay(Runnable then) {
+        vertx.setTimer(Math.max(1, config.reconnectDelay().toMillis()), timer -> then.run());
     }
 
     private void received(BrokerConnection from, DeviceMessage message) {
