@@ -60,7 +60,7 @@ public final class DedupBenchmark implements Benchmark {
     public void run(BenchContext ctx) throws Exception {
         boolean quick = ctx.shortMode();
         // Records per range. Ranges are one busy source's stream whose layouts grew in the warm-up, so their length
-        // no longer decides which layout is measured (dedup-service/README.md, "A busy source's steady state").
+        // no longer decides which layout is measured (dedup-service/PERFORMANCE.md, "A busy source's steady state").
         int records = Integer.getInteger("tidemark.bench.dedup.records", quick ? 20_000 : 100_000);
         int warmUpRanges = Integer.getInteger("tidemark.bench.dedup.warm-up-ranges", quick ? 1 : 12);
         int rounds = quick ? 2 : 3;
@@ -131,7 +131,7 @@ public final class DedupBenchmark implements Benchmark {
         long maxRssKb = warmUp.maxRssKb();
         Map<Integer, Long> before = afterWarmUp;
         // The baseline and the floor are warmed too, on rows of their own, with as many ranges as dedup's warm-up
-        // meets: a fresh program's first range ran at a third to a half of its later ones (dedup-service/README.md,
+        // meets: a fresh program's first range ran at a third to a half of its later ones (dedup-service/PERFORMANCE.md,
         // "The baselines warmed as long as dedup"), and until 2026-12-06 they met half a range.
         // The harness's own session: Cassandra's state between phases, and the counts of rows stored.
         List<CollectedEvent> withCopies = BenchEvents.withCopies(copiesSource, "c", records, COPIES, sentFrom);

@@ -238,7 +238,7 @@ public class MartBenchmark implements Benchmark {
      * already), exports every day of the warm-up source and then of the measured one, and checks that
      * every row of each was exported. Only the second is the figure: a fresh mart's first export spends
      * a tenth of mart's CPU and a quarter of Cassandra's in their JIT compilers (async-profiler,
-     * mart-service/README.md), a cost a mart that exports all day pays once.
+     * mart-service/PERFORMANCE.md), a cost a mart that exports all day pays once.
      */
     private static Export export(BenchContext ctx, Sources sources, Path root, Map<String, String> settings)
             throws Exception {
