@@ -17,7 +17,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  * until the moment it would have fired. Every request sets one and nearly every one is cancelled within
  * milliseconds, yet a live heap histogram at full load counted about 27,000 such timers: each lived
  * longer than any young collection, was copied into the old generation and helped fill it (issue #20,
- * ingest-service/README.md). A JDK scheduled pool told to remove on cancel takes a timer out of its
+ * ingest-service/PERFORMANCE.md). A JDK scheduled pool told to remove on cancel takes a timer out of its
  * queue when the answer comes.
  */
 @ApplicationScoped
