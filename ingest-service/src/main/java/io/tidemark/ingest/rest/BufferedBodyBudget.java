@@ -13,7 +13,9 @@ import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.resteasy.reactive.server.vertx.VertxInputStream;
 
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -24,6 +26,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * chunked one, the most the server would buffer) before a byte of its body is read, and gives it
  * back when its answer is sent or its connection goes. Beyond the budget it is answered 503 with
  * Retry-After, which every SDK retries, and its body is never read.
+ *
+ * <p>A chunked body is what analytics-kotlin sends for every upload, whatever its size. Quarkus REST
+ * would buffer one up to {@code quarkus.http.limits.max-body-size} (2 MB), so each reserved that much
+ * and eight Android uploads at once took the whole budget: every other call then got 503. A chunked
+ * body is now cut off (413) once it is longer than any body ingest accepts ({@link
+ * OversizeBodyGuard#maxWireBytes}): it is gathered on the event loop up to {@code
+ * quarkus.rest.input-buffer-size} and then read by a stream that checks the bytes received against
+ * the request's own limit. It reserves that buffer and one more read of the socket.
  */
 @ApplicationScoped
 public class BufferedBodyBudget {
@@ -31,18 +41,24 @@ public class BufferedBodyBudget {
     /** After the write key, deadline and size checks (a refused request reserves nothing), before the body is read. */
     private static final int ORDER = RouteConstants.ROUTE_ORDER_UPLOAD_LIMIT + 1;
     private static final String RETRY_AFTER_SECONDS = "1";
+    /** More than one read of the socket delivers: what may arrive before the gathered body is handed on. */
+    private static final long ONE_READ = 64 * 1024;
 
     private final AtomicLong reserved = new AtomicLong();
     private final long maxBytes;
     private final long chunkedReservation;
+    private final long chunkedLimit;
     private final IngestMetrics metrics;
     private final String problem;
 
     public BufferedBodyBudget(IngestConfig config, IngestMetrics metrics, ObjectMapper json,
-            @ConfigProperty(name = "quarkus.http.limits.max-body-size") MemorySize serverBodyLimit)
+            @ConfigProperty(name = "quarkus.http.limits.max-body-size") MemorySize serverBodyLimit,
+            @ConfigProperty(name = "quarkus.rest.input-buffer-size") MemorySize gatheredOnEventLoop)
             throws JsonProcessingException {
         this.maxBytes = config.maxBufferedRequestBytes().asLongValue();
-        this.chunkedReservation = serverBodyLimit.asLongValue();
+        this.chunkedLimit = Math.min(OversizeBodyGuard.maxWireBytes(config), serverBodyLimit.asLongValue());
+        this.chunkedReservation = Math.min(serverBodyLimit.asLongValue(),
+                Math.max(chunkedLimit, gatheredOnEventLoop.asLongValue()) + ONE_READ);
         this.metrics = metrics;
         this.problem = json.writeValueAsString(new ProblemException(503, "ingest-busy", "Service Unavailable",
                 "ingest holds as many request bodies as it can buffer; retry in " + RETRY_AFTER_SECONDS + " s", "body")
@@ -66,8 +82,21 @@ public class BufferedBodyBudget {
             refuse(context);
             return;
         }
-        // Called once: when the answer is sent, or when the client goes before it.
-        context.addEndHandler(ended -> reserved.addAndGet(-claim));
+        if (declared < 0) {
+            // Read by Quarkus's upload limit (set for chunked bodies just before this route), which the body stream enforces.
+            context.put(VertxInputStream.MAX_REQUEST_SIZE_KEY, chunkedLimit);
+        }
+        // Given back once: when the answer is sent, or when the client goes before it. The body reader
+        // that cuts off a long chunked body ends the answer itself and takes the response's end handler,
+        // through which the routing context's end handlers run; the body-end handler still runs then.
+        AtomicBoolean held = new AtomicBoolean(true);
+        Runnable giveBack = () -> {
+            if (held.compareAndSet(true, false)) {
+                reserved.addAndGet(-claim);
+            }
+        };
+        context.addEndHandler(ended -> giveBack.run());
+        context.addBodyEndHandler(ended -> giveBack.run());
         context.next();
     }
 

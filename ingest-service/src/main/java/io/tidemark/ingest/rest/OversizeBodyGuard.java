@@ -15,7 +15,8 @@ import jakarta.enterprise.event.Observes;
  * Refuses a body whose declared length cannot fit the request limit before any of it is buffered,
  * with a problem body. Without it, Vert.x answers a {@code Content-Length} over
  * {@code quarkus.http.limits.max-body-size} with a bare 413 a client cannot explain. (A chunked body
- * that outgrows that cap still gets Vert.x's bare 413: SDKs send a length.)
+ * has no length to check here: one longer than {@link #maxWireBytes} is cut off by the body reader
+ * with a bare 413, see {@link BufferedBodyBudget}.)
  */
 @ApplicationScoped
 public class OversizeBodyGuard {
@@ -27,9 +28,7 @@ public class OversizeBodyGuard {
     private final String problem;
 
     public OversizeBodyGuard(IngestConfig config, ObjectMapper json) throws JsonProcessingException {
-        // A gzip body decompresses to at least its own size, less deflate's framing (well under 1%) and
-        // a header: anything longer on the wire is over the decompressed limit whatever its encoding.
-        this.maxWireBytes = config.maxRequestBytes() + config.maxRequestBytes() / 100 + 1024;
+        this.maxWireBytes = maxWireBytes(config);
         this.problem = json.writeValueAsString(new ProblemException(413, "request-too-large", "Request too large",
                 "the request body is larger than " + config.maxRequestBytes() + " bytes", "body").problem());
     }
@@ -52,6 +51,15 @@ public class OversizeBodyGuard {
                 .putHeader(HttpHeaders.CONTENT_TYPE, ProblemMapper.PROBLEM_JSON)
                 .putHeader(HttpHeaders.CONNECTION, "close")
                 .end(problem);
+    }
+
+    /**
+     * The longest body on the wire that can still be within the decompressed limit: a gzip body
+     * decompresses to at least its own size, less deflate's framing (well under 1%) and a header, so
+     * anything longer is over the limit whatever its encoding.
+     */
+    static long maxWireBytes(IngestConfig config) {
+        return config.maxRequestBytes() + config.maxRequestBytes() / 100 + 1024;
     }
 
     /** The request's {@code Content-Length}, or -1 when it has none (chunked) or a malformed one. */
