@@ -33,7 +33,8 @@ public class ApiTokenFilter {
             return Optional.empty();
         }
         String authorization = request.getHeaderString(HttpHeaders.AUTHORIZATION);
-        Optional<ApiToken> token = authorization != null && authorization.startsWith(BEARER)
+        // The scheme's name is case-insensitive (RFC 9110, 11.1): "bearer" is as good as "Bearer".
+        Optional<ApiToken> token = authorization != null && authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())
                 ? tokens.find(authorization.substring(BEARER.length()).trim())
                 : Optional.empty();
         if (token.isEmpty()) {

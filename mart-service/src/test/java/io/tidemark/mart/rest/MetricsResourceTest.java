@@ -142,6 +142,14 @@ class MetricsResourceTest {
     }
 
     @Test
+    void theBearerSchemeIsReadWhateverItsCase() {
+        given().header("Authorization", "bearer " + TOKEN)
+                .queryParam("source", events.source).queryParam("from", "2026-11-01").queryParam("to", "2026-11-03")
+                .when().get("/api/v1/metrics/daily")
+                .then().statusCode(200).body("days[0].events", equalTo(3));
+    }
+
+    @Test
     void badParametersAreBadRequestsNamingTheParameter() {
         badRequest("/api/v1/metrics/daily", "to", "source", events.source, "from", "2026-11-03", "to", "2026-11-01");
         badRequest("/api/v1/metrics/daily", "to", "source", events.source, "from", "2024-01-01", "to", "2026-11-01");
