@@ -6,16 +6,12 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.UUID;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.MatcherAssert.assertThat;
@@ -51,7 +47,7 @@ class BufferedBodyBudgetTest {
     void heldBodiesFillTheBudgetAndThenFurtherBodiesAre503UntilTheHoldersGo() throws Exception {
         try (Socket first = holdBody(); Socket second = holdBody()) {
             try (Socket third = holdBody()) {
-                String answer = readAnswer(third);
+                String answer = RawCalls.readAnswer(third, java.time.Duration.ofSeconds(5));
                 assertThat(answer, startsWith("HTTP/1.1 503"));
                 assertThat(answer.toLowerCase(java.util.Locale.ROOT), containsString("retry-after: 1"));
                 assertThat(answer, containsString("application/problem+json"));
@@ -62,14 +58,14 @@ class BufferedBodyBudgetTest {
                     .body("{\"userId\":\"u\",\"event\":\"Small\"}")
                     .when().post("/v1/track").then().statusCode(200);
             given().auth().preemptive().basic("ingest-test-key", "").contentType("application/json")
-                    .body(batchOfBytes(300_000))
+                    .body(RawCalls.batchOfBytes("Held", 300_000))
                     .when().post("/v1/batch").then().statusCode(503).header("Retry-After", equalTo("1"))
                     .body("field", equalTo("body"));
         }
         // The holders went without finishing their bodies: their reservations are returned.
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).untilAsserted(() ->
                 given().auth().preemptive().basic("ingest-test-key", "").contentType("application/json")
-                        .body(batchOfBytes(300_000))
+                        .body(RawCalls.batchOfBytes("Held", 300_000))
                         .when().post("/v1/batch").then().statusCode(200));
     }
 
@@ -77,39 +73,12 @@ class BufferedBodyBudgetTest {
     private Socket holdBody() throws IOException {
         Socket socket = new Socket(server.getHost(), server.getPort());
         OutputStream out = socket.getOutputStream();
-        byte[] body = batchOfBytes(HELD_LENGTH).getBytes(StandardCharsets.UTF_8);
+        byte[] body = RawCalls.batchOfBytes("Held", HELD_LENGTH).getBytes(StandardCharsets.UTF_8);
         out.write(("POST /v1/batch HTTP/1.1\r\nHost: localhost\r\nAuthorization: " + AUTHORIZATION
                 + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII));
         out.write(body, 0, body.length - 1);
         out.flush();
         return socket;
-    }
-
-    /** What the server sent before it closed the connection or went quiet for a few seconds. */
-    private static String readAnswer(Socket socket) throws IOException {
-        socket.setSoTimeout(5000);
-        ByteArrayOutputStream received = new ByteArrayOutputStream();
-        byte[] buffer = new byte[4096];
-        try {
-            InputStream in = socket.getInputStream();
-            for (int n; (n = in.read(buffer)) >= 0; ) {
-                received.write(buffer, 0, n);
-            }
-        } catch (SocketTimeoutException quiet) {
-            // answered (or not) and left open
-        }
-        return received.toString(StandardCharsets.ISO_8859_1);
-    }
-
-    /** A valid batch of small track calls about {@code size} bytes long. */
-    private static String batchOfBytes(int size) {
-        StringBuilder batch = new StringBuilder("{\"batch\":[");
-        while (batch.length() < size - 200) {
-            batch.append("{\"type\":\"track\",\"event\":\"Held\",\"userId\":\"u\",\"messageId\":\"")
-                    .append(UUID.randomUUID()).append("\"},");
-        }
-        batch.setLength(batch.length() - 1);
-        return batch.append("]}").toString();
     }
 }

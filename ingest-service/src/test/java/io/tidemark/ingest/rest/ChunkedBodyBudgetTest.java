@@ -8,18 +8,14 @@ import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.UUID;
 import java.util.zip.GZIPOutputStream;
 
 import static io.restassured.RestAssured.given;
@@ -58,7 +54,7 @@ class ChunkedBodyBudgetTest {
 
     @Test
     void aChunkedBodyLongerThanAnyAcceptedBodyIsCutOffAndItsReservationReturned() throws Exception {
-        assertThat(sendChunked(batchOfBytes(900_000).getBytes(StandardCharsets.UTF_8)), startsWith("HTTP/1.1 413"));
+        assertThat(sendChunked(RawCalls.batchOfBytes("Chunked", 900_000).getBytes(StandardCharsets.UTF_8)), startsWith("HTTP/1.1 413"));
         // Its reservation came back: three uploads still fit together.
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
                 .untilAsserted(this::threeUploadsAtOnceAreTakenBesideASmallCallAndAnswered200);
@@ -69,11 +65,11 @@ class ChunkedBodyBudgetTest {
         // Each is cut off by the body reader, which ends the answer itself; before, each such body kept
         // its reservation for good, and a few of them left every later call 503.
         for (int i = 0; i < 4; i++) {
-            assertThat(sendChunked(batchOfBytes(2_500_000).getBytes(StandardCharsets.UTF_8)), startsWith("HTTP/1.1 413"));
+            assertThat(sendChunked(RawCalls.batchOfBytes("Chunked", 2_500_000).getBytes(StandardCharsets.UTF_8)), startsWith("HTTP/1.1 413"));
         }
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
                 given().auth().preemptive().basic("ingest-test-key", "").contentType("application/json")
-                        .body(batchOfBytes(300_000))
+                        .body(RawCalls.batchOfBytes("Chunked", 300_000))
                         .when().post("/v1/batch").then().statusCode(200));
     }
 
@@ -91,7 +87,7 @@ class ChunkedBodyBudgetTest {
             } catch (IOException closedByTheServer) {
                 // The server may close the connection while the rest is still being sent.
             }
-            return readAnswer(socket, Duration.ofSeconds(10));
+            return RawCalls.readAnswer(socket, Duration.ofSeconds(10));
         }
     }
 
@@ -103,14 +99,14 @@ class ChunkedBodyBudgetTest {
             }
             for (HeldUpload upload : uploads) {
                 assertThat("an upload still sending its body is not answered yet, let alone refused",
-                        readAnswer(upload.socket(), NOT_ANSWERED_WITHIN), emptyString());
+                        RawCalls.readAnswer(upload.socket(), NOT_ANSWERED_WITHIN), emptyString());
             }
             given().auth().preemptive().basic("ingest-test-key", "").contentType("application/json")
                     .body("{\"userId\":\"u\",\"event\":\"Beside\"}")
                     .when().post("/v1/track").then().statusCode(200);
             for (HeldUpload upload : uploads) {
                 upload.finish();
-                String answer = readAnswer(upload.socket(), Duration.ofSeconds(10));
+                String answer = RawCalls.readAnswer(upload.socket(), Duration.ofSeconds(10));
                 assertThat(answer, startsWith("HTTP/1.1 200"));
                 assertThat(answer, containsString("\"success\":true"));
             }
@@ -125,7 +121,7 @@ class ChunkedBodyBudgetTest {
     private HeldUpload holdUpload() throws IOException {
         ByteArrayOutputStream gzipped = new ByteArrayOutputStream();
         try (GZIPOutputStream gzip = new GZIPOutputStream(gzipped)) {
-            gzip.write(batchOfBytes(20_000).getBytes(StandardCharsets.UTF_8));
+            gzip.write(RawCalls.batchOfBytes("Chunked", 20_000).getBytes(StandardCharsets.UTF_8));
         }
         byte[] body = gzipped.toByteArray();
         Socket socket = new Socket(server.getHost(), server.getPort());
@@ -156,49 +152,5 @@ class ChunkedBodyBudgetTest {
         out.write((Integer.toHexString(to - from) + "\r\n").getBytes(StandardCharsets.US_ASCII));
         out.write(body, from, to - from);
         out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
-    }
-
-    /** What the server sent before it closed the connection or went quiet for {@code quiet}. */
-    private static String readAnswer(Socket socket, Duration quiet) throws IOException {
-        socket.setSoTimeout((int) quiet.toMillis());
-        ByteArrayOutputStream received = new ByteArrayOutputStream();
-        byte[] buffer = new byte[4096];
-        try {
-            InputStream in = socket.getInputStream();
-            for (int n; (n = in.read(buffer)) >= 0; ) {
-                received.write(buffer, 0, n);
-                if (received.toString(StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT).contains("\r\n\r\n")
-                        && complete(received.toString(StandardCharsets.ISO_8859_1))) {
-                    break;
-                }
-            }
-        } catch (SocketTimeoutException quietFor) {
-            // answered (or not) and left open
-        } catch (IOException reset) {
-            // the server closed the connection after its answer
-        }
-        return received.toString(StandardCharsets.ISO_8859_1);
-    }
-
-    /** An answer whose body has arrived as long as its Content-Length says. */
-    private static boolean complete(String answer) {
-        int end = answer.indexOf("\r\n\r\n");
-        for (String line : answer.substring(0, end).split("\r\n")) {
-            if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
-                return answer.length() - end - 4 >= Integer.parseInt(line.substring(15).trim());
-            }
-        }
-        return false;
-    }
-
-    /** A valid batch of small track calls about {@code size} bytes long. */
-    private static String batchOfBytes(int size) {
-        StringBuilder batch = new StringBuilder("{\"batch\":[");
-        while (batch.length() < size - 200) {
-            batch.append("{\"type\":\"track\",\"event\":\"Chunked\",\"userId\":\"u\",\"messageId\":\"")
-                    .append(UUID.randomUUID()).append("\"},");
-        }
-        batch.setLength(batch.length() - 1);
-        return batch.append("]}").toString();
     }
 }
