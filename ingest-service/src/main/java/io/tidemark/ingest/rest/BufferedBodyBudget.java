@@ -83,7 +83,8 @@ public class BufferedBodyBudget {
             return;
         }
         if (declared < 0) {
-            // Read by Quarkus's upload limit (set for chunked bodies just before this route), which the body stream enforces.
+            // Quarkus's upload-limit route, just before this one, put max-body-size here; the body stream cuts a
+            // chunked body off at this value, so it may read no more than it reserved.
             context.put(VertxInputStream.MAX_REQUEST_SIZE_KEY, chunkedLimit);
         }
         // Given back once: when the answer is sent, or when the client goes before it. The body reader

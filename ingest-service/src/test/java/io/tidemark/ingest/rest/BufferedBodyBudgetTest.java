@@ -29,7 +29,6 @@ import static org.hamcrest.Matchers.startsWith;
 @TestProfile(BufferedBodyBudgetTest.SmallBudget.class)
 class BufferedBodyBudgetTest {
 
-    private static final String AUTHORIZATION = "Basic aW5nZXN0LXRlc3Qta2V5Og==";
     private static final int HELD_LENGTH = 400_000;
 
     /** Room for two held 400 KB bodies and a few small requests, not for a third large one. */
@@ -74,7 +73,7 @@ class BufferedBodyBudgetTest {
         Socket socket = new Socket(server.getHost(), server.getPort());
         OutputStream out = socket.getOutputStream();
         byte[] body = RawCalls.batchOfBytes("Held", HELD_LENGTH).getBytes(StandardCharsets.UTF_8);
-        out.write(("POST /v1/batch HTTP/1.1\r\nHost: localhost\r\nAuthorization: " + AUTHORIZATION
+        out.write(("POST /v1/batch HTTP/1.1\r\nHost: localhost\r\nAuthorization: " + RawCalls.AUTHORIZATION
                 + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII));
         out.write(body, 0, body.length - 1);

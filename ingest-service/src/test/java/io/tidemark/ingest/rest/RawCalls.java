@@ -13,6 +13,9 @@ import java.util.UUID;
 /** Calls written byte by byte on a socket, for the tests of bodies held, dripped or cut off. */
 final class RawCalls {
 
+    /** The Authorization header of the test profile's write key ("ingest-test-key", no password). */
+    static final String AUTHORIZATION = "Basic aW5nZXN0LXRlc3Qta2V5Og==";
+
     private RawCalls() {
     }
 
