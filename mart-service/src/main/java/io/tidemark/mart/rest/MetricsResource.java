@@ -76,7 +76,7 @@ public class MetricsResource {
     @APIResponse(responseCode = "400", description = "A missing or malformed parameter; the problem's field names it")
     public Uni<DailyMetrics> daily(@Parameter(description = "A source id the token reads") @QueryParam("source") String source,
             @Parameter(description = "First UTC day, YYYY-MM-DD") @QueryParam("from") String from,
-            @Parameter(description = "Last UTC day, YYYY-MM-DD; at most max-range-days after from") @QueryParam("to") String to,
+            @Parameter(description = "Last UTC day, YYYY-MM-DD; from through to, both included, spans at most max-range-days days") @QueryParam("to") String to,
             @Parameter(description = "Only this event's rows") @QueryParam("event") String event,
             @Parameter(description = BY_DESCRIPTION) @QueryParam("by") String by,
             @Parameter(description = VALUES_DESCRIPTION) @QueryParam("values") String values) {
@@ -106,7 +106,7 @@ public class MetricsResource {
     @APIResponse(responseCode = "400", description = "A missing or malformed parameter; the problem's field names it")
     public Uni<TopEvents> topEvents(@Parameter(description = "A source id the token reads") @QueryParam("source") String source,
             @Parameter(description = "First UTC day, YYYY-MM-DD") @QueryParam("from") String from,
-            @Parameter(description = "Last UTC day, YYYY-MM-DD; at most max-range-days after from") @QueryParam("to") String to,
+            @Parameter(description = "Last UTC day, YYYY-MM-DD; from through to, both included, spans at most max-range-days days") @QueryParam("to") String to,
             @Parameter(description = "How many events, 1 to max-top-events (100); default 10") @QueryParam("limit") String limit,
             @Parameter(description = BY_DESCRIPTION) @QueryParam("by") String by,
             @Parameter(description = VALUES_DESCRIPTION) @QueryParam("values") String values) {
@@ -132,7 +132,7 @@ public class MetricsResource {
     @APIResponse(responseCode = "400", description = "A missing or malformed parameter; the problem's field names it")
     public Uni<Lateness> lateness(@Parameter(description = "A source id the token reads") @QueryParam("source") String source,
             @Parameter(description = "First UTC day, YYYY-MM-DD") @QueryParam("from") String from,
-            @Parameter(description = "Last UTC day, YYYY-MM-DD; at most max-range-days after from") @QueryParam("to") String to) {
+            @Parameter(description = "Last UTC day, YYYY-MM-DD; from through to, both included, spans at most max-range-days days") @QueryParam("to") String to) {
         requireSource(source);
         return lateness.lateness(source, DateRange.parse(from, to, config.maxRangeDays()));
     }
