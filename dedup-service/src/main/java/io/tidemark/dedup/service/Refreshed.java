@@ -65,7 +65,7 @@ final class Refreshed<K, V> {
             Entry<V> before = entries.getIfPresent(key);
             boolean valid = before != null && before.readAtNanos() - from >= 0;
             if (!valid || now - before.readAtNanos() >= refresh.toNanos()) {
-                Uni<Void> read = reader.read(key, before).invoke(value -> entries.put(key, new Entry<>(value, now)))
+                Uni<Void> read = reader.read(key, before).invoke(value -> keepNewer(key, new Entry<>(value, now)))
                         .replaceWithVoid();
                 reads.add(!valid ? read : read.onFailure().recoverWithItem(failure -> {
                     LOG.debugf("re-reading the %s of %s failed, keeping the last one: %s", what, key, failure.toString());
@@ -74,6 +74,14 @@ final class Refreshed<K, V> {
             }
         }
         return reads.isEmpty() ? Uni.createFrom().voidItem() : Uni.join().all(reads).andFailFast().replaceWithVoid();
+    }
+
+    /**
+     * Two batches may read one key at once; the read begun later saw at least as much (a layout only grows), so
+     * a read begun earlier and answered later must not put its older value back over it.
+     */
+    private void keepNewer(K key, Entry<V> read) {
+        entries.asMap().merge(key, read, (kept, fresh) -> fresh.readAtNanos() - kept.readAtNanos() >= 0 ? fresh : kept);
     }
 
     /** The last value read for the key, or null if it was never read (or not for an hour). */
