@@ -17,8 +17,8 @@ import java.util.Set;
  * <li>no {@code sentAt}: the client's time as given (nothing to check the clock against);</li>
  * <li>{@code sentAt} within the clock tolerance of the receive time: the clock is right, as given;</li>
  * <li>an SDK that stamps {@code sentAt} when it closes a batch (mobile queues), with {@code sentAt}
- * before the receive time: the gap is queueing, not a slow clock, so as given (flagged, as the two
- * cannot be told apart);</li>
+ * before the receive time, but by less than the longest queue: the gap is queueing, not a slow clock, so
+ * as given (flagged, as the two cannot be told apart);</li>
  * <li>otherwise the clock is wrong by {@code sentAt - receivedAt}: shifted by that much;</li>
  * </ol>
  * and whatever that gives, a time beyond the future tolerance is clamped to the receive time.
@@ -65,8 +65,11 @@ public final class EventTime {
     /**
      * @param clockTolerance a {@code sentAt} this close to the receive time is transit, not a wrong clock
      * @param futureTolerance how far ahead of the receive time an event time may lie before it is clamped
+     * @param longestQueue the oldest event time accepted at all ({@code max-event-age}): a batch closed longer
+     *        ago than that cannot be taken for a queue, as all its events would be refused; its {@code sentAt} is
+     *        a clock reset (a device back at its factory date before the network set it), and is corrected
      */
-    public record Policy(Duration clockTolerance, Duration futureTolerance) {
+    public record Policy(Duration clockTolerance, Duration futureTolerance, Duration longestQueue) {
     }
 
     /** The decided event time, the rule that decided it, and whether it was clamped. */
@@ -104,7 +107,8 @@ public final class EventTime {
             if (clockGap.compareTo(policy.clockTolerance()) <= 0) {
                 time = clientTime;
                 rule = Rule.CLOCK_AGREES;
-            } else if (client.sentAtAtBatchClose() && clockAhead.isNegative()) {
+            } else if (client.sentAtAtBatchClose() && clockAhead.isNegative()
+                    && clockGap.compareTo(policy.longestQueue()) < 0) {
                 time = clientTime;
                 rule = Rule.QUEUE_ASSUMED;
             } else {

@@ -28,7 +28,7 @@ public class SegmentEventParser {
 
     public SegmentEventParser(IngestConfig config) {
         this.config = config;
-        this.timePolicy = new EventTime.Policy(config.clockTolerance(), config.futureTolerance());
+        this.timePolicy = new EventTime.Policy(config.clockTolerance(), config.futureTolerance(), config.maxEventAge());
     }
 
     /**
@@ -78,9 +78,13 @@ public class SegmentEventParser {
                             + " days old (tidemark.ingest.max-event-age)");
         }
         flags.addAll(decided.flags());
+        JsonNode properties = optionalObject(message, "properties");
+        if (type == EventType.PAGE || type == EventType.SCREEN) {
+            properties = PageCategory.intoProperties(properties, optionalId(message, "category"));
+        }
         return new CollectedEvent(CollectedEvent.FORMAT_VERSION, source, messageId, type, event,
                 optionalId(message, "name"), userId, anonymousId, groupId,
-                previousId, optionalObject(message, "properties"),
+                previousId, properties,
                 optionalObject(message, "traits"), optionalObject(message, "context"),
                 optionalObject(message, "integrations"), decided.timestamp(), times.clientTime(), sentAt, receivedAt, flags);
     }

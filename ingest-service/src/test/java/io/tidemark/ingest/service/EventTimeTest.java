@@ -13,7 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class EventTimeTest {
 
     private static final Instant RECEIVED = Instant.parse("2026-11-25T12:00:00Z");
-    private static final EventTime.Policy POLICY = new EventTime.Policy(Duration.ofSeconds(5), Duration.ofMinutes(10));
+    private static final EventTime.Policy POLICY = new EventTime.Policy(Duration.ofSeconds(5), Duration.ofMinutes(10),
+            Duration.ofDays(400));
     private static final boolean SENT_AT_AT_SEND = false;
     private static final boolean SENT_AT_AT_BATCH_CLOSE = true;
 
@@ -101,6 +102,18 @@ class EventTimeTest {
         Instant call = RECEIVED.minus(Duration.ofHours(2)).minusSeconds(10);
         Instant sent = RECEIVED.minus(Duration.ofHours(2));
         assertDecided(call, EventTime.Rule.QUEUE_ASSUMED, decide(call, null, sent, SENT_AT_AT_BATCH_CLOSE));
+    }
+
+    @Test
+    void aMobileBatchClosedLongerAgoThanAnyEventIsKeptIsAClockResetAndIsCorrected() {
+        // A phone back at its factory date: taken for a queue, every event of it would be refused as too old.
+        Instant call = Instant.parse("2015-01-01T00:10:00Z");
+        Instant sent = Instant.parse("2015-01-01T00:10:30Z");
+        assertDecided(RECEIVED.minusSeconds(30), EventTime.Rule.SKEW_CORRECTED, decide(call, null, sent, SENT_AT_AT_BATCH_CLOSE));
+        // One closed just within the window is still a queue.
+        Instant longQueued = RECEIVED.minus(Duration.ofDays(399));
+        assertDecided(longQueued.minusSeconds(30), EventTime.Rule.QUEUE_ASSUMED,
+                decide(longQueued.minusSeconds(30), null, longQueued, SENT_AT_AT_BATCH_CLOSE));
     }
 
     @Test

@@ -116,4 +116,58 @@ class SegmentEventParserTest {
         assertEquals(Instant.parse("2026-11-22T08:00:00Z"), event.timestamp());
         assertTrue(event.flags().contains(EventFlag.TIME_QUEUE_ASSUMED));
     }
+
+    @Test
+    void aScreensOrPagesCategoryIsKeptInItsProperties() throws Exception {
+        // analytics-kotlin's screen(title, properties, category) sends the category beside the name.
+        CollectedEvent screen = parser.parse(mapper.readTree("{\"userId\":\"u\",\"name\":\"Checkout\","
+                + "\"category\":\"Shop\",\"properties\":{\"step\":2}}"), EventType.SCREEN, "web", RECEIVED, null);
+        assertEquals(mapper.readTree("{\"step\":2,\"category\":\"Shop\"}"), screen.properties());
+        CollectedEvent page = parser.parse(mapper.readTree("{\"userId\":\"u\",\"name\":\"Home\",\"category\":\"Docs\"}"),
+                EventType.PAGE, "web", RECEIVED, null);
+        assertEquals(mapper.readTree("{\"category\":\"Docs\"}"), page.properties());
+    }
+
+    @Test
+    void theCallsCategoryWinsOverOneInItsPropertiesAsInAnalyticsNext() throws Exception {
+        CollectedEvent page = parser.parse(mapper.readTree("{\"userId\":\"u\",\"category\":\"Top\","
+                + "\"properties\":{\"category\":\"Own\"}}"), EventType.PAGE, "web", RECEIVED, null);
+        assertEquals(mapper.readTree("{\"category\":\"Top\"}"), page.properties());
+    }
+
+    @Test
+    void aCategoryKeptAsArrivedPropertiesIsAddedToThem() throws Exception {
+        byte[] json = "{\"userId\":\"u\",\"name\":\"Cart\",\"category\":\"Shop\",\"properties\":{\"price\":1.50}}"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        com.fasterxml.jackson.databind.JsonNode message;
+        try (com.fasterxml.jackson.core.JsonParser stream = mapper.getFactory().createParser(json)) {
+            stream.nextToken();
+            message = new EventObjectReader(mapper).read(stream, json);
+        }
+        CollectedEvent screen = parser.parse(message, EventType.SCREEN, "web", RECEIVED, null);
+        assertEquals(mapper.readTree("{\"price\":1.50,\"category\":\"Shop\"}"), screen.properties());
+    }
+
+    @Test
+    void aTracksCategoryIsNotAPageCategory() throws Exception {
+        CollectedEvent track = parse("{\"userId\":\"u\",\"event\":\"Viewed\",\"category\":\"Shop\"}");
+        assertEquals(null, track.properties());
+    }
+
+    @Test
+    void aCategoryThatIsNoStringIsRefusedByName() {
+        InvalidEventException refused = assertThrows(InvalidEventException.class, () -> parser.parse(
+                mapper.readTree("{\"userId\":\"u\",\"category\":{\"a\":1}}"), EventType.PAGE, "web", RECEIVED, null));
+        assertEquals("category", refused.field());
+    }
+
+    @Test
+    void anAndroidPhoneBackAtItsFactoryDateHasItsEventsCorrectedNotRefused() throws Exception {
+        // analytics-kotlin stamps sentAt when it closes a batch; a clock that far behind is no queue.
+        CollectedEvent event = parse("{\"userId\":\"u\",\"event\":\"Opened\",\"timestamp\":\"2015-01-01T00:00:00Z\","
+                + "\"sentAt\":\"2015-01-01T00:00:20Z\",\"context\":{\"library\":{\"name\":\"analytics-kotlin\","
+                + "\"version\":\"1.19.2\"}}}");
+        assertEquals(RECEIVED.minusSeconds(20), event.timestamp());
+        assertTrue(event.flags().contains(EventFlag.SKEW_CORRECTED), event.flags().toString());
+    }
 }

@@ -1,0 +1,54 @@
+package io.tidemark.ingest.service;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tidemark.event.RawJsonObject;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+
+/**
+ * A page's or screen's {@code category}, sent beside {@code name} at the top of the call (analytics-kotlin's
+ * {@code screen(title, properties, category)}, analytics-next's {@code page(category, name)}), kept as
+ * {@code properties.category}: the event has no column of its own for it, and dropping it lost what the app
+ * said. analytics-next copies it there itself, over any {@code properties.category}, as Segment's own reading of a
+ * page call does (its Facade's {@code properties()}): the category of the call wins.
+ */
+final class PageCategory {
+
+    private static final JsonMapper MAPPER = new JsonMapper();
+
+    private PageCategory() {
+    }
+
+    /** {@code properties} with {@code category} set in them; null only when both are null. */
+    static JsonNode intoProperties(JsonNode properties, String category) {
+        if (category == null) {
+            return properties;
+        }
+        ObjectNode object;
+        if (properties == null) {
+            object = JsonNodeFactory.instance.objectNode();
+        } else if (RawJsonObject.of(properties) != null) {
+            object = parsed(RawJsonObject.of(properties).utf8());
+        } else {
+            object = (ObjectNode) properties;
+        }
+        object.put("category", category);
+        return object;
+    }
+
+    private static ObjectNode parsed(ByteBuffer utf8) {
+        byte[] bytes = new byte[utf8.remaining()];
+        utf8.get(bytes);
+        try {
+            return (ObjectNode) MAPPER.readTree(bytes);
+        } catch (IOException e) {
+            // The raw object was checked as it was read: it is one well-formed JSON object.
+            throw new UncheckedIOException(e);
+        }
+    }
+}
