@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -48,6 +49,7 @@ class AnalyticsKotlinOfflineIT {
     private static final Duration OFFLINE = Duration.ofSeconds(12);
     private static final Duration TIME_TOLERANCE = Duration.ofSeconds(1);
     private static final int OFFLINE_CALLS = 20;
+    private static final String SCREEN_CATEGORY = "Player";
     // Small batches and a short interval, so that the offline events span several batch files.
     private static final int FLUSH_AT = 8;
     private static final Duration FLUSH_INTERVAL = Duration.ofSeconds(1);
@@ -70,6 +72,7 @@ class AnalyticsKotlinOfflineIT {
         AppNetwork network = new AppNetwork();
         Map<String, CallWindow> calls = new LinkedHashMap<>();
         Map<String, Stamped> stamped = new HashMap<>();
+        List<String> screens = new ArrayList<>();
         try (SdkPipeline pipeline = SdkPipeline.start("kotlin-sdk", false)) {
             List<Batch> queued;
             String installation;
@@ -90,7 +93,9 @@ class AnalyticsKotlinOfflineIT {
                     if (i == 0) {
                         app.analytics().identify("listener-7", Map.of(CALL, call, "plan", "family"));
                     } else if (i % 7 == 0) {
-                        app.analytics().screen("Now Playing", Map.of(CALL, call, "n", i));
+                        // The category goes beside the name, at the top of the call.
+                        app.analytics().screen("Now Playing", Map.of(CALL, call, "n", i), SCREEN_CATEGORY);
+                        screens.add(call);
                     } else {
                         app.analytics().track("Song Played", Map.of(CALL, call, "n", i, "seconds", 180 + i));
                     }
@@ -150,6 +155,12 @@ class AnalyticsKotlinOfflineIT {
                                 && !eventTime.isAfter(call.getValue().after().plus(TIME_TOLERANCE)),
                         call.getKey() + " is stored at " + eventTime + ", tracked at " + call.getValue().before());
                 assertEquals(sdk.timestamp(), eventTime, "the SDK's timestamp is the event time of " + call.getKey());
+            }
+            Map<String, String> properties = pipeline.storedProperties(days(stamped));
+            for (String screen : screens) {
+                String kept = properties.get(stamped.get(screen).messageId());
+                assertTrue(kept.contains("\"category\":\"" + SCREEN_CATEGORY + "\""),
+                        "the category of " + screen + " is kept in its properties: " + kept);
             }
             report(calls, queued, firstUpload);
         }
