@@ -22,13 +22,13 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -54,11 +54,20 @@ public class QueryPool {
     private final MartSwapLock lock;
     private final MartLayout layout;
     // DuckDB's JDBC calls block for the whole query: they run on this bounded pool, never on an event
-    // loop, and the bound caps how many scans compete for DuckDB's threads and memory. Its queue is
-    // bounded too: past it a burst is refused at once instead of piling up behind slow scans.
+    // loop, and the bound caps how many scans compete for DuckDB's threads and memory.
     private final ThreadPoolExecutor pool;
+    // The waiting are bounded too: past them a burst is refused at once instead of piling up behind slow
+    // scans. Counted here, running and waiting together, not by a bounded queue of the pool's: that one
+    // refuses a query handed to an idle worker that has not yet taken the one before from the queue, so two
+    // queries arriving together at an idle pool with a queue of one were answered "too many waiting".
+    private final Semaphore admitted;
     private final Duration timeout;
     private final int queueLimit;
+    // The caller's deadline (System.nanoTime) of the query a worker runs: every statement of it stops there,
+    // however many statements it runs and however long it waited for the read lock. Each statement had a whole
+    // timeout of its own before, so a query answered 503 went on scanning, holding the read lock the export's
+    // swap waits for, for a multiple of the timeout.
+    private final ThreadLocal<Long> queryDeadline = new ThreadLocal<>();
     // Cancels a DuckDB statement still running at its deadline, so a timed-out query frees its worker.
     private final ScheduledExecutorService deadlines = Executors.newSingleThreadScheduledExecutor(task -> {
         Thread thread = new Thread(task, "mart-query-deadline");
@@ -74,11 +83,12 @@ public class QueryPool {
         int concurrency = config.duckdb().queryConcurrency();
         int queue = config.duckdb().queryQueue();
         this.pool = new ThreadPoolExecutor(concurrency, concurrency, 0, TimeUnit.MILLISECONDS,
-                queue == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(queue), task -> {
+                new LinkedBlockingQueue<>(), task -> {
                     Thread thread = new Thread(task, "mart-query-" + threads.incrementAndGet());
                     thread.setDaemon(true);
                     return thread;
                 }, new ThreadPoolExecutor.AbortPolicy());
+        this.admitted = new Semaphore(concurrency + queue);
         this.timeout = config.duckdb().queryTimeout();
         this.queueLimit = queue;
     }
@@ -109,6 +119,10 @@ public class QueryPool {
 
     /** Runs a query with its parameters bound (strings and numbers); the caller holds the read lock. */
     public void queryWithReadLockHeld(String source, String sql, List<?> parameters, RowsReader reader) {
+        long remaining = remainingNanos();
+        if (remaining <= 0) {
+            throw timedOut();
+        }
         AtomicBoolean cancelled = new AtomicBoolean();
         try (DuckDBConnection duck = engine.connect(); PreparedStatement statement = duck.prepareStatement(sql)) {
             for (int i = 0; i < parameters.size(); i++) {
@@ -126,7 +140,7 @@ public class QueryPool {
                 } catch (SQLException e) {
                     LOG.debugf(e, "cancelling a query of source %s at its deadline failed", source);
                 }
-            }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+            }, remaining, TimeUnit.NANOSECONDS);
             try (ResultSet rows = statement.executeQuery()) {
                 reader.read(rows);
             } finally {
@@ -134,10 +148,20 @@ public class QueryPool {
             }
         } catch (SQLException e) {
             if (cancelled.get()) {
-                throw new QueryRefusedException("the query ran longer than " + timeout.toSeconds() + " s");
+                throw timedOut();
             }
             throw new IllegalStateException("mart query failed for source " + source + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Time left to the deadline of the query this worker runs; a whole timeout outside a submitted query. */
+    private long remainingNanos() {
+        Long deadline = queryDeadline.get();
+        return deadline == null ? timeout.toNanos() : deadline - System.nanoTime();
+    }
+
+    private QueryRefusedException timedOut() {
+        return new QueryRefusedException("the query did not finish within " + timeout.toSeconds() + " s");
     }
 
     /** The event files of one day directory, none when the day was never exported or had no events. */
@@ -181,28 +205,51 @@ public class QueryPool {
     public <T> Uni<T> submit(Supplier<T> work) {
         return Uni.createFrom().deferred(() -> {
             CompletableFuture<T> result = new CompletableFuture<>();
+            long deadlineNanos = System.nanoTime() + timeout.toNanos();
+            if (!admitted.tryAcquire()) {
+                return Uni.createFrom().failure(
+                        new QueryRefusedException("too many queries are waiting (at most " + queueLimit + ")"));
+            }
             try {
                 pool.execute(() -> {
                     // Timed out while waiting: its caller has its answer, so the scan is not started at all.
                     if (result.isDone()) {
-                        return;
-                    }
-                    try {
-                        result.complete(work.get());
-                    } catch (Throwable e) {
-                        result.completeExceptionally(e);
+                        admitted.release();
+                    } else {
+                        run(work, result, deadlineNanos);
                     }
                 });
             } catch (RejectedExecutionException e) {
-                return Uni.createFrom().failure(
-                        new QueryRefusedException("too many queries are waiting (at most " + queueLimit + ")"));
+                // Only once the pool is shut down, as the service stops.
+                admitted.release();
+                return Uni.createFrom().failure(new QueryRefusedException("the service is stopping"));
             }
             // The deadline counts from arrival, waiting included: it is what the caller waits for.
-            ScheduledFuture<?> deadline = deadlines.schedule(() -> result.completeExceptionally(new QueryRefusedException(
-                    "the query did not finish within " + timeout.toSeconds() + " s")), timeout.toMillis(), TimeUnit.MILLISECONDS);
+            ScheduledFuture<?> deadline = deadlines.schedule(() -> result.completeExceptionally(timedOut()),
+                    deadlineNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
             result.whenComplete((answer, failure) -> deadline.cancel(false));
             return Uni.createFrom().completionStage(result);
         });
+    }
+
+    /** Gives its place back before it answers: a caller that asks again at once finds it free. */
+    private <T> void run(Supplier<T> work, CompletableFuture<T> result, long deadlineNanos) {
+        queryDeadline.set(deadlineNanos);
+        T answer = null;
+        Throwable failure = null;
+        try {
+            answer = work.get();
+        } catch (Throwable e) {
+            failure = e;
+        } finally {
+            queryDeadline.remove();
+            admitted.release();
+        }
+        if (failure == null) {
+            result.complete(answer);
+        } else {
+            result.completeExceptionally(failure);
+        }
     }
 
     void stop(@Observes ShutdownEvent event) {
