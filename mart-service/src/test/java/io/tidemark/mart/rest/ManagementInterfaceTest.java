@@ -6,9 +6,11 @@ import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
 import java.net.URL;
+import java.time.Duration;
 import java.util.List;
 
 import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
@@ -26,7 +28,9 @@ class ManagementInterfaceTest {
 
     @Test
     void healthMetricsAndTheApiDocumentAnswerOnTheManagementPort() {
-        given().when().get(management + "health/ready").then().statusCode(200).body("status", equalTo("UP"));
+        // Ready once its checks have passed, which may be a moment after the application started.
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> given().when().get(management + "health/ready")
+                .then().statusCode(200).body("status", equalTo("UP")));
         given().when().get(management + "health/live").then().statusCode(200);
         given().when().get(management + "metrics").then().statusCode(200).body(containsString("jvm_memory_used_bytes"));
         given().when().get(management + "openapi?format=json").then().statusCode(200)
