@@ -1,5 +1,6 @@
 package io.tidemark.e2e;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tidemark.e2e.AnalyticsKotlinApp.Batch;
 import io.tidemark.e2e.StampedEvents.Stamped;
 import kotlinx.serialization.json.JsonElementKt;
@@ -26,6 +27,7 @@ import java.util.stream.Collectors;
 import static io.tidemark.e2e.StampedEvents.CALL;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -159,7 +161,8 @@ class AnalyticsKotlinOfflineIT {
             Map<String, String> properties = pipeline.storedProperties(days(stamped));
             for (String screen : screens) {
                 String kept = properties.get(stamped.get(screen).messageId());
-                assertTrue(kept.contains("\"category\":\"" + SCREEN_CATEGORY + "\""),
+                assertNotNull(kept, "the properties of " + screen);
+                assertEquals(SCREEN_CATEGORY, new ObjectMapper().readTree(kept).path("category").asText(),
                         "the category of " + screen + " is kept in its properties: " + kept);
             }
             report(calls, queued, firstUpload);

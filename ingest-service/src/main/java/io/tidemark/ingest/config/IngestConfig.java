@@ -25,7 +25,10 @@ public interface IngestConfig {
     /**
      * The oldest event time accepted, counted back from the receive time: older events are refused
      * (named in the answer and parked on the dead-letter topic), never stored on a day the event-time
-     * index (400-day TTL) and the marts no longer keep. Raise it for a backfill of older history.
+     * index (400-day TTL) and the marts no longer keep. Raise it for a backfill of older history. It also
+     * bounds the queue a batch-closing SDK's late {@code sentAt} is taken for (row 5 of the README's "Event
+     * time"): one further behind is a clock reset and is corrected, so lowering it moves the events of a phone
+     * offline for longer than it to their upload day instead of refusing them.
      */
     @WithDefault("P400D")
     Duration maxEventAge();

@@ -1,5 +1,6 @@
 package io.tidemark.ingest.service;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -19,7 +20,12 @@ import java.nio.ByteBuffer;
  */
 final class PageCategory {
 
-    private static final JsonMapper MAPPER = new JsonMapper();
+    // Exact decimals: properties kept as bytes are stored as sent (1.50 stays 1.50, 1e400 a number), and these
+    // are read into a tree only to set one field.
+    private static final JsonMapper MAPPER = JsonMapper.builder()
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+            .build();
 
     private PageCategory() {
     }
@@ -35,7 +41,8 @@ final class PageCategory {
         } else if (RawJsonObject.of(properties) != null) {
             object = parsed(RawJsonObject.of(properties).utf8());
         } else {
-            object = (ObjectNode) properties;
+            // A copy: the message's own node is what the dead-letter topic gets if a later field refuses it.
+            object = ((ObjectNode) properties).deepCopy();
         }
         object.put("category", category);
         return object;

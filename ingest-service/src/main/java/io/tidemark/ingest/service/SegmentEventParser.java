@@ -80,13 +80,26 @@ public class SegmentEventParser {
         flags.addAll(decided.flags());
         JsonNode properties = optionalObject(message, "properties");
         if (type == EventType.PAGE || type == EventType.SCREEN) {
-            properties = PageCategory.intoProperties(properties, optionalId(message, "category"));
+            properties = PageCategory.intoProperties(properties, category(message));
         }
         return new CollectedEvent(CollectedEvent.FORMAT_VERSION, source, messageId, type, event,
                 optionalId(message, "name"), userId, anonymousId, groupId,
                 previousId, properties,
                 optionalObject(message, "traits"), optionalObject(message, "context"),
                 optionalObject(message, "integrations"), decided.timestamp(), times.clientTime(), sentAt, receivedAt, flags);
+    }
+
+    /**
+     * A page's or screen's category as text, a number too; of another shape it is left out, as every category was
+     * before it was kept: a field this decorative must not cost its event.
+     */
+    private static String category(JsonNode message) {
+        JsonNode node = message.get("category");
+        if (node == null || !(node.isTextual() || node.isNumber()) || node.asText().isBlank()) {
+            return null;
+        }
+        requireValidUnicode(node.asText(), "category");
+        return node.asText();
     }
 
     /** A string field (numbers are accepted and kept as text, as SDKs send numeric ids). */
