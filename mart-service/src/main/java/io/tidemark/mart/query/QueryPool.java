@@ -44,6 +44,7 @@ import java.util.function.Supplier;
 public class QueryPool {
 
     private static final Logger LOG = Logger.getLogger(QueryPool.class);
+    private static final Duration CANCEL_AGAIN_EVERY = Duration.ofMillis(100);
 
     /** Reads a query's result set on the worker, while the statement is open. */
     public interface RowsReader {
@@ -82,6 +83,10 @@ public class QueryPool {
         AtomicInteger threads = new AtomicInteger();
         int concurrency = config.duckdb().queryConcurrency();
         int queue = config.duckdb().queryQueue();
+        if (concurrency < 1 || queue < 0) {
+            throw new IllegalArgumentException("tidemark.mart.duckdb.query-concurrency must be at least 1 and query-queue"
+                    + " at least 0; they are " + concurrency + " and " + queue);
+        }
         this.pool = new ThreadPoolExecutor(concurrency, concurrency, 0, TimeUnit.MILLISECONDS,
                 new LinkedBlockingQueue<>(), task -> {
                     Thread thread = new Thread(task, "mart-query-" + threads.incrementAndGet());
@@ -119,8 +124,8 @@ public class QueryPool {
 
     /** Runs a query with its parameters bound (strings and numbers); the caller holds the read lock. */
     public void queryWithReadLockHeld(String source, String sql, List<?> parameters, RowsReader reader) {
-        long remaining = remainingNanos();
-        if (remaining <= 0) {
+        long deadlineAt = System.nanoTime() + remainingNanos();
+        if (deadlineAt - System.nanoTime() <= 0) {
             throw timedOut();
         }
         AtomicBoolean cancelled = new AtomicBoolean();
@@ -133,14 +138,21 @@ public class QueryPool {
                     statement.setObject(i + 1, parameter);
                 }
             }
-            ScheduledFuture<?> deadline = deadlines.schedule(() -> {
+            // Preparing reads the files' metadata, and takes time of its own.
+            long left = deadlineAt - System.nanoTime();
+            if (left <= 0) {
+                throw timedOut();
+            }
+            // Repeated until the statement returns: DuckDB's JDBC driver cancels only a statement already
+            // executing, so a cancel that fell just before executeQuery would be lost.
+            ScheduledFuture<?> deadline = deadlines.scheduleAtFixedRate(() -> {
                 cancelled.set(true);
                 try {
                     statement.cancel();
                 } catch (SQLException e) {
                     LOG.debugf(e, "cancelling a query of source %s at its deadline failed", source);
                 }
-            }, remaining, TimeUnit.NANOSECONDS);
+            }, left, CANCEL_AGAIN_EVERY.toNanos(), TimeUnit.NANOSECONDS);
             try (ResultSet rows = statement.executeQuery()) {
                 reader.read(rows);
             } finally {

@@ -134,8 +134,8 @@ class BoundedQueriesTest {
         CompletableFuture<Throwable> statement = new CompletableFuture<>();
         CompletableFuture<String> answer = pool.submit(() -> {
             sleep(Duration.ofMillis(1_500));
-            // Seconds of scanning at least: DuckDB looks for a cancel between its vectors.
-            return run(statement, "SELECT sum(range % 7) FROM range(1000000000000)", rows -> rows.next());
+            // Seconds of scanning at least, minutes at most: DuckDB looks for a cancel between its vectors.
+            return run(statement, "SELECT sum(range % 7) FROM range(100000000000)", rows -> rows.next());
         }).subscribeAsCompletionStage();
 
         assertAnsweredTimedOut(answer);
