@@ -9,7 +9,6 @@ import io.tidemark.event.RawJsonObject;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 
 /**
  * A page's or screen's {@code category}, sent beside {@code name} at the top of the call (analytics-kotlin's
@@ -35,11 +34,12 @@ final class PageCategory {
         if (category == null) {
             return properties;
         }
+        RawJsonObject raw = RawJsonObject.of(properties);
         ObjectNode object;
         if (properties == null) {
             object = JsonNodeFactory.instance.objectNode();
-        } else if (RawJsonObject.of(properties) != null) {
-            object = parsed(RawJsonObject.of(properties).utf8());
+        } else if (raw != null) {
+            object = parsed(raw);
         } else {
             // A copy: the message's own node is what the dead-letter topic gets if a later field refuses it.
             object = ((ObjectNode) properties).deepCopy();
@@ -48,11 +48,9 @@ final class PageCategory {
         return object;
     }
 
-    private static ObjectNode parsed(ByteBuffer utf8) {
-        byte[] bytes = new byte[utf8.remaining()];
-        utf8.get(bytes);
+    private static ObjectNode parsed(RawJsonObject raw) {
         try {
-            return (ObjectNode) MAPPER.readTree(bytes);
+            return (ObjectNode) MAPPER.readTree(raw.asUnquotedUTF8());
         } catch (IOException e) {
             // The raw object was checked as it was read: it is one well-formed JSON object.
             throw new UncheckedIOException(e);

@@ -24,7 +24,11 @@ class SegmentEventParserTest {
             WriteKeyAuthenticatorTest.config(Map.of("web", List.of("k"))));
 
     private CollectedEvent parse(String json) throws Exception {
-        return parser.parse(mapper.readTree(json), EventType.TRACK, "web", RECEIVED, null);
+        return parse(json, EventType.TRACK);
+    }
+
+    private CollectedEvent parse(String json, EventType type) throws Exception {
+        return parser.parse(mapper.readTree(json), type, "web", RECEIVED, null);
     }
 
     private InvalidEventException invalid(String json) {
@@ -83,10 +87,9 @@ class SegmentEventParserTest {
     void groupNeedsGroupIdAndAliasNeedsPreviousId() throws Exception {
         assertEquals("groupId", assertThrows(InvalidEventException.class, () -> parser.parse(
                 mapper.readTree("{\"userId\":\"u\"}"), EventType.GROUP, "web", RECEIVED, null)).field());
-        assertEquals("previousId", assertThrows(InvalidEventException.class, () -> parser.parse(
-                mapper.readTree("{\"userId\":\"u\"}"), EventType.ALIAS, "web", RECEIVED, null)).field());
-        assertEquals("old", parser.parse(mapper.readTree("{\"userId\":\"u\",\"previousId\":\"old\"}"),
-                EventType.ALIAS, "web", RECEIVED, null).previousId());
+        assertEquals("previousId", assertThrows(InvalidEventException.class,
+                () -> parse("{\"userId\":\"u\"}", EventType.ALIAS)).field());
+        assertEquals("old", parse("{\"userId\":\"u\",\"previousId\":\"old\"}", EventType.ALIAS).previousId());
     }
 
     @Test
@@ -120,18 +123,17 @@ class SegmentEventParserTest {
     @Test
     void aScreensOrPagesCategoryIsKeptInItsProperties() throws Exception {
         // analytics-kotlin's screen(title, properties, category) sends the category beside the name.
-        CollectedEvent screen = parser.parse(mapper.readTree("{\"userId\":\"u\",\"name\":\"Checkout\","
-                + "\"category\":\"Shop\",\"properties\":{\"step\":2}}"), EventType.SCREEN, "web", RECEIVED, null);
+        CollectedEvent screen = parse("{\"userId\":\"u\",\"name\":\"Checkout\","
+                + "\"category\":\"Shop\",\"properties\":{\"step\":2}}", EventType.SCREEN);
         assertEquals(mapper.readTree("{\"step\":2,\"category\":\"Shop\"}"), screen.properties());
-        CollectedEvent page = parser.parse(mapper.readTree("{\"userId\":\"u\",\"name\":\"Home\",\"category\":\"Docs\"}"),
-                EventType.PAGE, "web", RECEIVED, null);
+        CollectedEvent page = parse("{\"userId\":\"u\",\"name\":\"Home\",\"category\":\"Docs\"}", EventType.PAGE);
         assertEquals(mapper.readTree("{\"category\":\"Docs\"}"), page.properties());
     }
 
     @Test
     void theCallsCategoryWinsOverOneInItsPropertiesAsInAnalyticsNext() throws Exception {
-        CollectedEvent page = parser.parse(mapper.readTree("{\"userId\":\"u\",\"category\":\"Top\","
-                + "\"properties\":{\"category\":\"Own\"}}"), EventType.PAGE, "web", RECEIVED, null);
+        CollectedEvent page = parse("{\"userId\":\"u\",\"category\":\"Top\","
+                + "\"properties\":{\"category\":\"Own\"}}", EventType.PAGE);
         assertEquals(mapper.readTree("{\"category\":\"Top\"}"), page.properties());
     }
 
@@ -158,11 +160,10 @@ class SegmentEventParserTest {
 
     @Test
     void aCategoryOfAnotherShapeIsLeftOutAndItsEventKept() throws Exception {
-        CollectedEvent page = parser.parse(mapper.readTree("{\"userId\":\"u\",\"category\":{\"a\":1},"
-                + "\"properties\":{\"p\":1}}"), EventType.PAGE, "web", RECEIVED, null);
+        CollectedEvent page = parse("{\"userId\":\"u\",\"category\":{\"a\":1},"
+                + "\"properties\":{\"p\":1}}", EventType.PAGE);
         assertEquals(mapper.readTree("{\"p\":1}"), page.properties());
-        CollectedEvent numbered = parser.parse(mapper.readTree("{\"userId\":\"u\",\"category\":7}"),
-                EventType.PAGE, "web", RECEIVED, null);
+        CollectedEvent numbered = parse("{\"userId\":\"u\",\"category\":7}", EventType.PAGE);
         assertEquals(mapper.readTree("{\"category\":\"7\"}"), numbered.properties());
     }
 
