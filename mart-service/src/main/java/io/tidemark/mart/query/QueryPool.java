@@ -124,7 +124,7 @@ public class QueryPool {
 
     /** Runs a query with its parameters bound (strings and numbers); the caller holds the read lock. */
     public void queryWithReadLockHeld(String source, String sql, List<?> parameters, RowsReader reader) {
-        long deadlineAt = System.nanoTime() + remainingNanos();
+        long deadlineAt = deadline();
         if (deadlineAt - System.nanoTime() <= 0) {
             throw timedOut();
         }
@@ -166,10 +166,10 @@ public class QueryPool {
         }
     }
 
-    /** Time left to the deadline of the query this worker runs; a whole timeout outside a submitted query. */
-    private long remainingNanos() {
+    /** The deadline (System.nanoTime) of the query this worker runs; outside a submitted query, a timeout from now. */
+    private long deadline() {
         Long deadline = queryDeadline.get();
-        return deadline == null ? timeout.toNanos() : deadline - System.nanoTime();
+        return deadline == null ? System.nanoTime() + timeout.toNanos() : deadline;
     }
 
     private QueryRefusedException timedOut() {
