@@ -22,7 +22,9 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -75,6 +77,10 @@ public class QueryPool {
         thread.setDaemon(true);
         return thread;
     });
+    // The answers of the queries taken and not yet answered: the stop answers them, since it drops the waiting
+    // ones with the pool and every deadline with the scheduler, which left their callers without an answer.
+    private final Set<CompletableFuture<?>> unanswered = ConcurrentHashMap.newKeySet();
+    private volatile boolean stopping;
 
     public QueryPool(DuckDbEngine engine, MartSwapLock lock, MartConfig config) {
         this.engine = engine;
@@ -222,6 +228,14 @@ public class QueryPool {
                 return Uni.createFrom().failure(
                         new QueryRefusedException("too many queries are waiting (at most " + queueLimit + ")"));
             }
+            unanswered.add(result);
+            result.whenComplete((answer, failure) -> unanswered.remove(result));
+            // Read after the add: a stop either finds this answer or is seen here.
+            if (stopping) {
+                admitted.release();
+                result.completeExceptionally(serviceStopping());
+                return Uni.createFrom().completionStage(result);
+            }
             try {
                 pool.execute(() -> {
                     // Timed out while waiting: its caller has its answer, so the scan is not started at all.
@@ -234,12 +248,18 @@ public class QueryPool {
             } catch (RejectedExecutionException e) {
                 // Only once the pool is shut down, as the service stops.
                 admitted.release();
-                return Uni.createFrom().failure(new QueryRefusedException("the service is stopping"));
+                result.completeExceptionally(serviceStopping());
+                return Uni.createFrom().completionStage(result);
             }
-            // The deadline counts from arrival, waiting included: it is what the caller waits for.
-            ScheduledFuture<?> deadline = deadlines.schedule(() -> result.completeExceptionally(timedOut()),
-                    deadlineNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
-            result.whenComplete((answer, failure) -> deadline.cancel(false));
+            try {
+                // The deadline counts from arrival, waiting included: it is what the caller waits for.
+                ScheduledFuture<?> deadline = deadlines.schedule(() -> result.completeExceptionally(timedOut()),
+                        deadlineNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
+                result.whenComplete((answer, failure) -> deadline.cancel(false));
+            } catch (RejectedExecutionException e) {
+                // The scheduler is shut down: the service stopped after the pool took the query.
+                result.completeExceptionally(serviceStopping());
+            }
             return Uni.createFrom().completionStage(result);
         });
     }
@@ -264,7 +284,19 @@ public class QueryPool {
         }
     }
 
+    private static QueryRefusedException serviceStopping() {
+        return new QueryRefusedException("the service is stopping");
+    }
+
+    /**
+     * Answers every query taken and not yet answered, those still running included: the graceful shutdown
+     * already gave them its time before this event, and a statement goes on after its worker is interrupted.
+     */
     void stop(@Observes ShutdownEvent event) {
+        stopping = true;
+        for (CompletableFuture<?> result : unanswered) {
+            result.completeExceptionally(serviceStopping());
+        }
         pool.shutdownNow();
         deadlines.shutdownNow();
     }
