@@ -71,10 +71,11 @@ record FaultSettings(
                 cassandraStoragePort(), cassandraJmxPort());
         // Eleven JVMs and the load on two cores: a broker restarted after kill -9 was ready after 111 and
         // 156 s (the launcher's own JVM, the broker's start and its first answer each took 35-45 s).
+        // Both stacks start from empty data (ensureFresh), so their servers are not stopped with care at the end.
         return cluster
                 ? PrivateStack.cluster(root, root.resolve("faults/target/cluster-stack"), ports,
                         List.of("-Dtidemark.stack.kafka.ready.timeout.seconds=360",
-                                "-Dtidemark.stack.cassandra.ready.timeout.seconds=360"))
-                : PrivateStack.of(root, root.resolve("faults/target/stack"), ports, List.of());
+                                "-Dtidemark.stack.cassandra.ready.timeout.seconds=360", PrivateStack.NO_STOP_GRACE))
+                : PrivateStack.of(root, root.resolve("faults/target/stack"), ports, List.of(PrivateStack.NO_STOP_GRACE));
     }
 }

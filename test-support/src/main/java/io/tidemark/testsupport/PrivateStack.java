@@ -92,6 +92,12 @@ public final class PrivateStack implements AutoCloseable {
         return index == 1 ? part : part + "-" + index;
     }
 
+    /**
+     * The launcher's option that stops a stack whose data is thrown away at once (SIGTERM, then SIGKILL) when
+     * it is released, instead of waiting for each server's orderly stop: 4 to 14 s a stack in the tests.
+     */
+    public static final String NO_STOP_GRACE = "-Dtidemark.stack.stop.grace.seconds=0";
+
     /** The loopback address of node {@code index}. */
     public static String nodeHost(int index) {
         return "127.0.0." + index;
@@ -105,7 +111,7 @@ public final class PrivateStack implements AutoCloseable {
         Path root = Path.of(System.getProperty("tidemark.root", "..")).toAbsolutePath().normalize();
         Path dir = Path.of("target", "private-stack-" + UUID.randomUUID().toString().substring(0, 8)).toAbsolutePath();
         PrivateStack stack = of(root, dir, Ports.free(),
-                List.of("-Dtidemark.stack.kafka.heap=256m", "-Dtidemark.stack.cassandra.heap=512m"));
+                List.of("-Dtidemark.stack.kafka.heap=256m", "-Dtidemark.stack.cassandra.heap=512m", NO_STOP_GRACE));
         stack.ensure();
         return stack;
     }
