@@ -155,9 +155,11 @@ class AnalyticsJavaIT {
         String id = "poor-uplink-" + UUID.randomUUID();
         Delivery delivery = new Delivery();
         Statuses statuses = new Statuses();
-        // 128 bytes a second on the first two connections: the 2 KB batch needs 16 s there, ingest waits 3 s.
-        // Two, since OkHttp repeats a request answered 408 once on a connection of its own.
-        try (SlowUplink uplink = SlowUplink.to(URI.create(pipeline.ingestUrl()), 2, 32)) {
+        // 128 bytes a second on the first connection: the 2 KB batch needs 16 s there, ingest waits 3 s and cuts
+        // the connection unanswered (RequestReadDeadline). One slow connection is enough: each costs the test an
+        // SDK back-off of 15 to 60 s, and a second one (when ingest still answered 408, which OkHttp repeated once)
+        // proved nothing the first does not.
+        try (SlowUplink uplink = SlowUplink.to(URI.create(pipeline.ingestUrl()), 1, 32)) {
             Analytics analytics = client(uplink.url(), delivery, statuses, 4);
             try {
                 analytics.enqueue(TrackMessage.builder("Photo Uploaded").userId("ada").messageId(id)
@@ -168,7 +170,7 @@ class AnalyticsJavaIT {
                 analytics.shutdown();
             }
             assertEquals(Map.of(), delivery.failed, "the SDK gave the batch up");
-            assertTrue(uplink.connections() >= 3, "sent again after the slow connections: " + uplink.connections());
+            assertTrue(uplink.connections() >= 2, "sent again after the slow connection: " + uplink.connections());
         }
         assertEquals(List.of(200), statuses.codes, "ingest answered only the try that arrived in time");
         LocalDate today = LocalDate.now(ZoneOffset.UTC);

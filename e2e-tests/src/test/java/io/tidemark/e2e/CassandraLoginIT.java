@@ -71,7 +71,7 @@ class CassandraLoginIT {
         trustStore = authority.trustStore();
         trusting = authority.sslContext(keyStore);
         try (PrivateStack stack = PrivateStack.of(root, dir, PrivateStack.Ports.free(), List.of(
-                "-Dtidemark.stack.kafka.heap=256m", "-Dtidemark.stack.cassandra.heap=512m",
+                "-Dtidemark.stack.kafka.heap=256m", "-Dtidemark.stack.cassandra.heap=512m", PrivateStack.NO_STOP_GRACE,
                 "-Dtidemark.stack.cassandra.authenticator=PasswordAuthenticator",
                 "-Dtidemark.stack.cassandra.tls.keystore=" + nodeStore,
                 "-Dtidemark.stack.cassandra.tls.keystore.password=" + TestCertificates.PASSWORD,
