@@ -1,23 +1,32 @@
 package io.tidemark.e2e;
 
+import com.datastax.oss.driver.api.core.CqlSession;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tidemark.testsupport.ServiceProcess;
 import org.junit.jupiter.api.Test;
 
+import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
@@ -73,6 +82,77 @@ class RollingUpdateIT {
                 "tidemark.mart.export.every=off", "tidemark.mart.export.root=" + marts));
         stoppedUnderLoad(mart, service -> call(HttpRequest.newBuilder(service.uri("/api/v1/sources"))
                 .timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + token).build(), List.of()));
+    }
+
+    /**
+     * Dashboard calls still unanswered shortly before the end of the time a stop gives requests in flight (here a
+     * queue of slow scans behind one query worker) are answered 503 "the service is stopping" while the server
+     * still listens, so the dashboard asks another replica. Before 2026-12-08 the server closed their connections
+     * unanswered at that end.
+     */
+    @Test
+    void slowDashboardCallsStillUnansweredWhenMartsServerClosesAreAnswered503() throws Exception {
+        String token = "stop-token-" + UUID.randomUUID();
+        String source = "slow-" + UUID.randomUUID().toString().substring(0, 8);
+        LocalDate day = LocalDate.of(2026, 11, 1);
+        Path marts = Files.createDirectories(Path.of("target", "slow-stop-marts")).toAbsolutePath();
+        writeLargeDay(marts, source, day);
+        try (CqlSession cassandra = CqlSession.builder().addContactPoint(new InetSocketAddress("127.0.0.1", 9042))
+                .withLocalDatacenter("datacenter1").build()) {
+            // What makes the source known to mart's API, as dedup's first event of it does.
+            cassandra.execute("INSERT INTO tidemark.changed_days (source, event_date, changed_at) VALUES (?, ?, ?)",
+                    source, day, Instant.now());
+        }
+        // No delay and 2 s for requests in flight: a call still unanswered a second after the signal is answered then.
+        ServiceProcess mart = ServiceProcess.launch("mart-service", List.of("quarkus.profile=prod",
+                "tidemark.mart.tokens.dashboards.token=" + token, "tidemark.mart.export.every=off",
+                "tidemark.mart.export.root=" + marts, "tidemark.mart.duckdb.query-concurrency=1",
+                "tidemark.mart.duckdb.threads=1", "quarkus.shutdown.delay=0S", "quarkus.shutdown.timeout=2S"));
+        List<Outcome> outcomes;
+        ExecutorService callers = Executors.newFixedThreadPool(17);
+        try {
+            mart.awaitReady();
+            HttpRequest slowScan = HttpRequest.newBuilder(mart.uri("/api/v1/metrics/top-events?source=" + source
+                    + "&from=" + day + "&to=" + day + "&by=properties.plan")).timeout(Duration.ofSeconds(60))
+                    .header("Authorization", "Bearer " + token).build();
+            Outcome alone = call(slowScan, List.of());
+            assertEquals(200, alone.status(), "a scan of the day alone: " + alone.failure());
+            // A worker and sixteen waiting, the most mart takes: the last of them waits for sixteen scans.
+            List<CompletableFuture<Outcome>> calls = new ArrayList<>();
+            for (int c = 0; c < 17; c++) {
+                calls.add(CompletableFuture.supplyAsync(() -> call(slowScan, List.of()), callers));
+                Thread.sleep(20);
+            }
+            Thread.sleep(200);
+            mart.closeInBackground();
+            assertTrue(mart.awaitExit(Duration.ofSeconds(30)).isPresent(), "mart still runs 30 s after SIGTERM");
+            outcomes = calls.stream().map(CompletableFuture::join).toList();
+        } finally {
+            callers.shutdownNow();
+            mart.close();
+        }
+
+        List<Outcome> unanswered = outcomes.stream().filter(o -> o.status() != 200 && o.status() != 503).toList();
+        assertEquals(List.of(), unanswered, "calls not answered 200 or 503");
+        List<Outcome> refused = outcomes.stream().filter(o -> o.status() == 503).toList();
+        assertTrue(!refused.isEmpty(), "some calls were still waiting at the stop: " + outcomes);
+        refused.forEach(o -> assertTrue(o.failure().contains("the service is stopping"), o.failure()));
+    }
+
+    /** A day of three million events in one mart file: a scan of it takes a good part of a second on one thread. */
+    private static void writeLargeDay(Path marts, String source, LocalDate day) throws Exception {
+        Path dir = Files.createDirectories(marts.resolve("source=" + source).resolve("event_date=" + day));
+        try (Connection duck = DriverManager.getConnection("jdbc:duckdb:"); Statement sql = duck.createStatement()) {
+            sql.execute("SET TimeZone = 'UTC'");
+            sql.execute("COPY (SELECT TIMESTAMPTZ '" + day + " 00:00:00+00' + to_microseconds(i * 28) AS event_time,"
+                    + " 'm-' || i AS message_id, 'track' AS type, 'Event ' || (i % 500) AS event,"
+                    + " 'user-' || (i % 100000) AS user_id, NULL::VARCHAR AS anonymous_id, NULL::VARCHAR AS group_id,"
+                    + " NULL::VARCHAR AS previous_id, '{\"plan\":\"p' || (i % 97) || '\"}' AS properties,"
+                    + " NULL::VARCHAR AS traits, NULL::VARCHAR AS context,"
+                    + " TIMESTAMPTZ '" + day + " 00:00:00+00' + to_microseconds(i * 28) AS received_at,"
+                    + " NULL::TIMESTAMPTZ AS sent_at, []::VARCHAR[] AS flags FROM range(3000000) t(i))"
+                    + " TO '" + dir.resolve("part-00000.parquet") + "' (FORMAT parquet)");
+        }
     }
 
     /**

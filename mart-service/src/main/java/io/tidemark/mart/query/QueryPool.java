@@ -1,5 +1,6 @@
 package io.tidemark.mart.query;
 
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.mutiny.Uni;
 import io.tidemark.mart.config.MartConfig;
@@ -9,6 +10,7 @@ import io.tidemark.mart.repository.DuckDbEngine;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.duckdb.DuckDBConnection;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -22,6 +24,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -47,6 +50,8 @@ public class QueryPool {
 
     private static final Logger LOG = Logger.getLogger(QueryPool.class);
     private static final Duration CANCEL_AGAIN_EVERY = Duration.ofMillis(100);
+    /** How long before the server closes its connections a query still unanswered is answered 503, at most. */
+    private static final Duration ANSWER_BEFORE_CLOSE = Duration.ofSeconds(1);
 
     /** Reads a query's result set on the worker, while the statement is open. */
     public interface RowsReader {
@@ -77,12 +82,19 @@ public class QueryPool {
         thread.setDaemon(true);
         return thread;
     });
-    // The answers of the queries taken and not yet answered: the stop answers them, since it drops the waiting
-    // ones with the pool and every deadline with the scheduler, which left their callers without an answer.
+    // The answers of the queries taken and not yet answered, for a stop to answer them while their callers still
+    // listen: the HTTP server closes every connection at the end of Quarkus's graceful shutdown, and a query
+    // waiting behind slow scans, or one running past that end, was cut off there without an answer.
     private final Set<CompletableFuture<?>> unanswered = ConcurrentHashMap.newKeySet();
     private volatile boolean stopping;
+    // From the stop's start to the server's close: the delay, in which the replica serves as before, then the
+    // time requests in flight are given.
+    private final Duration shutdownDelay;
+    private final Duration shutdownTimeout;
 
-    public QueryPool(DuckDbEngine engine, MartSwapLock lock, MartConfig config) {
+    public QueryPool(DuckDbEngine engine, MartSwapLock lock, MartConfig config,
+            @ConfigProperty(name = "quarkus.shutdown.delay") Optional<Duration> shutdownDelay,
+            @ConfigProperty(name = "quarkus.shutdown.timeout") Optional<Duration> shutdownTimeout) {
         this.engine = engine;
         this.lock = lock;
         this.layout = new MartLayout(config.export().root());
@@ -102,6 +114,8 @@ public class QueryPool {
         this.admitted = new Semaphore(concurrency + queue);
         this.timeout = config.duckdb().queryTimeout();
         this.queueLimit = queue;
+        this.shutdownDelay = shutdownDelay.orElse(Duration.ZERO);
+        this.shutdownTimeout = shutdownTimeout.orElse(Duration.ZERO);
     }
 
     public MartLayout layout() {
@@ -289,14 +303,37 @@ public class QueryPool {
     }
 
     /**
-     * Answers every query taken and not yet answered, those still running included: the graceful shutdown
-     * already gave them its time before this event, and a statement goes on after its worker is interrupted.
+     * The stop began: queries go on as before through the delay and most of the time given to requests in flight,
+     * and those still unanswered shortly before the server closes are answered 503 then, with Retry-After, so their
+     * callers ask another replica instead of seeing a closed connection. Quarkus fires this event when the stop
+     * begins because {@code quarkus.shutdown.delay-enabled} is set, with or without a delay.
      */
-    void stop(@Observes ShutdownEvent event) {
+    void shutdownBegins(@Observes ShutdownDelayInitiatedEvent event) {
+        Duration before = ANSWER_BEFORE_CLOSE.compareTo(shutdownTimeout.dividedBy(2)) < 0
+                ? ANSWER_BEFORE_CLOSE : shutdownTimeout.dividedBy(2);
+        Duration answerIn = shutdownDelay.plus(shutdownTimeout).minus(before);
+        LOG.infof("stopping: queries still unanswered in %d ms are answered 503, before the server closes",
+                answerIn.toMillis());
+        try {
+            deadlines.schedule(this::answerAllStopping, answerIn.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            // Stopped already.
+        }
+    }
+
+    private void answerAllStopping() {
         stopping = true;
         for (CompletableFuture<?> result : unanswered) {
             result.completeExceptionally(serviceStopping());
         }
+    }
+
+    /**
+     * Answers what is left (the server is closed by now, unless no graceful shutdown was configured) and stops the
+     * workers; a statement goes on after its worker is interrupted, until it ends or the process exits.
+     */
+    void stop(@Observes ShutdownEvent event) {
+        answerAllStopping();
         pool.shutdownNow();
         deadlines.shutdownNow();
     }

@@ -1,5 +1,6 @@
 package io.tidemark.mart.query;
 
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
@@ -14,24 +15,31 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Every query the service has taken is answered when it stops. Before, the queries still waiting for a worker
- * were dropped with the pool, and their deadlines with the scheduler, so their callers were never answered.
+ * Every query the service has taken is answered when it stops, while its caller still listens: shortly before the
+ * end of Quarkus's graceful shutdown, after which the HTTP server closes every connection. Before, a query still
+ * waiting for a worker then (or running past it) was cut off unanswered, and the pool dropped it at the
+ * {@code ShutdownEvent} with its deadline, so its answer never came at all.
  */
 class QueryPoolStopTest {
 
     @TempDir
     Path root;
+
+    /** No delay, two seconds for requests in flight: an unanswered query is answered a second into them. */
+    private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(2);
 
     private QueryPool pool;
     private final CountDownLatch release = new CountDownLatch(1);
@@ -46,7 +54,8 @@ class QueryPoolStopTest {
                 .withDefaultValue("tidemark.mart.duckdb.query-queue", "1")
                 .build();
         MartConfig mart = config.getConfigMapping(MartConfig.class);
-        pool = new QueryPool(new DuckDbEngine(mart), new MartSwapLock(), mart);
+        pool = new QueryPool(new DuckDbEngine(mart), new MartSwapLock(), mart, Optional.of(Duration.ZERO),
+                Optional.of(SHUTDOWN_TIMEOUT));
     }
 
     @AfterEach
@@ -56,7 +65,45 @@ class QueryPoolStopTest {
     }
 
     @Test
-    void theRunningAndTheWaitingQueriesAreAnsweredThatTheServiceIsStopping() throws Exception {
+    void theRunningAndTheWaitingQueriesAreAnsweredBeforeTheGracefulShutdownEnds() throws Exception {
+        List<CompletableFuture<String>> answers = oneRunningOneWaiting();
+
+        long stopBegan = System.nanoTime();
+        pool.shutdownBegins(new ShutdownDelayInitiatedEvent());
+
+        Thread.sleep(300);
+        assertFalse(answers.stream().anyMatch(CompletableFuture::isDone),
+                "queries keep their time while the graceful shutdown gives it");
+        answers.forEach(QueryPoolStopTest::assertAnsweredStopping);
+        Duration answered = Duration.ofNanos(System.nanoTime() - stopBegan);
+        assertTrue(answered.compareTo(SHUTDOWN_TIMEOUT) < 0, "answered after " + answered + ", when the server had closed");
+    }
+
+    @Test
+    void theShutdownEventAnswersWhatIsLeft() throws Exception {
+        List<CompletableFuture<String>> answers = oneRunningOneWaiting();
+
+        pool.stop(null);
+
+        answers.forEach(QueryPoolStopTest::assertAnsweredStopping);
+    }
+
+    @Test
+    void aQueryTakenAfterTheStopBeganIsAnsweredAsBefore() throws Exception {
+        pool.shutdownBegins(new ShutdownDelayInitiatedEvent());
+
+        assertEquals("answered", pool.submit(() -> "answered").subscribeAsCompletionStage().get(5, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aQueryArrivingAfterTheStopIsAnsweredThatTheServiceIsStopping() {
+        pool.stop(null);
+
+        assertAnsweredStopping(pool.submit(() -> "never run").subscribeAsCompletionStage());
+    }
+
+    /** One query holding the only worker until the test ends, and one waiting for it. */
+    private List<CompletableFuture<String>> oneRunningOneWaiting() throws InterruptedException {
         CountDownLatch started = new CountDownLatch(1);
         CompletableFuture<String> running = pool.submit(() -> {
             started.countDown();
@@ -66,22 +113,11 @@ class QueryPoolStopTest {
         assertTrue(started.await(10, TimeUnit.SECONDS), "the first query runs");
         CompletableFuture<String> waiting = pool.submit(() -> "never run").subscribeAsCompletionStage();
         assertEquals(1, pool.waiting());
-
-        pool.stop(null);
-
-        for (CompletableFuture<String> answer : List.of(running, waiting)) {
-            ExecutionException refused = assertThrows(ExecutionException.class, () -> answer.get(5, TimeUnit.SECONDS));
-            assertInstanceOf(QueryRefusedException.class, refused.getCause());
-            assertTrue(refused.getCause().getMessage().contains("stopping"), refused.getCause().getMessage());
-        }
+        return List.of(running, waiting);
     }
 
-    @Test
-    void aQueryArrivingAfterTheStopIsAnsweredThatTheServiceIsStopping() {
-        pool.stop(null);
-
-        ExecutionException refused = assertThrows(ExecutionException.class,
-                () -> pool.submit(() -> "never run").subscribeAsCompletionStage().get(5, TimeUnit.SECONDS));
+    private static void assertAnsweredStopping(CompletableFuture<String> answer) {
+        ExecutionException refused = assertThrows(ExecutionException.class, () -> answer.get(5, TimeUnit.SECONDS));
         assertInstanceOf(QueryRefusedException.class, refused.getCause());
         assertTrue(refused.getCause().getMessage().contains("stopping"), refused.getCause().getMessage());
     }
